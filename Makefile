@@ -1,0 +1,50 @@
+# The two commands a newcomer needs are `make run` and `make test` (see README.md).
+# Both create .venv and install the pinned dependencies on first use.
+
+PYTHON  ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+LANDING ?= data/landing
+SEED    ?= 42
+
+.PHONY: run test lint docs bench constraints clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+## run: generate demo landing data if the landing folder is empty, then run the whole night
+run: $(STAMP)
+	@if [ -z "$$(find $(LANDING) -type f 2>/dev/null | head -n 1)" ]; then \
+		echo "Landing folder $(LANDING) is empty: generating the demo sample (seed $(SEED))"; \
+		$(BIN)/speccomm generate --scale demo --out $(LANDING) --seed $(SEED); \
+	fi
+	$(BIN)/speccomm nightly --landing $(LANDING)
+
+## test: lint SQL and Python, then the whole pytest suite (fails if no test ran)
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check speccomm tests bench
+	$(BIN)/sqlfluff lint models macros tests/data_tests
+
+docs: $(STAMP)
+	$(BIN)/speccomm docs
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+## constraints: re-resolve the pinned tree after changing pyproject.toml
+constraints:
+	rm -rf /tmp/speccomm-resolve && $(PYTHON) -m venv /tmp/speccomm-resolve
+	/tmp/speccomm-resolve/bin/pip install --quiet -e ".[dev]"
+	( echo "# Full resolved dependency tree, pinned (pip install -c constraints.txt)."; \
+	  echo "# Regenerate with: make constraints"; \
+	  /tmp/speccomm-resolve/bin/pip freeze --exclude-editable | sort -f ) > constraints.txt
+
+clean:
+	rm -rf target logs warehouse outbox

@@ -1,0 +1,49 @@
+"""Where things live: project paths and the settings that come from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds" / "reference"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The folders and files one nightly run works with."""
+
+    landing: Path
+    warehouse: Path  # the published DuckDB file BI tools open
+    outbox: Path
+
+    @property
+    def state_dir(self) -> Path:
+        """Working copy, published versions, lock and delivery ledger live beside the warehouse."""
+        return self.warehouse.parent
+
+    @property
+    def working_copy(self) -> Path:
+        return self.state_dir / "work" / self.warehouse.name
+
+
+def resolve_paths(
+    landing: str | os.PathLike[str] | None = None,
+    warehouse: str | os.PathLike[str] | None = None,
+    outbox: str | os.PathLike[str] | None = None,
+) -> Paths:
+    """Command-line value, else environment variable, else the project default."""
+    return Paths(
+        landing=_pick(landing, "SPECCOMM_LANDING", PROJECT_ROOT / "data" / "landing"),
+        warehouse=_pick(warehouse, "SPECCOMM_WAREHOUSE", PROJECT_ROOT / "warehouse" / "speccomm.duckdb"),
+        outbox=_pick(outbox, "SPECCOMM_OUTBOX", PROJECT_ROOT / "outbox"),
+    )
+
+
+def _pick(given: str | os.PathLike[str] | None, env_var: str, default: Path) -> Path:
+    if given is not None:
+        return Path(given).resolve()
+    from_env = os.environ.get(env_var)
+    return Path(from_env).resolve() if from_env else default
