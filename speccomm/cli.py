@@ -24,11 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_location_options(nightly)
     nightly.add_argument("--outbox", type=Path)
     nightly.add_argument(
-        "--revalidate-all", action="store_true",
+        "--revalidate-all",
+        action="store_true",
         help="re-run every data-quality check, not only on the slices whose data changed",
     )
     nightly.add_argument(
-        "--send-only-changed", action="store_true",
+        "--send-only-changed",
+        action="store_true",
         help="email a provider only when its results changed since its last report",
     )
 

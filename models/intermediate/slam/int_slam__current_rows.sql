@@ -1,0 +1,97 @@
+{#- The current SLAM rows: those of the winning file of their slice, with ICB codes resolved and
+    validated for the row's month, the attribution, and the funding stream of the service line
+    in the row's financial year. -#}
+with
+
+rows_placed as (
+    select {{ star(ref('int_slam__rows_placed')) }}
+    from {{ ref('int_slam__rows_placed') }}
+),
+
+slice_winners as (
+    select
+        provider_code,
+        financial_year,
+        financial_month,
+        winning_file_id
+    from {{ ref('int_slam__slice_winners') }}
+),
+
+icb_codes as (
+    select
+        code,
+        icb_code,
+        valid_from,
+        valid_to
+    from {{ ref('int_icb__codes_in_force') }}
+),
+
+service_line_statuses as (
+    select
+        service_line_code,
+        financial_year,
+        funding_stream
+    from {{ ref('stg_reference__service_line_statuses') }}
+),
+
+current_rows as (
+    select
+        {{ star(ref('int_slam__rows_placed'), 'rows_placed') }},
+        {{ date_of_financial_period('rows_placed.placed_financial_year', 'rows_placed.placed_financial_month') }}
+            as period_start
+    from rows_placed
+    inner join slice_winners
+        on
+            rows_placed.file_id = slice_winners.winning_file_id
+            and rows_placed.file_provider_code = slice_winners.provider_code
+            and rows_placed.placed_financial_year = slice_winners.financial_year
+            and rows_placed.placed_financial_month = slice_winners.financial_month
+),
+
+validated as (
+    select
+        {{ star(ref('int_slam__rows_placed'), 'current_rows') }},
+        current_rows.period_start,
+        registration.icb_code as registration_icb_valid,
+        residence.icb_code as residence_icb_valid,
+        host.icb_code as host_icb_valid,
+        coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
+    from current_rows
+    left join icb_codes as registration
+        on
+            current_rows.icb_of_registration_code = registration.code
+            and current_rows.period_start between registration.valid_from and registration.valid_to
+    left join icb_codes as residence
+        on
+            current_rows.icb_of_residence_code = residence.code
+            and current_rows.period_start between residence.valid_from and residence.valid_to
+    left join icb_codes as host
+        on
+            current_rows.provider_host_icb_code = host.code
+            and current_rows.period_start between host.valid_from and host.valid_to
+    left join service_line_statuses
+        on
+            current_rows.service_line_code = service_line_statuses.service_line_code
+            and current_rows.placed_financial_year = service_line_statuses.financial_year
+),
+
+final as (
+    select
+        {{ star(ref('int_slam__rows_placed'), 'validated') }},
+        validated.period_start,
+        validated.registration_icb_valid,
+        validated.residence_icb_valid,
+        validated.host_icb_valid,
+        validated.funding_stream,
+        {{ attributed_icb_code(
+            'validated.registration_icb_valid', 'validated.gp_practice_code',
+            'validated.residence_icb_valid', 'validated.host_icb_valid'
+        ) }} as attributed_icb_code,
+        {{ attribution_method(
+            'validated.registration_icb_valid', 'validated.gp_practice_code',
+            'validated.residence_icb_valid', 'validated.host_icb_valid'
+        ) }} as attribution_method
+    from validated
+)
+
+select * from final

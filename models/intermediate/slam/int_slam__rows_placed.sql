@@ -1,0 +1,70 @@
+{#- Every staged SLAM row with its file's name, received time and provider, the provider codes
+    resolved (site code → trust), and the period the row is placed in: the year and month
+    stated in the row, the file name's year when the row's year is invalid. A row whose month
+    is invalid cannot be placed (placed_financial_month is NULL). -#}
+with
+
+contract_lines as (
+    select {{ star(ref('stg_slam__contract_lines')) }}
+    from {{ ref('stg_slam__contract_lines') }}
+),
+
+files as (
+    select
+        file_id,
+        org_code,
+        name_financial_year,
+        name_financial_month,
+        received_at
+    from {{ ref('stg_landing__files') }}
+    where feed = 'slam'
+),
+
+provider_codes as (
+    select
+        code,
+        provider_code,
+        host_icb_code
+    from {{ ref('int_provider__codes') }}
+),
+
+with_file as (
+    select
+        {{ star(ref('stg_slam__contract_lines'), 'contract_lines') }},
+        files.name_financial_year as file_financial_year,
+        files.name_financial_month as file_financial_month,
+        files.received_at as file_received_at,
+        coalesce(file_known.provider_code, file_trust.provider_code, files.org_code) as file_provider_code
+    from contract_lines
+    inner join files
+        on contract_lines.file_id = files.file_id
+    left join provider_codes as file_known
+        on files.org_code = file_known.code
+    left join provider_codes as file_trust
+        on
+            length(files.org_code) = 5
+            and left(files.org_code, 3) = file_trust.code
+),
+
+final as (
+    select
+        {{ star(ref('stg_slam__contract_lines'), 'with_file') }},
+        with_file.file_financial_year,
+        with_file.file_financial_month,
+        with_file.file_received_at,
+        with_file.file_provider_code,
+        coalesce(row_known.provider_code, row_trust.provider_code, with_file.provider_code)
+            as provider_code_resolved,
+        coalesce(row_known.host_icb_code, row_trust.host_icb_code) as provider_host_icb_code,
+        coalesce(with_file.financial_year, with_file.file_financial_year) as placed_financial_year,
+        with_file.financial_month as placed_financial_month
+    from with_file
+    left join provider_codes as row_known
+        on with_file.provider_code = row_known.code
+    left join provider_codes as row_trust
+        on
+            length(with_file.provider_code) = 5
+            and left(with_file.provider_code, 3) = row_trust.code
+)
+
+select * from final

@@ -1,0 +1,83 @@
+{#- The current SUS records: the latest extract of each dataset and month, each sus_record_id
+    once (its first row), with ICB codes validated for the activity month, the attribution and
+    the funding stream. -#}
+with
+
+records_placed as (
+    select {{ star(ref('int_sus__records_placed')) }}
+    from {{ ref('int_sus__records_placed') }}
+    where is_current_extract and occurrence_in_extract = 1
+),
+
+icb_codes as (
+    select
+        code,
+        icb_code,
+        valid_from,
+        valid_to
+    from {{ ref('int_icb__codes_in_force') }}
+),
+
+service_line_statuses as (
+    select
+        service_line_code,
+        financial_year,
+        funding_stream
+    from {{ ref('stg_reference__service_line_statuses') }}
+),
+
+with_month as (
+    select
+        {{ star(ref('int_sus__records_placed'), 'records_placed') }},
+        coalesce(date_trunc('month', records_placed.activity_date), records_placed.file_month_start)
+            as activity_month_start
+    from records_placed
+),
+
+validated as (
+    select
+        {{ star(ref('int_sus__records_placed'), 'with_month') }},
+        with_month.activity_month_start,
+        registration.icb_code as registration_icb_valid,
+        residence.icb_code as residence_icb_valid,
+        host.icb_code as host_icb_valid,
+        coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
+    from with_month
+    left join icb_codes as registration
+        on
+            with_month.icb_of_registration_code = registration.code
+            and with_month.activity_month_start between registration.valid_from and registration.valid_to
+    left join icb_codes as residence
+        on
+            with_month.icb_of_residence_code = residence.code
+            and with_month.activity_month_start between residence.valid_from and residence.valid_to
+    left join icb_codes as host
+        on
+            with_month.provider_host_icb_code = host.code
+            and with_month.activity_month_start between host.valid_from and host.valid_to
+    left join service_line_statuses
+        on
+            with_month.service_line_code = service_line_statuses.service_line_code
+            and with_month.financial_year = service_line_statuses.financial_year
+),
+
+final as (
+    select
+        {{ star(ref('int_sus__records_placed'), 'validated') }},
+        validated.activity_month_start,
+        validated.registration_icb_valid,
+        validated.residence_icb_valid,
+        validated.host_icb_valid,
+        validated.funding_stream,
+        {{ attributed_icb_code(
+            'validated.registration_icb_valid', 'validated.gp_practice_code',
+            'validated.residence_icb_valid', 'validated.host_icb_valid'
+        ) }} as attributed_icb_code,
+        {{ attribution_method(
+            'validated.registration_icb_valid', 'validated.gp_practice_code',
+            'validated.residence_icb_valid', 'validated.host_icb_valid'
+        ) }} as attribution_method
+    from validated
+)
+
+select * from final

@@ -1,0 +1,137 @@
+{#- One row per current SUS record (latest extract of its dataset and month, each record id once). -#}
+with
+
+current_records as (
+    select
+        file_id,
+        source_file,
+        source_row,
+        sus_record_id,
+        dataset,
+        provider_code_resolved,
+        provider_record_ref,
+        nhs_number_status,
+        age_at_activity,
+        gp_practice_code,
+        lsoa_code,
+        commissioner_code,
+        activity_date,
+        discharge_date,
+        activity_month_start,
+        file_month_start,
+        financial_year,
+        financial_month,
+        service_line_code,
+        pod_code,
+        hrg_code,
+        treatment_function_code,
+        icb_of_registration_code_raw,
+        registration_icb_valid,
+        icb_of_residence_code_raw,
+        residence_icb_valid,
+        funding_stream,
+        attributed_icb_code,
+        attribution_method,
+        tariff_price_raw,
+        tariff_price
+    from {{ ref('int_sus__current_records') }}
+),
+
+dim_service_line as (
+    select
+        service_line_key,
+        service_line_code,
+        service_category,
+        valid_from,
+        coalesce(valid_to, date '9999-12-31') as valid_to
+    from {{ ref('dim_service_line') }}
+    where not is_unknown_member
+),
+
+dim_icb as (
+    select
+        icb_key,
+        icb_code,
+        valid_from,
+        coalesce(valid_to, date '9999-12-31') as valid_to
+    from {{ ref('dim_icb') }}
+    where not is_unknown_member
+),
+
+dim_provider as (
+    select
+        provider_key,
+        provider_code,
+        is_nhs_trust
+    from {{ ref('dim_provider') }}
+),
+
+dim_point_of_delivery as (
+    select
+        pod_key,
+        pod_code,
+        is_high_cost_drugs_devices
+    from {{ ref('dim_point_of_delivery') }}
+),
+
+final as (
+    select
+        {{ surrogate_key(['current_records.file_id', 'current_records.source_row']) }} as sus_activity_key,
+        current_records.sus_record_id,
+        current_records.dataset,
+        current_records.provider_code_resolved as provider_code,
+        current_records.provider_record_ref,
+        current_records.activity_date,
+        current_records.discharge_date,
+        current_records.financial_year,
+        current_records.financial_month,
+        current_records.nhs_number_status,
+        current_records.age_at_activity,
+        current_records.gp_practice_code,
+        current_records.lsoa_code,
+        current_records.commissioner_code,
+        current_records.service_line_code,
+        current_records.pod_code,
+        current_records.hrg_code,
+        current_records.treatment_function_code,
+        current_records.funding_stream,
+        current_records.registration_icb_valid as icb_of_registration_code,
+        current_records.icb_of_registration_code_raw,
+        current_records.residence_icb_valid as icb_of_residence_code,
+        current_records.icb_of_residence_code_raw,
+        current_records.attributed_icb_code,
+        current_records.attribution_method,
+        coalesce(
+            current_records.funding_stream = 'green'
+            and dim_provider.is_nhs_trust
+            and dim_service_line.service_category = 'standard'
+            and not dim_point_of_delivery.is_high_cost_drugs_devices,
+            false
+        ) as is_pathfinder_scope,
+        current_records.tariff_price,
+        current_records.tariff_price_raw,
+        coalesce(dim_provider.provider_key, {{ unknown_key() }}) as provider_key,
+        coalesce(dim_service_line.service_line_key, {{ unknown_key() }}) as service_line_key,
+        coalesce(dim_point_of_delivery.pod_key, {{ unknown_key() }}) as pod_key,
+        coalesce(dim_icb.icb_key, {{ unknown_key() }}) as attributed_icb_key,
+        current_records.funding_stream as funding_stream_key,
+        {{ date_key('current_records.activity_date') }} as date_key,
+        current_records.file_id,
+        current_records.source_file,
+        current_records.source_row
+    from current_records
+    left join dim_provider
+        on current_records.provider_code_resolved = dim_provider.provider_code
+    left join dim_service_line
+        on
+            current_records.service_line_code = dim_service_line.service_line_code
+            and current_records.file_month_start between dim_service_line.valid_from and dim_service_line.valid_to
+    left join dim_point_of_delivery
+        on current_records.pod_code = dim_point_of_delivery.pod_code
+    left join dim_icb
+        on
+            current_records.attributed_icb_code = dim_icb.icb_code
+            and current_records.activity_month_start between dim_icb.valid_from and dim_icb.valid_to
+)
+
+select * from final

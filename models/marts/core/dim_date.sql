@@ -1,0 +1,47 @@
+{#- One row per calendar day from 1 April 2013 (specialised commissioning by NHSE began) to
+    31 March 2031, plus an unknown member dated 1900-01-01. -#}
+with
+
+days as (
+    select cast(day_value as date) as date_day
+    from range(date '2013-04-01', date '2031-04-01', interval 1 day) as day_range (day_value)
+),
+
+known_days as (
+    select
+        date_day as date_key,
+        date_day,
+        year(date_day) as calendar_year,
+        month(date_day) as calendar_month,
+        monthname(date_day) as calendar_month_name,
+        cast(date_trunc('month', date_day) as date) as month_start,
+        {{ financial_year_of_date('date_day') }} as financial_year,
+        {{ financial_month_of_date('date_day') }} as financial_month,
+        cast(ceil({{ financial_month_of_date('date_day') }} / 3.0) as integer) as financial_quarter,
+        isodow(date_day) >= 6 as is_weekend,
+        false as is_unknown_member
+    from days
+),
+
+unknown_member as (
+    select
+        date '1900-01-01' as date_key,
+        cast(null as date) as date_day,
+        cast(null as integer) as calendar_year,
+        cast(null as integer) as calendar_month,
+        cast(null as varchar) as calendar_month_name,
+        cast(null as date) as month_start,
+        'unknown' as financial_year,
+        cast(null as integer) as financial_month,
+        cast(null as integer) as financial_quarter,
+        cast(null as boolean) as is_weekend,
+        true as is_unknown_member
+),
+
+final as (
+    select * from known_days
+    union all
+    select * from unknown_member
+)
+
+select * from final

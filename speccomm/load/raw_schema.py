@@ -1,0 +1,55 @@
+"""The raw schema: landing rows as text with lineage, the file registry and rejected files."""
+
+from __future__ import annotations
+
+import duckdb
+
+from speccomm.load.columns import COLUMNS_BY_FEED
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute("create sequence if not exists raw.file_id_seq start 1")
+    con.execute(
+        """
+        create table if not exists raw.file_registry (
+            file_id bigint primary key,
+            file_name varchar not null,
+            feed varchar not null,
+            dataset varchar,
+            org_code varchar,
+            name_financial_year varchar,
+            name_financial_month integer,
+            name_activity_month varchar,
+            received_at timestamp not null,
+            encoding varchar,
+            row_count bigint not null,
+            checksum varchar not null,
+            duplicate_of_file_id bigint,
+            loaded_at timestamp not null,
+            unique (feed, file_name)
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists raw.rejected_files (
+            file_name varchar not null,
+            feed varchar not null,
+            reason varchar not null,
+            seen_at timestamp not null
+        )
+        """
+    )
+    for feed, columns in COLUMNS_BY_FEED.items():
+        text_columns = ",\n".join(f"{c.name} varchar" for c in columns)
+        con.execute(
+            f"""
+            create table if not exists raw.{feed}_rows (
+                file_id bigint not null,
+                source_file varchar not null,
+                source_row bigint not null,
+                {text_columns}
+            )
+            """
+        )

@@ -1,0 +1,140 @@
+"""The loader: file names, encodings, headers, rejections, only-new files, all-or-nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from landing_files import LEDGER_HEADER, SLAM_HEADER, ledger_row, slam_row, write_csv
+from speccomm.load import load_landing
+from speccomm.load.columns import match_header, normalise_header
+from speccomm.load.filenames import BadFileName, parse_landing_name
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    yield connection
+    connection.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+# --- names and headers -------------------------------------------------------------------
+
+def test_names_parse_case_insensitively() -> None:
+    name = parse_landing_name("slam", "rj1_acm_2526_m05_20250912093000.CSV")
+    assert (name.org_code, name.financial_year, name.financial_month) == ("RJ1", "2025/26", 5)
+    assert name.received_at.isoformat() == "2025-09-12T09:30:00+00:00"
+    sus = parse_landing_name("sus", "op_202508_20250915061500.csv")
+    assert (sus.dataset, sus.activity_month) == ("OP", "202508")
+    ledger = parse_landing_name("ledger", "QKK_GL_2526_M12_20260410180000.csv")
+    assert (ledger.org_code, ledger.financial_month) == ("QKK", 12)
+
+
+@pytest.mark.parametrize(
+    ("feed", "name", "why"),
+    [
+        ("slam", "RJ1_ACM_2526_M13_20250912093000.csv", "M13"),
+        ("slam", "RJ1_ACM_2527_M05_20250912093000.csv", "2527"),
+        ("slam", "RJ1_ACM_2526_M05_20251312093000.csv", "received"),
+        ("slam", "RJ1_SLAM_2526_M05_20250912093000.csv", "does not match"),
+        ("sus", "APC_202513_20250915061500.csv", "202513"),
+        ("sus", "ECDS_202508_20250915061500.csv", "does not match"),
+        ("ledger", "QKK_GL_2526_M05.csv", "does not match"),
+    ],
+)
+def test_bad_names_say_why(feed: str, name: str, why: str) -> None:
+    with pytest.raises(BadFileName, match=why):
+        parse_landing_name(feed, name)
+
+
+def test_headers_normalise_and_match_aliases() -> None:
+    assert normalise_header("  Code Of - Provider ") == "code_of_provider"
+    assert normalise_header("\ufeffFin.Year") == "fin_year"
+    match = match_header("slam", ["Code of Provider", "Cln-Commissioner Code", "FIN YEAR", "Fin Month",
+                                  "NHSE Service Line", "Point of Delivery", "Activity Actual",
+                                  "Total Cost", "Extra column"])
+    assert match.missing_required == ()
+    assert match.positions["provider_code"] == 0 and match.positions["price"] == 7
+    assert "hrg_code" not in match.positions
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def test_loads_rows_as_text_with_lineage_and_keeps_pound_sign_in_cp1252(con, tmp_path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
+              [slam_row("1", price="£1,234.56"), slam_row("01", price="(2.00)")], encoding="cp1252")
+    write_csv(landing / "slam/RJZ_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
+              [slam_row("M1", provider="RJZ", price="£5.00")], encoding="utf-8-sig")
+    summary = load_landing(con, landing)
+    assert (summary.files_loaded, summary.rows_loaded, summary.files_rejected) == (2, 3, 0)
+    rows = _rows(con, "select source_file, source_row, price from raw.slam_rows order by source_file, source_row")
+    assert rows == [
+        ("RJ1_ACM_2526_M01_20250510090000.csv", 1, "£1,234.56"),
+        ("RJ1_ACM_2526_M01_20250510090000.csv", 2, "(2.00)"),
+        ("RJZ_ACM_2526_M01_20250510090000.csv", 1, "£5.00"),
+    ]
+    encodings = dict(_rows(con, "select org_code, encoding from raw.file_registry"))
+    assert encodings == {"RJ1": "cp1252", "RJZ": "utf-8-sig"}
+
+
+def test_quoted_commas_and_line_breaks_survive(con, tmp_path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(landing / "ledger/QKK_GL_2526_M05_20250910180000.csv", [*LEDGER_HEADER, "description"],
+              [[*ledger_row("J1", "1", "1,000.00"), "Block, monthly\nsecond line"]])
+    load_landing(con, landing)
+    assert _rows(con, "select amount, description from raw.ledger_rows") == [
+        ("1,000.00", "Block, monthly\nsecond line")
+    ]
+
+
+def test_empty_and_header_only_files_are_valid_and_state_no_rows(con, tmp_path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "sus").mkdir(parents=True)
+    (landing / "sus/APC_202508_20250915061500.csv").write_bytes(b"")
+    write_csv(landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [])
+    summary = load_landing(con, landing)
+    assert (summary.files_loaded, summary.rows_loaded, summary.files_rejected) == (2, 0, 0)
+
+
+def test_bad_files_are_rejected_with_a_reason_and_others_still_load(con, tmp_path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [slam_row("1")])
+    write_csv(landing / "slam/RJ1 April statement.csv", SLAM_HEADER, [slam_row("1")])
+    no_price = [h for h in SLAM_HEADER if h != "price"]
+    write_csv(landing / "slam/RJZ_ACM_2526_M01_20250510090000.csv", no_price, [slam_row("1")[:-1]])
+    (landing / "slam/RJ7_ACM_2526_M01_20250510090000.csv").write_text(
+        ",".join(SLAM_HEADER) + "\n" + ",".join(slam_row("1")) + "\nRJ7,13R,2025/26\n"
+    )
+    (landing / "ledger").mkdir()
+    (landing / "ledger/QKK_GL_2526_M01_20250510090000.csv").write_bytes(b"entity_code\n\x81\x8d\n")
+    summary = load_landing(con, landing)
+    reasons = dict(_rows(con, "select file_name, reason from raw.rejected_files"))
+    assert summary.files_loaded == 1
+    assert "does not match" in reasons["RJ1 April statement.csv"]
+    assert "missing required column price" in reasons["RJZ_ACM_2526_M01_20250510090000.csv"]
+    assert "Line: 3" in reasons["RJ7_ACM_2526_M01_20250510090000.csv"]
+    assert "neither UTF-8 nor Windows-1252" in reasons["QKK_GL_2526_M01_20250510090000.csv"]
+    # nothing of the unparseable file was half-loaded
+    assert _rows(con, "select count(*) from raw.slam_rows where source_file like 'RJ7%'") == [(0,)]
+    # a second run reports nothing new and loads nothing new
+    again = load_landing(con, landing)
+    assert (again.files_loaded, again.rows_loaded) == (0, 0)
+    assert _rows(con, "select count(*) from raw.rejected_files") == [(4,)]
+
+
+def test_only_new_files_load_and_a_resent_identical_file_is_recognised(con, tmp_path) -> None:
+    landing = tmp_path / "landing"
+    first = write_csv(landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [slam_row("1")])
+    assert load_landing(con, landing).rows_loaded == 1
+    (landing / "slam/RJ1_ACM_2526_M01_20250601090000.csv").write_bytes(first.read_bytes())
+    summary = load_landing(con, landing)
+    assert (summary.files_loaded, summary.files_duplicate, summary.rows_loaded) == (1, 1, 0)
+    assert _rows(con, "select count(*) from raw.slam_rows") == [(1,)]
+    assert _rows(con, "select count(*) from raw.file_registry where duplicate_of_file_id is not null") == [(1,)]
