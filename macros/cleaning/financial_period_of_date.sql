@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro financial_month_of_date(date_column) -%}
-    ((month({{ date_column }}) + 8) % 12) + 1
+    cast(((month({{ date_column }}) + 8) % 12) + 1 as integer)
 {%- endmacro %}
 
 {#- The first day of a financial year and month (2025/26, 1 -> 2025-04-01). -#}

@@ -69,7 +69,7 @@ final as (
         last_financial_year,
         make_date(cast(left(first_financial_year, 4) as integer), 4, 1) as valid_from,
         case
-            when last_financial_year = (select max(years.financial_year) from years)
+            when last_financial_year = (select max(years.financial_year) as latest_year from years)
                 then effective_to
             else make_date(cast(left(last_financial_year, 4) as integer) + 1, 3, 31)
         end as valid_to

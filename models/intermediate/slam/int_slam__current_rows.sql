@@ -54,7 +54,7 @@ validated as (
         current_rows.period_start,
         registration.icb_code as registration_icb_valid,
         residence.icb_code as residence_icb_valid,
-        host.icb_code as host_icb_valid,
+        provider_host.icb_code as host_icb_valid,
         coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
     from current_rows
     left join icb_codes as registration
@@ -65,10 +65,10 @@ validated as (
         on
             current_rows.icb_of_residence_code = residence.code
             and current_rows.period_start between residence.valid_from and residence.valid_to
-    left join icb_codes as host
+    left join icb_codes as provider_host
         on
-            current_rows.provider_host_icb_code = host.code
-            and current_rows.period_start between host.valid_from and host.valid_to
+            current_rows.provider_host_icb_code = provider_host.code
+            and current_rows.period_start between provider_host.valid_from and provider_host.valid_to
     left join service_line_statuses
         on
             current_rows.service_line_code = service_line_statuses.service_line_code

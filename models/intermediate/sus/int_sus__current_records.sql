@@ -40,7 +40,7 @@ validated as (
         with_month.activity_month_start,
         registration.icb_code as registration_icb_valid,
         residence.icb_code as residence_icb_valid,
-        host.icb_code as host_icb_valid,
+        provider_host.icb_code as host_icb_valid,
         coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
     from with_month
     left join icb_codes as registration
@@ -51,10 +51,10 @@ validated as (
         on
             with_month.icb_of_residence_code = residence.code
             and with_month.activity_month_start between residence.valid_from and residence.valid_to
-    left join icb_codes as host
+    left join icb_codes as provider_host
         on
-            with_month.provider_host_icb_code = host.code
-            and with_month.activity_month_start between host.valid_from and host.valid_to
+            with_month.provider_host_icb_code = provider_host.code
+            and with_month.activity_month_start between provider_host.valid_from and provider_host.valid_to
     left join service_line_statuses
         on
             with_month.service_line_code = service_line_statuses.service_line_code

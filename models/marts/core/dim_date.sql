@@ -3,7 +3,7 @@
 with
 
 days as (
-    select cast(day_value as date) as date_day
+    select cast(day_range.day_value as date) as date_day
     from range(date '2013-04-01', date '2031-04-01', interval 1 day) as day_range (day_value)
 ),
 
@@ -11,8 +11,8 @@ known_days as (
     select
         date_day as date_key,
         date_day,
-        year(date_day) as calendar_year,
-        month(date_day) as calendar_month,
+        cast(year(date_day) as integer) as calendar_year,
+        cast(month(date_day) as integer) as calendar_month,
         monthname(date_day) as calendar_month_name,
         cast(date_trunc('month', date_day) as date) as month_start,
         {{ financial_year_of_date('date_day') }} as financial_year,

@@ -34,7 +34,7 @@ statuses as (
         from service_codes
         where nullif(trim({{ column }}), '') is not null
         {%- if not loop.last %}
-        union all
+            union all
         {%- endif %}
     {%- endfor %}
 ),

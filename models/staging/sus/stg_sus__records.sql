@@ -43,7 +43,8 @@ final as (
         {{ clean_text('nhs_number_status') }} as nhs_number_status,
         age_at_activity as age_at_activity_raw,
         case
-            when regexp_full_match({{ clean_text('age_at_activity') }}, '\d{1,3}')
+            when
+                regexp_full_match({{ clean_text('age_at_activity') }}, '\d{1,3}')
                 and cast({{ clean_text('age_at_activity') }} as integer) <= 120
                 then cast({{ clean_text('age_at_activity') }} as integer)
         end as age_at_activity,

@@ -14,7 +14,7 @@ staged as (
     from {{ ref('stg_slam__contract_lines') }} as contract_lines
     inner join latest_files
         on contract_lines.file_id = latest_files.file_id
-    group by 1
+    group by contract_lines.file_id
 ),
 
 accounted as (
@@ -25,14 +25,14 @@ accounted as (
     inner join latest_files
         on rows_placed.file_id = latest_files.file_id
     where rows_placed.placed_financial_month is not null
-    group by 1
+    group by rows_placed.file_id
     union all
     select
         file_id,
         count(*) as row_count
     from {{ ref('quarantined_rows') }}
     where feed = 'slam'
-    group by 1
+    group by file_id
 ),
 
 accounted_per_file as (
@@ -40,7 +40,7 @@ accounted_per_file as (
         file_id,
         sum(row_count) as row_count
     from accounted
-    group by 1
+    group by file_id
 )
 
 select

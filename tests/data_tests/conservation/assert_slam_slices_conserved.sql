@@ -16,7 +16,10 @@ placed as (
             and rows_placed.file_provider_code = winners.provider_code
             and rows_placed.placed_financial_year = winners.financial_year
             and rows_placed.placed_financial_month = winners.financial_month
-    group by 1, 2, 3
+    group by
+        rows_placed.file_provider_code,
+        rows_placed.placed_financial_year,
+        rows_placed.placed_financial_month
 ),
 
 published as (
@@ -27,7 +30,7 @@ published as (
         count(*) as row_count,
         coalesce(sum(price), 0) as pounds
     from {{ ref('fct_contract_activity') }}
-    group by 1, 2, 3
+    group by provider_code, financial_year, financial_month
 )
 
 select

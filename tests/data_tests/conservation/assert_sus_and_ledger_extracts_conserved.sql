@@ -10,7 +10,7 @@ sus_current as (
         coalesce(sum(tariff_price), 0) as pounds
     from {{ ref('int_sus__records_placed') }}
     where is_current_extract
-    group by 2
+    group by file_id
 ),
 
 ledger_current as (
@@ -21,7 +21,7 @@ ledger_current as (
         coalesce(sum(amount), 0) as pounds
     from {{ ref('int_ledger__postings_placed') }}
     where is_current_extract
-    group by 2
+    group by file_id
 ),
 
 published as (
@@ -31,7 +31,7 @@ published as (
         count(*) as row_count,
         coalesce(sum(tariff_price), 0) as pounds
     from {{ ref('fct_sus_activity') }}
-    group by 2
+    group by file_id
     union all
     select
         'ledger' as feed,
@@ -39,7 +39,7 @@ published as (
         count(*) as row_count,
         coalesce(sum(amount), 0) as pounds
     from {{ ref('fct_ledger_posting') }}
-    group by 2
+    group by file_id
     union all
     select
         feed,
@@ -48,7 +48,7 @@ published as (
         coalesce(sum(amount), 0) as pounds
     from {{ ref('quarantined_rows') }}
     where feed in ('sus', 'ledger')
-    group by 1, 2
+    group by feed, file_id
 ),
 
 published_per_file as (
@@ -58,7 +58,7 @@ published_per_file as (
         sum(row_count) as row_count,
         sum(pounds) as pounds
     from published
-    group by 1, 2
+    group by feed, file_id
 ),
 
 current_extracts as (
