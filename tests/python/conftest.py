@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from landing_files import (  # noqa: E402
+from landing_files import (
     LEDGER_HEADER,
     SLAM_HEADER,
     SUS_HEADER,
@@ -20,8 +17,8 @@ from landing_files import (  # noqa: E402
     sus_row,
     write_csv,
 )
-from speccomm.build import run_dbt  # noqa: E402
-from speccomm.load import load_landing  # noqa: E402
+from speccomm.build import run_dbt
+from speccomm.load import load_landing
 
 # A service line that is Amber in 2024/25 and Green in 2025/26 in the reference data.
 AMBER_THEN_GREEN = "NCBPS01H"
@@ -43,50 +40,95 @@ def write_core_landing(landing: Path) -> None:
     slam = landing / "slam"
     # RJ1 2025/26: the M02 statement, then the M03 statement restating M01-M02, then a
     # one-month correction of M01, then a year-end split into two files.
-    write_csv(slam / "RJ1_ACM_2526_M02_20250610090000.csv", SLAM_HEADER, [
-        slam_row("1", price="100.00"), slam_row("1", price="200.00"), slam_row("2", price="300.00"),
-    ])
-    write_csv(slam / "RJ1_ACM_2526_M03_20250710090000.csv", SLAM_HEADER, [
-        slam_row("1", price="150.00"), slam_row("2", price="310.00"), slam_row("3", price="400.00"),
-        slam_row("M13", price="999.00"),  # cannot be placed: held back
-    ])
-    write_csv(slam / "RJ1_ACM_2526_M01_20250720090000.csv", SLAM_HEADER, [slam_row("01", price="£155.00")],
-              encoding="cp1252")
-    write_csv(slam / "RJ1_ACM_2526_M06_20260420100000.csv", SLAM_HEADER, [
-        slam_row("4", price="1,000.00"), slam_row("5", price="(50.00)"), slam_row("6", price="TBC"),
-    ])
-    write_csv(slam / "RJ1_ACM_2526_M12_20260420100500.csv", SLAM_HEADER, [
-        slam_row("M7", gp="G85001", registration="QKK"),                   # registration
-        slam_row("M7", gp="V81999", registration="QKK", residence="QWE"),  # default GP: residence
-        slam_row("M7", registration="XXX", residence="72Q"),               # invalid reg, sub-ICB res
-        slam_row("M7", registration="", residence=""),                     # provider host (RJ1: QKK)
-        slam_row("M7", registration="36L00", residence="QKK"),             # 00 suffix + sub-ICB: QWE
-        slam_row("M7", year="2024/25", service_line=AMBER_THEN_GREEN),     # status in 2024/25: amber
-        slam_row("M7", year="bad year", service_line=AMBER_THEN_GREEN),    # file-name year: green
-        slam_row("M7", service_line="NCBPS99Z"),                           # not in reference: unknown
-    ])
+    write_csv(
+        slam / "RJ1_ACM_2526_M02_20250610090000.csv",
+        SLAM_HEADER,
+        [
+            slam_row("1", price="100.00"),
+            slam_row("1", price="200.00"),
+            slam_row("2", price="300.00"),
+        ],
+    )
+    write_csv(
+        slam / "RJ1_ACM_2526_M03_20250710090000.csv",
+        SLAM_HEADER,
+        [
+            slam_row("1", price="150.00"),
+            slam_row("2", price="310.00"),
+            slam_row("3", price="400.00"),
+            slam_row("M13", price="999.00"),  # cannot be placed: held back
+        ],
+    )
+    write_csv(
+        slam / "RJ1_ACM_2526_M01_20250720090000.csv",
+        SLAM_HEADER,
+        [slam_row("01", price="£155.00")],
+        encoding="cp1252",
+    )
+    write_csv(
+        slam / "RJ1_ACM_2526_M06_20260420100000.csv",
+        SLAM_HEADER,
+        [
+            slam_row("4", price="1,000.00"),
+            slam_row("5", price="(50.00)"),
+            slam_row("6", price="TBC"),
+        ],
+    )
+    write_csv(
+        slam / "RJ1_ACM_2526_M12_20260420100500.csv",
+        SLAM_HEADER,
+        [
+            slam_row("M7", gp="G85001", registration="QKK"),  # registration
+            slam_row("M7", gp="V81999", registration="QKK", residence="QWE"),  # default GP: residence
+            slam_row("M7", registration="XXX", residence="72Q"),  # invalid reg, sub-ICB res
+            slam_row("M7", registration="", residence=""),  # provider host (RJ1: QKK)
+            slam_row("M7", registration="36L00", residence="QKK"),  # 00 suffix + sub-ICB: QWE
+            slam_row("M7", year="2024/25", service_line=AMBER_THEN_GREEN),  # status in 2024/25: amber
+            slam_row("M7", year="bad year", service_line=AMBER_THEN_GREEN),  # file-name year: green
+            slam_row("M7", service_line="NCBPS99Z"),  # not in reference: unknown
+        ],
+    )
     # SUS APC May 2025 sent twice: the second extract replaces the first wholesale.
     sus = landing / "sus"
-    write_csv(sus / "APC_202505_20250615060000.csv", SUS_HEADER, [
-        sus_row("S1", "2025-05-01"), sus_row("S2", "2025-05-02"), sus_row("S3", "2025-05-03"),
-    ])
-    write_csv(sus / "APC_202505_20250715060000.csv", SUS_HEADER, [
-        sus_row("S1", "2025-05-01", price="1,100.00"),
-        sus_row("S2", "02/05/2025"),
-        sus_row("S2", "2025-05-02"),                                        # repeat: quarantined
-        sus_row("S4", "2025-05-04", provider="R0Z99", registration="", residence=""),  # unattributed
-        sus_row("S5", "2025-05-05", provider="RJ121", registration="", residence=""),  # site → RJ1
-    ])
+    write_csv(
+        sus / "APC_202505_20250615060000.csv",
+        SUS_HEADER,
+        [
+            sus_row("S1", "2025-05-01"),
+            sus_row("S2", "2025-05-02"),
+            sus_row("S3", "2025-05-03"),
+        ],
+    )
+    write_csv(
+        sus / "APC_202505_20250715060000.csv",
+        SUS_HEADER,
+        [
+            sus_row("S1", "2025-05-01", price="1,100.00"),
+            sus_row("S2", "02/05/2025"),
+            sus_row("S2", "2025-05-02"),  # repeat: quarantined
+            sus_row("S4", "2025-05-04", provider="R0Z99", registration="", residence=""),  # unattributed
+            sus_row("S5", "2025-05-05", provider="RJ121", registration="", residence=""),  # site → RJ1
+        ],
+    )
     # Ledger QKK M05 re-extracted: the second file replaces the first wholesale.
     ledger = landing / "ledger"
-    write_csv(ledger / "QKK_GL_2526_M05_20250910180000.csv", LEDGER_HEADER, [
-        ledger_row("J1", "1", "1000.00"), ledger_row("J1", "2", "2000.00"),
-    ])
-    write_csv(ledger / "QKK_GL_2526_M05_20250920180000.csv", LEDGER_HEADER, [
-        ledger_row("J1", "1", "1,500.00", cost_centre="714110"),
-        ledger_row("J1", "2", "-£250.00"),
-        ledger_row("J1", "2", "99.00"),                                    # repeat: quarantined
-    ])
+    write_csv(
+        ledger / "QKK_GL_2526_M05_20250910180000.csv",
+        LEDGER_HEADER,
+        [
+            ledger_row("J1", "1", "1000.00"),
+            ledger_row("J1", "2", "2000.00"),
+        ],
+    )
+    write_csv(
+        ledger / "QKK_GL_2526_M05_20250920180000.csv",
+        LEDGER_HEADER,
+        [
+            ledger_row("J1", "1", "1,500.00", cost_centre="714110"),
+            ledger_row("J1", "2", "-£250.00"),
+            ledger_row("J1", "2", "99.00"),  # repeat: quarantined
+        ],
+    )
     (landing / "ledger" / "notes.txt").write_text("not a landing file")
 
 

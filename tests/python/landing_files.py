@@ -7,18 +7,46 @@ import io
 from pathlib import Path
 
 SLAM_HEADER = [
-    "provider_code", "commissioner_code", "financial_year", "financial_month", "record_type",
-    "service_line_code", "pod_code", "hrg_code", "gp_practice_code", "icb_of_registration_code",
-    "icb_of_residence_code", "activity", "price",
+    "provider_code",
+    "commissioner_code",
+    "financial_year",
+    "financial_month",
+    "record_type",
+    "service_line_code",
+    "pod_code",
+    "hrg_code",
+    "gp_practice_code",
+    "icb_of_registration_code",
+    "icb_of_residence_code",
+    "activity",
+    "price",
 ]
 SUS_HEADER = [
-    "sus_record_id", "provider_code", "provider_record_ref", "pseudo_patient_id", "nhs_number_status",
-    "gp_practice_code", "icb_of_registration_code", "icb_of_residence_code", "activity_date",
-    "discharge_date", "pod_code", "service_line_code", "tariff_price",
+    "sus_record_id",
+    "provider_code",
+    "provider_record_ref",
+    "pseudo_patient_id",
+    "nhs_number_status",
+    "gp_practice_code",
+    "icb_of_registration_code",
+    "icb_of_residence_code",
+    "activity_date",
+    "discharge_date",
+    "pod_code",
+    "service_line_code",
+    "tariff_price",
 ]
 LEDGER_HEADER = [
-    "entity_code", "financial_year", "financial_month", "journal_id", "journal_line", "cost_centre",
-    "subjective_code", "analysis_code", "supplier_code", "amount",
+    "entity_code",
+    "financial_year",
+    "financial_month",
+    "journal_id",
+    "journal_line",
+    "cost_centre",
+    "subjective_code",
+    "analysis_code",
+    "supplier_code",
+    "amount",
 ]
 
 
@@ -56,8 +84,19 @@ def slam_row(
     commissioner: str = "13R",
 ) -> list[str]:
     return [
-        provider, commissioner, year, month, record_type, service_line, pod, "EB01A", gp,
-        registration, residence, activity, price,
+        provider,
+        commissioner,
+        year,
+        month,
+        record_type,
+        service_line,
+        pod,
+        "EB01A",
+        gp,
+        registration,
+        residence,
+        activity,
+        price,
     ]
 
 
@@ -76,8 +115,19 @@ def sus_row(
     nhs_status: str = "01",
 ) -> list[str]:
     return [
-        record_id, provider, f"LOCAL-{record_id}", f"PSEUDO-{record_id}", nhs_status, gp, registration,
-        residence, date, discharge, pod, service_line, price,
+        record_id,
+        provider,
+        f"LOCAL-{record_id}",
+        f"PSEUDO-{record_id}",
+        nhs_status,
+        gp,
+        registration,
+        residence,
+        date,
+        discharge,
+        pod,
+        service_line,
+        price,
     ]
 
 

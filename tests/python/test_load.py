@@ -26,6 +26,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 
 # --- names and headers -------------------------------------------------------------------
 
+
 def test_names_parse_case_insensitively() -> None:
     name = parse_landing_name("slam", "rj1_acm_2526_m05_20250912093000.CSV")
     assert (name.org_code, name.financial_year, name.financial_month) == ("RJ1", "2025/26", 5)
@@ -56,9 +57,20 @@ def test_bad_names_say_why(feed: str, name: str, why: str) -> None:
 def test_headers_normalise_and_match_aliases() -> None:
     assert normalise_header("  Code Of - Provider ") == "code_of_provider"
     assert normalise_header("\ufeffFin.Year") == "fin_year"
-    match = match_header("slam", ["Code of Provider", "Cln-Commissioner Code", "FIN YEAR", "Fin Month",
-                                  "NHSE Service Line", "Point of Delivery", "Activity Actual",
-                                  "Total Cost", "Extra column"])
+    match = match_header(
+        "slam",
+        [
+            "Code of Provider",
+            "Cln-Commissioner Code",
+            "FIN YEAR",
+            "Fin Month",
+            "NHSE Service Line",
+            "Point of Delivery",
+            "Activity Actual",
+            "Total Cost",
+            "Extra column",
+        ],
+    )
     assert match.missing_required == ()
     assert match.positions["provider_code"] == 0 and match.positions["price"] == 7
     assert "hrg_code" not in match.positions
@@ -66,15 +78,26 @@ def test_headers_normalise_and_match_aliases() -> None:
 
 # --- loading -------------------------------------------------------------------------------
 
+
 def test_loads_rows_as_text_with_lineage_and_keeps_pound_sign_in_cp1252(con, tmp_path) -> None:
     landing = tmp_path / "landing"
-    write_csv(landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
-              [slam_row("1", price="£1,234.56"), slam_row("01", price="(2.00)")], encoding="cp1252")
-    write_csv(landing / "slam/RJZ_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
-              [slam_row("M1", provider="RJZ", price="£5.00")], encoding="utf-8-sig")
+    write_csv(
+        landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv",
+        SLAM_HEADER,
+        [slam_row("1", price="£1,234.56"), slam_row("01", price="(2.00)")],
+        encoding="cp1252",
+    )
+    write_csv(
+        landing / "slam/RJZ_ACM_2526_M01_20250510090000.csv",
+        SLAM_HEADER,
+        [slam_row("M1", provider="RJZ", price="£5.00")],
+        encoding="utf-8-sig",
+    )
     summary = load_landing(con, landing)
     assert (summary.files_loaded, summary.rows_loaded, summary.files_rejected) == (2, 3, 0)
-    rows = _rows(con, "select source_file, source_row, price from raw.slam_rows order by source_file, source_row")
+    rows = _rows(
+        con, "select source_file, source_row, price from raw.slam_rows order by source_file, source_row"
+    )
     assert rows == [
         ("RJ1_ACM_2526_M01_20250510090000.csv", 1, "£1,234.56"),
         ("RJ1_ACM_2526_M01_20250510090000.csv", 2, "(2.00)"),
@@ -86,8 +109,11 @@ def test_loads_rows_as_text_with_lineage_and_keeps_pound_sign_in_cp1252(con, tmp
 
 def test_quoted_commas_and_line_breaks_survive(con, tmp_path) -> None:
     landing = tmp_path / "landing"
-    write_csv(landing / "ledger/QKK_GL_2526_M05_20250910180000.csv", [*LEDGER_HEADER, "description"],
-              [[*ledger_row("J1", "1", "1,000.00"), "Block, monthly\nsecond line"]])
+    write_csv(
+        landing / "ledger/QKK_GL_2526_M05_20250910180000.csv",
+        [*LEDGER_HEADER, "description"],
+        [[*ledger_row("J1", "1", "1,000.00"), "Block, monthly\nsecond line"]],
+    )
     load_landing(con, landing)
     assert _rows(con, "select amount, description from raw.ledger_rows") == [
         ("1,000.00", "Block, monthly\nsecond line")
@@ -137,4 +163,6 @@ def test_only_new_files_load_and_a_resent_identical_file_is_recognised(con, tmp_
     summary = load_landing(con, landing)
     assert (summary.files_loaded, summary.files_duplicate, summary.rows_loaded) == (1, 1, 0)
     assert _rows(con, "select count(*) from raw.slam_rows") == [(1,)]
-    assert _rows(con, "select count(*) from raw.file_registry where duplicate_of_file_id is not null") == [(1,)]
+    assert _rows(con, "select count(*) from raw.file_registry where duplicate_of_file_id is not null") == [
+        (1,)
+    ]

@@ -12,20 +12,53 @@ pytestmark = pytest.mark.slow
 
 CONTRACT_COLUMNS = {
     "fct_contract_activity": [
-        "provider_code", "commissioner_code", "financial_year", "financial_month", "record_type",
-        "service_line_code", "pod_code", "funding_stream", "icb_of_registration_code",
-        "icb_of_residence_code", "attributed_icb_code", "attribution_method", "activity", "price",
+        "provider_code",
+        "commissioner_code",
+        "financial_year",
+        "financial_month",
+        "record_type",
+        "service_line_code",
+        "pod_code",
+        "funding_stream",
+        "icb_of_registration_code",
+        "icb_of_residence_code",
+        "attributed_icb_code",
+        "attribution_method",
+        "activity",
+        "price",
         "source_file",
     ],
     "fct_sus_activity": [
-        "sus_record_id", "dataset", "provider_code", "provider_record_ref", "activity_date",
-        "financial_year", "financial_month", "service_line_code", "pod_code", "funding_stream",
-        "icb_of_registration_code", "icb_of_residence_code", "attributed_icb_code",
-        "attribution_method", "tariff_price", "source_file",
+        "sus_record_id",
+        "dataset",
+        "provider_code",
+        "provider_record_ref",
+        "activity_date",
+        "financial_year",
+        "financial_month",
+        "service_line_code",
+        "pod_code",
+        "funding_stream",
+        "icb_of_registration_code",
+        "icb_of_residence_code",
+        "attributed_icb_code",
+        "attribution_method",
+        "tariff_price",
+        "source_file",
     ],
     "fct_ledger_posting": [
-        "entity_code", "financial_year", "financial_month", "journal_id", "journal_line", "cost_centre",
-        "subjective_code", "analysis_code", "supplier_code", "funding_stream", "amount", "source_file",
+        "entity_code",
+        "financial_year",
+        "financial_month",
+        "journal_id",
+        "journal_line",
+        "cost_centre",
+        "subjective_code",
+        "analysis_code",
+        "supplier_code",
+        "funding_stream",
+        "amount",
+        "source_file",
     ],
     "dim_service_line": ["service_line_code", "funding_stream", "valid_from", "valid_to"],
     "dim_icb": ["icb_code", "icb_name", "region_code", "valid_from", "valid_to", "current_icb_code"],
@@ -43,8 +76,10 @@ def test_dbt_build_passes_every_model_and_test(core_warehouse: BuiltWarehouse) -
 @pytest.mark.parametrize("table", sorted(CONTRACT_COLUMNS))
 def test_published_tables_have_the_contract_columns(core_warehouse: BuiltWarehouse, table: str) -> None:
     columns = {
-        name for (name,) in core_warehouse.query(
-            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?",
+        name
+        for (name,) in core_warehouse.query(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'marts' and table_name = ?",
             [table],
         )
     }
@@ -58,7 +93,8 @@ def test_dq_tables_published(core_warehouse: BuiltWarehouse) -> None:
 
 def test_slam_restatement_latest_file_stating_each_month_wins(core_warehouse: BuiltWarehouse) -> None:
     winners = dict(
-        ((month), file) for month, file in core_warehouse.query(
+        ((month), file)
+        for month, file in core_warehouse.query(
             "select financial_month, winning_file from marts.rpt_slam_slice_winners "
             "where provider_code = 'RJ1' and financial_year = '2025/26'"
         )
@@ -77,8 +113,12 @@ def test_slam_restatement_latest_file_stating_each_month_wins(core_warehouse: Bu
         "where financial_year = '2025/26' and financial_month <= 6 group by 1 order by 1"
     )
     assert prices == [
-        (1, Decimal("155.00"), 1), (2, Decimal("310.00"), 1), (3, Decimal("400.00"), 1),
-        (4, Decimal("1000.00"), 1), (5, Decimal("-50.00"), 1), (6, None, 1),
+        (1, Decimal("155.00"), 1),
+        (2, Decimal("310.00"), 1),
+        (3, Decimal("400.00"), 1),
+        (4, Decimal("1000.00"), 1),
+        (5, Decimal("-50.00"), 1),
+        (6, None, 1),
     ]
 
 
@@ -96,10 +136,10 @@ def test_attribution_follows_the_contract_rule(core_warehouse: BuiltWarehouse) -
     )
     assert rows == [
         ("QKK", "QKK", "QKK", "registration"),
-        ("QKK", "QWE", "QWE", "residence"),        # default GP practice V81999
-        ("XXX", "72Q", "QKK", "residence"),        # invalid registration; sub-ICB 72Q is QKK
-        (None, None, "QKK", "provider_host"),      # RJ1 is hosted by QKK
-        ("36L00", "QKK", "QWE", "registration"),   # 36L00 -> 36L -> QWE
+        ("QKK", "QWE", "QWE", "residence"),  # default GP practice V81999
+        ("XXX", "72Q", "QKK", "residence"),  # invalid registration; sub-ICB 72Q is QKK
+        (None, None, "QKK", "provider_host"),  # RJ1 is hosted by QKK
+        ("36L00", "QKK", "QWE", "registration"),  # 36L00 -> 36L -> QWE
     ]
     sus = dict(core_warehouse.query("select sus_record_id, attribution_method from marts.fct_sus_activity"))
     assert sus["S4"] == "unattributed"  # unknown provider, no ICBs
@@ -121,9 +161,9 @@ def test_sus_latest_extract_replaces_wholesale_and_repeats_are_quarantined(core_
     )
     assert [r[0] for r in records] == ["S1", "S2", "S4", "S5"]  # S3 only in the replaced extract
     assert records[0][1] == Decimal("1100.00")
-    assert core_warehouse.query(
-        "select reason, source_row from dq.quarantined_rows where feed = 'sus'"
-    ) == [("sus_record_duplicate", 3)]
+    assert core_warehouse.query("select reason, source_row from dq.quarantined_rows where feed = 'sus'") == [
+        ("sus_record_duplicate", 3)
+    ]
 
 
 def test_ledger_latest_extract_replaces_wholesale(core_warehouse: BuiltWarehouse) -> None:
