@@ -1,0 +1,120 @@
+"""Warehouse-core benchmark (issue 3): full build and a one-new-month nightly, against the
+time DuckDB needs only to read every landing file once (the lower bound), run side by side.
+
+    python -m bench.core_build --landing DIR [--workdir DIR]
+
+`DIR` is a landing folder (e.g. from `speccomm generate --scale national`). The newest
+calendar month of *received* files is held back and arrives as "the new month".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from speccomm.build import build_warehouse
+from speccomm.load import load_landing
+from speccomm.load.csvfile import sniff, utf8_copy
+
+FEEDS = ("slam", "sus", "ledger")
+
+
+def landing_files(landing: Path) -> list[Path]:
+    return sorted(p for feed in FEEDS for p in (landing / feed).glob("*") if p.is_file())
+
+
+def received(path: Path) -> str:
+    """YYYYMMDDHHMMSS from the name's last part ('' when the name is not to the contract)."""
+    stem = path.stem.split("_")[-1]
+    return stem if stem.isdigit() and len(stem) == 14 else ""
+
+
+def read_once(files: list[Path], scratch: Path) -> float:
+    """Lower bound: DuckDB reads every file once, all columns as text."""
+    started = time.perf_counter()
+    con = duckdb.connect()
+    for path in files:
+        if path.stat().st_size == 0:
+            continue
+        try:
+            source = utf8_copy(path, sniff(path).encoding, scratch)
+            con.execute("select count(*) from read_csv(?, all_varchar = true, header = true)", [str(source)])
+        except (duckdb.Error, ValueError):
+            continue
+    con.close()
+    return time.perf_counter() - started
+
+
+def split_newest_month(landing: Path, old: Path, new: Path) -> tuple[int, int]:
+    files = [p for p in landing_files(landing) if received(p)]
+    newest_month = max(received(p)[:6] for p in files)
+    counts = [0, 0]
+    for path in landing_files(landing):
+        is_new = received(path)[:6] == newest_month
+        target = (new if is_new else old) / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(path.resolve())
+        counts[is_new] += 1
+    return counts[0], counts[1]
+
+
+def timed_night(landing: Path, database: Path) -> float:
+    started = time.perf_counter()
+    with duckdb.connect(str(database)) as con:
+        load_landing(con, landing)
+    build_warehouse(database, echo=False)
+    return time.perf_counter() - started
+
+
+def peak_rss_gib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024 / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/speccomm-bench-core"))
+    args = parser.parse_args()
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    scratch = args.workdir / "scratch"
+    scratch.mkdir(parents=True)
+    files = landing_files(args.landing)
+    size_gib = sum(p.stat().st_size for p in files) / 2**30
+
+    lower_bound = read_once(files, scratch)
+    full = timed_night(args.landing, args.workdir / "full.duckdb")
+
+    old, new = args.workdir / "old", args.workdir / "new"
+    n_old, n_new = split_newest_month(args.landing, old, new)
+    incremental_db = args.workdir / "incremental.duckdb"
+    timed_night(old, incremental_db)
+    for path in landing_files(new):  # the new month arrives beside the old files
+        (old / path.parent.name / path.name).symlink_to(path.resolve())
+    one_month = timed_night(old, incremental_db)
+
+    figures = {
+        "landing_files": len(files),
+        "landing_gib": round(size_gib, 2),
+        "read_once_s": round(lower_bound, 1),
+        "full_build_s": round(full, 1),
+        "full_vs_read_once": round(full / lower_bound, 2),
+        "files_before_new_month": n_old,
+        "new_month_files": n_new,
+        "one_new_month_nightly_s": round(one_month, 1),
+        "one_month_vs_full": round(one_month / full, 3),
+        "peak_rss_gib": round(peak_rss_gib(), 2),
+        "warehouse_gib": round((args.workdir / "full.duckdb").stat().st_size / 2**30, 2),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
