@@ -40,6 +40,7 @@ class LoadSummary:
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummary:
     """Load every file under landing/{slam,sus,ledger} not already in the registry."""
+    con.execute("set enable_progress_bar = false")
     ensure_raw_schema(con)
     summary = LoadSummary()
     known = {
@@ -118,7 +119,7 @@ def _insert_rows(
         for name in canonical
     )
     # row_number() over () follows file order: the connection preserves insertion order.
-    con.execute(
+    inserted = con.execute(
         f"""
         insert into raw.{feed}_rows (file_id, source_file, source_row, {", ".join(canonical)})
         select ?, ?, row_number() over (), {selected}
@@ -126,8 +127,8 @@ def _insert_rows(
                       delim = ',', quote = '"', escape = '"', strict_mode = true)
         """,
         [file_id, path.name, str(csv_path)],
-    )
-    return con.execute(f"select count(*) from raw.{feed}_rows where file_id = ?", [file_id]).fetchone()[0]
+    ).fetchone()
+    return int(inserted[0]) if inserted else 0
 
 
 def _register(

@@ -1,12 +1,24 @@
 {#- The current SUS records: the latest extract of each dataset and month, each sus_record_id
     once (its first row), with ICB codes validated for the activity month, the attribution and
-    the funding stream. -#}
+    the funding stream. Incremental by slice: see macros/incremental/sus_slices.sql. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ delete_sus_slices_to_rebuild('file_activity_month') }}",
+) }}
+
+-- depends_on: {{ ref('stg_landing__files') }}
+-- depends_on: {{ ref('int_reference__fingerprint') }}
+
 with
 
 records_placed as (
     select {{ star(ref('int_sus__records_placed')) }}
     from {{ ref('int_sus__records_placed') }}
-    where is_current_extract and occurrence_in_extract = 1
+    where
+        is_current_extract and occurrence_in_extract = 1
+        {{- only_sus_slices_to_rebuild('dataset', 'file_activity_month', 'file_activity_month') }}
 ),
 
 icb_codes as (

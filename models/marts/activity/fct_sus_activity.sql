@@ -1,4 +1,15 @@
-{#- One row per current SUS record (latest extract of its dataset and month, each record id once). -#}
+{#- One row per current SUS record (latest extract of its dataset and month, each record id once).
+    Incremental by slice: see macros/incremental/sus_slices.sql. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_sus_slices_to_rebuild('extract_month') }}",
+) }}
+
+-- depends_on: {{ ref('stg_landing__files') }}
+-- depends_on: {{ ref('int_reference__fingerprint') }}
+
 with
 
 current_records as (
@@ -33,8 +44,13 @@ current_records as (
         attributed_icb_code,
         attribution_method,
         tariff_price_raw,
-        tariff_price
+        tariff_price,
+        file_activity_month,
+        slice_file_watermark,
+        reference_fingerprint
     from {{ ref('int_sus__current_records') }}
+    where true
+        {{- only_sus_slices_to_rebuild('dataset', 'file_activity_month', 'extract_month') }}
 ),
 
 dim_service_line as (
@@ -118,7 +134,10 @@ final as (
         {{ date_key('current_records.activity_date') }} as date_key,
         current_records.file_id,
         current_records.source_file,
-        current_records.source_row
+        current_records.source_row,
+        current_records.file_activity_month as extract_month,
+        current_records.slice_file_watermark,
+        current_records.reference_fingerprint
     from current_records
     left join dim_provider
         on current_records.provider_code_resolved = dim_provider.provider_code

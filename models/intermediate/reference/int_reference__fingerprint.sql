@@ -1,0 +1,49 @@
+{#- One hash of every piece of reference data that the incremental SUS models bake into their
+    rows (codes in force, provider codes and hosts, service-line statuses and categories, PODs,
+    dimension keys), and of the project's code (var code_fingerprint, set by speccomm.build).
+    When it changes, those models rebuild every slice. -#}
+with
+
+icb_codes as (
+    select concat_ws(',', code, icb_code, valid_from, valid_to) as line
+    from {{ ref('int_icb__codes_in_force') }}
+),
+
+provider_codes as (
+    select concat_ws(',', code, provider_code, host_icb_code, is_nhs_trust) as line
+    from {{ ref('int_provider__codes') }}
+),
+
+statuses as (
+    select concat_ws(',', service_line_code, valid_from, valid_to, funding_stream) as line
+    from {{ ref('int_service_line__status_periods') }}
+),
+
+service_lines as (
+    select concat_ws(',', service_line_code, service_category) as line
+    from {{ ref('stg_reference__service_lines') }}
+),
+
+points_of_delivery as (
+    select concat_ws(',', pod_code, is_high_cost_drugs_devices) as line
+    from {{ ref('stg_reference__points_of_delivery') }}
+),
+
+all_lines as (
+    select line from icb_codes
+    union all
+    select line from provider_codes
+    union all
+    select line from statuses
+    union all
+    select line from service_lines
+    union all
+    select line from points_of_delivery
+),
+
+final as (
+    select md5(string_agg(line, '|' order by line) || '{{ var("code_fingerprint", "") }}') as reference_fingerprint
+    from all_lines
+)
+
+select * from final
