@@ -1,0 +1,320 @@
+{#- Triangulation of SLAM with SUS: one row per provider × service line × point of delivery ×
+    financial year × month, with SLAM activity (Actual rows) against the count of SUS records,
+    SLAM pounds against the SUS tariff prices, the variances, and flags against the thresholds
+    in seed triangulation_thresholds (is_flagged: the activity; the price is flagged apart). Read by the data-quality check
+    slam_sus_activity_variance. Method: docs/marts/triangulation.md. -#}
+with
+
+fct_contract_activity as (
+    select
+        provider_code,
+        service_line_code,
+        pod_code,
+        financial_year,
+        financial_month,
+        activity,
+        price
+    from {{ ref('fct_contract_activity') }}
+    where record_type = 'Actual'
+),
+
+fct_sus_activity as (
+    select
+        provider_code,
+        service_line_code,
+        pod_code,
+        financial_year,
+        financial_month,
+        tariff_price
+    from {{ ref('fct_sus_activity') }}
+),
+
+rpt_slam_slice_winners as (
+    select
+        provider_code,
+        financial_year,
+        financial_month
+    from {{ ref('rpt_slam_slice_winners') }}
+),
+
+dim_service_line as (
+    select distinct service_line_code
+    from {{ ref('dim_service_line') }}
+    where not is_unknown_member
+),
+
+dim_point_of_delivery as (
+    select
+        pod_code,
+        unit_of_activity,
+        setting
+    from {{ ref('dim_point_of_delivery') }}
+    where not is_unknown_member
+),
+
+dim_provider as (
+    select
+        provider_code,
+        provider_name
+    from {{ ref('dim_provider') }}
+    where not is_unknown_member
+),
+
+triangulation_thresholds as (
+    select
+        measure,
+        max_abs_pct_variance,
+        min_abs_variance,
+        min_cell_size
+    from {{ ref('triangulation_thresholds') }}
+),
+
+slam_cells as (
+    select
+        provider_code,
+        coalesce(service_line_code, 'UNKNOWN') as service_line_code,
+        coalesce(pod_code, 'UNKNOWN') as pod_code,
+        financial_year,
+        financial_month,
+        coalesce(sum(activity), 0) as slam_activity,
+        cast(coalesce(sum(price), 0) as decimal(18, 2)) as slam_price_gbp,
+        count(*) as slam_rows
+    from fct_contract_activity
+    group by
+        provider_code,
+        coalesce(service_line_code, 'UNKNOWN'),
+        coalesce(pod_code, 'UNKNOWN'),
+        financial_year,
+        financial_month
+),
+
+-- SUS records without a service line are not specialised activity and never appear in SLAM.
+sus_cells as (
+    select
+        provider_code,
+        service_line_code,
+        coalesce(pod_code, 'UNKNOWN') as pod_code,
+        financial_year,
+        financial_month,
+        count(*) as sus_activity,
+        cast(coalesce(sum(tariff_price), 0) as decimal(18, 2)) as sus_tariff_gbp,
+        count(tariff_price) as sus_priced_records
+    from fct_sus_activity
+    where service_line_code is not null and provider_code is not null
+    group by
+        provider_code,
+        service_line_code,
+        coalesce(pod_code, 'UNKNOWN'),
+        financial_year,
+        financial_month
+),
+
+sus_months as (
+    select distinct
+        financial_year,
+        financial_month
+    from fct_sus_activity
+),
+
+cells as (
+    select
+        coalesce(slam_cells.provider_code, sus_cells.provider_code) as provider_code,
+        coalesce(slam_cells.service_line_code, sus_cells.service_line_code) as service_line_code,
+        coalesce(slam_cells.pod_code, sus_cells.pod_code) as pod_code,
+        coalesce(slam_cells.financial_year, sus_cells.financial_year) as financial_year,
+        coalesce(slam_cells.financial_month, sus_cells.financial_month) as financial_month,
+        coalesce(slam_cells.slam_activity, 0) as slam_activity,
+        coalesce(sus_cells.sus_activity, 0) as sus_activity,
+        coalesce(slam_cells.slam_price_gbp, 0) as slam_price_gbp,
+        coalesce(sus_cells.sus_tariff_gbp, 0) as sus_tariff_gbp,
+        coalesce(slam_cells.slam_rows, 0) as slam_rows,
+        coalesce(sus_cells.sus_priced_records, 0) as sus_priced_records
+    from slam_cells
+    full outer join sus_cells
+        on
+            slam_cells.provider_code = sus_cells.provider_code
+            and slam_cells.service_line_code = sus_cells.service_line_code
+            and slam_cells.pod_code = sus_cells.pod_code
+            and slam_cells.financial_year = sus_cells.financial_year
+            and slam_cells.financial_month = sus_cells.financial_month
+),
+
+-- A cell is compared only when both sides could hold it: a specialised service line and a POD
+-- known to the reference data, a POD that SUS records (spells and attendances), SLAM submitted
+-- for the provider and month, and a SUS extract for the month. Otherwise other checks report it.
+comparability as (
+    select
+        cells.provider_code,
+        cells.service_line_code,
+        cells.pod_code,
+        cells.financial_year,
+        cells.financial_month,
+        cells.slam_activity,
+        cells.sus_activity,
+        cells.slam_price_gbp,
+        cells.sus_tariff_gbp,
+        cells.slam_rows,
+        cells.sus_priced_records,
+        case
+            when dim_service_line.service_line_code is null then 'service_line_unknown'
+            when cells.service_line_code = '99999999' then 'not_specialised'
+            when dim_point_of_delivery.pod_code is null then 'pod_unknown'
+            when
+                dim_point_of_delivery.setting not in ('admitted', 'outpatient')
+                or dim_point_of_delivery.unit_of_activity not in ('spell', 'attendance')
+                then 'pod_not_in_sus'
+            when rpt_slam_slice_winners.provider_code is null then 'slam_month_not_submitted'
+            when sus_months.financial_month is null then 'sus_month_not_extracted'
+        end as not_compared_reason
+    from cells
+    left join dim_service_line
+        on cells.service_line_code = dim_service_line.service_line_code
+    left join dim_point_of_delivery
+        on cells.pod_code = dim_point_of_delivery.pod_code
+    left join rpt_slam_slice_winners
+        on
+            cells.provider_code = rpt_slam_slice_winners.provider_code
+            and cells.financial_year = rpt_slam_slice_winners.financial_year
+            and cells.financial_month = rpt_slam_slice_winners.financial_month
+    left join sus_months
+        on
+            cells.financial_year = sus_months.financial_year
+            and cells.financial_month = sus_months.financial_month
+),
+
+variances as (
+    select
+        provider_code,
+        service_line_code,
+        pod_code,
+        financial_year,
+        financial_month,
+        slam_activity,
+        sus_activity,
+        slam_price_gbp,
+        sus_tariff_gbp,
+        slam_rows,
+        sus_priced_records,
+        not_compared_reason,
+        not_compared_reason is null as is_compared,
+        slam_activity - sus_activity as activity_variance,
+        cast(round(100.0 * (slam_activity - sus_activity) / nullif(sus_activity, 0), 2) as decimal(18, 2))
+            as activity_pct_variance,
+        slam_price_gbp - sus_tariff_gbp as price_variance_gbp,
+        cast(round(slam_price_gbp / nullif(slam_activity, 0), 2) as decimal(18, 2)) as slam_unit_price_gbp,
+        cast(round(sus_tariff_gbp / nullif(sus_priced_records, 0), 2) as decimal(18, 2)) as sus_unit_tariff_gbp
+    from comparability
+),
+
+unit_prices as (
+    select
+        provider_code,
+        service_line_code,
+        pod_code,
+        financial_year,
+        financial_month,
+        slam_activity,
+        sus_activity,
+        slam_price_gbp,
+        sus_tariff_gbp,
+        slam_rows,
+        sus_priced_records,
+        not_compared_reason,
+        is_compared,
+        activity_variance,
+        activity_pct_variance,
+        price_variance_gbp,
+        slam_unit_price_gbp,
+        sus_unit_tariff_gbp,
+        cast(
+            round(100.0 * (slam_unit_price_gbp - sus_unit_tariff_gbp) / nullif(sus_unit_tariff_gbp, 0), 2)
+            as decimal(18, 2)
+        ) as unit_price_pct_variance,
+        cast((slam_unit_price_gbp - sus_unit_tariff_gbp) * slam_activity as decimal(18, 2)) as price_effect_gbp
+    from variances
+),
+
+-- Activity is flagged when the difference is beyond both thresholds: the percentage (of SUS;
+-- infinite when SUS has nothing) and the absolute amount, on cells at least min_cell_size on
+-- either side. The price is compared per unit (SLAM pounds per unit of activity against the mean
+-- tariff of the SUS records that carry one), its absolute threshold on the pounds the unit-price
+-- difference makes over the SLAM activity.
+flags as (
+    select
+        unit_prices.provider_code,
+        unit_prices.service_line_code,
+        unit_prices.pod_code,
+        unit_prices.financial_year,
+        unit_prices.financial_month,
+        unit_prices.slam_activity,
+        unit_prices.sus_activity,
+        unit_prices.slam_price_gbp,
+        unit_prices.sus_tariff_gbp,
+        unit_prices.slam_rows,
+        unit_prices.sus_priced_records,
+        unit_prices.not_compared_reason,
+        unit_prices.is_compared,
+        unit_prices.activity_variance,
+        unit_prices.activity_pct_variance,
+        unit_prices.price_variance_gbp,
+        unit_prices.slam_unit_price_gbp,
+        unit_prices.sus_unit_tariff_gbp,
+        unit_prices.unit_price_pct_variance,
+        unit_prices.price_effect_gbp,
+        unit_prices.is_compared
+        and abs(unit_prices.activity_variance) >= activity_threshold.min_abs_variance
+        and greatest(abs(unit_prices.slam_activity), unit_prices.sus_activity) >= activity_threshold.min_cell_size
+        and coalesce(abs(unit_prices.activity_pct_variance) > activity_threshold.max_abs_pct_variance, true)
+            as is_activity_flagged,
+        coalesce(
+            unit_prices.is_compared
+            and abs(unit_prices.price_effect_gbp) >= price_threshold.min_abs_variance
+            and greatest(abs(unit_prices.slam_price_gbp), abs(unit_prices.sus_tariff_gbp))
+            >= price_threshold.min_cell_size
+            and abs(unit_prices.unit_price_pct_variance) > price_threshold.max_abs_pct_variance,
+            false
+        ) as is_price_flagged
+    from unit_prices
+    inner join triangulation_thresholds as activity_threshold
+        on activity_threshold.measure = 'slam_sus_activity'
+    inner join triangulation_thresholds as price_threshold
+        on price_threshold.measure = 'slam_sus_price'
+),
+
+final as (
+    select
+        {{ surrogate_key([
+            'flags.provider_code', 'flags.service_line_code', 'flags.pod_code',
+            'flags.financial_year', 'flags.financial_month'
+        ]) }} as triangulation_activity_key,
+        flags.provider_code,
+        dim_provider.provider_name,
+        flags.service_line_code,
+        flags.pod_code,
+        flags.financial_year,
+        flags.financial_month,
+        {{ date_of_financial_period('flags.financial_year', 'flags.financial_month') }} as period_start_date,
+        flags.slam_activity,
+        flags.sus_activity,
+        flags.activity_variance,
+        flags.activity_pct_variance,
+        flags.slam_price_gbp,
+        flags.sus_tariff_gbp,
+        flags.price_variance_gbp,
+        flags.slam_unit_price_gbp,
+        flags.sus_unit_tariff_gbp,
+        flags.unit_price_pct_variance,
+        flags.price_effect_gbp,
+        flags.slam_rows,
+        flags.sus_priced_records,
+        flags.is_compared,
+        flags.not_compared_reason,
+        flags.is_activity_flagged,
+        flags.is_price_flagged,
+        flags.is_activity_flagged as is_flagged
+    from flags
+    left join dim_provider
+        on flags.provider_code = dim_provider.provider_code
+)
+
+select * from final

@@ -1,0 +1,238 @@
+{#- Triangulation of SLAM pounds with the ICB ledger: one row per provider × ICB × financial year
+    × month, with SLAM pounds of delegated (green) Actual rows attributed to the ICB against
+    the ICB's ledger payments to the provider on delegated specialised lines, the variance, and
+    is_flagged against seed triangulation_thresholds. Read by the data-quality check
+    slam_ledger_spend_variance. Method: docs/marts/triangulation.md. -#}
+with
+
+fct_contract_activity as (
+    select
+        provider_code,
+        attributed_icb_code,
+        financial_year,
+        financial_month,
+        funding_stream,
+        price
+    from {{ ref('fct_contract_activity') }}
+    where record_type = 'Actual'
+),
+
+fct_ledger_posting as (
+    select
+        entity_code,
+        supplier_code,
+        financial_year,
+        financial_month,
+        funding_stream,
+        analysis_code,
+        amount
+    from {{ ref('fct_ledger_posting') }}
+),
+
+ledger_analysis_codes as (
+    select
+        upper(trim(analysis_code)) as analysis_code,
+        is_delegated_specialised
+    from {{ ref('ledger_analysis_codes') }}
+),
+
+dim_funding_stream as (
+    select
+        funding_stream,
+        is_delegated
+    from {{ ref('dim_funding_stream') }}
+),
+
+rpt_slam_slice_winners as (
+    select
+        provider_code,
+        financial_year,
+        financial_month
+    from {{ ref('rpt_slam_slice_winners') }}
+),
+
+dim_provider as (
+    select
+        provider_code,
+        provider_name
+    from {{ ref('dim_provider') }}
+    where not is_unknown_member
+),
+
+current_boundaries as (
+    select distinct
+        icb_code,
+        current_icb_code
+    from {{ ref('dim_icb') }}
+),
+
+triangulation_thresholds as (
+    select
+        measure,
+        max_abs_pct_variance,
+        min_abs_variance,
+        min_cell_size
+    from {{ ref('triangulation_thresholds') }}
+),
+
+-- Delegated streams are those whose money sits in the ICB allocation (green).
+slam_cells as (
+    select
+        fct_contract_activity.provider_code,
+        coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN') as icb_code,
+        fct_contract_activity.financial_year,
+        fct_contract_activity.financial_month,
+        cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(18, 2)) as slam_gbp
+    from fct_contract_activity
+    inner join dim_funding_stream
+        on fct_contract_activity.funding_stream = dim_funding_stream.funding_stream
+    where dim_funding_stream.is_delegated
+    group by
+        fct_contract_activity.provider_code,
+        coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN'),
+        fct_contract_activity.financial_year,
+        fct_contract_activity.financial_month
+),
+
+-- Delegated specialised payments: a delegated cost centre and a delegated analysis code.
+ledger_cells as (
+    select
+        coalesce(fct_ledger_posting.supplier_code, 'UNKNOWN') as provider_code,
+        fct_ledger_posting.entity_code as icb_code,
+        fct_ledger_posting.financial_year,
+        fct_ledger_posting.financial_month,
+        cast(coalesce(sum(fct_ledger_posting.amount), 0) as decimal(18, 2)) as ledger_gbp
+    from fct_ledger_posting
+    inner join dim_funding_stream
+        on fct_ledger_posting.funding_stream = dim_funding_stream.funding_stream
+    inner join ledger_analysis_codes
+        on fct_ledger_posting.analysis_code = ledger_analysis_codes.analysis_code
+    where dim_funding_stream.is_delegated and ledger_analysis_codes.is_delegated_specialised
+    group by
+        coalesce(fct_ledger_posting.supplier_code, 'UNKNOWN'),
+        fct_ledger_posting.entity_code,
+        fct_ledger_posting.financial_year,
+        fct_ledger_posting.financial_month
+),
+
+-- The periods each ICB's ledger covers (any posting at all, specialised or not).
+ledger_periods as (
+    select distinct
+        entity_code as icb_code,
+        financial_year,
+        financial_month
+    from fct_ledger_posting
+),
+
+cells as (
+    select
+        coalesce(slam_cells.provider_code, ledger_cells.provider_code) as provider_code,
+        coalesce(slam_cells.icb_code, ledger_cells.icb_code) as icb_code,
+        coalesce(slam_cells.financial_year, ledger_cells.financial_year) as financial_year,
+        coalesce(slam_cells.financial_month, ledger_cells.financial_month) as financial_month,
+        coalesce(slam_cells.slam_gbp, 0) as slam_gbp,
+        coalesce(ledger_cells.ledger_gbp, 0) as ledger_gbp
+    from slam_cells
+    full outer join ledger_cells
+        on
+            slam_cells.provider_code = ledger_cells.provider_code
+            and slam_cells.icb_code = ledger_cells.icb_code
+            and slam_cells.financial_year = ledger_cells.financial_year
+            and slam_cells.financial_month = ledger_cells.financial_month
+),
+
+-- Compared only where both sides could hold the cell: an attributed ICB whose ledger covers the
+-- period, and SLAM submitted by the provider for the month.
+comparability as (
+    select
+        cells.provider_code,
+        cells.icb_code,
+        cells.financial_year,
+        cells.financial_month,
+        cells.slam_gbp,
+        cells.ledger_gbp,
+        case
+            when cells.icb_code = 'UNKNOWN' then 'icb_unattributed'
+            when ledger_periods.icb_code is null then 'ledger_period_missing'
+            when rpt_slam_slice_winners.provider_code is null then 'slam_month_not_submitted'
+        end as not_compared_reason
+    from cells
+    left join ledger_periods
+        on
+            cells.icb_code = ledger_periods.icb_code
+            and cells.financial_year = ledger_periods.financial_year
+            and cells.financial_month = ledger_periods.financial_month
+    left join rpt_slam_slice_winners
+        on
+            cells.provider_code = rpt_slam_slice_winners.provider_code
+            and cells.financial_year = rpt_slam_slice_winners.financial_year
+            and cells.financial_month = rpt_slam_slice_winners.financial_month
+),
+
+variances as (
+    select
+        provider_code,
+        icb_code,
+        financial_year,
+        financial_month,
+        slam_gbp,
+        ledger_gbp,
+        not_compared_reason,
+        not_compared_reason is null as is_compared,
+        slam_gbp - ledger_gbp as spend_variance_gbp,
+        cast(round(100.0 * (slam_gbp - ledger_gbp) / nullif(ledger_gbp, 0), 2) as decimal(18, 2))
+            as spend_pct_variance
+    from comparability
+),
+
+-- Flagged when beyond both thresholds: the percentage of the ledger (infinite when the ledger
+-- shows nothing) and the absolute pounds, on cells at least min_cell_size on either side.
+flags as (
+    select
+        variances.provider_code,
+        variances.icb_code,
+        variances.financial_year,
+        variances.financial_month,
+        variances.slam_gbp,
+        variances.ledger_gbp,
+        variances.spend_variance_gbp,
+        variances.spend_pct_variance,
+        variances.is_compared,
+        variances.not_compared_reason,
+        variances.is_compared
+        and abs(variances.spend_variance_gbp) >= spend_threshold.min_abs_variance
+        and greatest(abs(variances.slam_gbp), abs(variances.ledger_gbp)) >= spend_threshold.min_cell_size
+        and coalesce(abs(variances.spend_pct_variance) > spend_threshold.max_abs_pct_variance, true)
+            as is_flagged
+    from variances
+    inner join triangulation_thresholds as spend_threshold
+        on spend_threshold.measure = 'slam_ledger_spend'
+),
+
+final as (
+    select
+        {{ surrogate_key([
+            'flags.provider_code', 'flags.icb_code', 'flags.financial_year', 'flags.financial_month'
+        ]) }} as triangulation_spend_key,
+        flags.provider_code,
+        dim_provider.provider_name,
+        flags.icb_code,
+        coalesce(current_boundaries.current_icb_code, flags.icb_code) as current_icb_code,
+        flags.financial_year,
+        flags.financial_month,
+        {{ date_of_financial_period('flags.financial_year', 'flags.financial_month') }} as period_start_date,
+        flags.slam_gbp,
+        flags.ledger_gbp,
+        flags.spend_variance_gbp,
+        flags.spend_pct_variance,
+        flags.is_compared,
+        flags.not_compared_reason,
+        flags.is_flagged
+    from flags
+    left join dim_provider
+        on flags.provider_code = dim_provider.provider_code
+    left join current_boundaries
+        on flags.icb_code = current_boundaries.icb_code
+)
+
+select * from final
