@@ -1,0 +1,56 @@
+"""The contract's columns per feed as the generator writes them: canonical name -> aliases."""
+
+from __future__ import annotations
+
+SLAM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "provider_code": ("code_of_provider", "org_code_provider", "der_provider_code"),
+    "commissioner_code": ("code_of_commissioner", "cln_commissioner_code"),
+    "financial_year": ("fin_year", "activity_year", "der_activity_year"),
+    "financial_month": ("fin_month", "der_activity_month"),
+    "record_type": ("der_record_type",),
+    "service_line_code": ("nhse_service_line", "service_code", "der_nhse_serviceline"),
+    "pod_code": ("national_pod_code", "point_of_delivery"),
+    "hrg_code": ("der_hrg_code",),
+    "treatment_function_code": ("tfc",),
+    "gp_practice_code": ("der_gp_practice_code",),
+    "icb_of_registration_code": ("registration_icb", "gp_icb_code"),
+    "icb_of_residence_code": ("residence_icb", "residence_icb_code"),
+    "activity": ("activity_actual", "cln_activity_actual"),
+    "price": ("price_actual", "total_cost", "cln_price_actual"),
+}
+SUS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sus_record_id": ("record_id",),
+    "provider_code": ("der_provider_code",),
+    "provider_record_ref": ("local_ref", "hospital_provider_spell_id"),
+    "pseudo_patient_id": ("der_pseudo_nhs_number",),
+    "nhs_number_status": ("nhs_number_status_indicator",),
+    "age_at_activity": ("age",),
+    "gp_practice_code": (),
+    "icb_of_registration_code": ("registration_icb",),
+    "icb_of_residence_code": ("residence_icb",),
+    "lsoa_code": ("der_postcode_lsoa_code",),
+    "commissioner_code": ("der_commissioner_code",),
+    "activity_date": ("admission_date", "appointment_date"),
+    "discharge_date": (),
+    "pod_code": ("national_pod_code",),
+    "hrg_code": (),
+    "primary_diagnosis_code": (),
+    "primary_procedure_code": (),
+    "treatment_function_code": ("tfc",),
+    "service_line_code": ("ncbfinal_spell_serviceline", "prescribed_service_line_code"),
+    "tariff_price": ("final_price", "grand_total_payment_mff"),
+}
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "entity_code": ("entity", "icb_code"),
+    "financial_year": ("fin_year",),
+    "financial_month": ("period", "fin_month"),
+    "journal_id": (),
+    "journal_line": ("line",),
+    "posting_date": ("gl_date",),
+    "cost_centre": (),
+    "subjective_code": ("account_code",),
+    "analysis_code": ("a1_code",),
+    "supplier_code": ("provider_code", "trading_partner"),
+    "description": (),
+    "amount": ("value",),
+}
