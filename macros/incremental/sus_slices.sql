@@ -15,7 +15,7 @@
             name_activity_month as extract_month,
             max(file_id) as slice_file_watermark
         from {{ ref('stg_landing__files') }}
-        where feed = 'sus' and not is_duplicate
+        where feed = 'sus'
         group by dataset, name_activity_month
     ) as registry
     left join (

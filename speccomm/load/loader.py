@@ -73,7 +73,11 @@ def _landing_files(landing: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, feed: str, path: Path, workdir: Path) -> tuple[int, bool]:
-    """Returns (rows loaded, whether the file repeats one already loaded)."""
+    """Returns (rows loaded, whether the file repeats the bytes of one already loaded).
+
+    A re-sent file is loaded all the same: the contract orders statements by their received
+    time, so a re-sent statement is the latest one even when an earlier file says the same.
+    """
     name = parse_landing_name(feed, path.name)
     sniffed = sniff(path)
     positions: dict[str, int] = {}
@@ -91,7 +95,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, feed: str, path: Path, workdir: P
     try:
         file_id = con.execute("select nextval('raw.file_id_seq')").fetchone()[0]
         rows = 0
-        if duplicate_of is None and sniffed.header is not None:
+        if sniffed.header is not None:
             rows = _insert_rows(con, feed, file_id, path, sniffed, positions, workdir)
         _register(con, file_id, feed, path.name, name, sniffed, rows, duplicate_of)
         con.commit()

@@ -88,6 +88,24 @@ def write_core_landing(landing: Path) -> None:
             slam_row("M7", service_line="NCBPS99Z"),  # not in reference: unknown
         ],
     )
+    # RJZ 2024/25: M01, then M02 restating M01, then the M01 file re-sent byte for byte: the
+    # re-sent statement is the latest that states M01, so M01 is 100 again.
+    rjz_m01 = write_csv(
+        slam / "RJZ_ACM_2425_M01_20240510090000.csv",
+        SLAM_HEADER,
+        [
+            slam_row("1", provider="RJZ", year="2024/25", price="100.00"),
+        ],
+    )
+    write_csv(
+        slam / "RJZ_ACM_2425_M02_20240610090000.csv",
+        SLAM_HEADER,
+        [
+            slam_row("1", provider="RJZ", year="2024/25", price="200.00"),
+            slam_row("2", provider="RJZ", year="2024/25", price="300.00"),
+        ],
+    )
+    (slam / "RJZ_ACM_2425_M01_20240710090000.csv").write_bytes(rjz_m01.read_bytes())
     # SUS APC May 2025 sent twice: the second extract replaces the first wholesale.
     sus = landing / "sus"
     write_csv(

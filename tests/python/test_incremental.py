@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 COMPARED = {
     "marts.fct_sus_activity": "sus_record_id, dataset, extract_month, provider_code, attributed_icb_code, "
     "attribution_method, funding_stream, tariff_price, source_file, source_row",
-    "intermediate.int_sus__records_placed": "source_file, source_row, is_current_extract, occurrence_in_extract",
+    "intermediate.int_sus__records_placed": "source_file, source_row, is_current_extract, "
+    "occurrence_in_extract",
     "dq.quarantined_rows": "feed, source_file, source_row, reason",
 }
 

@@ -155,14 +155,20 @@ def test_bad_files_are_rejected_with_a_reason_and_others_still_load(con, tmp_pat
     assert _rows(con, "select count(*) from raw.rejected_files") == [(4,)]
 
 
-def test_only_new_files_load_and_a_resent_identical_file_is_recognised(con, tmp_path) -> None:
+def test_only_new_files_load_and_a_resent_identical_file_is_recognised_and_loaded(con, tmp_path) -> None:
     landing = tmp_path / "landing"
     first = write_csv(landing / "slam/RJ1_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [slam_row("1")])
     assert load_landing(con, landing).rows_loaded == 1
     (landing / "slam/RJ1_ACM_2526_M01_20250601090000.csv").write_bytes(first.read_bytes())
     summary = load_landing(con, landing)
-    assert (summary.files_loaded, summary.files_duplicate, summary.rows_loaded) == (1, 1, 0)
-    assert _rows(con, "select count(*) from raw.slam_rows") == [(1,)]
+    assert (summary.files_loaded, summary.files_duplicate, summary.rows_loaded) == (1, 1, 1)
+    # its rows stand under its own name: a re-sent statement is the latest statement
+    assert _rows(con, "select source_file from raw.slam_rows order by file_id") == [
+        ("RJ1_ACM_2526_M01_20250510090000.csv",),
+        ("RJ1_ACM_2526_M01_20250601090000.csv",),
+    ]
+    # the same name again is not read again
+    assert load_landing(con, landing).files_loaded == 0
     assert _rows(con, "select count(*) from raw.file_registry where duplicate_of_file_id is not null") == [
         (1,)
     ]

@@ -122,6 +122,17 @@ def test_slam_restatement_latest_file_stating_each_month_wins(core_warehouse: Bu
     ]
 
 
+def test_a_resent_identical_statement_is_the_latest_statement(core_warehouse: BuiltWarehouse) -> None:
+    rows = core_warehouse.query(
+        "select financial_month, price, source_file from marts.fct_contract_activity "
+        "where provider_code = 'RJZ' order by financial_month"
+    )
+    assert rows == [
+        (1, Decimal("100.00"), "RJZ_ACM_2425_M01_20240710090000.csv"),
+        (2, Decimal("300.00"), "RJZ_ACM_2425_M02_20240610090000.csv"),
+    ]
+
+
 def test_invalid_values_become_null_with_raw_text_kept(core_warehouse: BuiltWarehouse) -> None:
     assert core_warehouse.query(
         "select price, price_raw from marts.fct_contract_activity where financial_month = 6"

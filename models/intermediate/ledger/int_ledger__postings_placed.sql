@@ -20,7 +20,7 @@ files as (
             order by received_at desc, file_id desc
         ) as recency_rank
     from {{ ref('stg_landing__files') }}
-    where feed = 'ledger' and not is_duplicate
+    where feed = 'ledger'
 ),
 
 final as (

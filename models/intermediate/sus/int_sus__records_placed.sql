@@ -1,6 +1,6 @@
 {#- Every staged SUS record with its extract's dataset, month and received time; whether its
     file is the latest extract of that dataset and month (a later extract replaces an earlier
-    one wholesale; a re-sent identical file is not a new extract); its repeat number within the
+    one wholesale, a re-sent identical file included); its repeat number within the
     extract (1 = first occurrence of the sus_record_id); provider codes resolved.
     Incremental by slice (dataset × extract month): see macros/incremental/sus_slices.sql. -#}
 {{ config(
@@ -24,7 +24,7 @@ files as (
         ) as recency_rank,
         max(file_id) over (partition by dataset, name_activity_month) as slice_file_watermark
     from {{ ref('stg_landing__files') }}
-    where feed = 'sus' and not is_duplicate
+    where feed = 'sus'
 ),
 
 files_to_build as (
