@@ -1,0 +1,61 @@
+-- Every row of the latest SLAM file of each file-name slice (provider × year × month in the
+-- file name), sliced by that provider (site codes resolved) and the file name's year and month.
+-- financial_period_invalid and provider_code_mismatch are counted here: a row whose period
+-- cannot be read has no other slice to be counted in.
+with
+
+latest_files as (
+    select file_id
+    from intermediate.int_slam__latest_files_by_name
+    where
+        exists (
+            select 1 from dq_scope
+            where dq_scope.financial_year = int_slam__latest_files_by_name.financial_year
+                and dq_scope.financial_month = int_slam__latest_files_by_name.financial_month
+        )
+),
+
+rows_placed as (
+    select
+        file_id,
+        file_provider_code,
+        file_financial_year,
+        file_financial_month,
+        source_file,
+        source_row,
+        service_line_code,
+        pod_code,
+        provider_code_raw,
+        provider_code_resolved,
+        financial_year_raw,
+        financial_year,
+        financial_month_raw,
+        financial_month
+    from intermediate.int_slam__rows_placed
+),
+
+final as (
+    select
+        rows_placed.file_provider_code as provider_code,
+        rows_placed.file_financial_year as financial_year,
+        rows_placed.file_financial_month as financial_month,
+        rows_placed.source_file,
+        rows_placed.source_row,
+        cast(null as varchar) as record_ref,
+        rows_placed.service_line_code,
+        rows_placed.pod_code,
+        cast(null as varchar) as context,
+        'financial_year = "' || coalesce(rows_placed.financial_year_raw, '')
+        || '", financial_month = "' || coalesce(rows_placed.financial_month_raw, '') || '"'
+            as period_raw,
+        rows_placed.provider_code_raw,
+        rows_placed.financial_year is null or rows_placed.financial_month is null
+            as fails_financial_period_invalid,
+        rows_placed.provider_code_resolved is distinct from rows_placed.file_provider_code
+            as fails_provider_code_mismatch
+    from rows_placed
+    inner join latest_files
+        on rows_placed.file_id = latest_files.file_id
+)
+
+select * from final

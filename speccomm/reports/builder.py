@@ -1,0 +1,86 @@
+"""Build one report per provider for one data-quality run: files on disk, ready to deliver.
+
+For provider RJ1 the folder `out_dir/RJ1/` holds:
+- `RJ1_data_quality.html`  standalone HTML (chart embedded as a data URI);
+- `RJ1_data_quality.email.html`  the same HTML with the chart referenced by Content-ID;
+- `RJ1_data_quality.txt`  the plain-text alternative;
+- `RJ1_failing_records.csv`  the sample failing records;
+- `RJ1_dqmi_trend.png`  the XmR chart.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from speccomm.reports import render
+from speccomm.reports.data import ReportData, prepare_run, read_report_data, report_providers
+from speccomm.reports.spc import render_chart
+
+
+@dataclass(frozen=True)
+class ProviderReport:
+    provider_code: str
+    provider_name: str
+    run_id: str
+    subject: str
+    html_path: Path  # standalone: chart as a data URI
+    email_html_path: Path  # for email: chart as cid:<chart_cid>
+    text_path: Path
+    csv_path: Path
+    chart_png_path: Path
+    chart_cid: str
+    recipients: tuple[str, ...]
+    content_fingerprint: str  # every figure in the report: "the same report"
+    results_fingerprint: str  # the provider's own results only: "results changed"
+
+
+def build_provider_reports(
+    con: duckdb.DuckDBPyConnection, run_id: str, out_dir: Path
+) -> list[ProviderReport]:
+    """One report per provider with SLAM or SUS results current as of `run_id`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_run(con, run_id)
+    return [
+        _build_one(read_report_data(con, run_id, provider_code, prepared=True), out_dir / provider_code)
+        for provider_code in report_providers(con, run_id)
+    ]
+
+
+def _build_one(data: ReportData, folder: Path) -> ProviderReport:
+    folder.mkdir(parents=True, exist_ok=True)
+    code = data.provider_code
+    content = render.content_fingerprint(data)
+    chart_cid = f"dqmi-trend-{content[:16]}@speccomm"
+    png = render_chart(render.chart_panels(data))
+    paths = {
+        "html": folder / f"{code}_data_quality.html",
+        "email": folder / f"{code}_data_quality.email.html",
+        "text": folder / f"{code}_data_quality.txt",
+        "csv": folder / f"{code}_failing_records.csv",
+        "png": folder / f"{code}_dqmi_trend.png",
+    }
+    paths["png"].write_bytes(png)
+    data_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    paths["html"].write_text(render.render_html(data, data_uri), encoding="utf-8")
+    paths["email"].write_text(render.render_html(data, f"cid:{chart_cid}"), encoding="utf-8")
+    paths["text"].write_text(render.render_text(data), encoding="utf-8")
+    paths["csv"].write_text(render.render_csv(data), encoding="utf-8-sig", newline="")
+    return ProviderReport(
+        provider_code=code,
+        provider_name=data.provider_name,
+        run_id=data.run_id,
+        subject=render.subject_of(data),
+        html_path=paths["html"],
+        email_html_path=paths["email"],
+        text_path=paths["text"],
+        csv_path=paths["csv"],
+        chart_png_path=paths["png"],
+        chart_cid=chart_cid,
+        recipients=tuple(data.recipients),
+        content_fingerprint=content,
+        results_fingerprint=render.results_fingerprint(data),
+    )

@@ -1,0 +1,343 @@
+"""What one provider's report shows, read from the dq tables as of one run.
+
+Everything here is filtered to one provider, except the peer medians, which are computed over
+all providers and carry no provider codes. Record identifiers are limited to the provider's
+own reference (provider_record_ref) and the file and row: the pseudonymised patient id and the
+SUS record id are never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+
+REPORT_DATASETS = ("slam", "sus")  # ledger results belong to ICBs, not providers
+TREND_MONTHS = 12
+MIN_PEERS = 5  # a peer median is shown only when at least this many providers have a figure
+SAMPLES_IN_HTML = 5
+MONTH_NAMES = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
+
+
+@dataclass(frozen=True)
+class Period:
+    financial_year: str
+    financial_month: int
+
+    @property
+    def calendar_year(self) -> int:
+        start = int(self.financial_year[:4])
+        return start if self.financial_month <= 9 else start + 1
+
+    @property
+    def label(self) -> str:
+        name = MONTH_NAMES[self.financial_month - 1]
+        return f"{self.financial_year} M{self.financial_month:02d} ({name} {self.calendar_year})"
+
+    @property
+    def short(self) -> str:
+        return f"{MONTH_NAMES[self.financial_month - 1]} {str(self.calendar_year)[2:]}"
+
+
+@dataclass(frozen=True)
+class DqmiPoint:
+    period: Period
+    dqmi: float
+    coverage: float
+    completeness: float
+    validity: float
+    peer_median: float | None  # None when fewer than MIN_PEERS providers have a score
+
+
+@dataclass(frozen=True)
+class Sample:
+    period: Period
+    source_file: str | None
+    source_row: int | None
+    record_ref: str | None
+    service_line_code: str | None
+    pod_code: str | None
+    context: str | None
+    field: str | None
+    raw_value: str | None
+
+
+@dataclass
+class CheckSummary:
+    dataset: str
+    check_id: str
+    severity: str
+    rows_checked: int
+    rows_failed: int
+    worst_status: str
+    months_failing: list[Period]
+    meaning: str
+    how_to_fix: str
+    max_failure_rate: float
+    peer_median_rate: float | None
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.rows_failed / self.rows_checked if self.rows_checked else 0.0
+
+
+@dataclass
+class DatasetSection:
+    dataset: str
+    trend: list[DqmiPoint]
+    checks: list[CheckSummary]
+    checks_passed: int
+
+    @property
+    def latest(self) -> DqmiPoint | None:
+        return self.trend[-1] if self.trend else None
+
+    @property
+    def previous(self) -> DqmiPoint | None:
+        return self.trend[-2] if len(self.trend) > 1 else None
+
+
+@dataclass
+class ReportData:
+    provider_code: str
+    provider_name: str
+    run_id: str
+    run_at: datetime
+    sections: list[DatasetSection]
+    recipients: list[str]
+    own_results: list[tuple]  # the provider's current results, for the results fingerprint
+
+
+def report_providers(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Providers with SLAM or SUS slices current as of the run."""
+    found = con.execute(
+        """
+        select distinct provider_code from dq.dq_run_slices
+        where run_id = ? and dataset in ('slam', 'sus')
+        order by provider_code
+        """,
+        [run_id],
+    ).fetchall()
+    return [code for (code,) in found]
+
+
+def run_time(con: duckdb.DuckDBPyConnection, run_id: str) -> datetime:
+    found = con.execute("select max(run_at) from dq.dq_run_slices where run_id = ?", [run_id]).fetchone()
+    if not found or found[0] is None:
+        raise ValueError(f"no data-quality run {run_id} in dq.dq_run_slices")
+    return found[0]
+
+
+def read_report_data(
+    con: duckdb.DuckDBPyConnection, run_id: str, provider_code: str, *, prepared: bool = False
+) -> ReportData:
+    """One provider's figures; `prepared` when prepare_run(con, run_id) was called already."""
+    if not prepared:
+        prepare_run(con, run_id)
+    sections = []
+    for dataset in REPORT_DATASETS:
+        trend = _trend(con, run_id, provider_code, dataset)
+        if not trend:
+            continue
+        window_start = trend[0].period
+        checks, passed = _checks(con, provider_code, dataset, window_start)
+        sections.append(DatasetSection(dataset, trend, checks, passed))
+    return ReportData(
+        provider_code=provider_code,
+        provider_name=_provider_name(con, provider_code),
+        run_id=run_id,
+        run_at=run_time(con, run_id),
+        sections=sections,
+        recipients=_recipients(con, provider_code),
+        own_results=_own_results(con, provider_code),
+    )
+
+
+def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A temp table of the results current as of the run (all providers), read by every report."""
+    con.execute(
+        """
+        create or replace temp table report_current_results as
+        select results.*, slices.validated_run_id
+        from dq.dq_run_slices as slices
+        inner join dq.dq_check_results as results
+            on
+                results.run_id = slices.validated_run_id
+                and results.dataset = slices.dataset
+                and results.provider_code = slices.provider_code
+                and results.financial_year = slices.financial_year
+                and results.financial_month = slices.financial_month
+        where slices.run_id = ?
+        """,
+        [run_id],
+    )
+
+
+def _trend(con: duckdb.DuckDBPyConnection, run_id: str, provider_code: str, dataset: str) -> list[DqmiPoint]:
+    found = con.execute(
+        f"""
+        select financial_year, financial_month, dqmi, coverage, completeness, validity,
+            case when peer_count >= {MIN_PEERS} then peer_median_dqmi end
+        from dq.dqmi_scores
+        where run_id = ? and provider_code = ? and dataset = ?
+        order by period_start_date desc
+        limit {TREND_MONTHS}
+        """,
+        [run_id, provider_code, dataset],
+    ).fetchall()
+    return [
+        DqmiPoint(Period(fy, int(fm)), float(dqmi), float(cov), float(comp), float(val),
+                  None if median is None else float(median))
+        for fy, fm, dqmi, cov, comp, val, median in reversed(found)
+    ]
+
+
+def _checks(
+    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, window_start: Period
+) -> tuple[list[CheckSummary], int]:
+    start = _period_start(window_start)
+    rows = con.execute(
+        f"""
+        with window_results as (
+            select *,
+                make_date(
+                    cast(left(financial_year, 4) as integer)
+                        + case when financial_month <= 9 then 0 else 1 end,
+                    ((financial_month + 2) % 12) + 1, 1
+                ) as period_start
+            from report_current_results
+            where dataset = ?
+        ),
+        in_window as (
+            select * from window_results where period_start >= ?
+        ),
+        per_provider as (
+            select provider_code, check_id, sum(rows_failed) / sum(rows_checked) as rate
+            from in_window
+            group by provider_code, check_id
+        ),
+        peers as (
+            select check_id,
+                case when count(*) >= {MIN_PEERS} then median(rate) end as peer_median_rate
+            from per_provider
+            group by check_id
+        ),
+        own as (
+            select
+                check_id,
+                any_value(severity) as severity,
+                sum(rows_checked) as rows_checked,
+                sum(rows_failed) as rows_failed,
+                case
+                    when bool_or(status = 'fail') then 'fail'
+                    when bool_or(status = 'warn') then 'warn'
+                    else 'pass'
+                end as worst_status,
+                list(struct_pack(fy := financial_year, fm := financial_month) order by period_start)
+                    filter (where status <> 'pass') as months_failing
+            from in_window
+            where provider_code = ?
+            group by check_id
+        )
+        select own.check_id, own.severity, own.rows_checked, own.rows_failed, own.worst_status,
+            own.months_failing, thresholds.meaning, thresholds.how_to_fix, thresholds.max_failure_rate,
+            peers.peer_median_rate
+        from own
+        left join peers on own.check_id = peers.check_id
+        left join reference.dq_thresholds as thresholds on own.check_id = thresholds.check_id
+        order by
+            case own.worst_status when 'fail' then 0 when 'warn' then 1 else 2 end,
+            own.rows_failed desc, own.check_id
+        """,
+        [dataset, start, provider_code],
+    ).fetchall()
+    checks = []
+    passed = 0
+    for check_id, severity, checked, failed, worst, months, meaning, fix, max_rate, peer in rows:
+        if int(failed) == 0:
+            passed += 1
+            continue
+        summary = CheckSummary(
+            dataset=dataset, check_id=check_id, severity=severity, rows_checked=int(checked),
+            rows_failed=int(failed), worst_status=worst,
+            months_failing=[Period(m["fy"], int(m["fm"])) for m in months or []],
+            meaning=meaning or "", how_to_fix=fix or "", max_failure_rate=float(max_rate or 0.0),
+            peer_median_rate=None if peer is None else float(peer),
+        )
+        summary.samples = _samples(con, provider_code, dataset, check_id, start)
+        checks.append(summary)
+    return checks, passed
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, check_id: str, start: date
+) -> list[Sample]:
+    found = con.execute(
+        """
+        select samples.financial_year, samples.financial_month, samples.source_file, samples.source_row,
+            samples.record_ref, samples.service_line_code, samples.pod_code, samples.context,
+            samples.raw_column, samples.raw_value
+        from dq.dq_failed_samples as samples
+        inner join report_current_results as results
+            on
+                samples.run_id = results.validated_run_id
+                and samples.check_id = results.check_id
+                and samples.dataset = results.dataset
+                and samples.provider_code = results.provider_code
+                and samples.financial_year = results.financial_year
+                and samples.financial_month = results.financial_month
+        where samples.provider_code = ? and samples.dataset = ? and samples.check_id = ?
+            and make_date(
+                cast(left(samples.financial_year, 4) as integer)
+                    + case when samples.financial_month <= 9 then 0 else 1 end,
+                ((samples.financial_month + 2) % 12) + 1, 1
+            ) >= ?
+        order by samples.financial_year, samples.financial_month, samples.sample_no
+        """,
+        [provider_code, dataset, check_id, start],
+    ).fetchall()
+    return [
+        Sample(Period(fy, int(fm)), file, None if row is None else int(row), ref, sl, pod, context,
+               _field_name(column), raw)
+        for fy, fm, file, row, ref, sl, pod, context, column, raw in found
+    ]
+
+
+def _own_results(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[tuple]:
+    return con.execute(
+        """
+        select dataset, check_id, financial_year, financial_month, rows_checked, rows_failed, status
+        from report_current_results
+        where provider_code = ? and dataset in ('slam', 'sus')
+        order by all
+        """,
+        [provider_code],
+    ).fetchall()
+
+
+def _provider_name(con: duckdb.DuckDBPyConnection, provider_code: str) -> str:
+    found = con.execute(
+        "select provider_name from reference.providers where provider_code = ?", [provider_code]
+    ).fetchone()
+    return str(found[0]) if found and found[0] else provider_code
+
+
+def _recipients(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[str]:
+    found = con.execute(
+        "select email from reference.provider_dq_contacts where provider_code = ? order by email",
+        [provider_code],
+    ).fetchall()
+    return [str(email).strip() for (email,) in found if email and str(email).strip()]
+
+
+def _field_name(raw_column: str | None) -> str | None:
+    if raw_column is None:
+        return None
+    return raw_column.removesuffix("_raw")
+
+
+def _period_start(period: Period) -> date:
+    calendar_month = (period.financial_month + 2) % 12 + 1
+    return date(period.calendar_year, calendar_month, 1)

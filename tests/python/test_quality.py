@@ -1,0 +1,352 @@
+"""The data-quality runner on generated demo data: counts equal the generator's manifest,
+only changed slices are validated, history is kept, statuses and DQMI follow their rules."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import statistics
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pytest
+import yaml
+
+from speccomm.config import EXPECTATIONS_DIR, SEEDS_DIR
+from speccomm.quality import run_quality_checks
+from speccomm.quality.results import status_of
+from speccomm.quality.suites import load_suites
+from speccomm.quality.thresholds import Threshold
+
+if TYPE_CHECKING:
+    from demo_warehouse import CheckedDemo, DemoWarehouse
+
+pytest_plugins = ["demo_warehouse"]
+pytestmark = pytest.mark.slow
+
+CONTRACT_COLUMNS = [
+    ("run_id", "VARCHAR"), ("run_at", "TIMESTAMP"), ("check_id", "VARCHAR"), ("dataset", "VARCHAR"),
+    ("provider_code", "VARCHAR"), ("financial_year", "VARCHAR"), ("financial_month", "INTEGER"),
+    ("severity", "VARCHAR"), ("rows_checked", "BIGINT"), ("rows_failed", "BIGINT"), ("status", "VARCHAR"),
+]
+CROSS_CHECKS = ("slam_sus_activity_variance", "slam_ledger_spend_variance")
+
+
+def _results(checked: CheckedDemo, run_id: str | None = None) -> dict[tuple, tuple[int, int]]:
+    rows = checked.query(
+        """
+        select check_id, dataset, provider_code, financial_year, financial_month, rows_checked, rows_failed
+        from dq.dq_check_results where run_id = ?
+        """,
+        [run_id or checked.run_id],
+    )
+    return {tuple(row[:5]): (row[5], row[6]) for row in rows}
+
+
+# --- the counts -------------------------------------------------------------------------------
+
+def test_counts_equal_the_generators_manifest(checked_demo: CheckedDemo) -> None:
+    mine = _results(checked_demo)
+    expected = {
+        (d["check_id"], d["dataset"], d["provider_code"], d["financial_year"], d["financial_month"]):
+            (d["rows_checked"], d["rows_failed"])
+        for d in checked_demo.warehouse.manifest["dq_counts"]
+    }
+    assert expected, "the manifest lists no dq_counts"
+    wrong = {}
+    for key, (checked, failed) in expected.items():
+        got = mine.get(key)
+        if checked is None:  # cross-dataset checks: the manifest states the planted failures only
+            if got is None or got[1] != failed:
+                wrong[key] = ((checked, failed), got)
+        elif got != (checked, failed):
+            wrong[key] = ((checked, failed), got)
+    assert not wrong, f"{len(wrong)} counts differ from the manifest, e.g. {list(wrong.items())[:5]}"
+    # nothing reported that the manifest does not know: every other result is a clean cross check
+    extra = {k: v for k, v in mine.items() if k not in expected}
+    assert all(k[0] in CROSS_CHECKS and v[1] == 0 for k, v in extra.items()), list(extra.items())[:5]
+
+
+def test_every_dataset_and_most_check_ids_are_exercised(checked_demo: CheckedDemo) -> None:
+    failing = Counter(key[0] for key, (_, failed) in _results(checked_demo).items() if failed)
+    datasets = {key[1] for key in _results(checked_demo)}
+    assert datasets == {"slam", "sus", "ledger"}
+    assert {"icb_of_residence_missing", "sus_record_duplicate", "submission_missing",
+            "slam_sus_activity_variance", "slam_ledger_spend_variance", "price_invalid"} <= set(failing)
+
+
+def test_submissions_model_finds_the_planted_missing_and_late_months(checked_demo: CheckedDemo) -> None:
+    manifest = checked_demo.warehouse.manifest
+    missing = {tuple(r) for r in checked_demo.query(
+        "select provider_code, financial_year, financial_month from dq.dq_slam_submissions where is_missing")}
+    planted_missing = {(m["provider_code"], m["financial_year"], m["financial_month"])
+                       for m in manifest["missing_submissions"]}
+    assert missing == planted_missing
+    late = {tuple(r) for r in checked_demo.query(
+        "select provider_code, financial_year, financial_month from dq.dq_slam_submissions where is_late")}
+    planted_late = {(m["provider_code"], m["financial_year"], m["financial_month"])
+                    for m in manifest["late_submissions"]}
+    assert planted_late and planted_late <= late
+    nulls = checked_demo.query(
+        "select count(*) from dq.dq_slam_submissions where is_missing and is_late is not null")
+    assert nulls == [(0,)]
+
+
+def test_results_table_has_exactly_the_contract_columns(checked_demo: CheckedDemo) -> None:
+    columns = checked_demo.query(
+        """
+        select column_name, data_type from information_schema.columns
+        where table_schema = 'dq' and table_name = 'dq_check_results' order by ordinal_position
+        """
+    )
+    assert columns == CONTRACT_COLUMNS
+
+
+def test_statuses_follow_thresholds(checked_demo: CheckedDemo) -> None:
+    thresholds = dict(checked_demo.query("select check_id, max_failure_rate from reference.dq_thresholds"))
+    rows = checked_demo.query(
+        "select check_id, severity, rows_checked, rows_failed, status from dq.dq_check_results"
+    )
+    for check_id, severity, checked, failed, status in rows:
+        assert checked > 0, "a slice with no rows to check is not reported"
+        expected = "pass" if failed / checked <= thresholds[check_id] + 1e-12 else (
+            "fail" if severity == "error" else "warn")
+        assert status == expected, (check_id, checked, failed, status)
+
+
+def test_status_rule_edges() -> None:
+    warn, error = Threshold("warn", 0.05, None), Threshold("error", 0.0, None)
+    assert status_of(100, 5, warn) == "pass"  # equal to the tolerance passes
+    assert status_of(100, 6, warn) == "warn"
+    assert status_of(10, 0, error) == "pass"
+    assert status_of(10, 1, error) == "fail"
+
+
+# --- samples ----------------------------------------------------------------------------------
+
+def test_samples_are_capped_and_carry_context_but_no_pseudonym(checked_demo: CheckedDemo) -> None:
+    per_slice = checked_demo.query(
+        """
+        select check_id, dataset, provider_code, financial_year, financial_month, count(*)
+        from dq.dq_failed_samples group by all having count(*) > 20
+        """
+    )
+    assert per_slice == []
+    samples = checked_demo.query("select * from dq.dq_failed_samples")
+    assert samples
+    pseudonyms = {p for (p,) in checked_demo.query(
+        "select distinct trim(pseudo_patient_id) from raw.sus_rows where trim(pseudo_patient_id) <> ''")}
+    assert pseudonyms
+    text = "\n".join("|".join("" if v is None else str(v) for v in row) for row in samples)
+    assert not pseudonyms & set(re.findall(r"[A-Za-z0-9]+", text))
+    columns = [c for (c,) in checked_demo.query(
+        "select column_name from information_schema.columns where table_schema = 'dq' "
+        "and table_name = 'dq_failed_samples'")]
+    assert "pseudo_patient_id" not in columns
+    sus_refs = checked_demo.query(
+        "select count(*) from dq.dq_failed_samples where dataset = 'sus' and record_ref is not null")
+    assert sus_refs[0][0] > 0, "SUS samples carry the provider's own record reference"
+
+
+def test_a_sample_row_really_fails(checked_demo: CheckedDemo) -> None:
+    row = checked_demo.query(
+        """
+        select samples.raw_value, rows.price_raw
+        from dq.dq_failed_samples as samples
+        inner join intermediate.int_slam__current_rows as rows
+            on samples.source_file = rows.source_file and samples.source_row = rows.source_row
+        where samples.check_id = 'price_invalid' and samples.dataset = 'slam'
+        limit 1
+        """
+    )
+    assert row and row[0][0] == row[0][1]
+
+
+# --- incremental validation and history -------------------------------------------------------
+
+def test_second_run_without_changes_validates_nothing_and_keeps_history(
+    checked_demo: CheckedDemo, tmp_path: Path
+) -> None:
+    first = checked_demo.summary
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(checked_demo.database, database)
+    with duckdb.connect(str(database)) as con:
+        second = run_quality_checks(con, "r2", datetime(2026, 5, 2))
+        assert first.slices_validated > 0 and first.slices_skipped_unchanged == 0
+        assert second.slices_validated == 0
+        assert second.slices_skipped_unchanged == first.slices_validated
+        assert second.results_written == 0
+        counts = dict(
+            con.execute("select run_id, count(*) from dq.dq_check_results group by run_id").fetchall()
+        )
+        assert counts == {checked_demo.run_id: first.results_written}
+        pointers = con.execute(
+            "select distinct validated_run_id from dq.dq_run_slices where run_id = 'r2'").fetchall()
+        assert pointers == [(checked_demo.run_id,)]
+        scores = dict(con.execute("select run_id, count(*) from dq.dqmi_scores group by run_id").fetchall())
+        assert scores[checked_demo.run_id] == scores["r2"] > 0
+        with pytest.raises(ValueError, match="already exist"):
+            run_quality_checks(con, "r2", datetime(2026, 5, 3))
+
+
+def test_only_the_changed_slice_is_revalidated(checked_demo: CheckedDemo, tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(checked_demo.database, database)
+    with duckdb.connect(str(database)) as con:
+        provider, fy, fm = con.execute(
+            "select file_entity_code, file_financial_year, file_financial_month "
+            "from intermediate.int_ledger__postings_placed where is_current_extract order by all limit 1"
+        ).fetchone()
+        # A re-extracted ledger file for one period: same rows, a new file id, one amount now invalid.
+        con.execute(
+            """
+            update intermediate.int_ledger__postings_placed
+            set file_id = file_id + 1000000,
+                amount = case when source_row = 1 then null else amount end,
+                amount_raw = case when source_row = 1 then 'TBC' else amount_raw end
+            where file_entity_code = ? and file_financial_year = ? and file_financial_month = ?
+                and is_current_extract
+            """,
+            [provider, fy, fm],
+        )
+        changed = run_quality_checks(con, "r2", datetime(2026, 5, 2))
+        assert changed.slices_validated == 1
+        slices = con.execute(
+            "select distinct dataset, provider_code, financial_year, financial_month "
+            "from dq.dq_check_results where run_id = 'r2'").fetchall()
+        assert slices == [("ledger", provider, fy, fm)]
+        failed = con.execute(
+            "select rows_failed from dq.dq_check_results where run_id = 'r2' and check_id = 'price_invalid'"
+        ).fetchone()
+        expected = con.execute(
+            "select count(*) from intermediate.int_ledger__postings_placed where amount is null "
+            "and is_current_extract and file_entity_code = ? and file_financial_year = ? "
+            "and file_financial_month = ?",
+            [provider, fy, fm],
+        ).fetchone()
+        assert failed == expected and expected[0] >= 1
+        current = con.execute(
+            "select count(*) from dq.dq_run_slices where run_id = 'r2' and validated_run_id = 'r2'"
+        ).fetchone()
+        assert current == (1,)
+        everything = run_quality_checks(con, "r3", datetime(2026, 5, 3), revalidate_all=True)
+        assert everything.slices_skipped_unchanged == 0
+        assert everything.slices_validated == changed.slices_validated + changed.slices_skipped_unchanged
+
+
+def test_missing_triangulation_mart_is_skipped_gracefully(
+    demo_warehouse: DemoWarehouse, tmp_path: Path
+) -> None:
+    database = demo_warehouse.copy_to(tmp_path)
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop table marts.rpt_triangulation_spend")
+        summary = run_quality_checks(con, "r1", datetime(2026, 5, 1))
+        assert "slam.triangulation_spend" in summary.batches_skipped
+        found = con.execute(
+            "select count(*) from dq.dq_check_results where check_id = 'slam_ledger_spend_variance'"
+        ).fetchone()
+        assert found == (0,)
+        assert summary.results_written > 0
+
+
+def test_small_groups_and_chunks_give_the_same_counts(
+    checked_demo: CheckedDemo, demo_warehouse: DemoWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bounded-memory path (many groups, many pandas chunks) counts exactly like one batch."""
+    from speccomm.quality import batches
+
+    monkeypatch.setattr(batches, "GROUP_ROWS", 60_000)
+    monkeypatch.setattr(batches, "CHUNK_ROWS", 25_000)
+    database = demo_warehouse.copy_to(tmp_path)
+    with duckdb.connect(str(database)) as con:
+        run_quality_checks(con, "small", datetime(2026, 5, 1))
+        small = {tuple(r[:5]): r[5:] for r in con.execute(
+            "select check_id, dataset, provider_code, financial_year, financial_month, "
+            "rows_checked, rows_failed from dq.dq_check_results").fetchall()}
+        samples = con.execute("select count(*) from dq.dq_failed_samples").fetchone()
+    assert small == _results(checked_demo)
+    assert samples[0] == checked_demo.summary.samples_written
+
+
+# --- DQMI-style scores ------------------------------------------------------------------------
+
+def test_dqmi_follows_the_formula_and_the_peer_median(checked_demo: CheckedDemo) -> None:
+    rows = checked_demo.query(
+        """
+        select dataset, provider_code, financial_year, financial_month, coverage, mean_item_score, dqmi,
+            peer_median_dqmi, peer_count
+        from dq.dqmi_scores where run_id = ?
+        """,
+        [checked_demo.run_id],
+    )
+    assert rows
+    for *_, coverage, mean_item, dqmi, _median, _count in rows:
+        assert 0 <= coverage <= 1 and 0 <= mean_item <= 100
+        assert dqmi == pytest.approx(mean_item * coverage)
+    by_month: dict[tuple, list[float]] = {}
+    for dataset, _, fy, fm, _, _, dqmi, _, _ in rows:
+        by_month.setdefault((dataset, fy, fm), []).append(dqmi)
+    for dataset, _, fy, fm, _, _, _, median, count in rows:
+        assert count == len(by_month[(dataset, fy, fm)])
+        assert median == pytest.approx(statistics.median(by_month[(dataset, fy, fm)]))
+
+
+def test_an_item_score_by_hand(checked_demo: CheckedDemo) -> None:
+    dataset, provider, fy, fm, score = checked_demo.query(
+        """
+        select dataset, provider_code, financial_year, financial_month, item_score
+        from dq.dqmi_item_scores where run_id = ? and dataset = 'slam' and data_item = 'icb_of_residence'
+        order by item_score limit 1
+        """,
+        [checked_demo.run_id],
+    )[0]
+    results = dict(checked_demo.query(
+        """
+        select check_id, rows_failed / rows_checked from dq.dq_check_results
+        where run_id = ? and dataset = ? and provider_code = ? and financial_year = ? and financial_month = ?
+            and check_id in ('icb_of_residence_missing', 'icb_of_residence_invalid')
+        """,
+        [checked_demo.run_id, dataset, provider, fy, fm],
+    ))
+    expected = 100 * (1 - results["icb_of_residence_missing"] - results["icb_of_residence_invalid"])
+    assert score == pytest.approx(max(expected, 0))
+
+
+# --- the suites -------------------------------------------------------------------------------
+
+def test_suites_repeat_the_seed_exactly_and_cover_every_documented_check() -> None:
+    with (SEEDS_DIR / "dq_thresholds.csv").open(encoding="utf-8") as handle:
+        seed = {row["check_id"]: row for row in csv.DictReader(handle)}
+    suites = load_suites()
+    listed = {(s.dataset, c.check_id) for s in suites for c in s.checks}
+    for suite in suites:
+        for check in suite.checks:
+            row = seed[check.check_id]
+            assert (check.severity, check.meaning, check.how_to_fix) == (
+                row["severity"], row["meaning"], row["how_to_fix"]
+            ), f"{suite.dataset}.yml {check.check_id} differs from seeds/reference/dq_thresholds.csv"
+    assert {check_id for _, check_id in listed} == set(seed)
+    documented = _documented_checks()
+    assert listed == documented
+
+
+def test_suite_files_are_valid_yaml_with_one_primary_batch() -> None:
+    for name in ("slam", "sus", "ledger"):
+        document = yaml.safe_load((EXPECTATIONS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
+        assert document["dataset"] == name
+        assert sum(bool(b.get("primary")) for b in document["batches"].values()) == 1
+
+
+def _documented_checks() -> set[tuple[str, str]]:
+    text = (EXPECTATIONS_DIR.parent / "docs" / "data-quality-checks.md").read_text(encoding="utf-8")
+    pairs = set()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`") and cells[0].endswith("`"):
+            for dataset in cells[1].split(","):
+                pairs.add((dataset.strip(), cells[0].strip("`")))
+    return pairs
