@@ -42,8 +42,9 @@ lint: $(STAMP)
 	SPECCOMM_DBT_DATABASE=warehouse/lint/speccomm.duckdb DBT_TARGET_PATH=warehouse/lint/target \
 		DBT_LOG_PATH=warehouse/lint/logs $(BIN)/sqlfluff lint models tests/data_tests
 
+## docs: the dbt docs site in target/docs (open static_index.html, or serve the folder)
 docs: $(STAMP)
-	$(BIN)/speccomm docs
+	$(BIN)/speccomm docs --out target/docs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

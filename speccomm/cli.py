@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from speccomm.config import resolve_paths
+from speccomm.config import Paths, resolve_paths
 
 SCALES = ("demo", "pathfinder", "national")
 
@@ -20,6 +20,33 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--seed", type=int, default=42)
 
+    _add_nightly(commands)
+
+    rollback = commands.add_parser("rollback", help="publish the previous warehouse version again")
+    _add_location_options(rollback)
+
+    runs = commands.add_parser("runs", help="show the run log (latest first)")
+    _add_location_options(runs)
+    runs.add_argument("--last", type=int, default=10)
+
+    export = commands.add_parser("export", help="write the published marts (schemas marts, dq) as files")
+    _add_location_options(export)
+    export.add_argument("--format", choices=("parquet",), default="parquet")
+    export.add_argument("--out", type=Path, required=True)
+
+    extract = commands.add_parser("extract", help="one ICB's rows of every fact and mart")
+    _add_location_options(extract)
+    extract.add_argument("--icb", required=True)
+    extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write")
+
+    docs = commands.add_parser("docs", help="build the dbt docs site")
+    docs.add_argument("--warehouse", type=Path, help="built warehouse to document (default: published)")
+    docs.add_argument("--fresh", action="store_true", help="build an empty warehouse instead of using one")
+    docs.add_argument("--out", type=Path, help="site folder (default target/docs)")
+    return parser
+
+
+def _add_nightly(commands: argparse._SubParsersAction) -> None:
     nightly = commands.add_parser("nightly", help="load, build, check, report, deliver, publish")
     _add_location_options(nightly)
     nightly.add_argument("--outbox", type=Path)
@@ -33,28 +60,23 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="email a provider only when its results changed since its last report",
     )
+    nightly.add_argument("--force", action="store_true", help="build even when nothing new has arrived")
+    nightly.add_argument(
+        "--keep-versions", type=_at_least_one, help="published versions to keep ($SPECCOMM_KEEP_VERSIONS, 3)"
+    )
+    nightly.add_argument("--verbose", action="store_true", help="echo every dbt line")
 
-    rollback = commands.add_parser("rollback", help="publish the previous warehouse version again")
-    _add_location_options(rollback)
 
-    export = commands.add_parser("export", help="write the published marts as files")
-    _add_location_options(export)
-    export.add_argument("--format", choices=("parquet",), default="parquet")
-    export.add_argument("--out", type=Path, required=True)
-
-    extract = commands.add_parser("extract", help="one ICB's rows of every fact and mart")
-    _add_location_options(extract)
-    extract.add_argument("--icb", required=True)
-    extract.add_argument("--out", type=Path, required=True)
-
-    docs = commands.add_parser("docs", help="build the dbt docs site")
-    docs.add_argument("--out", type=Path)
-    return parser
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("keep at least one version")
+    return value
 
 
 def _add_location_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--landing", type=Path)
-    sub.add_argument("--warehouse", type=Path)
+    sub.add_argument("--warehouse", type=Path, help="the published DuckDB file")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,11 +86,20 @@ def main(argv: list[str] | None = None) -> int:
 
         generate(scale=args.scale, out=args.out, seed=args.seed)
         return 0
+    if args.command == "docs":
+        from speccomm.build.docs import build_docs
+
+        warehouse = None if args.fresh else resolve_paths(warehouse=args.warehouse).warehouse
+        return build_docs(args.out, warehouse=warehouse)
     paths = resolve_paths(
         landing=getattr(args, "landing", None),
         warehouse=getattr(args, "warehouse", None),
         outbox=getattr(args, "outbox", None),
     )
+    return _run_warehouse_command(args, paths)
+
+
+def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "nightly":
         from speccomm.nightly import run_nightly
 
@@ -76,23 +107,26 @@ def main(argv: list[str] | None = None) -> int:
             paths,
             revalidate_all=args.revalidate_all,
             send_only_changed=args.send_only_changed,
+            force=args.force,
+            keep=args.keep_versions,
+            verbose=args.verbose,
         )
     if args.command == "rollback":
         from speccomm.publish import rollback
 
         return rollback(paths)
+    if args.command == "runs":
+        from speccomm.runlog import print_runs
+
+        return print_runs(paths, last=args.last)
     if args.command == "export":
         from speccomm.publish import export_parquet
 
-        return export_parquet(paths, args.out)
+        return export_parquet(paths, args.out.resolve())
     if args.command == "extract":
         from speccomm.publish import extract_icb
 
-        return extract_icb(paths, args.icb.strip().upper(), args.out)
-    if args.command == "docs":
-        from speccomm.build import build_docs
-
-        return build_docs(args.out)
+        return extract_icb(paths, args.icb.strip().upper(), args.out.resolve())
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -1,71 +1,462 @@
-"""The night's steps in order: load new files, build, check, report, deliver, publish."""
+"""The night, in order: load new files → dbt build → data-quality checks → provider reports →
+delivery → publish.
+
+Everything happens in a working copy of the published warehouse (`work/<run id>/`); the
+published file readers use is replaced, atomically, only at the very end and only when every
+step succeeded — in particular only when `dbt build` exited 0, i.e. every model built and every
+dbt test of severity `error` passed. Data-quality checks on provider data (speccomm.quality)
+never block publishing: their failures are findings about the providers' data, reported to
+the providers, not faults of the build. One run at a time (state/nightly.lock); a run log
+row per run (state/runs.sqlite, mirrored as ops.run_log). See docs/operations.md.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import sys
 import time
+import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from secrets import token_hex
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from speccomm.build import BuildFailed, build_warehouse
-from speccomm.config import Paths
+from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
+from speccomm.config import PROJECT_ROOT, Paths
 from speccomm.load import load_landing
+from speccomm.pending import why_build
+from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
+from speccomm.publish.atomic import publish_database, remove_stale_stages
+from speccomm.publish.export import has_table
+from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
+from speccomm.runlog import (
+    FAILED,
+    INTERRUPTED,
+    NOTHING_TO_DO,
+    SUCCEEDED,
+    RunLog,
+    RunRecord,
+    utc_now,
+)
+from speccomm.state import StateLayout, keep_versions
+
+if TYPE_CHECKING:
+    from speccomm.delivery import RunSummaryMessage
+    from speccomm.reports import ProviderReport
+
+STEPS: tuple[tuple[str, str], ...] = (
+    ("load", "load new landing files into a working copy"),
+    ("build", "dbt build: every model and every test"),
+    ("quality", "data-quality checks on the slices that changed"),
+    ("reports", "provider data-quality reports"),
+    ("deliver", "send the reports (SMTP, else the outbox)"),
+    ("publish", "swap the new warehouse in for readers"),
+)
+# Exit status: 0 done (or nothing to do); 11..16 the step that failed; 75 another run holds
+# the lock; 130 interrupted (SIGINT / SIGTERM); 1 an unexpected error outside the steps.
+EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
+EXIT_INTERRUPTED = 130
 
 
 class StepFailed(RuntimeError):
     def __init__(self, step: str, cause: BaseException) -> None:
         super().__init__(f"step '{step}' failed: {cause}")
         self.step = step
+        self.cause = cause
 
 
-def run_nightly(paths: Paths, *, revalidate_all: bool = False, send_only_changed: bool = False) -> int:
-    """Exit status 0 when the night succeeded; otherwise names the failed step."""
+class Interrupted(BaseException):
+    """SIGTERM (systemd stop, kill) or SIGINT: stop where we are, publish nothing."""
+
+
+@dataclass(frozen=True)
+class NightlyOptions:
+    revalidate_all: bool = False
+    send_only_changed: bool = False
+    force: bool = False
+    keep_versions: int = 3
+    verbose: bool = False
+
+
+def run_nightly(
+    paths: Paths,
+    *,
+    revalidate_all: bool = False,
+    send_only_changed: bool = False,
+    force: bool = False,
+    keep: int | None = None,
+    verbose: bool = False,
+) -> int:
+    """Run the night; returns the exit status (0 when it succeeded or had nothing to do)."""
+    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose)
+    layout = StateLayout.of(paths)
     try:
-        _prepare_working_copy(paths)
-        _step("load", lambda: _load(paths))
-        _step("build", lambda: build_warehouse(paths.working_copy))
-        _step("publish", lambda: _publish(paths))
-    except StepFailed as failure:
-        print(f"speccomm nightly: FAILED at {failure}", file=sys.stderr)
-        print(f"The published warehouse {paths.warehouse} was left untouched.", file=sys.stderr)
-        return 1
-    print(f"speccomm nightly: published {paths.warehouse}")
-    return 0
-
-
-def _step(name: str, action: Callable[[], object]) -> None:
-    started = time.monotonic()
-    print(f"== {name} ...", flush=True)
+        lock = RunLock(layout.lock_path).acquire()
+    except LockHeld as held:
+        print(f"speccomm nightly: not started: {held}. Exit {EXIT_LOCKED}: try again when it has "
+              "finished.", file=sys.stderr)
+        return EXIT_LOCKED
     try:
-        action()
-    except (BuildFailed, duckdb.Error, OSError) as exc:
-        raise StepFailed(name, exc) from exc
-    print(f"== {name} done in {time.monotonic() - started:.1f}s", flush=True)
+        with _signals_as_interrupts():
+            return Night(paths, layout, options).run()
+    finally:
+        lock.release()
 
 
-def _prepare_working_copy(paths: Paths) -> None:
-    """The working copy starts as the published warehouse (raw layer and history included)."""
-    paths.working_copy.parent.mkdir(parents=True, exist_ok=True)
-    paths.working_copy.unlink(missing_ok=True)
-    if paths.warehouse.exists():
-        shutil.copyfile(paths.warehouse, paths.working_copy)
+@dataclass
+class Night:
+    paths: Paths
+    layout: StateLayout
+    options: NightlyOptions
+    record: RunRecord = field(init=False)
+    runlog: RunLog = field(init=False)
+    reports: list[ProviderReport] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)
+    rejected_new: list[tuple[str, str]] = field(default_factory=list)
+    rejected_still: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(2)
+        self.record = RunRecord(run_id=run_id)
+        self.runlog = RunLog(self.layout.runs_db)
+
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def working_copy(self) -> Path:
+        return self.layout.working_copy(self.run_id)
+
+    # --- the run -------------------------------------------------------------------------
+
+    def run(self) -> int:
+        self._tidy_after_earlier_runs()
+        self.record.build_fingerprint = code_fingerprint()
+        reason = "--force" if self.options.force else why_build(
+            self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
+        )
+        if reason is None:
+            return self._nothing_to_do()
+        self.record.reason = reason
+        self.runlog.save(self.record)
+        print(f"speccomm nightly {self.run_id}: {reason}")
+        print(f"  landing {self.paths.landing}\n  warehouse {self.paths.warehouse}")
+        try:
+            for number, (name, title) in enumerate(STEPS, start=1):
+                self._step(number, name, title)
+        except StepFailed as failure:
+            return self._failed(failure)
+        except Interrupted:
+            self.record.failed_step = self._current_step()
+            self.record.step_seconds = {k: v for k, v in self.record.step_seconds.items() if v >= 0}
+            self.record.finish(INTERRUPTED)
+            self.runlog.save(self.record)
+            print(f"speccomm nightly: INTERRUPTED during {self.record.failed_step}; "
+                  f"{self.paths.warehouse} left untouched.", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        self.runlog.save(self.record)
+        self._print_summary()
+        shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
+        return 0
+
+    def _step(self, number: int, name: str, title: str) -> None:
+        print(f"[{number}/{len(STEPS)}] {name}: {title}", flush=True)
+        self.record.step_seconds[name] = -1.0  # in progress (read by _current_step)
+        started = time.monotonic()
+        action: Callable[[], None] = getattr(self, f"_{name}")
+        detail = dbt_progress(self._dbt_log_dir() / "dbt-console.log") if name == "build" else None
+        try:
+            run_test_hooks(name, self.layout.state_dir)
+            with Ticker(name, detail):
+                action()
+        except Exception as exc:
+            self.record.step_seconds[name] = round(time.monotonic() - started, 1)
+            raise StepFailed(name, exc) from exc
+        elapsed = time.monotonic() - started
+        self.record.step_seconds[name] = round(elapsed, 1)
+        print(f"      {name} done in {format_seconds(elapsed)}", flush=True)
+
+    def _current_step(self) -> str | None:
+        running = [name for name, seconds in self.record.step_seconds.items() if seconds < 0]
+        return running[-1] if running else None
+
+    # --- the steps -----------------------------------------------------------------------
+
+    def _load(self) -> None:
+        self.working_copy.parent.mkdir(parents=True, exist_ok=True)
+        if self.paths.warehouse.exists():
+            shutil.copyfile(self.paths.warehouse, self.working_copy)
+        with duckdb.connect(str(self.working_copy)) as con:
+            rejected_before = _rejected_files(con)
+            summary = load_landing(con, self.paths.landing)
+        self.rejected_new = [(f, why) for f, why in summary.rejected if f not in rejected_before]
+        self.rejected_still = len(summary.rejected) - len(self.rejected_new)
+        self.record.files_loaded = summary.files_loaded
+        self.record.files_duplicate = summary.files_duplicate
+        self.record.files_rejected = len(self.rejected_new)
+        self.record.rows_loaded = summary.rows_loaded
+        print(f"      {summary.files_loaded} file(s) loaded ({summary.files_duplicate} re-sent "
+              f"duplicates), {summary.rows_loaded:,} rows; {len(self.rejected_new)} rejected")
+        for name, why in self.rejected_new:
+            print(f"      REJECTED {name}: {why}")
+
+    def _build(self) -> None:
+        started = time.time()
+        failure: BuildFailed | None = None
+        try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
+            build_warehouse(self.working_copy, echo=self.options.verbose)
+        except BuildFailed as exc:
+            failure = exc
+        counts = _dbt_test_counts(_dbt_target_path(self.working_copy), since=started)
+        if counts is not None:
+            passed, failed, warned, failures = counts
+            self.record.dbt_tests_passed, self.record.dbt_tests_failed = passed, failed
+            self.record.dbt_tests_warned = warned
+            print(f"      dbt tests: {passed} passed, {failed} failed, {warned} warned")
+            for node in failures[:10]:
+                print(f"      FAILED {node}")
+        if failure is not None:
+            if not self.options.verbose:
+                _print_log_tail(self._dbt_log_dir() / "dbt-console.log")
+            raise failure
+
+    def _quality(self) -> None:
+        from speccomm.quality import run_quality_checks
+
+        with duckdb.connect(str(self.working_copy)) as con:
+            summary = run_quality_checks(
+                con, self.run_id, self.record.started_at, revalidate_all=self.options.revalidate_all
+            )
+            self.late = _late_submissions(con, self.run_id)
+        for column, attribute in (
+            ("dq_slices_validated", "slices_validated"), ("dq_slices_skipped", "slices_skipped_unchanged"),
+            ("dq_results_written", "results_written"), ("dq_checks_failed", "checks_failed"),
+            ("dq_checks_warned", "checks_warned"),
+        ):
+            setattr(self.record, column, getattr(summary, attribute))
+        self.record.late_submissions = len(self.late)
+        print(f"      {self.record.dq_slices_validated} slice(s) checked "
+              f"({self.record.dq_slices_skipped} unchanged, skipped); checks failed "
+              f"{self.record.dq_checks_failed}, warned {self.record.dq_checks_warned}")
+
+    def _reports(self) -> None:
+        from speccomm.reports import build_provider_reports
+
+        out_dir = self.layout.reports_root / self.run_id
+        with duckdb.connect(str(self.working_copy)) as con:
+            self.reports = build_provider_reports(con, self.run_id, out_dir)
+        self.record.reports_built = len(self.reports)
+        print(f"      {len(self.reports)} provider report(s) in {out_dir}")
+
+    def _deliver(self) -> None:
+        from speccomm.delivery import deliver_reports
+
+        summary = deliver_reports(
+            self.reports,
+            outbox=self.paths.outbox,
+            state_path=self.layout.delivery_db,
+            send_only_changed=self.options.send_only_changed,
+            run_summary=self._run_summary_message(),
+        )
+        self.record.reports_sent = sum(1 for key in summary.sent if key.startswith("provider:"))
+        for line in summary.lines():
+            print(f"      {line}")
+
+    def _run_summary_message(self) -> RunSummaryMessage:
+        """The BI team's email about this night."""
+        from speccomm.delivery import RunSummaryMessage
+
+        r = self.record
+        figures = {
+            "reason for the run": r.reason,
+            "files loaded": r.files_loaded,
+            "re-sent duplicates": r.files_duplicate,
+            "files rejected": r.files_rejected,
+            "rows loaded": r.rows_loaded,
+            "dbt tests passed / failed / warned": f"{r.dbt_tests_passed} / {r.dbt_tests_failed} / "
+                                                  f"{r.dbt_tests_warned}",
+            "slices checked": r.dq_slices_validated,
+            "checks failed / warned": f"{r.dq_checks_failed} / {r.dq_checks_warned}",
+            "late submissions": r.late_submissions,
+            "provider reports built": r.reports_built,
+        }
+        notes = [f"Rejected {name}: {why}" for name, why in self.rejected_new]
+        notes += [f"Late submission: {line}" for line in self.late]
+        notes.append(f"The warehouse is published after delivery: {self.paths.warehouse}")
+        return RunSummaryMessage(run_id=r.run_id, run_at=r.started_at, figures=figures, notes=tuple(notes))
+
+    def _publish(self) -> None:
+        self.record.published_version = f"{self.run_id}{self.paths.warehouse.suffix}"
+        self.record.finish(SUCCEEDED)  # as the published copy of the log will say
+        with duckdb.connect(str(self.working_copy)) as con:
+            self.runlog.copy_into(con, self.record)
+        published = publish_database(
+            self.working_copy, self.paths.warehouse, self.layout.versions_dir,
+            version_name=self.run_id, keep=self.options.keep_versions,
+        )
+        self.notes.append(f"published {published.path} (version {published.version.name}; "
+                          f"{len(published.pruned)} old version(s) pruned)")
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _dbt_log_dir(self) -> Path:
+        return self.layout.work_dir(self.run_id) / "logs"
+
+    def _tidy_after_earlier_runs(self) -> None:
+        for run_id in self.runlog.mark_abandoned(found_by=self.run_id):
+            print(f"note: run {run_id} stopped without finishing (killed?); its work is discarded")
+        if self.layout.work_root.is_dir():
+            shutil.rmtree(self.layout.work_root, ignore_errors=True)
+        remove_stale_stages(self.paths.warehouse)
+        for marker in self.layout.state_dir.glob("test-paused-at-*"):
+            marker.unlink()
+
+    def _nothing_to_do(self) -> int:
+        self.record.reason = "no new landing files and the dbt project is unchanged"
+        self.record.finish(NOTHING_TO_DO)
+        self.runlog.save(self.record)
+        print(f"speccomm nightly {self.run_id}: nothing to do — no new files in {self.paths.landing} "
+              f"since the published build, and the dbt project is unchanged. {self.paths.warehouse} "
+              "left as it was; nothing sent.")
+        return 0
+
+    def _failed(self, failure: StepFailed) -> int:
+        self.record.failed_step = failure.step
+        self.record.error = str(failure.cause)[:2000]
+        self.record.finish(FAILED)
+        self.record.published_version = None
+        self.runlog.save(self.record)
+        if not isinstance(failure.cause, BuildFailed):
+            traceback.print_exception(failure.cause, file=sys.stderr)
+        self._print_summary()
+        code = EXIT_CODES[failure.step]
+        print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {failure.cause}",
+              file=sys.stderr)
+        print(f"  The published warehouse {self.paths.warehouse} was left untouched; work kept in "
+              f"{self.layout.work_dir(self.run_id)} until the next run.", file=sys.stderr)
+        return code
+
+    def _print_summary(self) -> None:
+        r = self.record
+        took = format_seconds((r.ended_at - r.started_at).total_seconds()) if r.ended_at else "?"
+        print(f"\n== speccomm nightly {r.run_id}: {r.status.upper()} in {took}")
+        print(f"   landing    {r.files_loaded} file(s) loaded, {r.files_duplicate} re-sent duplicate(s), "
+              f"{(r.rows_loaded or 0):,} rows; {r.files_rejected} newly rejected"
+              + (f"; {self.rejected_still} rejected on an earlier night, still in the landing folder"
+                 if self.rejected_still else ""))
+        for name, why in self.rejected_new:
+            print(f"              rejected {name}: {why}")
+        if r.dbt_tests_passed is not None:
+            print(f"   dbt tests  {r.dbt_tests_passed} passed, {r.dbt_tests_failed} failed, "
+                  f"{r.dbt_tests_warned} warned")
+        if r.dq_checks_failed is not None:
+            print(f"   quality    {r.dq_slices_validated} slice(s) checked, {r.dq_checks_failed} check(s) "
+                  f"failed, {r.dq_checks_warned} warned (reported to providers; they never block publishing)")
+        if self.late:
+            print(f"   LATE       {len(self.late)} submission(s) missing:")
+            for line in self.late[:25]:
+                print(f"              {line}")
+        if r.reports_built is not None:
+            print(f"   reports    {r.reports_built} built, {r.reports_sent} sent")
+        for note in self.notes:
+            print(f"   {note}")
+        steps = " · ".join(f"{name} {format_seconds(s)}" for name, s in r.step_seconds.items() if s >= 0)
+        print(f"   steps      {steps}\n", flush=True)
 
 
-def _load(paths: Paths) -> None:
-    with duckdb.connect(str(paths.working_copy)) as con:
-        summary = load_landing(con, paths.landing)
-    print(
-        f"   files loaded {summary.files_loaded} (re-sent duplicates {summary.files_duplicate}), "
-        f"rows {summary.rows_loaded}, rejected {summary.files_rejected}"
-    )
-    for name, reason in summary.rejected:
-        print(f"   rejected {name}: {reason}")
+# --- module helpers ------------------------------------------------------------------------
 
 
-def _publish(paths: Paths) -> None:
-    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    staging = paths.warehouse.with_name(paths.warehouse.name + ".publishing")
-    shutil.copyfile(paths.working_copy, staging)
-    staging.replace(paths.warehouse)
+def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if not has_table(con, "raw", "rejected_files"):
+        return set()
+    rows = con.execute("select feed, file_name from raw.rejected_files").fetchall()
+    return {f"{feed}/{name}" for feed, name in rows}
+
+
+def _late_submissions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """`submission_missing` results of this run that did not pass, one line each."""
+    if not has_table(con, "dq", "dq_check_results"):
+        return []
+    rows = con.execute(
+        """
+        select dataset, provider_code, financial_year, financial_month, status
+        from dq.dq_check_results
+        where run_id = ? and check_id = 'submission_missing' and status != 'pass'
+        order by provider_code, dataset, financial_year, financial_month
+        """,
+        [run_id],
+    ).fetchall()
+    return [f"{provider} {dataset} {year} M{int(month):02d} ({status})" if month is not None
+            else f"{provider} {dataset} {year} ({status})" for dataset, provider, year, month, status in rows]
+
+
+def _dbt_target_path(database: Path) -> Path:
+    """Where run_dbt lets dbt write run_results.json (same rule as speccomm.build.run_dbt)."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    if not configured:
+        return database.parent / "dbt-target"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _dbt_test_counts(target: Path, *, since: float) -> tuple[int, int, int, list[str]] | None:
+    """(passed, failed, warned, failing nodes) of dbt's data and unit tests in this build."""
+    results_file = target / "run_results.json"
+    try:
+        if results_file.stat().st_mtime < since:
+            return None  # dbt stopped before writing results; this file is an older build's
+        results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    passed = failed = warned = 0
+    failures = []
+    for result in results:
+        node, status = result.get("unique_id", ""), result.get("status")
+        is_test = node.startswith(("test.", "unit_test."))
+        if is_test and status == "pass":
+            passed += 1
+        elif is_test and status == "warn":
+            warned += 1
+        elif status in ("fail", "error"):
+            failed += is_test
+            failures.append(f"{node} ({status})")
+    return passed, failed, warned, failures
+
+
+def _print_log_tail(log: Path, lines: int = 30) -> None:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return
+    kept = [line for line in strip_ansi(text).splitlines() if line.strip()][-lines:]
+    print("      dbt's last lines:\n" + "\n".join(f"      | {line}" for line in kept), flush=True)
+
+
+class _signals_as_interrupts:
+    """SIGTERM and SIGINT raise Interrupted in the main thread (elsewhere: left alone)."""
+
+    def __enter__(self) -> None:
+        self._previous: dict[int, Any] = {}
+        try:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self._previous[sig] = signal.signal(sig, _raise_interrupted)
+        except ValueError:  # not the main thread
+            self._previous = {}
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signal.Signals(signum).name)

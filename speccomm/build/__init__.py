@@ -3,7 +3,12 @@ state inside the caller)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import hashlib
+import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,6 +25,15 @@ class BuildFailed(RuntimeError):
 class BuildResult:
     returncode: int
     log_path: Path
+
+
+def _die_with_parent() -> None:
+    """In the dbt child: get SIGKILL when the parent dies, so a killed night leaves no dbt behind."""
+    with contextlib.suppress(OSError):  # not Linux: the child simply outlives a killed parent
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def dbt_executable() -> str:
@@ -46,15 +60,28 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     command = [
-        dbt_executable(), *args,
-        "--project-dir", str(PROJECT_ROOT),
-        "--profiles-dir", str(PROJECT_ROOT),
-        "--target", target,
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target",
+        target,
     ]
     log_path = log_dir / "dbt-console.log"
-    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as process:
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=_die_with_parent,
+        ) as process,
+    ):
         assert process.stdout is not None
         for line in process.stdout:
             log.write(line)
@@ -64,18 +91,23 @@ def run_dbt(
     return BuildResult(process.returncode, log_path)
 
 
+def code_fingerprint() -> str:
+    """Hash of everything that decides what a build produces: models, macros, seeds, config.
+    Incremental models rebuild every slice when it changes (see macros/incremental/)."""
+    digest = hashlib.sha256()
+    paths = [PROJECT_ROOT / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds"):
+        paths.extend(sorted(p for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file()))
+    for path in paths:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def build_warehouse(database: Path, *, echo: bool = True) -> BuildResult:
     """`dbt build`: seeds, models and their tests, in dependency order."""
-    result = run_dbt(["build"], database, echo=echo)
+    variables = json.dumps({"code_fingerprint": code_fingerprint()})
+    result = run_dbt(["build", "--vars", variables], database, echo=echo)
     if result.returncode != 0:
         raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
     return result
-
-
-def build_docs(out: Path | None) -> int:
-    """`dbt docs generate` into `out` (default target/docs)."""
-    database = PROJECT_ROOT / "warehouse" / "docs" / "speccomm.duckdb"
-    database.parent.mkdir(parents=True, exist_ok=True)
-    target = out or PROJECT_ROOT / "target" / "docs"
-    result = run_dbt(["docs", "generate", "--target-path", str(target)], database)
-    return result.returncode

@@ -1,0 +1,77 @@
+"""Is there anything for tonight's run to do?
+
+A run builds when the landing folder holds a file the published warehouse has neither loaded
+nor rejected, or when the dbt project (speccomm.build.code_fingerprint: models, macros, seeds,
+dbt_project.yml) changed since the published build. Otherwise it changes nothing and sends
+nothing.
+
+A night that failed or was killed never published, so the files it loaded are still unknown
+to the published warehouse: the next run sees them as new and does the whole night again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from speccomm.load.loader import FEEDS
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    known_files: frozenset[tuple[str, str]]  # (feed, file name) loaded or rejected
+    build_fingerprint: str | None
+
+
+def landing_files(landing: Path) -> Iterator[tuple[str, str]]:
+    """(feed, file name) of every file the loader would look at."""
+    for feed in FEEDS:
+        folder = landing / feed
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.is_file():
+                    yield feed, path.name
+
+
+def published_state(published: Path) -> PublishedState | None:
+    if not published.exists():
+        return None
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = {
+            f"{schema}.{name}" for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        known: set[tuple[str, str]] = set()
+        for table in ("raw.file_registry", "raw.rejected_files"):
+            if table in tables:
+                known.update(con.execute(f"select feed, file_name from {table}").fetchall())
+        fingerprint = None
+        if "ops.run_log" in tables:
+            row = con.execute(
+                "select build_fingerprint from ops.run_log where kind = 'nightly' and status = 'succeeded'"
+                " order by started_at desc limit 1"
+            ).fetchone()
+            fingerprint = row[0] if row else None
+    return PublishedState(frozenset(known), fingerprint)
+
+
+def new_files(landing: Path, state: PublishedState) -> list[str]:
+    known = state.known_files
+    return [f"{feed}/{name}" for feed, name in landing_files(landing) if (feed, name) not in known]
+
+
+def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
+    """The reason tonight must build, or None when there is nothing to do."""
+    state = published_state(published)
+    if state is None:
+        return "first build: nothing is published yet"
+    arrived = new_files(landing, state)
+    if arrived:
+        return f"{len(arrived)} new landing file(s)"
+    if state.build_fingerprint != fingerprint:
+        return "the dbt project changed since the published build"
+    return None

@@ -1,0 +1,185 @@
+"""The run log: one row per nightly (and per rollback), kept across runs.
+
+It lives in `state/runs.sqlite` beside the warehouse, not in the warehouse file, because a
+failed or killed night never publishes its working copy and its row must survive anyway. Each
+publish copies the whole log into the published warehouse as `ops.run_log`, so analysts can
+query it next to the data; the copy is as of that publish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from speccomm.config import Paths
+from speccomm.state import StateLayout
+
+# Statuses: running (in progress, or killed: the next run marks it), succeeded, failed,
+# nothing_to_do (no new files: nothing changed, nothing sent), interrupted (SIGTERM / Ctrl-C),
+# killed (found still `running` by a later run: the process died without a word).
+RUNNING, SUCCEEDED, FAILED, NOTHING_TO_DO, INTERRUPTED, KILLED = (
+    "running", "succeeded", "failed", "nothing_to_do", "interrupted", "killed",
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class RunRecord:
+    """One row of the run log. Counts are NULL when the step did not run (or was skipped)."""
+
+    run_id: str
+    kind: str = "nightly"  # nightly | rollback
+    started_at: datetime = field(default_factory=utc_now)
+    ended_at: datetime | None = None
+    status: str = RUNNING
+    failed_step: str | None = None
+    error: str | None = None
+    reason: str | None = None  # why the run did (or did not) build
+    files_loaded: int | None = None
+    files_duplicate: int | None = None
+    files_rejected: int | None = None
+    rows_loaded: int | None = None
+    dbt_tests_passed: int | None = None
+    dbt_tests_failed: int | None = None
+    dbt_tests_warned: int | None = None
+    dq_slices_validated: int | None = None
+    dq_slices_skipped: int | None = None
+    dq_results_written: int | None = None
+    dq_checks_failed: int | None = None
+    dq_checks_warned: int | None = None
+    late_submissions: int | None = None
+    reports_built: int | None = None
+    reports_sent: int | None = None
+    published_version: str | None = None
+    build_fingerprint: str | None = None
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    step_seconds: dict[str, float] = field(default_factory=dict)
+
+    def finish(self, status: str) -> None:
+        self.status = status
+        self.ended_at = utc_now()
+
+
+_DUCKDB_TYPES = {
+    "started_at": "timestamp", "ended_at": "timestamp", "pid": "integer", "rows_loaded": "bigint",
+}
+_TEXT = {"run_id", "kind", "status", "failed_step", "error", "reason", "published_version",
+         "build_fingerprint", "host", "step_seconds"}
+COLUMNS = [f.name for f in fields(RunRecord)]
+
+
+def _duckdb_type(column: str) -> str:
+    if column in _TEXT:
+        return "varchar"
+    return _DUCKDB_TYPES.get(column, "integer")
+
+
+class RunLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute(
+                f"create table if not exists run_log ({', '.join(COLUMNS)}, primary key (run_id))"
+            )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            with db:  # one transaction, committed on success
+                yield db
+        finally:
+            db.close()
+
+    def save(self, record: RunRecord) -> None:
+        row = _to_sqlite(record)
+        with self._connect() as db:
+            db.execute(
+                f"insert or replace into run_log ({', '.join(COLUMNS)})"
+                f" values ({', '.join('?' for _ in COLUMNS)})",
+                [row[c] for c in COLUMNS],
+            )
+
+    def mark_abandoned(self, found_by: str) -> list[str]:
+        """Runs still `running` while we hold the lock died without a word: mark them killed."""
+        with self._connect() as db:
+            ids = [r for (r,) in db.execute("select run_id from run_log where status = ?", [RUNNING])]
+            db.execute(
+                "update run_log set status = ?, error = ? where status = ?",
+                [KILLED, f"stopped without finishing (killed or crashed); found by run {found_by}", RUNNING],
+            )
+        return ids
+
+    def records(self, last: int | None = None) -> list[RunRecord]:
+        sql = "select * from run_log order by started_at desc, run_id desc"
+        params: list[object] = []
+        if last is not None:
+            sql += " limit ?"
+            params.append(last)
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(sql, params).fetchall()
+        return [_from_sqlite(dict(row)) for row in rows]
+
+    def copy_into(self, con: duckdb.DuckDBPyConnection, current: RunRecord) -> None:
+        """Replace `ops.run_log` in a warehouse with this log (the current run as it stands)."""
+        records = [r for r in self.records() if r.run_id != current.run_id] + [current]
+        con.execute("create schema if not exists ops")
+        columns = ", ".join(f"{c} {_duckdb_type(c)}" for c in COLUMNS)
+        con.execute(f"create or replace table ops.run_log ({columns})")
+        rows = [[_to_sqlite(r)[c] if c == "step_seconds" else getattr(r, c) for c in COLUMNS]
+                for r in sorted(records, key=lambda r: (r.started_at, r.run_id))]
+        con.executemany(f"insert into ops.run_log values ({', '.join('?' for _ in COLUMNS)})", rows)
+
+
+def _to_sqlite(record: RunRecord) -> dict[str, object]:
+    row = asdict(record)
+    row["step_seconds"] = json.dumps(record.step_seconds)
+    for column in ("started_at", "ended_at"):
+        value = row[column]
+        row[column] = value.isoformat(sep=" ") if value is not None else None
+    return row
+
+
+def _from_sqlite(row: dict[str, object]) -> RunRecord:
+    for column in ("started_at", "ended_at"):
+        value = row[column]
+        row[column] = datetime.fromisoformat(str(value)) if value is not None else None
+    row["step_seconds"] = json.loads(str(row["step_seconds"] or "{}"))
+    return RunRecord(**row)  # type: ignore[arg-type]
+
+
+def print_runs(paths: Paths, *, last: int = 10) -> int:
+    """`speccomm runs`: the latest runs, one line each."""
+    runs_db = StateLayout.of(paths).runs_db
+    if not runs_db.exists():
+        print(f"speccomm runs: no run log at {runs_db}")
+        return 0
+    for r in RunLog(runs_db).records(last=last):
+        ended = r.ended_at.strftime("%H:%M:%S") if r.ended_at else "--:--:--"
+        status = r.status + (f" at {r.failed_step}" if r.failed_step else "")
+        print(
+            f"{r.run_id}  {r.kind:<8} {status:<22} {r.started_at:%Y-%m-%d %H:%M:%S}-{ended} UTC"
+            f"  files {r.files_loaded if r.files_loaded is not None else '-'}"
+            f" rejected {r.files_rejected if r.files_rejected is not None else '-'}"
+            f" rows {r.rows_loaded if r.rows_loaded is not None else '-'}"
+            f"  tests {r.dbt_tests_passed if r.dbt_tests_passed is not None else '-'} passed"
+            f" {r.dbt_tests_failed if r.dbt_tests_failed is not None else '-'} failed"
+            f"  reports sent {r.reports_sent if r.reports_sent is not None else '-'}"
+            f"  {r.error or r.reason or ''}"
+        )
+    return 0

@@ -1,0 +1,83 @@
+"""Where the nightly keeps its own files, all beside the published warehouse.
+
+```
+<warehouse dir>/
+    speccomm.duckdb            the published file BI tools open (read-only)
+    versions/<run id>.duckdb   the last few published files (rollback goes back one)
+    work/<run id>/             the night's working copy, dbt target and logs (deleted when done)
+    reports/<run id>/          the provider reports built that night
+    state/nightly.lock         one run at a time (fcntl.flock; PID, host and start inside)
+    state/runs.sqlite          the run log, kept across runs (mirrored as ops.run_log)
+    state/delivery.sqlite      the delivery queue and never-twice ledger (speccomm.delivery)
+```
+Everything that must survive a failed or killed night (run log, delivery ledger) lives
+outside the warehouse file, because a failed night never publishes its working copy.
+One warehouse per folder: two warehouses in one folder would share these files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from speccomm.config import Paths
+
+DEFAULT_KEEP_VERSIONS = 3
+KEEP_VERSIONS_ENV = "SPECCOMM_KEEP_VERSIONS"
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    warehouse: Path
+
+    @classmethod
+    def of(cls, paths: Paths) -> StateLayout:
+        return cls(paths.warehouse)
+
+    @property
+    def root(self) -> Path:
+        return self.warehouse.parent
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.root / "versions"
+
+    @property
+    def work_root(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def reports_root(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.state_dir / "nightly.lock"
+
+    @property
+    def runs_db(self) -> Path:
+        return self.state_dir / "runs.sqlite"
+
+    @property
+    def delivery_db(self) -> Path:
+        return self.state_dir / "delivery.sqlite"
+
+    def work_dir(self, run_id: str) -> Path:
+        return self.work_root / run_id
+
+    def working_copy(self, run_id: str) -> Path:
+        return self.work_dir(run_id) / self.warehouse.name
+
+
+def keep_versions(given: int | None = None) -> int:
+    """How many published versions to keep: the option, else SPECCOMM_KEEP_VERSIONS, else 3."""
+    if given is None:
+        given = int(os.environ.get(KEEP_VERSIONS_ENV, DEFAULT_KEEP_VERSIONS))
+    if given < 1:
+        raise ValueError(f"at least one published version must be kept, not {given}")
+    return given
