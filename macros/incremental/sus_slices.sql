@@ -7,8 +7,8 @@
 
 {% macro sus_slices_to_rebuild(month_column) -%}
     select
-        registry.dataset,
-        registry.extract_month
+        registry.dataset as slice_dataset,
+        registry.extract_month as slice_month
     from (
         select
             dataset,
@@ -43,7 +43,7 @@
         where exists (
             select 1
             from ({{ sus_slices_to_rebuild(month_column) }}) as rebuild
-            where rebuild.dataset = target.dataset and rebuild.extract_month = target.{{ month_column }}
+            where rebuild.slice_dataset = target.dataset and rebuild.slice_month = target.{{ month_column }}
         )
     {%- else -%}
         select 1
@@ -52,13 +52,14 @@
 
 {#- The filter a model body puts on its SUS rows: `dataset_expr` and `month_expr` are the
     slice columns of the rows being selected, `target_month_column` the month column of the
-    model's own table. Empty on a full build. -#}
+    model's own table. Empty on a full build. The slices come out as slice_dataset and
+    slice_month, names no model uses, so an unqualified outer column is never captured. -#}
 {% macro only_sus_slices_to_rebuild(dataset_expr, month_expr, target_month_column) -%}
     {%- if is_incremental() %}
         and exists (
             select 1
             from ({{ sus_slices_to_rebuild(target_month_column) }}) as rebuild
-            where rebuild.dataset = {{ dataset_expr }} and rebuild.extract_month = {{ month_expr }}
+            where rebuild.slice_dataset = {{ dataset_expr }} and rebuild.slice_month = {{ month_expr }}
         )
     {%- endif -%}
 {%- endmacro %}

@@ -35,9 +35,15 @@ def _rows(database: Path, table: str) -> list[tuple]:
         return sorted(con.execute(f"select {COMPARED[table]} from {table}").fetchall(), key=repr)
 
 
+def _first_night_extra(landing: Path) -> None:
+    """OP June is there from the first night: no later file touches its slice."""
+    write_csv(landing / "sus" / "OP_202506_20250710060000.csv", SUS_HEADER, [sus_row("K1", "2025-06-02")])
+
+
 def _new_month_files(landing: Path) -> None:
     sus = landing / "sus"
-    # May re-extracted again (replaces the month), June arrives, and an empty OP May extract.
+    # May re-extracted again (replaces the month), APC June arrives (OP June is untouched),
+    # and an empty OP May extract.
     write_csv(
         sus / "APC_202505_20250815060000.csv", SUS_HEADER, [sus_row("S1", "2025-05-01", price="1,200.00")]
     )
@@ -52,6 +58,7 @@ def _new_month_files(landing: Path) -> None:
 def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write_core_landing(landing)
+    _first_night_extra(landing)
     incremental = tmp_path / "incremental.duckdb"
     _night(landing, incremental)
     before = _rows(incremental, "marts.fct_sus_activity")
@@ -65,7 +72,11 @@ def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None
         assert _rows(incremental, table) == _rows(full, table), table
     after = _rows(incremental, "marts.fct_sus_activity")
     assert after != before
-    assert {(r[0], r[2]) for r in after} == {("S1", "202505"), ("J1", "202506")}
+    assert sorted((r[0], r[1], r[2]) for r in after) == [
+        ("J1", "APC", "202506"),
+        ("K1", "OP", "202506"),
+        ("S1", "APC", "202505"),
+    ]
 
 
 def test_reference_change_rebuilds_every_slice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

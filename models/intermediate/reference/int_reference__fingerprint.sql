@@ -5,44 +5,48 @@
 with
 
 icb_codes as (
-    select concat_ws(',', code, icb_code, valid_from, valid_to) as line
+    select concat_ws(',', code, icb_code, valid_from, valid_to) as fingerprint_line
     from {{ ref('int_icb__codes_in_force') }}
 ),
 
 provider_codes as (
-    select concat_ws(',', code, provider_code, host_icb_code, is_nhs_trust) as line
+    select concat_ws(',', code, provider_code, host_icb_code, is_nhs_trust) as fingerprint_line
     from {{ ref('int_provider__codes') }}
 ),
 
 statuses as (
-    select concat_ws(',', service_line_code, valid_from, valid_to, funding_stream) as line
+    select concat_ws(',', service_line_code, valid_from, valid_to, funding_stream) as fingerprint_line
     from {{ ref('int_service_line__status_periods') }}
 ),
 
 service_lines as (
-    select concat_ws(',', service_line_code, service_category) as line
+    select concat_ws(',', service_line_code, service_category) as fingerprint_line
     from {{ ref('stg_reference__service_lines') }}
 ),
 
 points_of_delivery as (
-    select concat_ws(',', pod_code, is_high_cost_drugs_devices) as line
+    select concat_ws(',', pod_code, is_high_cost_drugs_devices) as fingerprint_line
     from {{ ref('stg_reference__points_of_delivery') }}
 ),
 
 all_lines as (
-    select line from icb_codes
+    select fingerprint_line from icb_codes
     union all
-    select line from provider_codes
+    select fingerprint_line from provider_codes
     union all
-    select line from statuses
+    select fingerprint_line from statuses
     union all
-    select line from service_lines
+    select fingerprint_line from service_lines
     union all
-    select line from points_of_delivery
+    select fingerprint_line from points_of_delivery
 ),
 
 final as (
-    select md5(string_agg(line, '|' order by line) || '{{ var("code_fingerprint", "") }}') as reference_fingerprint
+    select
+        md5(
+            string_agg(fingerprint_line, '|' order by fingerprint_line)
+            || '{{ var("code_fingerprint", "") }}'
+        ) as reference_fingerprint
     from all_lines
 )
 

@@ -14,11 +14,12 @@
 with
 
 records_placed as (
-    select {{ star(ref('int_sus__records_placed')) }}
-    from {{ ref('int_sus__records_placed') }}
+    select {{ star(ref('int_sus__records_placed'), 'placed') }}
+    from {{ ref('int_sus__records_placed') }} as placed
     where
-        is_current_extract and occurrence_in_extract = 1
-        {{- only_sus_slices_to_rebuild('dataset', 'file_activity_month', 'file_activity_month') }}
+        placed.is_current_extract
+        and placed.occurrence_in_extract = 1
+        {{ only_sus_slices_to_rebuild('placed.dataset', 'placed.file_activity_month', 'file_activity_month') }}  -- noqa
 ),
 
 icb_codes as (

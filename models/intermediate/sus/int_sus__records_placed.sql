@@ -36,8 +36,9 @@ files_to_build as (
         recency_rank,
         slice_file_watermark
     from files
-    where true
-        {{- only_sus_slices_to_rebuild('files.dataset', 'files.name_activity_month', 'file_activity_month') }}
+    where
+        true
+        {{ only_sus_slices_to_rebuild('files.dataset', 'files.name_activity_month', 'file_activity_month') }}  -- noqa
 ),
 
 fingerprint as (

@@ -48,9 +48,10 @@ current_records as (
         file_activity_month,
         slice_file_watermark,
         reference_fingerprint
-    from {{ ref('int_sus__current_records') }}
-    where true
-        {{- only_sus_slices_to_rebuild('dataset', 'file_activity_month', 'extract_month') }}
+    from {{ ref('int_sus__current_records') }} as current_source  -- noqa: AL05
+    where
+        true
+        {{ only_sus_slices_to_rebuild('current_source.dataset', 'current_source.file_activity_month', 'extract_month') }}  -- noqa
 ),
 
 dim_service_line as (
