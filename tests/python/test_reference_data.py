@@ -84,8 +84,11 @@ def documented_check_ids() -> set[str]:
 
 @cache
 def seeds_yaml() -> dict[str, dict]:
-    with open(SEEDS / "_reference__seeds.yml", encoding="utf-8") as handle:
-        return {seed["name"]: seed for seed in yaml.safe_load(handle)["seeds"]}
+    declared: dict[str, dict] = {}
+    for path in sorted(SEEDS.glob("_*__seeds.yml")):  # every seeds file in the folder
+        with open(path, encoding="utf-8") as handle:
+            declared.update({seed["name"]: seed for seed in yaml.safe_load(handle)["seeds"]})
+    return declared
 
 
 def specialised_lines() -> list[dict[str, str]]:
