@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.nightly_bench --landing DIR [--workdir DIR]
 
 1. With --scale, `speccomm generate` writes the landing folder (else --landing is used as is).
-2. The newest calendar month of *received* files (the name's last part) is held back.
+2. The newest full month of *received* files (the name's last part; months with only a few
+   stray late files are skipped) is held back.
 3. Night 1: `speccomm nightly` on the older files builds and publishes the warehouse.
 4. The new month arrives; night 2 runs in a fresh process of its own that reports, per step,
    the seconds (from the run log) and the peak resident memory of the nightly and its dbt
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 FEEDS = ("slam", "sus", "ledger")
@@ -95,7 +97,7 @@ def landing_files(landing: Path) -> list[Path]:
 
 
 def split_newest_month(landing: Path, old: Path, new: Path) -> tuple[int, int]:
-    """Symlink the files received in the newest month into `new`, the others into `old`
+    """Symlink the files received in the newest full month into `new`, the others into `old`
     (a file whose name has no received time stays with the old ones)."""
 
     def received_month(path: Path) -> str:
@@ -103,7 +105,10 @@ def split_newest_month(landing: Path, old: Path, new: Path) -> tuple[int, int]:
         return stamp[:6] if stamp.isdigit() and len(stamp) == 14 else ""
 
     files = landing_files(landing)
-    newest = max(received_month(p) for p in files)
+    # The newest *full* month of arrivals: months with only a few stray late files are skipped.
+    per_month = Counter(received_month(p) for p in files if received_month(p))
+    busiest = max(per_month.values())
+    newest = max(month for month, count in per_month.items() if count >= busiest // 4)
     counts = [0, 0]
     for path in files:
         is_new = received_month(path) == newest
