@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ import pytest
 from landing_files import LEDGER_HEADER, SLAM_HEADER, ledger_row, slam_row, write_csv
 from speccomm.load import load_landing
 from speccomm.load.columns import match_header, normalise_header
+from speccomm.load.csvfile import _CHUNK, sniff
 from speccomm.load.filenames import BadFileName, parse_landing_name
 
 
@@ -74,6 +76,32 @@ def test_headers_normalise_and_match_aliases() -> None:
     assert match.missing_required == ()
     assert match.positions["provider_code"] == 0 and match.positions["price"] == 7
     assert "hrg_code" not in match.positions
+
+
+# --- encodings across read chunks ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tail", "encoding"),
+    [
+        # ASCII chunks throughout
+        (b"x" * (2 * _CHUNK), "utf-8"),
+        # a UTF-8 character split across the first chunk boundary
+        (b"x" * (_CHUNK - 6) + "é".encode() + b"y" * _CHUNK, "utf-8"),
+        # Windows-1252 "Ã" ends the first chunk, an all-ASCII chunk, then "©" opens the third:
+        # were the ASCII chunk skipped, a UTF-8 decoder would join C3 A9 into "é"
+        (b"x" * (_CHUNK - 6) + b"\xc3" + b"y" * _CHUNK + b"\xa9z", "cp1252"),
+        # a file ending inside a UTF-8 sequence
+        (b"x" * (2 * _CHUNK - 6) + b"\xc3", "cp1252"),
+    ],
+)
+def test_sniff_reads_the_encoding_across_chunk_boundaries(tmp_path, tail: bytes, encoding: str) -> None:
+    data = b"a,b\r\n" + tail
+    path = tmp_path / "file.csv"
+    path.write_bytes(data)
+    sniffed = sniff(path)
+    assert (sniffed.encoding, sniffed.size, sniffed.header) == (encoding, len(data), ["a", "b"])
+    assert sniffed.checksum == hashlib.sha256(data).hexdigest()
 
 
 # --- loading -------------------------------------------------------------------------------
