@@ -71,7 +71,7 @@ dim_point_of_delivery as (
 
 final as (
     select
-        {{ surrogate_key(['current_rows.file_id', 'current_rows.source_row']) }} as contract_activity_key,
+        {{ lineage_key('current_rows.file_id', 'current_rows.source_row') }} as contract_activity_key,
         current_rows.file_provider_code as provider_code,
         current_rows.provider_code_resolved as provider_code_stated,
         current_rows.commissioner_code,

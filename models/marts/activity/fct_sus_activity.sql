@@ -93,7 +93,7 @@ dim_point_of_delivery as (
 
 final as (
     select
-        {{ surrogate_key(['current_records.file_id', 'current_records.source_row']) }} as sus_activity_key,
+        {{ lineage_key('current_records.file_id', 'current_records.source_row') }} as sus_activity_key,
         current_records.sus_record_id,
         current_records.dataset,
         current_records.provider_code_resolved as provider_code,

@@ -69,7 +69,7 @@ with_period as (
 
 final as (
     select
-        {{ surrogate_key(['with_period.file_id', 'with_period.source_row']) }} as ledger_posting_key,
+        {{ lineage_key('with_period.file_id', 'with_period.source_row') }} as ledger_posting_key,
         with_period.file_entity_code as entity_code,
         with_period.entity_code as entity_code_stated,
         with_period.file_financial_year as financial_year,
