@@ -27,20 +27,59 @@ slam_latest_files as (
     from {{ ref('int_slam__latest_files_by_name') }}
 ),
 
-sus_records as (
+sus_repeats as (
     select
         file_id,
-        source_file,
         source_row,
-        sus_record_id,
-        provider_code_resolved,
-        financial_year,
-        financial_month,
-        tariff_price,
-        tariff_price_raw,
-        is_current_extract,
+        repeat_sus_record_id as sus_record_id,
+        repeat_provider_code as provider_code,
+        repeat_tariff_price as tariff_price,
+        repeat_tariff_price_raw as tariff_price_raw,
         occurrence_in_extract
-    from {{ ref('int_sus__records_placed') }}
+    from {{ ref('int_sus__record_occurrences') }}
+    where occurrence_in_extract > 1
+),
+
+sus_current_files as (
+    select
+        file_id,
+        file_name as source_file,
+        financial_year,
+        financial_month
+    from {{ ref('int_sus__extract_files') }}
+    where is_current_extract
+),
+
+provider_codes as (
+    select
+        code,
+        provider_code
+    from {{ ref('int_provider__codes') }}
+),
+
+sus_records as (
+    select
+        sus_repeats.file_id,
+        sus_current_files.source_file,
+        sus_repeats.source_row,
+        sus_repeats.sus_record_id,
+        coalesce(row_known.provider_code, row_trust.provider_code, sus_repeats.provider_code)
+            as provider_code_resolved,
+        sus_current_files.financial_year,
+        sus_current_files.financial_month,
+        sus_repeats.tariff_price,
+        sus_repeats.tariff_price_raw,
+        true as is_current_extract,
+        sus_repeats.occurrence_in_extract
+    from sus_repeats
+    inner join sus_current_files
+        on sus_repeats.file_id = sus_current_files.file_id
+    left join provider_codes as row_known
+        on sus_repeats.provider_code = row_known.code
+    left join provider_codes as row_trust
+        on
+            length(sus_repeats.provider_code) = 5
+            and left(sus_repeats.provider_code, 3) = row_trust.code
 ),
 
 ledger_postings as (

@@ -5,9 +5,11 @@
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_sus_slices_to_rebuild('extract_month') }}",
+    meta={'tests_cover': 'rows_built_in_this_run'},
 ) }}
 
 -- depends_on: {{ ref('stg_landing__files') }}
+-- depends_on: {{ ref('int_sus__current_records') }}
 -- depends_on: {{ ref('int_reference__fingerprint') }}
 
 with
@@ -48,10 +50,8 @@ current_records as (
         file_activity_month,
         slice_file_watermark,
         reference_fingerprint
-    from {{ ref('int_sus__current_records') }} as current_source  -- noqa: AL05
-    where
-        true
-        {{ only_sus_slices_to_rebuild('current_source.dataset', 'current_source.file_activity_month', 'extract_month') }}  -- noqa
+    -- the slices to rebuild are chosen where the staged rows are read (see the macro)
+    from ({{ sus_current_records(only_slices_to_rebuild_in='extract_month' if is_incremental() else none) }}) as current_source  -- noqa: AL05
 ),
 
 dim_service_line as (
@@ -138,7 +138,8 @@ final as (
         current_records.source_row,
         current_records.file_activity_month as extract_month,
         current_records.slice_file_watermark,
-        current_records.reference_fingerprint
+        current_records.reference_fingerprint,
+        '{{ invocation_id }}' as build_invocation_id
     from current_records
     left join dim_provider
         on current_records.provider_code_resolved = dim_provider.provider_code

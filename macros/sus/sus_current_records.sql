@@ -1,0 +1,93 @@
+{#- The SQL of int_sus__current_records, shared with fct_sus_activity: the current SUS
+    records (latest extract of each dataset and month, first row of each record id) with ICB
+    codes validated for the activity month, the attribution and the funding stream.
+    only_slices_to_rebuild_in: as for sus_records_placed. -#}
+{% macro sus_current_records(only_slices_to_rebuild_in=none) -%}
+with
+
+records_placed as (
+    select
+        {{ star(ref('stg_sus__records'), 'placed') }},
+        {{ sus_placement_columns('placed') }}
+    from ({{ sus_records_placed(only_slices_to_rebuild_in) }}) as placed
+    where
+        placed.is_current_extract
+        and placed.occurrence_in_extract = 1
+),
+
+icb_codes as (
+    select
+        code,
+        icb_code,
+        valid_from,
+        valid_to
+    from {{ ref('int_icb__codes_in_force') }}
+),
+
+service_line_statuses as (
+    select
+        service_line_code,
+        financial_year,
+        funding_stream
+    from {{ ref('stg_reference__service_line_statuses') }}
+),
+
+with_month as (
+    select
+        {{ star(ref('stg_sus__records'), 'records_placed') }},
+        {{ sus_placement_columns('records_placed') }},
+        coalesce(date_trunc('month', records_placed.activity_date), records_placed.file_month_start)
+            as activity_month_start
+    from records_placed
+),
+
+validated as (
+    select
+        {{ star(ref('stg_sus__records'), 'with_month') }},
+        {{ sus_placement_columns('with_month') }},
+        with_month.activity_month_start,
+        registration.icb_code as registration_icb_valid,
+        residence.icb_code as residence_icb_valid,
+        provider_host.icb_code as host_icb_valid,
+        coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
+    from with_month
+    left join icb_codes as registration
+        on
+            with_month.icb_of_registration_code = registration.code
+            and with_month.activity_month_start between registration.valid_from and registration.valid_to
+    left join icb_codes as residence
+        on
+            with_month.icb_of_residence_code = residence.code
+            and with_month.activity_month_start between residence.valid_from and residence.valid_to
+    left join icb_codes as provider_host
+        on
+            with_month.provider_host_icb_code = provider_host.code
+            and with_month.activity_month_start between provider_host.valid_from and provider_host.valid_to
+    left join service_line_statuses
+        on
+            with_month.service_line_code = service_line_statuses.service_line_code
+            and with_month.financial_year = service_line_statuses.financial_year
+),
+
+final as (
+    select
+        {{ star(ref('stg_sus__records'), 'validated') }},
+        {{ sus_placement_columns('validated') }},
+        validated.activity_month_start,
+        validated.registration_icb_valid,
+        validated.residence_icb_valid,
+        validated.host_icb_valid,
+        validated.funding_stream,
+        {{ attributed_icb_code(
+            'validated.registration_icb_valid', 'validated.gp_practice_code',
+            'validated.residence_icb_valid', 'validated.host_icb_valid'
+        ) }} as attributed_icb_code,
+        {{ attribution_method(
+            'validated.registration_icb_valid', 'validated.gp_practice_code',
+            'validated.residence_icb_valid', 'validated.host_icb_valid'
+        ) }} as attribution_method
+    from validated
+)
+
+select * from final
+{%- endmacro %}
