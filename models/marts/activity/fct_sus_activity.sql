@@ -51,7 +51,8 @@ current_records as (
         slice_file_watermark,
         reference_fingerprint
     -- the slices to rebuild are chosen where the staged rows are read (see the macro)
-    from ({{ sus_current_records(only_slices_to_rebuild_in='extract_month' if is_incremental() else none) }}) as current_source  -- noqa: AL05
+    {%- set rebuilt_month_column = 'extract_month' if is_incremental() else none %}
+    from ({{ sus_current_records(only_slices_to_rebuild_in=rebuilt_month_column) }}) as current_source  -- noqa: AL05
 ),
 
 dim_service_line as (
