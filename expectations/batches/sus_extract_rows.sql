@@ -6,16 +6,33 @@
 -- providers either (provider_record_ref identifies a record to its provider).
 with
 
-records_placed as (
+-- The rows are read from their parts, not from the view intermediate.int_sus__records_placed:
+-- a filter on the view's output would make DuckDB join all 21 M national rows first. The
+-- scope's files are chosen first and the staged rows read for those files only.
+scoped_files as (
     select
-        provider_code_resolved,
+        file_id,
+        dataset,
         financial_year,
         financial_month,
-        dataset,
+        file_month_start
+    from intermediate.int_sus__extract_files as extract_files
+    where
+        is_current_extract
+        and exists (
+            select 1 from dq_scope
+            where dq_scope.financial_year = extract_files.financial_year
+                and dq_scope.financial_month = extract_files.financial_month
+        )
+),
+
+staged as (
+    select
+        file_id,
         source_file,
         source_row,
+        provider_code,
         provider_record_ref,
-        occurrence_in_extract,
         service_line_code,
         pod_code,
         icb_of_residence_code_raw,
@@ -33,17 +50,73 @@ records_placed as (
         activity_date_raw,
         activity_date,
         discharge_date_raw,
-        discharge_date,
-        file_month_start,
-        cast(coalesce(date_trunc('month', activity_date), file_month_start) as date) as validity_date
-    from intermediate.int_sus__records_placed
-    where
-        is_current_extract
-        and exists (
-            select 1 from dq_scope
-            where dq_scope.financial_year = int_sus__records_placed.financial_year
-                and dq_scope.financial_month = int_sus__records_placed.financial_month
-        )
+        discharge_date
+    from staging.stg_sus__records
+    where file_id in (select scoped_files.file_id from scoped_files)
+),
+
+occurrences as (
+    select
+        file_id,
+        source_row,
+        occurrence_in_extract
+    from intermediate.int_sus__record_occurrences
+    where file_id in (select scoped_files.file_id from scoped_files)
+),
+
+-- provider codes resolved as in int_sus__records_placed (site code -> trust)
+provider_codes as (
+    select
+        code,
+        provider_code
+    from intermediate.int_provider__codes
+),
+
+records_placed as (
+    select
+        coalesce(row_known.provider_code, row_trust.provider_code, staged.provider_code)
+            as provider_code_resolved,
+        scoped_files.financial_year,
+        scoped_files.financial_month,
+        scoped_files.dataset,
+        staged.source_file,
+        staged.source_row,
+        staged.provider_record_ref,
+        occurrences.occurrence_in_extract,
+        staged.service_line_code,
+        staged.pod_code,
+        staged.icb_of_residence_code_raw,
+        staged.icb_of_residence_code,
+        staged.icb_of_registration_code_raw,
+        staged.icb_of_registration_code,
+        staged.service_line_code_raw,
+        staged.pod_code_raw,
+        staged.gp_practice_code_raw,
+        staged.gp_practice_code,
+        staged.tariff_price_raw,
+        staged.tariff_price,
+        staged.nhs_number_status_raw,
+        staged.nhs_number_status,
+        staged.activity_date_raw,
+        staged.activity_date,
+        staged.discharge_date_raw,
+        staged.discharge_date,
+        scoped_files.file_month_start,
+        cast(coalesce(date_trunc('month', staged.activity_date), scoped_files.file_month_start) as date)
+            as validity_date
+    from staged
+    inner join scoped_files
+        on staged.file_id = scoped_files.file_id
+    inner join occurrences
+        on
+            staged.file_id = occurrences.file_id
+            and staged.source_row = occurrences.source_row
+    left join provider_codes as row_known
+        on staged.provider_code = row_known.code
+    left join provider_codes as row_trust
+        on
+            length(staged.provider_code) = 5
+            and left(staged.provider_code, 3) = row_trust.code
 ),
 
 icb_codes as (
