@@ -3,10 +3,13 @@
     `meta: {tests_cover: rows_built_in_this_run}` is tested on the rows this dbt invocation
     wrote (its build_invocation_id). Such a model is incremental by slice and its keys cannot
     collide across slices, so the rows of untouched slices, tested when they were built, need
-    no second pass every night; a full build writes, and so tests, every row. -#}
+    no second pass every night; a full build writes, and so tests, every row. A `dbt test` run
+    on its own writes nothing, so it would test nothing of them: give it
+    `--vars '{test_every_row: true}'` (an audit of every row). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- if execute and relation.identifier in models_tested_on_rows_built_in_this_run() -%}
+    {%- if execute and not var('test_every_row', false)
+        and relation.identifier in models_tested_on_rows_built_in_this_run() -%}
         {%- set built = "build_invocation_id = '" ~ invocation_id ~ "'" -%}
         {%- set where = built ~ (" and (" ~ where ~ ")" if where else "") -%}
     {%- endif -%}

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import write_core_landing
 from landing_files import SUS_HEADER, sus_row, write_csv
-from speccomm.build import build_warehouse
+from speccomm.build import build_warehouse, run_dbt
 from speccomm.load import load_landing
 
 pytestmark = pytest.mark.slow
@@ -102,3 +102,22 @@ def test_reference_change_rebuilds_every_slice(tmp_path: Path, monkeypatch: pyte
     assert _rows(tmp_path / "copy.duckdb", "marts.fct_sus_activity") == _rows(
         database, "marts.fct_sus_activity"
     )
+
+
+def test_sus_tests_read_the_rows_this_build_wrote_unless_asked_for_every_row(tmp_path: Path) -> None:
+    """A duplicate key written by an earlier invocation is not re-read by a later test run;
+    `test_every_row` reads every row and finds it."""
+    landing = tmp_path / "landing"
+    write_core_landing(landing)
+    database = tmp_path / "wh.duckdb"
+    _night(landing, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "insert into marts.fct_sus_activity"
+            " select * replace ('an earlier build' as build_invocation_id)"
+            " from marts.fct_sus_activity limit 1"
+        )
+    select = ["--select", "fct_sus_activity,test_name:unique"]
+    assert run_dbt(["test", *select], database, echo=False).returncode == 0
+    audit = run_dbt(["test", *select, "--vars", '{"test_every_row": true}'], database, echo=False)
+    assert audit.returncode != 0
