@@ -3,14 +3,14 @@
 -- built (all of them on a full build), as the facts' generic tests are
 -- (macros/tests/where_subquery.sql): a slice's rows change only when it is rebuilt. With
 -- --vars '{test_every_row: true}', every slice.
+{%- set built_in_this_run = 'true' if var('test_every_row', false)
+    else "build_invocation_id = '" ~ invocation_id ~ "'" %}
 with
 
 sus_built_files as (
     select distinct file_id
     from {{ ref('int_sus__record_occurrences') }}
-    {%- if not var('test_every_row', false) %}
-    where build_invocation_id = '{{ invocation_id }}'
-    {%- endif %}
+    where {{ built_in_this_run }}
 ),
 
 sus_current_files as (
@@ -53,9 +53,7 @@ published as (
         count(*) as row_count,
         coalesce(sum(tariff_price), 0) as pounds
     from {{ ref('fct_sus_activity') }}
-    {%- if not var('test_every_row', false) %}
-    where build_invocation_id = '{{ invocation_id }}'
-    {%- endif %}
+    where {{ built_in_this_run }}
     group by file_id
     union all
     select
