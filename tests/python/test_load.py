@@ -200,3 +200,54 @@ def test_only_new_files_load_and_a_resent_identical_file_is_recognised_and_loade
     assert _rows(con, "select count(*) from raw.file_registry where duplicate_of_file_id is not null") == [
         (1,)
     ]
+
+
+def test_batches_load_every_good_file_around_an_unreadable_one(con, tmp_path, monkeypatch) -> None:
+    """Files share a transaction per batch; an unreadable file aborts it, is rejected, and the
+    batch is loaded again without it: every good file in, numbered, ids in landing order."""
+    monkeypatch.setattr("speccomm.load.loader.BATCH_FILES", 3)
+    landing = tmp_path / "landing"
+    good = [f"RJ{n}_ACM_2526_M01_20250510090000.csv" for n in (1, 2, 4, 5, 6)]
+    for count, name in enumerate(good, start=1):
+        write_csv(
+            landing / "slam" / name, SLAM_HEADER, [slam_row(str(month)) for month in range(1, count + 1)]
+        )
+    (landing / "slam/RJ3_ACM_2526_M01_20250510090000.csv").write_text(
+        ",".join(SLAM_HEADER) + "\n" + ",".join(slam_row("1")) + "\nRJ3,13R,2025/26\n"
+    )
+    # a re-sent copy of RJ1 in a later batch, and one inside the retried batch
+    (landing / "slam/RJ1_ACM_2526_M01_20250601090000.csv").write_bytes(
+        (landing / "slam" / good[0]).read_bytes()
+    )
+    (landing / "slam/RJ2_ACM_2526_M01_20250601090000.csv").write_bytes(
+        (landing / "slam" / good[1]).read_bytes()
+    )
+    summary = load_landing(con, landing)
+    assert (summary.files_loaded, summary.files_duplicate, summary.files_rejected) == (7, 2, 1)
+    assert summary.rows_loaded == 1 + 2 + 4 + 5 + 1 + 2 + 3
+    registry = _rows(
+        con,
+        "select file_name, file_id, row_count, duplicate_of_file_id from raw.file_registry order by file_id",
+    )
+    assert [name for name, *_ in registry] == sorted(
+        name for name, *_ in registry
+    )  # ids follow landing order
+    ids = {name: file_id for name, file_id, *_ in registry}
+    duplicates = {name: of for name, _, _, of in registry if of is not None}
+    assert duplicates == {
+        "RJ1_ACM_2526_M01_20250601090000.csv": ids["RJ1_ACM_2526_M01_20250510090000.csv"],
+        "RJ2_ACM_2526_M01_20250601090000.csv": ids["RJ2_ACM_2526_M01_20250510090000.csv"],
+    }
+    # every file's rows numbered 1..n in file order, whatever batch it was in
+    numbered = _rows(
+        con,
+        "select source_file, list(source_row order by source_row), list(financial_month order by source_row)"
+        " from raw.slam_rows group by source_file",
+    )
+    for name, rows, months in numbered:
+        assert rows == list(range(1, len(rows) + 1)), name
+        assert months == [str(month) for month in range(1, len(rows) + 1)], name
+    assert _rows(con, "select count(*) from raw.slam_rows where source_file like 'RJ3%'") == [(0,)]
+    assert _rows(con, "select file_name from raw.rejected_files") == [
+        ("RJ3_ACM_2526_M01_20250510090000.csv",)
+    ]
