@@ -1,4 +1,4 @@
-"""Incremental SUS models give exactly what a full build gives, slice by slice."""
+"""Incremental models (SUS by slice, SLAM placement by file) give exactly what a full build gives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from conftest import write_core_landing
-from landing_files import SUS_HEADER, sus_row, write_csv
+from landing_files import SLAM_HEADER, SUS_HEADER, slam_row, sus_row, write_csv
 from speccomm.build import build_warehouse, run_dbt
 from speccomm.load import load_landing
 
@@ -25,6 +25,11 @@ COMPARED = {
     "intermediate.int_sus__records_placed": "source_file, source_row, is_current_extract, "
     "occurrence_in_extract",
     "dq.quarantined_rows": "feed, source_file, source_row, reason",
+    "intermediate.int_slam__rows_placed": "source_file, source_row, file_provider_code,"
+    " provider_code_resolved,"
+    " placed_financial_year, placed_financial_month, price",
+    "marts.fct_contract_activity": "source_file, source_row, financial_year, financial_month, provider_code,"
+    " attributed_icb_code, attribution_method, funding_stream, price",
 }
 
 
@@ -57,6 +62,12 @@ def _new_month_files(landing: Path) -> None:
         [sus_row("J1", "2025-06-01"), sus_row("J1", "2025-06-01")],
     )
     write_csv(sus / "OP_202505_20250815060000.csv", SUS_HEADER, [])
+    # a later SLAM statement restates month 2, and month 7 (which a later statement states)
+    write_csv(
+        landing / "slam" / "RJ1_ACM_2526_M07_20250810090000.csv",
+        SLAM_HEADER,
+        [slam_row("2", price="333.00"), slam_row("7", price="700.00")],
+    )
 
 
 def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None:
@@ -76,6 +87,11 @@ def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None
         assert _rows(incremental, table) == _rows(full, table), table
     after = _rows(incremental, "marts.fct_sus_activity")
     assert after != before
+    # the new statement won month 2 (month 7 stays with the later M12 statement)
+    contract = _rows(incremental, "marts.fct_contract_activity")
+    assert {(r[0], r[3], r[8]) for r in contract if r[0].startswith("RJ1_ACM_2526_M07")} == {
+        ("RJ1_ACM_2526_M07_20250810090000.csv", 2, 333),
+    }
     assert sorted((r[0], r[1], r[2]) for r in after) == [
         ("J1", "APC", "202506"),
         ("K1", "OP", "202506"),
@@ -99,9 +115,11 @@ def test_reference_change_rebuilds_every_slice(tmp_path: Path, monkeypatch: pyte
             "select distinct reference_fingerprint from marts.fct_sus_activity"
         ).fetchall()
     assert fingerprints and old not in {f for (f,) in fingerprints}
-    assert _rows(tmp_path / "copy.duckdb", "marts.fct_sus_activity") == _rows(
-        database, "marts.fct_sus_activity"
-    )
+    with duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True) as con:
+        placed = con.execute("select distinct reference_fingerprint from intermediate.int_slam__rows_placed")
+        assert placed.fetchall() == fingerprints
+    for table in ("marts.fct_sus_activity", "intermediate.int_slam__rows_placed"):
+        assert _rows(tmp_path / "copy.duckdb", table) == _rows(database, table), table
 
 
 def test_sus_tests_read_the_rows_this_build_wrote_unless_asked_for_every_row(tmp_path: Path) -> None:

@@ -1,10 +1,12 @@
 {#- The current SLAM rows: those of the winning file of their slice, with ICB codes resolved and
     validated for the row's month, the attribution, and the funding stream of the service line
     in the row's financial year. -#}
+{%- set build_columns = ['reference_fingerprint', 'build_invocation_id'] %}
+
 with
 
 rows_placed as (
-    select {{ star(ref('int_slam__rows_placed')) }}
+    select {{ star(ref('int_slam__rows_placed'), except=build_columns) }}
     from {{ ref('int_slam__rows_placed') }}
 ),
 
@@ -36,7 +38,7 @@ service_line_statuses as (
 
 current_rows as (
     select
-        {{ star(ref('int_slam__rows_placed'), 'rows_placed') }},
+        {{ star(ref('int_slam__rows_placed'), 'rows_placed', except=build_columns) }},
         {{ date_of_financial_period('rows_placed.placed_financial_year', 'rows_placed.placed_financial_month') }}
             as period_start
     from rows_placed
@@ -50,7 +52,7 @@ current_rows as (
 
 validated as (
     select
-        {{ star(ref('int_slam__rows_placed'), 'current_rows') }},
+        {{ star(ref('int_slam__rows_placed'), 'current_rows', except=build_columns) }},
         current_rows.period_start,
         registration.icb_code as registration_icb_valid,
         residence.icb_code as residence_icb_valid,
@@ -77,7 +79,7 @@ validated as (
 
 final as (
     select
-        {{ star(ref('int_slam__rows_placed'), 'validated') }},
+        {{ star(ref('int_slam__rows_placed'), 'validated', except=build_columns) }},
         validated.period_start,
         validated.registration_icb_valid,
         validated.residence_icb_valid,

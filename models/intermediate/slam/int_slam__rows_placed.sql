@@ -1,12 +1,34 @@
 {#- Every staged SLAM row with its file's name, received time and provider, the provider codes
     resolved (site code → trust), and the period the row is placed in: the year and month
     stated in the row, the file name's year when the row's year is invalid. A row whose month
-    is invalid cannot be placed (placed_financial_month is NULL). -#}
+    is invalid cannot be placed (placed_financial_month is NULL).
+    Incremental by file: a row's placement depends only on its file and the reference data,
+    so a night adds the rows of the files loaded since; when the reference data or the code
+    changes (int_reference__fingerprint) the pre-hook empties the table and every file is
+    placed again. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ delete_rows_built_with_other_reference() }}",
+    meta={'tests_cover': 'rows_built_in_this_run'},
+) }}
+
+-- depends_on: {{ ref('int_reference__fingerprint') }}
+
 with
 
 contract_lines as (
     select {{ star(ref('stg_slam__contract_lines')) }}
     from {{ ref('stg_slam__contract_lines') }}
+    {%- if is_incremental() %}
+    where file_id not in (select placed.file_id from {{ this }} as placed)
+    {%- endif %}
+),
+
+fingerprint as (
+    select reference_fingerprint
+    from {{ ref('int_reference__fingerprint') }}
 ),
 
 files as (
@@ -57,8 +79,11 @@ final as (
             as provider_code_resolved,
         coalesce(row_known.host_icb_code, row_trust.host_icb_code) as provider_host_icb_code,
         coalesce(with_file.financial_year, with_file.file_financial_year) as placed_financial_year,
-        with_file.financial_month as placed_financial_month
+        with_file.financial_month as placed_financial_month,
+        fingerprint.reference_fingerprint,
+        '{{ invocation_id }}' as build_invocation_id
     from with_file
+    cross join fingerprint
     left join provider_codes as row_known
         on with_file.provider_code = row_known.code
     left join provider_codes as row_trust
