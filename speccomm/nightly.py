@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("load", "load new landing files into a working copy"),
-    ("build", "dbt build: every model and every test"),
+    ("build", "dbt build: every model and every data test"),
     ("quality", "data-quality checks on the slices that changed"),
     ("reports", "provider data-quality reports"),
     ("deliver", "send the reports (SMTP, else the outbox)"),

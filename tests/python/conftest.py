@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,5 +160,7 @@ def core_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     database = root / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:
         load_landing(con, landing)
-    result = run_dbt(["build"], database, target="test", echo=False)
+    result = run_dbt(["build"], database, target="test", echo=False)  # unit tests included
+    target = Path(os.environ.get("DBT_TARGET_PATH", root / "dbt-target"))
+    shutil.copyfile(target / "run_results.json", root / "run_results.json")
     return BuiltWarehouse(database, result.returncode, result.log_path)
