@@ -24,6 +24,7 @@ class Sniffed:
     checksum: str  # sha256 of the bytes as received
     size: int
     header: list[str] | None  # None for a zero-byte file
+    has_data_rows: bool  # False when nothing but the header (and blank lines) follows it
 
 
 def sniff(path: Path) -> Sniffed:
@@ -60,7 +61,8 @@ def sniff(path: Path) -> Sniffed:
         encoding = "cp1252"
         _check_cp1252(path)
     header = _read_header(first, encoding) if size else None
-    return Sniffed(encoding, digest.hexdigest(), size, header)
+    has_data_rows = header is not None and (size > len(first) or _rows_follow_header(first, encoding))
+    return Sniffed(encoding, digest.hexdigest(), size, header, has_data_rows)
 
 
 def _check_cp1252(path: Path) -> None:
@@ -87,6 +89,16 @@ def _read_header(first_chunk: bytes, encoding: str) -> list[str]:
     if not any(name.strip() for name in header):
         raise UnreadableFile("the first line is not a header row (it is empty)")
     return header
+
+
+def _rows_follow_header(whole_file: bytes, encoding: str) -> bool:
+    """Whether a file read whole holds a record after its header (blank lines are none)."""
+    records = csv.reader(io.StringIO(whole_file.decode(encoding, errors="replace"), newline=""))
+    try:
+        next(records, None)
+        return any(record for record in records)
+    except csv.Error:
+        return True  # DuckDB will read it, and say what is wrong
 
 
 def utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:

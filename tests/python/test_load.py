@@ -251,3 +251,37 @@ def test_batches_load_every_good_file_around_an_unreadable_one(con, tmp_path, mo
     assert _rows(con, "select file_name from raw.rejected_files") == [
         ("RJ3_ACM_2526_M01_20250510090000.csv",)
     ]
+
+
+def test_a_header_only_file_before_a_large_one_in_a_batch_loses_nothing(con, tmp_path) -> None:
+    """DuckDB 2.0 hides the rows of a large insert (more than a row group, 122,880 rows) that
+    follows a CSV insert of no rows in the same transaction; the loader skips such inserts."""
+    landing = tmp_path / "landing"
+    write_csv(landing / "ledger/QKK_GL_2526_M01_20250510090000.csv", LEDGER_HEADER, [])
+    rows = 130_000
+    write_csv(
+        landing / "ledger/QKK_GL_2526_M02_20250610090000.csv",
+        LEDGER_HEADER,
+        [ledger_row(f"J{n}", "1", "1.00") for n in range(rows)],
+    )
+    summary = load_landing(con, landing)
+    assert (summary.files_loaded, summary.rows_loaded) == (2, rows)
+    assert _rows(con, "select count(*), min(source_row), max(source_row) from raw.ledger_rows") == [
+        (rows, 1, rows)
+    ]
+    assert _rows(con, "select row_count from raw.file_registry order by file_id") == [(0,), (rows,)]
+
+
+def test_sniff_tells_a_header_only_file_from_one_with_rows(tmp_path) -> None:
+    cases = {
+        b"a,b\n": False,
+        b"a,b\n\n\r\n": False,
+        b"a,b": False,
+        b"a,b\n1,2\n": True,
+        b"a,b\n,\n": True,  # a row of empty values is a row
+        b'"a\nb",c\n': False,  # a line break inside the quoted header
+    }
+    for data, has_rows in cases.items():
+        path = tmp_path / "file.csv"
+        path.write_bytes(data)
+        assert sniff(path).has_data_rows is has_rows, data
