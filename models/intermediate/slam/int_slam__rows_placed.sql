@@ -22,7 +22,15 @@ contract_lines as (
     select {{ star(ref('stg_slam__contract_lines')) }}
     from {{ ref('stg_slam__contract_lines') }}
     {%- if is_incremental() %}
-    where file_id not in (select placed.file_id from {{ this }} as placed)
+    -- the new files as a semi-join on the small registry: DuckDB then filters the raw scan by
+    -- their id range (a `not in` over this table cleaned every staged row before filtering)
+    where file_id in (
+        select new_files.file_id
+        from {{ ref('stg_landing__files') }} as new_files
+        where
+            new_files.feed = 'slam'
+            and new_files.file_id not in (select placed.file_id from {{ this }} as placed)
+    )
     {%- endif %}
 ),
 
