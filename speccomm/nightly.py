@@ -31,7 +31,7 @@ import duckdb
 from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
 from speccomm.config import PROJECT_ROOT, Paths
 from speccomm.load import load_landing
-from speccomm.pending import why_build
+from speccomm.pending import built_by_other_code, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
 from speccomm.publish.export import has_table
@@ -212,8 +212,11 @@ class Night:
     def _build(self) -> None:
         started = time.time()
         failure: BuildFailed | None = None
+        full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint)
+        if full_refresh:
+            print("      the published warehouse was built by another version of the project: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
-            build_warehouse(self.working_copy, echo=self.options.verbose)
+            build_warehouse(self.working_copy, echo=self.options.verbose, full_refresh=full_refresh)
         except BuildFailed as exc:
             failure = exc
         counts = _dbt_test_counts(_dbt_target_path(self.working_copy), since=started)

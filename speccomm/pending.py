@@ -75,3 +75,12 @@ def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
     if state.build_fingerprint != fingerprint:
         return "the dbt project changed since the published build"
     return None
+
+
+def built_by_other_code(published: Path, fingerprint: str) -> bool:
+    """Whether the published warehouse was built by another version of the dbt project (or
+    its build is not on record). Tonight's build then starts every incremental model afresh
+    (`dbt build --full-refresh`): their tables may have another shape, which a pre-hook
+    reading them would trip on."""
+    state = published_state(published)
+    return state is not None and state.build_fingerprint != fingerprint

@@ -104,12 +104,14 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_warehouse(database: Path, *, echo: bool = True) -> BuildResult:
+def build_warehouse(database: Path, *, echo: bool = True, full_refresh: bool = False) -> BuildResult:
     """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
-    run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py)."""
+    run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py).
+    `full_refresh` rebuilds the incremental models from nothing."""
     variables = json.dumps({"code_fingerprint": code_fingerprint()})
-    result = run_dbt(["build", "--exclude", "test_type:unit", "--vars", variables], database, echo=echo)
+    args = ["build", "--exclude", "test_type:unit", "--vars", variables]
+    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, database, echo=echo)
     if result.returncode != 0:
         raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
     return result

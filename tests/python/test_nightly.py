@@ -173,6 +173,27 @@ def test_a_second_night_with_nothing_new_changes_nothing_and_sends_nothing(
     assert [r["status"] for r in env.runs()] == ["succeeded", "nothing_to_do"]
 
 
+def test_a_night_after_a_project_change_rebuilds_the_incremental_models_afresh(
+    first: NightEnv, tmp_path: Path
+) -> None:
+    """An upgrade may change an incremental model's table: the first night after it runs
+    `dbt build --full-refresh` instead of reading the old table in a pre-hook."""
+    env = first.copy(tmp_path / "env")
+    env.warehouse.chmod(0o644)
+    with duckdb.connect(str(env.warehouse)) as con:
+        con.execute("update ops.run_log set build_fingerprint = 'an older project'")
+        # the table as an older version left it: without the column the pre-hook reads
+        con.execute("alter table intermediate.int_slam__rows_placed drop column reference_fingerprint")
+    result = env.run("nightly")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the dbt project changed since the published build" in result.stdout
+    assert "full refresh" in result.stdout
+    [(rows, fingerprints)] = env.query(
+        "select count(*), count(distinct reference_fingerprint) from intermediate.int_slam__rows_placed"
+    )
+    assert rows > 0 and fingerprints == 1
+
+
 def test_a_second_caller_is_refused_while_a_run_holds_the_lock(first: NightEnv, tmp_path: Path) -> None:
     env = first.copy(tmp_path / "env")
     (env.landing / "slam" / "RJ1_ACM_2526_M08_20251210090000.csv").write_text("not even a header")
