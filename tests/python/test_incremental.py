@@ -70,6 +70,15 @@ def _new_month_files(landing: Path) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def core_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One night on the core landing folder, shared: tests that change it work on a copy."""
+    root = tmp_path_factory.mktemp("core-night")
+    write_core_landing(root / "landing")
+    _night(root / "landing", root / "warehouse.duckdb")
+    return root / "warehouse.duckdb"
+
+
 def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write_core_landing(landing)
@@ -99,12 +108,11 @@ def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None
     ]
 
 
-def test_reference_change_rebuilds_every_slice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reference_change_rebuilds_every_slice(
+    core_night: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A changed code fingerprint (as after an upgrade) rebuilds rows built with the old one."""
-    landing = tmp_path / "landing"
-    write_core_landing(landing)
-    database = tmp_path / "warehouse.duckdb"
-    _night(landing, database)
+    database = core_night
     with duckdb.connect(str(database), read_only=True) as con:
         (old,) = con.execute("select distinct reference_fingerprint from marts.fct_sus_activity").fetchone()
     monkeypatch.setattr("speccomm.build.code_fingerprint", lambda: "changed")
@@ -122,13 +130,13 @@ def test_reference_change_rebuilds_every_slice(tmp_path: Path, monkeypatch: pyte
         assert _rows(tmp_path / "copy.duckdb", table) == _rows(database, table), table
 
 
-def test_sus_tests_read_the_rows_this_build_wrote_unless_asked_for_every_row(tmp_path: Path) -> None:
+def test_sus_tests_read_the_rows_this_build_wrote_unless_asked_for_every_row(
+    core_night: Path, tmp_path: Path
+) -> None:
     """A duplicate key written by an earlier invocation is not re-read by a later test run;
     `test_every_row` reads every row and finds it."""
-    landing = tmp_path / "landing"
-    write_core_landing(landing)
     database = tmp_path / "wh.duckdb"
-    _night(landing, database)
+    shutil.copyfile(core_night, database)
     with duckdb.connect(str(database)) as con:
         con.execute(
             "insert into marts.fct_sus_activity"
