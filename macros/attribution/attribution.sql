@@ -23,3 +23,37 @@
         else coalesce({{ residence_icb }}, {{ host_icb }})
     end
 {%- endmacro %}
+
+{#- The ICB codes a row states (registration, residence, its provider's host), each looked up
+    in the model's `icb_codes` CTE (int_icb__codes_in_force) for the row's month: joined as
+    registration, residence and provider_host; icbs_in_force_columns selects what they found
+    (NULL when the code is missing, unknown or not in force that month). -#}
+{% macro join_icbs_in_force(row_alias, month) -%}
+    {%- set stated = [
+        ('registration', 'icb_of_registration_code'),
+        ('residence', 'icb_of_residence_code'),
+        ('provider_host', 'provider_host_icb_code'),
+    ] -%}
+    {%- for alias, code_column in stated %}
+    left join icb_codes as {{ alias }}
+        on
+            {{ row_alias }}.{{ code_column }} = {{ alias }}.code
+            and {{ month }} between {{ alias }}.valid_from and {{ alias }}.valid_to
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro icbs_in_force_columns() -%}
+    registration.icb_code as registration_icb_valid,
+    residence.icb_code as residence_icb_valid,
+    provider_host.icb_code as host_icb_valid
+{%- endmacro %}
+
+{#- attributed_icb_code and attribution_method of a row whose ICBs icbs_in_force_columns found. -#}
+{% macro attribution_columns(alias) -%}
+    {%- set icbs = [
+        alias ~ '.registration_icb_valid', alias ~ '.gp_practice_code',
+        alias ~ '.residence_icb_valid', alias ~ '.host_icb_valid',
+    ] -%}
+    {{ attributed_icb_code(*icbs) }} as attributed_icb_code,
+    {{ attribution_method(*icbs) }} as attribution_method
+{%- endmacro %}

@@ -46,23 +46,10 @@ validated as (
         {{ star(ref('stg_sus__records'), 'with_month') }},
         {{ sus_placement_columns('with_month') }},
         with_month.activity_month_start,
-        registration.icb_code as registration_icb_valid,
-        residence.icb_code as residence_icb_valid,
-        provider_host.icb_code as host_icb_valid,
+        {{ icbs_in_force_columns() }},
         coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
     from with_month
-    left join icb_codes as registration
-        on
-            with_month.icb_of_registration_code = registration.code
-            and with_month.activity_month_start between registration.valid_from and registration.valid_to
-    left join icb_codes as residence
-        on
-            with_month.icb_of_residence_code = residence.code
-            and with_month.activity_month_start between residence.valid_from and residence.valid_to
-    left join icb_codes as provider_host
-        on
-            with_month.provider_host_icb_code = provider_host.code
-            and with_month.activity_month_start between provider_host.valid_from and provider_host.valid_to
+    {{ join_icbs_in_force('with_month', 'with_month.activity_month_start') }}
     left join service_line_statuses
         on
             with_month.service_line_code = service_line_statuses.service_line_code
@@ -78,14 +65,7 @@ final as (
         validated.residence_icb_valid,
         validated.host_icb_valid,
         validated.funding_stream,
-        {{ attributed_icb_code(
-            'validated.registration_icb_valid', 'validated.gp_practice_code',
-            'validated.residence_icb_valid', 'validated.host_icb_valid'
-        ) }} as attributed_icb_code,
-        {{ attribution_method(
-            'validated.registration_icb_valid', 'validated.gp_practice_code',
-            'validated.residence_icb_valid', 'validated.host_icb_valid'
-        ) }} as attribution_method
+        {{ attribution_columns('validated') }}
     from validated
 )
 

@@ -95,17 +95,11 @@ final as (
         with_file.financial_year,
         with_file.financial_month,
         with_file.occurrence_in_extract,
-        coalesce(row_known.provider_code, row_trust.provider_code, with_file.provider_code)
-            as provider_code_resolved,
-        coalesce(row_known.host_icb_code, row_trust.host_icb_code) as provider_host_icb_code
+        {{ resolved_provider_code('with_file.provider_code', 'row') }} as provider_code_resolved,
+        {{ resolved_provider_host_icb_code('row') }} as provider_host_icb_code
     from with_file
     cross join fingerprint
-    left join provider_codes as row_known
-        on with_file.provider_code = row_known.code
-    left join provider_codes as row_trust
-        on
-            length(with_file.provider_code) = 5
-            and left(with_file.provider_code, 3) = row_trust.code
+    {{ join_provider_codes('with_file.provider_code', 'row') }}
 )
 
 select * from final

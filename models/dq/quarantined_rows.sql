@@ -63,8 +63,7 @@ sus_records as (
         sus_current_files.source_file,
         sus_repeats.source_row,
         sus_repeats.sus_record_id,
-        coalesce(row_known.provider_code, row_trust.provider_code, sus_repeats.provider_code)
-            as provider_code_resolved,
+        {{ resolved_provider_code('sus_repeats.provider_code', 'row') }} as provider_code_resolved,
         sus_current_files.financial_year,
         sus_current_files.financial_month,
         sus_repeats.tariff_price,
@@ -74,12 +73,7 @@ sus_records as (
     from sus_repeats
     inner join sus_current_files
         on sus_repeats.file_id = sus_current_files.file_id
-    left join provider_codes as row_known
-        on sus_repeats.provider_code = row_known.code
-    left join provider_codes as row_trust
-        on
-            length(sus_repeats.provider_code) = 5
-            and left(sus_repeats.provider_code, 3) = row_trust.code
+    {{ join_provider_codes('sus_repeats.provider_code', 'row') }}
 ),
 
 ledger_postings as (

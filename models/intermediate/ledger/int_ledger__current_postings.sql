@@ -27,17 +27,11 @@ final as (
     select
         {{ star(ref('int_ledger__postings_placed'), 'postings_placed') }},
         coalesce(cost_centres.funding_stream, 'unknown') as funding_stream,
-        coalesce(supplier_known.provider_code, supplier_trust.provider_code, postings_placed.supplier_code)
-            as supplier_code_resolved
+        {{ resolved_provider_code('postings_placed.supplier_code', 'supplier') }} as supplier_code_resolved
     from postings_placed
     left join cost_centres
         on postings_placed.cost_centre = cost_centres.cost_centre
-    left join provider_codes as supplier_known
-        on postings_placed.supplier_code = supplier_known.code
-    left join provider_codes as supplier_trust
-        on
-            length(postings_placed.supplier_code) = 5
-            and left(postings_placed.supplier_code, 3) = supplier_trust.code
+    {{ join_provider_codes('postings_placed.supplier_code', 'supplier') }}
 )
 
 select * from final

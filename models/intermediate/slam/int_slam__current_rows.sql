@@ -54,23 +54,10 @@ validated as (
     select
         {{ star(ref('int_slam__rows_placed'), 'current_rows', except=build_columns) }},
         current_rows.period_start,
-        registration.icb_code as registration_icb_valid,
-        residence.icb_code as residence_icb_valid,
-        provider_host.icb_code as host_icb_valid,
+        {{ icbs_in_force_columns() }},
         coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
     from current_rows
-    left join icb_codes as registration
-        on
-            current_rows.icb_of_registration_code = registration.code
-            and current_rows.period_start between registration.valid_from and registration.valid_to
-    left join icb_codes as residence
-        on
-            current_rows.icb_of_residence_code = residence.code
-            and current_rows.period_start between residence.valid_from and residence.valid_to
-    left join icb_codes as provider_host
-        on
-            current_rows.provider_host_icb_code = provider_host.code
-            and current_rows.period_start between provider_host.valid_from and provider_host.valid_to
+    {{ join_icbs_in_force('current_rows', 'current_rows.period_start') }}
     left join service_line_statuses
         on
             current_rows.service_line_code = service_line_statuses.service_line_code
@@ -85,14 +72,7 @@ final as (
         validated.residence_icb_valid,
         validated.host_icb_valid,
         validated.funding_stream,
-        {{ attributed_icb_code(
-            'validated.registration_icb_valid', 'validated.gp_practice_code',
-            'validated.residence_icb_valid', 'validated.host_icb_valid'
-        ) }} as attributed_icb_code,
-        {{ attribution_method(
-            'validated.registration_icb_valid', 'validated.gp_practice_code',
-            'validated.residence_icb_valid', 'validated.host_icb_valid'
-        ) }} as attribution_method
+        {{ attribution_columns('validated') }}
     from validated
 )
 

@@ -64,16 +64,11 @@ with_file as (
         files.name_financial_year as file_financial_year,
         files.name_financial_month as file_financial_month,
         files.received_at as file_received_at,
-        coalesce(file_known.provider_code, file_trust.provider_code, files.org_code) as file_provider_code
+        {{ resolved_provider_code('files.org_code', 'file') }} as file_provider_code
     from contract_lines
     inner join files
         on contract_lines.file_id = files.file_id
-    left join provider_codes as file_known
-        on files.org_code = file_known.code
-    left join provider_codes as file_trust
-        on
-            length(files.org_code) = 5
-            and left(files.org_code, 3) = file_trust.code
+    {{ join_provider_codes('files.org_code', 'file') }}
 ),
 
 final as (
@@ -83,21 +78,15 @@ final as (
         with_file.file_financial_month,
         with_file.file_received_at,
         with_file.file_provider_code,
-        coalesce(row_known.provider_code, row_trust.provider_code, with_file.provider_code)
-            as provider_code_resolved,
-        coalesce(row_known.host_icb_code, row_trust.host_icb_code) as provider_host_icb_code,
+        {{ resolved_provider_code('with_file.provider_code', 'row') }} as provider_code_resolved,
+        {{ resolved_provider_host_icb_code('row') }} as provider_host_icb_code,
         coalesce(with_file.financial_year, with_file.file_financial_year) as placed_financial_year,
         with_file.financial_month as placed_financial_month,
         fingerprint.reference_fingerprint,
         '{{ invocation_id }}' as build_invocation_id
     from with_file
     cross join fingerprint
-    left join provider_codes as row_known
-        on with_file.provider_code = row_known.code
-    left join provider_codes as row_trust
-        on
-            length(with_file.provider_code) = 5
-            and left(with_file.provider_code, 3) = row_trust.code
+    {{ join_provider_codes('with_file.provider_code', 'row') }}
 )
 
 select * from final
