@@ -40,17 +40,28 @@ def received(path: Path) -> str:
     return stem if stem.isdigit() and len(stem) == 14 else ""
 
 
-def read_once(files: list[Path], scratch: Path) -> float:
-    """Lower bound: DuckDB reads every file once, all columns as text."""
-    started = time.perf_counter()
-    con = duckdb.connect()
+def readable_copies(files: list[Path], scratch: Path) -> list[Path]:
+    """The files as DuckDB can read them: a Windows-1252 file transcoded to UTF-8 (untimed)."""
+    sources = []
     for path in files:
         if path.stat().st_size == 0:
             continue
         try:
-            source = utf8_copy(path, sniff(path).encoding, scratch)
+            sources.append(utf8_copy(path, sniff(path).encoding, scratch))
+        except ValueError:
+            continue
+    return sources
+
+
+def read_once(sources: list[Path]) -> float:
+    """Lower bound: DuckDB reads every file once, all columns as text. Only DuckDB's reading
+    is timed: the loader's own pass (checksum, encoding check) counts against the build."""
+    started = time.perf_counter()
+    con = duckdb.connect()
+    for source in sources:
+        try:
             con.execute("select count(*) from read_csv(?, all_varchar = true, header = true)", [str(source)])
-        except (duckdb.Error, ValueError):
+        except duckdb.Error:
             continue
     con.close()
     return time.perf_counter() - started
@@ -104,7 +115,8 @@ def main() -> None:
 
     # Twice, keeping the faster: the first pass may read from disk, the build then reads the
     # page cache, and a cold lower bound would flatter the ratio.
-    lower_bound = min(read_once(files, scratch), read_once(files, scratch))
+    sources = readable_copies(files, scratch)
+    lower_bound = min(read_once(sources), read_once(sources))
     full_load, full_build = timed_night(args.landing, args.workdir / "full.duckdb")
     full = full_load + full_build
     warehouse_gib = (args.workdir / "full.duckdb").stat().st_size / 2**30
