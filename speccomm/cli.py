@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from speccomm.config import Paths, resolve_paths
+from speccomm.config import BadWarehouseName, Paths, resolve_paths
 
 SCALES = ("demo", "pathfinder", "national")
 
@@ -80,7 +80,8 @@ def _add_location_options(sub: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "generate":
         from speccomm.generate import generate
 
@@ -89,14 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "docs":
         from speccomm.build.docs import build_docs
 
-        warehouse = None if args.fresh else resolve_paths(warehouse=args.warehouse).warehouse
+        warehouse = None if args.fresh else _paths(parser, args).warehouse
         return build_docs(args.out, warehouse=warehouse)
-    paths = resolve_paths(
-        landing=getattr(args, "landing", None),
-        warehouse=getattr(args, "warehouse", None),
-        outbox=getattr(args, "outbox", None),
-    )
-    return _run_warehouse_command(args, paths)
+    return _run_warehouse_command(args, _paths(parser, args))
+
+
+def _paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Paths:
+    try:
+        return resolve_paths(
+            landing=getattr(args, "landing", None),
+            warehouse=getattr(args, "warehouse", None),
+            outbox=getattr(args, "outbox", None),
+        )
+    except BadWarehouseName as exc:
+        parser.error(str(exc))  # exits 2, as for any other usage error
 
 
 def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:

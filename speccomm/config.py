@@ -10,6 +10,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds" / "reference"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
+# The warehouse's schemas (raw from speccomm.load, the rest from dbt_project.yml). DuckDB names a
+# database after its file, so a file named like one of them makes `raw.file_registry` or
+# `marts.fct_sus_activity` ambiguous, for the build and for every reader.
+WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq")
+
+
+class BadWarehouseName(ValueError):
+    """The warehouse file's name would make the warehouse's own schema names ambiguous."""
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -35,11 +44,18 @@ def resolve_paths(
     outbox: str | os.PathLike[str] | None = None,
 ) -> Paths:
     """Command-line value, else environment variable, else the project default."""
-    return Paths(
+    paths = Paths(
         landing=_pick(landing, "SPECCOMM_LANDING", PROJECT_ROOT / "data" / "landing"),
         warehouse=_pick(warehouse, "SPECCOMM_WAREHOUSE", PROJECT_ROOT / "warehouse" / "speccomm.duckdb"),
         outbox=_pick(outbox, "SPECCOMM_OUTBOX", PROJECT_ROOT / "outbox"),
     )
+    if paths.warehouse.stem.lower() in WAREHOUSE_SCHEMAS:
+        raise BadWarehouseName(
+            f"warehouse file {paths.warehouse}: DuckDB would name the database '{paths.warehouse.stem}',"
+            f" like the warehouse's schema of that name, and `{paths.warehouse.stem}.<table>` would be"
+            " ambiguous. Choose another file name (e.g. speccomm.duckdb)."
+        )
+    return paths
 
 
 def _pick(given: str | os.PathLike[str] | None, env_var: str, default: Path) -> Path:

@@ -456,3 +456,19 @@ def test_extract_refuses_an_unknown_icb(first: NightEnv, tmp_path: Path) -> None
     result = first.run("extract", "--icb", "ZZZ", "--out", str(tmp_path / "zzz.duckdb"))
     assert result.returncode == 1 and "ZZZ is not in marts.dim_icb" in result.stderr
     assert not (tmp_path / "zzz.duckdb").exists()
+
+
+@pytest.mark.parametrize("name", ["marts.duckdb", "Raw.duckdb"])
+def test_a_warehouse_file_named_like_a_schema_is_refused_before_anything_runs(
+    tmp_path: Path, name: str
+) -> None:
+    env = NightEnv(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "speccomm.cli", "nightly", "--landing", str(env.landing),
+         "--warehouse", str(tmp_path / "wh" / name), "--outbox", str(env.outbox)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert f"warehouse file {tmp_path / 'wh' / name}" in result.stderr
+    assert "Choose another file name" in result.stderr
+    assert not (tmp_path / "wh").exists()

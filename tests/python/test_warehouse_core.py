@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import AMBER_THEN_GREEN, BuiltWarehouse
+from speccomm.config import WAREHOUSE_SCHEMAS
 
 pytestmark = pytest.mark.slow
 
@@ -90,6 +91,19 @@ def test_published_tables_have_the_contract_columns(core_warehouse: BuiltWarehou
         )
     }
     assert set(CONTRACT_COLUMNS[table]) <= columns
+
+
+def test_warehouse_file_names_refused_are_the_warehouse_schemas(core_warehouse: BuiltWarehouse) -> None:
+    # speccomm.config refuses a warehouse file named like a schema (DuckDB would find the name
+    # ambiguous); a schema added to the project must be added to that list
+    schemas = {
+        name
+        for (name,) in core_warehouse.query(
+            "select schema_name from duckdb_schemas() where database_name = current_database()"
+            " and not internal"
+        )
+    }
+    assert schemas == set(WAREHOUSE_SCHEMAS)
 
 
 def test_dq_tables_published(core_warehouse: BuiltWarehouse) -> None:
