@@ -156,11 +156,13 @@ def read_report_data(
 
 
 def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """A temp table of the results current as of the run (all providers), read by every report."""
+    """Temp tables of the results current as of the run and of their failed samples (all
+    providers, each month with its first day), read by every report: joined once, not once
+    per provider and check."""
     con.execute(
-        """
+        f"""
         create or replace temp table report_current_results as
-        select results.*, slices.validated_run_id
+        select results.*, slices.validated_run_id, {_first_day("results")} as period_start
         from dq.dq_run_slices as slices
         inner join dq.dq_check_results as results
             on
@@ -172,6 +174,30 @@ def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         where slices.run_id = ?
         """,
         [run_id],
+    )
+    con.execute(
+        """
+        create or replace temp table report_current_samples as
+        select samples.*, results.period_start
+        from dq.dq_failed_samples as samples
+        inner join report_current_results as results
+            on
+                samples.run_id = results.validated_run_id
+                and samples.check_id = results.check_id
+                and samples.dataset = results.dataset
+                and samples.provider_code = results.provider_code
+                and samples.financial_year = results.financial_year
+                and samples.financial_month = results.financial_month
+        """
+    )
+
+
+def _first_day(alias: str) -> str:
+    """SQL: the first day of the row's financial year and month (2025/26 M1 = 2025-04-01)."""
+    return (
+        f"make_date(cast(left({alias}.financial_year, 4) as integer)"
+        f" + case when {alias}.financial_month <= 9 then 0 else 1 end,"
+        f" (({alias}.financial_month + 2) % 12) + 1, 1)"
     )
 
 
@@ -200,18 +226,8 @@ def _checks(
     start = _period_start(window_start)
     rows = con.execute(
         f"""
-        with window_results as (
-            select *,
-                make_date(
-                    cast(left(financial_year, 4) as integer)
-                        + case when financial_month <= 9 then 0 else 1 end,
-                    ((financial_month + 2) % 12) + 1, 1
-                ) as period_start
-            from report_current_results
-            where dataset = ?
-        ),
-        in_window as (
-            select * from window_results where period_start >= ?
+        with in_window as (
+            select * from report_current_results where dataset = ? and period_start >= ?
         ),
         per_provider as (
             select provider_code, check_id, sum(rows_failed) / sum(rows_checked) as rate
@@ -253,6 +269,7 @@ def _checks(
         """,
         [dataset, start, provider_code],
     ).fetchall()
+    samples = _samples(con, provider_code, dataset, start)
     checks = []
     passed = 0
     for check_id, severity, checked, failed, worst, months, meaning, fix, max_rate, peer in rows:
@@ -266,43 +283,32 @@ def _checks(
             meaning=meaning or "", how_to_fix=fix or "", max_failure_rate=float(max_rate or 0.0),
             peer_median_rate=None if peer is None else float(peer),
         )
-        summary.samples = _samples(con, provider_code, dataset, check_id, start)
+        summary.samples = samples.get(check_id, [])
         checks.append(summary)
     return checks, passed
 
 
 def _samples(
-    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, check_id: str, start: date
-) -> list[Sample]:
+    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, start: date
+) -> dict[str, list[Sample]]:
+    """The provider's failed samples in the window, by check (one query for all its checks)."""
     found = con.execute(
         """
-        select samples.financial_year, samples.financial_month, samples.source_file, samples.source_row,
-            samples.record_ref, samples.service_line_code, samples.pod_code, samples.context,
-            samples.raw_column, samples.raw_value
-        from dq.dq_failed_samples as samples
-        inner join report_current_results as results
-            on
-                samples.run_id = results.validated_run_id
-                and samples.check_id = results.check_id
-                and samples.dataset = results.dataset
-                and samples.provider_code = results.provider_code
-                and samples.financial_year = results.financial_year
-                and samples.financial_month = results.financial_month
-        where samples.provider_code = ? and samples.dataset = ? and samples.check_id = ?
-            and make_date(
-                cast(left(samples.financial_year, 4) as integer)
-                    + case when samples.financial_month <= 9 then 0 else 1 end,
-                ((samples.financial_month + 2) % 12) + 1, 1
-            ) >= ?
-        order by samples.financial_year, samples.financial_month, samples.sample_no
+        select check_id, financial_year, financial_month, source_file, source_row, record_ref,
+            service_line_code, pod_code, context, raw_column, raw_value
+        from report_current_samples
+        where provider_code = ? and dataset = ? and period_start >= ?
+        order by check_id, financial_year, financial_month, sample_no
         """,
-        [provider_code, dataset, check_id, start],
+        [provider_code, dataset, start],
     ).fetchall()
-    return [
-        Sample(Period(fy, int(fm)), file, None if row is None else int(row), ref, sl, pod, context,
-               _field_name(column), raw)
-        for fy, fm, file, row, ref, sl, pod, context, column, raw in found
-    ]
+    by_check: dict[str, list[Sample]] = {}
+    for check_id, fy, fm, file, row, ref, sl, pod, context, column, raw in found:
+        by_check.setdefault(check_id, []).append(
+            Sample(Period(fy, int(fm)), file, None if row is None else int(row), ref, sl, pod, context,
+                   _field_name(column), raw)
+        )
+    return by_check
 
 
 def _own_results(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[tuple]:
