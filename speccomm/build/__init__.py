@@ -3,17 +3,15 @@ state inside the caller)."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from speccomm.children import die_with_parent
 from speccomm.config import PROJECT_ROOT
 
 
@@ -25,15 +23,6 @@ class BuildFailed(RuntimeError):
 class BuildResult:
     returncode: int
     log_path: Path
-
-
-def _die_with_parent() -> None:
-    """In the dbt child: get SIGKILL when the parent dies, so a killed night leaves no dbt behind."""
-    with contextlib.suppress(OSError):  # not Linux: the child simply outlives a killed parent
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-_PR_SET_PDEATHSIG = 1
 
 
 def dbt_executable() -> str:
@@ -79,7 +68,7 @@ def run_dbt(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         ) as process,
     ):
         assert process.stdout is not None

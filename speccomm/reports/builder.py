@@ -11,14 +11,18 @@ For provider RJ1 the folder `out_dir/RJ1/` holds:
 from __future__ import annotations
 
 import base64
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from speccomm.children import die_with_parent
 from speccomm.reports import render
 from speccomm.reports.data import ReportData, prepare_run, read_report_data, report_providers
-from speccomm.reports.spc import render_chart
+from speccomm.reports.spc import Panel, render_chart
 
 
 @dataclass(frozen=True)
@@ -44,18 +48,34 @@ def build_provider_reports(
     """One report per provider with SLAM or SUS results current as of `run_id`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     prepare_run(con, run_id)
-    return [
-        _build_one(read_report_data(con, run_id, provider_code, prepared=True), out_dir / provider_code)
+    figures = [
+        read_report_data(con, run_id, provider_code, prepared=True)
         for provider_code in report_providers(con, run_id)
+    ]
+    charts = _draw_charts([render.chart_panels(data) for data in figures])
+    return [
+        _build_one(data, png, out_dir / data.provider_code) for data, png in zip(figures, charts, strict=True)
     ]
 
 
-def _build_one(data: ReportData, folder: Path) -> ProviderReport:
+def _draw_charts(panels_per_report: list[list[Panel]]) -> list[bytes]:
+    """Drawing the charts is most of a report's time and needs no database, so they are drawn
+    by worker processes, one per CPU. Spawned, not forked: this process runs DuckDB's threads
+    (so a script calling this needs the usual `if __name__ == "__main__":` guard)."""
+    workers = min(os.cpu_count() or 1, len(panels_per_report))
+    if workers < 2:
+        return [render_chart(panels) for panels in panels_per_report]
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
+    ) as pool:
+        return list(pool.map(render_chart, panels_per_report, chunksize=4))
+
+
+def _build_one(data: ReportData, png: bytes, folder: Path) -> ProviderReport:
     folder.mkdir(parents=True, exist_ok=True)
     code = data.provider_code
     content = render.content_fingerprint(data)
     chart_cid = f"dqmi-trend-{content[:16]}@speccomm"
-    png = render_chart(render.chart_panels(data))
     paths = {
         "html": folder / f"{code}_data_quality.html",
         "email": folder / f"{code}_data_quality.email.html",
