@@ -46,8 +46,16 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/speccomm docs --out target/docs
 
+## bench: the warehouse-core benchmark (bench/core_build.py) on a generated landing folder,
+## pathfinder by default (BENCH_SCALE=national: about 15 minutes and 3.2 GB); the other
+## benchmarks and their figures: docs/performance.md
+BENCH_SCALE ?= pathfinder
+BENCH_DIR   ?= /tmp/speccomm-bench
 bench: $(STAMP)
-	$(BIN)/python -m bench.run
+	@if [ ! -d $(BENCH_DIR)/landing-$(BENCH_SCALE) ]; then \
+		$(BIN)/speccomm generate --scale $(BENCH_SCALE) --out $(BENCH_DIR)/landing-$(BENCH_SCALE) --seed $(SEED); \
+	fi
+	$(BIN)/python -m bench.core_build --landing $(BENCH_DIR)/landing-$(BENCH_SCALE) --workdir $(BENCH_DIR)/core
 
 ## constraints: re-resolve the pinned tree after changing pyproject.toml
 constraints:
