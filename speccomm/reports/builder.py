@@ -24,6 +24,10 @@ from speccomm.reports import render
 from speccomm.reports.data import ReportData, prepare_run, read_report_data, report_providers
 from speccomm.reports.spc import Panel, render_chart
 
+# Each worker imports matplotlib (about 100 MB); beyond a few, the database reads done first
+# dominate anyway.
+MAX_CHART_WORKERS = 4
+
 
 @dataclass(frozen=True)
 class ProviderReport:
@@ -62,13 +66,20 @@ def _draw_charts(panels_per_report: list[list[Panel]]) -> list[bytes]:
     """Drawing the charts is most of a report's time and needs no database, so they are drawn
     by worker processes, one per CPU. Spawned, not forked: this process runs DuckDB's threads
     (so a script calling this needs the usual `if __name__ == "__main__":` guard)."""
-    workers = min(os.cpu_count() or 1, len(panels_per_report))
+    workers = min(_usable_cpus(), MAX_CHART_WORKERS, len(panels_per_report))
     if workers < 2:
         return [render_chart(panels) for panels in panels_per_report]
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
     ) as pool:
         return list(pool.map(render_chart, panels_per_report, chunksize=4))
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (a container's host may have many more)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _build_one(data: ReportData, png: bytes, folder: Path) -> ProviderReport:
