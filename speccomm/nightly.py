@@ -31,6 +31,7 @@ import duckdb
 from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
 from speccomm.config import PROJECT_ROOT, Paths
 from speccomm.load import load_landing
+from speccomm.load.reference import ReferenceFolder, read_reference_folder, record_reference_folder, write_seed_overlay
 from speccomm.pending import built_by_other_code, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
@@ -122,6 +123,7 @@ class Night:
     rejected_new: list[tuple[str, str]] = field(default_factory=list)
     rejected_still: int = 0
     notes: list[str] = field(default_factory=list)
+    reference: ReferenceFolder = field(default_factory=ReferenceFolder)
 
     def __post_init__(self) -> None:
         run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(2)
@@ -198,8 +200,14 @@ class Night:
         with duckdb.connect(str(self.working_copy)) as con:
             rejected_before = _rejected_files(con)
             summary = load_landing(con, self.paths.landing)
+            self.reference = read_reference_folder(self.paths.landing)
+            reference_rejected = record_reference_folder(con, self.reference)
         self.rejected_new = [(f, why) for f, why in summary.rejected if f not in rejected_before]
         self.rejected_still = len(summary.rejected) - len(self.rejected_new)
+        self.rejected_new += reference_rejected
+        self.rejected_still += len(self.reference.rejected) - len(reference_rejected)
+        self.record.reference_version = self.reference.version
+        self.record.reference_digest = self.reference.digest
         self.record.files_loaded = summary.files_loaded
         self.record.files_duplicate = summary.files_duplicate
         self.record.files_rejected = len(self.rejected_new)
@@ -208,6 +216,7 @@ class Night:
               f"duplicates), {summary.rows_loaded:,} rows; {len(self.rejected_new)} rejected")
         for name, why in self.rejected_new:
             print(f"      REJECTED {name}: {why}")
+        print(f"      reference data: {self.reference.version}")
 
     def _build(self) -> None:
         started = time.time()
@@ -216,7 +225,8 @@ class Night:
         if full_refresh:
             print("      the published warehouse was built by another version of the project: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
-            build_warehouse(self.working_copy, echo=self.options.verbose, full_refresh=full_refresh)
+            seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
+            build_warehouse(self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds)
         except BuildFailed as exc:
             failure = exc
         counts = _dbt_test_counts(_dbt_target_path(self.working_copy), since=started)
@@ -284,6 +294,7 @@ class Night:
             "files loaded": r.files_loaded,
             "re-sent duplicates": r.files_duplicate,
             "files rejected": r.files_rejected,
+            "reference data": r.reference_version,
             "rows loaded": r.rows_loaded,
             "dbt tests passed / failed / warned": f"{r.dbt_tests_passed} / {r.dbt_tests_failed} / "
                                                   f"{r.dbt_tests_warned}",
@@ -358,6 +369,7 @@ class Night:
                  if self.rejected_still else ""))
         for name, why in self.rejected_new:
             print(f"              rejected {name}: {why}")
+        print(f"   reference  {r.reference_version}")
         if r.dbt_tests_passed is not None:
             print(f"   dbt tests  {r.dbt_tests_passed} passed, {r.dbt_tests_failed} failed, "
                   f"{r.dbt_tests_warned} warned")

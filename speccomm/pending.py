@@ -1,7 +1,8 @@
 """Is there anything for tonight's run to do?
 
 A run builds when the landing folder holds a file the published warehouse has neither loaded
-nor rejected, or when the dbt project (speccomm.build.code_fingerprint: models, macros, seeds,
+nor rejected, when the reference folder (`<landing>/reference/`, speccomm.load.reference)
+differs from the one the published build read, or when the dbt project (speccomm.build.code_fingerprint: models, macros, seeds,
 dbt_project.yml) changed since the published build. Otherwise it changes nothing and sends
 nothing.
 
@@ -18,12 +19,14 @@ from pathlib import Path
 import duckdb
 
 from speccomm.load.loader import FEEDS
+from speccomm.load.reference import folder_digest
 
 
 @dataclass(frozen=True)
 class PublishedState:
     known_files: frozenset[tuple[str, str]]  # (feed, file name) loaded or rejected
     build_fingerprint: str | None
+    reference_digest: str | None = None
 
 
 def landing_files(landing: Path) -> Iterator[tuple[str, str]]:
@@ -49,14 +52,19 @@ def published_state(published: Path) -> PublishedState | None:
         for table in ("raw.file_registry", "raw.rejected_files"):
             if table in tables:
                 known.update(con.execute(f"select feed, file_name from {table}").fetchall())
-        fingerprint = None
+        fingerprint = reference = None
         if "ops.run_log" in tables:
+            columns = {name for (name,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'ops' and table_name = 'run_log'"
+            ).fetchall()}
+            reference_column = "reference_digest" if "reference_digest" in columns else "null"
             row = con.execute(
-                "select build_fingerprint from ops.run_log where kind = 'nightly' and status = 'succeeded'"
-                " order by started_at desc limit 1"
+                f"select build_fingerprint, {reference_column} from ops.run_log"
+                " where kind = 'nightly' and status = 'succeeded' order by started_at desc limit 1"
             ).fetchone()
-            fingerprint = row[0] if row else None
-    return PublishedState(frozenset(known), fingerprint)
+            fingerprint, reference = row if row else (None, None)
+    return PublishedState(frozenset(known), fingerprint, reference)
 
 
 def new_files(landing: Path, state: PublishedState) -> list[str]:
@@ -72,6 +80,8 @@ def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
     arrived = new_files(landing, state)
     if arrived:
         return f"{len(arrived)} new landing file(s)"
+    if state.reference_digest != folder_digest(landing):
+        return "the reference folder changed since the published build"
     if state.build_fingerprint != fingerprint:
         return "the dbt project changed since the published build"
     return None

@@ -64,6 +64,8 @@ class RunRecord:
     reports_sent: int | None = None
     published_version: str | None = None
     build_fingerprint: str | None = None
+    reference_version: str | None = None  # `shipped`, or the seeds replaced from <landing>/reference/
+    reference_digest: str | None = None  # of the reference folder's files (a change means build)
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
     step_seconds: dict[str, float] = field(default_factory=dict)
@@ -77,7 +79,7 @@ _DUCKDB_TYPES = {
     "started_at": "timestamp", "ended_at": "timestamp", "pid": "integer", "rows_loaded": "bigint",
 }
 _TEXT = {"run_id", "kind", "status", "failed_step", "error", "reason", "published_version",
-         "build_fingerprint", "host", "step_seconds"}
+         "build_fingerprint", "reference_version", "reference_digest", "host", "step_seconds"}
 COLUMNS = [f.name for f in fields(RunRecord)]
 
 
@@ -95,6 +97,10 @@ class RunLog:
             db.execute(
                 f"create table if not exists run_log ({', '.join(COLUMNS)}, primary key (run_id))"
             )
+            present = {row[1] for row in db.execute("pragma table_info(run_log)")}
+            for column in COLUMNS:  # a log written by an older version lacks the newer columns
+                if column not in present:
+                    db.execute(f"alter table run_log add column {column}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -180,6 +186,7 @@ def print_runs(paths: Paths, *, last: int = 10) -> int:
             f"  tests {r.dbt_tests_passed if r.dbt_tests_passed is not None else '-'} passed"
             f" {r.dbt_tests_failed if r.dbt_tests_failed is not None else '-'} failed"
             f"  reports sent {r.reports_sent if r.reports_sent is not None else '-'}"
+            f"  reference {r.reference_version or '-'}"
             f"  {r.error or r.reason or ''}"
         )
     return 0

@@ -20,6 +20,7 @@ current_rows as (
         icb_of_registration_code_raw,
         icb_of_registration_code,
         registration_icb_valid,
+        icb_code_superseded,
         service_line_code_raw,
         pod_code_raw,
         gp_practice_code_raw,
@@ -61,6 +62,9 @@ final as (
             as context,
         current_rows.icb_of_residence_code_raw,
         current_rows.icb_of_registration_code_raw,
+        'registration = "' || coalesce(current_rows.icb_of_registration_code_raw, '')
+        || '", residence = "' || coalesce(current_rows.icb_of_residence_code_raw, '') || '"'
+            as icb_codes_raw,
         current_rows.service_line_code_raw,
         current_rows.pod_code_raw,
         current_rows.gp_practice_code_raw,
@@ -74,6 +78,8 @@ final as (
             as fails_icb_of_registration_missing,
         current_rows.icb_of_registration_code is not null and current_rows.registration_icb_valid is null
             as fails_icb_of_registration_invalid,
+        current_rows.icb_code_superseded
+            as fails_icb_code_superseded,
         service_lines.service_line_code is null
             as fails_service_line_unknown,
         points_of_delivery.pod_code is null

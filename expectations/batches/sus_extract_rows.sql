@@ -124,7 +124,8 @@ icb_codes as (
         code,
         icb_code,
         valid_from,
-        valid_to
+        valid_to,
+        is_superseded
     from intermediate.int_icb__codes_in_force
 ),
 
@@ -151,6 +152,9 @@ final as (
         records_placed.dataset as context,
         records_placed.icb_of_residence_code_raw,
         records_placed.icb_of_registration_code_raw,
+        'registration = "' || coalesce(records_placed.icb_of_registration_code_raw, '')
+        || '", residence = "' || coalesce(records_placed.icb_of_residence_code_raw, '') || '"'
+            as icb_codes_raw,
         records_placed.service_line_code_raw,
         records_placed.pod_code_raw,
         records_placed.gp_practice_code_raw,
@@ -169,6 +173,8 @@ final as (
             as fails_icb_of_registration_missing,
         records_placed.icb_of_registration_code is not null and registration.icb_code is null
             as fails_icb_of_registration_invalid,
+        coalesce(registration.is_superseded or residence.is_superseded, false)
+            as fails_icb_code_superseded,
         records_placed.service_line_code is not null and service_lines.service_line_code is null
             as fails_service_line_unknown,
         points_of_delivery.pod_code is null

@@ -27,7 +27,9 @@
 {#- The ICB codes a row states (registration, residence, its provider's host), each looked up
     in the model's `icb_codes` CTE (int_icb__codes_in_force) for the row's month: joined as
     registration, residence and provider_host; icbs_in_force_columns selects what they found
-    (NULL when the code is missing, unknown or not in force that month). -#}
+    (NULL when the code is missing, unknown or not in force that month; a dissolved ICB's code
+    found as its successor) and icb_code_superseded (the registration or residence code stated
+    is a dissolved ICB's, mapped to its successor). -#}
 {% macro join_icbs_in_force(row_alias, month) -%}
     {%- set stated = [
         ('registration', 'icb_of_registration_code'),
@@ -45,7 +47,8 @@
 {% macro icbs_in_force_columns() -%}
     registration.icb_code as registration_icb_valid,
     residence.icb_code as residence_icb_valid,
-    provider_host.icb_code as host_icb_valid
+    provider_host.icb_code as host_icb_valid,
+    coalesce(registration.is_superseded or residence.is_superseded, false) as icb_code_superseded
 {%- endmacro %}
 
 {#- attributed_icb_code and attribution_method of a row whose ICBs icbs_in_force_columns found. -#}

@@ -20,7 +20,8 @@ icb_codes as (
         code,
         icb_code,
         valid_from,
-        valid_to
+        valid_to,
+        is_superseded
     from {{ ref('int_icb__codes_in_force') }}
 ),
 
@@ -64,6 +65,7 @@ final as (
         validated.registration_icb_valid,
         validated.residence_icb_valid,
         validated.host_icb_valid,
+        validated.icb_code_superseded,
         validated.funding_stream,
         {{ attribution_columns('validated') }}
     from validated

@@ -37,8 +37,11 @@ def run_dbt(
     target: str = "dev",
     log_dir: Path | None = None,
     echo: bool = True,
+    seed_path: Path | None = None,
 ) -> BuildResult:
-    """Run `dbt <args>` with the warehouse file `database`; stream dbt's console lines."""
+    """Run `dbt <args>` with the warehouse file `database`; stream dbt's console lines.
+    `seed_path` replaces the project's `seeds/` folder (tonight's reference updates,
+    speccomm.load.reference.write_seed_overlay)."""
     log_dir = log_dir or database.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -48,6 +51,10 @@ def run_dbt(
         "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH", str(database.parent / "dbt-target")),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    if seed_path is not None:
+        env["SPECCOMM_SEED_PATH"] = str(seed_path)
+    else:
+        env.pop("SPECCOMM_SEED_PATH", None)
     command = [
         dbt_executable(),
         *args,
@@ -93,14 +100,17 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_warehouse(database: Path, *, echo: bool = True, full_refresh: bool = False) -> BuildResult:
+def build_warehouse(
+    database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None
+) -> BuildResult:
     """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
     run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py).
-    `full_refresh` rebuilds the incremental models from nothing."""
+    `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
+    folder with tonight's reference updates (None: the shipped seeds)."""
     variables = json.dumps({"code_fingerprint": code_fingerprint()})
     args = ["build", "--exclude", "test_type:unit", "--vars", variables]
-    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, database, echo=echo)
+    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, database, echo=echo, seed_path=seed_path)
     if result.returncode != 0:
         raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
     return result

@@ -29,6 +29,9 @@ from speccomm.generate.world import build_world, volume_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS_DOC = ROOT / "docs" / "data-quality-checks.md"
+# Checks the shipped reference data cannot make fail: no ICB is dissolved in seeds/reference/icbs.csv,
+# so icb_code_superseded fails only after a merger in the reference folder (test_reference_updates).
+NEEDS_REFERENCE_CHANGE = {"icb_code_superseded"}
 CROSS_CHECKS = {"slam_sus_activity_variance": "slam_sus_activity",
                 "slam_ledger_spend_variance": "slam_ledger_spend"}
 MESSY_FORMS = {
@@ -185,7 +188,7 @@ def test_every_check_id_fails_somewhere_in_demo(demo):
     check_ids = re.findall(r"^\| `([a-z_]+)` \|", CHECKS_DOC.read_text(encoding="utf-8"), re.MULTILINE)
     assert len(check_ids) >= 17
     failing = {d["check_id"] for d in manifest["dq_counts"] if d["rows_failed"]}
-    assert set(check_ids) - failing == set()
+    assert set(check_ids) - failing - NEEDS_REFERENCE_CHANGE == set()
     for check, planted in CROSS_CHECKS.items():
         assert manifest["planted_variances"][planted], check
 

@@ -5,7 +5,7 @@
 with
 
 icb_codes as (
-    select concat_ws(',', code, icb_code, valid_from, valid_to) as fingerprint_line
+    select concat_ws(',', code, icb_code, valid_from, valid_to, is_superseded) as fingerprint_line
     from {{ ref('int_icb__codes_in_force') }}
 ),
 

@@ -25,6 +25,7 @@ current_rows as (
         funding_stream,
         attributed_icb_code,
         attribution_method,
+        icb_code_superseded,
         activity_raw,
         activity,
         price_raw,
@@ -51,6 +52,13 @@ dim_icb as (
         coalesce(valid_to, date '9999-12-31') as valid_to
     from {{ ref('dim_icb') }}
     where not is_unknown_member
+),
+
+current_boundaries as (
+    select
+        icb_code,
+        current_icb_code
+    from {{ ref('int_icb__current_boundaries') }}
 ),
 
 dim_provider as (
@@ -91,6 +99,8 @@ final as (
         current_rows.icb_of_residence_code_raw,
         current_rows.attributed_icb_code,
         current_rows.attribution_method,
+        current_boundaries.current_icb_code as attributed_current_icb_code,
+        current_rows.icb_code_superseded,
         coalesce(
             current_rows.funding_stream = 'green'
             and dim_provider.is_nhs_trust
@@ -120,6 +130,8 @@ final as (
             and current_rows.period_start between dim_service_line.valid_from and dim_service_line.valid_to
     left join dim_point_of_delivery
         on current_rows.pod_code = dim_point_of_delivery.pod_code
+    left join current_boundaries
+        on current_rows.attributed_icb_code = current_boundaries.icb_code
     left join dim_icb
         on
             current_rows.attributed_icb_code = dim_icb.icb_code

@@ -45,6 +45,7 @@ current_records as (
         funding_stream,
         attributed_icb_code,
         attribution_method,
+        icb_code_superseded,
         tariff_price_raw,
         tariff_price,
         file_activity_month,
@@ -74,6 +75,13 @@ dim_icb as (
         coalesce(valid_to, date '9999-12-31') as valid_to
     from {{ ref('dim_icb') }}
     where not is_unknown_member
+),
+
+current_boundaries as (
+    select
+        icb_code,
+        current_icb_code
+    from {{ ref('int_icb__current_boundaries') }}
 ),
 
 dim_provider as (
@@ -119,6 +127,8 @@ final as (
         current_records.icb_of_residence_code_raw,
         current_records.attributed_icb_code,
         current_records.attribution_method,
+        current_boundaries.current_icb_code as attributed_current_icb_code,
+        current_records.icb_code_superseded,
         coalesce(
             current_records.funding_stream = 'green'
             and dim_provider.is_nhs_trust
@@ -150,6 +160,8 @@ final as (
             and current_records.file_month_start between dim_service_line.valid_from and dim_service_line.valid_to
     left join dim_point_of_delivery
         on current_records.pod_code = dim_point_of_delivery.pod_code
+    left join current_boundaries
+        on current_records.attributed_icb_code = current_boundaries.icb_code
     left join dim_icb
         on
             current_records.attributed_icb_code = dim_icb.icb_code

@@ -1,0 +1,280 @@
+"""Reference updates: `<landing>/reference/<seed>.csv` replaces the shipped seed of that name
+from the next night (landing contract, "Reference updates"; docs/reference-data.md).
+
+Each night the folder is read whole. A file is checked against its seed's declared layout
+(speccomm.load.seed_layout: columns, types, and the tests dbt runs on the seed, relationships
+to other seeds included); a file that does not fit is listed in raw.rejected_files (feed
+`reference`) with file, row and field, and the shipped seed stays. The accepted files are
+written over a copy of `seeds/` (write_seed_overlay) that tonight's `dbt seed` reads, so
+everything built on that seed is rebuilt the same night (the incremental models through
+int_reference__fingerprint). Taking a file out of the folder brings the shipped seed back.
+
+Besides the seed layouts, two official layouts are read (speccomm.load.reference_layouts):
+NHS England's service-code table for `service_codes`, and the ODS organisation files
+(headerless) for `providers` and `icbs`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from speccomm.config import SEEDS_DIR
+from speccomm.load.columns import normalise_header
+from speccomm.load.csvfile import UnreadableFile, sniff
+from speccomm.load.seed_layout import BadValue, SeedLayout, normalise_value, seed_layouts
+
+FOLDER = "reference"
+SHIPPED = "shipped"
+MAX_ERRORS = 5  # per file, in the rejection reason
+
+
+class BadReferenceFile(ValueError):
+    """The file cannot replace its seed; the message names the row and field."""
+
+
+@dataclass(frozen=True)
+class ReferenceUpdate:
+    """An accepted file: its rows in the seed's layout (column order, normalised values)."""
+
+    seed: str
+    file_name: str
+    layout: str  # "seed", "nhse_service_codes" or "ods"
+    checksum: str
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class ReferenceFolder:
+    updates: dict[str, ReferenceUpdate] = field(default_factory=dict)  # by seed
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    digest: str = SHIPPED  # of every file in the folder, accepted or not
+
+    @property
+    def version(self) -> str:
+        """The reference version tonight builds with: `shipped`, or each replaced seed with
+        the first 12 hex digits of its file's sha256."""
+        if not self.updates:
+            return SHIPPED
+        return " ".join(f"{u.seed}@{u.checksum[:12]}" for u in sorted(self.updates.values(), key=lambda u: u.seed))
+
+
+def reference_files(landing: Path) -> list[Path]:
+    folder = landing / FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def folder_digest(landing: Path) -> str:
+    """One hash of the reference folder's file names and contents (`shipped` when empty):
+    a change means tonight must build."""
+    paths = reference_files(landing)
+    if not paths:
+        return SHIPPED
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + sniff(path).checksum.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def read_reference_folder(landing: Path) -> ReferenceFolder:
+    """Every file of `<landing>/reference/`, accepted or rejected with its reason."""
+    from speccomm.load.reference_layouts import COMPANION_FILES, read_official_layout
+
+    result = ReferenceFolder(digest=folder_digest(landing))
+    layouts = seed_layouts()
+    paths = reference_files(landing)
+    companions = {p.name.lower(): p for p in paths if p.name.lower() in COMPANION_FILES}
+    for path in paths:
+        if path.name.lower() in companions:
+            continue
+        seed = path.name[:-4].lower() if path.name.lower().endswith(".csv") else None
+        if seed not in layouts:
+            result.rejected.append((path.name, _unknown_name(path.name, layouts)))
+            continue
+        try:
+            sniffed = sniff(path)
+            records = _records(path, sniffed.encoding)
+            official = read_official_layout(layouts[seed], records, companions)
+            layout_name, rows = official if official else ("seed", _seed_rows(layouts[seed], records))
+            _check_rows(layouts[seed], rows)
+        except (UnreadableFile, BadReferenceFile, csv.Error) as exc:
+            result.rejected.append((path.name, f"not used, the shipped seed {seed} stays: {exc}"))
+            continue
+        result.updates[seed] = ReferenceUpdate(seed, path.name, layout_name, sniffed.checksum, tuple(rows))
+    _check_relationships(result, layouts)
+    return result
+
+
+def _unknown_name(name: str, layouts: dict[str, SeedLayout]) -> str:
+    return (f"not a reference seed: name the file <seed>.csv after the seed it replaces "
+            f"({', '.join(sorted(layouts))}); see docs/reference-data.md")
+
+
+def _records(path: Path, encoding: str) -> list[list[str]]:
+    with path.open(encoding=encoding, newline="") as handle:
+        return [record for record in csv.reader(handle) if any(cell.strip() for cell in record)]
+
+
+def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> list[tuple[str, ...]]:
+    """Rows of a file in the seed's own layout (header matched like landing headers; extra
+    columns ignored), values normalised to the column types."""
+    if not records:
+        raise BadReferenceFile("the file is empty: a seed needs its header row")
+    header = [normalise_header(name) for name in records[0]]
+    missing = [c for c in layout.columns if c not in header]
+    if missing:
+        raise BadReferenceFile(f"missing column {', '.join(missing)} (the seed's columns: {', '.join(layout.columns)})")
+    positions = [header.index(c) for c in layout.columns]
+    rows, errors = [], []
+    for number, record in enumerate(records[1:], start=1):
+        row = []
+        for column, position in zip(layout.columns, positions, strict=True):
+            text = record[position] if position < len(record) else ""
+            try:
+                row.append(normalise_value(text, layout.types.get(column, "varchar")))
+            except BadValue as exc:
+                errors.append(f"row {number}, field {column}: {exc}")
+                row.append("")
+        rows.append(tuple(row))
+    _raise_if(errors)
+    return rows
+
+
+def _check_rows(layout: SeedLayout, rows: list[tuple[str, ...]]) -> None:
+    """The seed's own tests: not_null, accepted_values, unique (and combinations)."""
+    index = {c: i for i, c in enumerate(layout.columns)}
+    errors: list[str] = []
+    for number, row in enumerate(rows, start=1):
+        for column in layout.columns:
+            value = row[index[column]]
+            if column in layout.not_null and value == "":
+                errors.append(f"row {number}, field {column}: must not be blank")
+            elif value and column in layout.accepted and value not in layout.accepted[column]:
+                allowed = ", ".join(sorted(layout.accepted[column]))
+                errors.append(f"row {number}, field {column}: {value!r} is not one of {allowed}")
+    for key in layout.unique:
+        first_row: dict[tuple[str, ...], int] = {}
+        for number, row in enumerate(rows, start=1):
+            value = tuple(row[index[c]] for c in key)
+            if value in first_row:
+                errors.append(f"row {number}, field {'+'.join(key)}: {'/'.join(value)!r} repeats row {first_row[value]}")
+            else:
+                first_row.setdefault(value, number)
+    _raise_if(errors)
+
+
+def _check_relationships(result: ReferenceFolder, layouts: dict[str, SeedLayout]) -> None:
+    """A code that must be in another seed (a provider's host ICB in icbs …), checked against
+    that seed as it will be tonight; rejecting one file can break another, so repeat."""
+    changed = True
+    while changed:
+        changed = False
+        for seed, update in list(result.updates.items()):
+            errors = _relationship_errors(layouts[seed], update.rows, result.updates, layouts)
+            if errors:
+                del result.updates[seed]
+                result.rejected.append((update.file_name, f"not used, the shipped seed {seed} stays: "
+                                        + _joined(errors)))
+                changed = True
+
+
+def _relationship_errors(
+    layout: SeedLayout, rows: Iterable[tuple[str, ...]], updates: dict[str, ReferenceUpdate],
+    layouts: dict[str, SeedLayout],
+) -> list[str]:
+    errors = []
+    index = {c: i for i, c in enumerate(layout.columns)}
+    for relation in layout.relationships:
+        known = seed_values(relation.seed, relation.field, updates, layouts)
+        for number, row in enumerate(rows, start=1):
+            value = row[index[relation.column]]
+            if value and value not in known:
+                errors.append(f"row {number}, field {relation.column}: {value!r} is not a "
+                              f"{relation.field} in {relation.seed}")
+    return errors
+
+
+def seed_values(
+    seed: str, column: str, updates: dict[str, ReferenceUpdate], layouts: dict[str, SeedLayout]
+) -> set[str]:
+    """The values of one column of a seed as tonight will have it (update, else shipped)."""
+    rows = updates[seed].rows if seed in updates else shipped_rows(seed)
+    position = layouts[seed].columns.index(column)
+    return {row[position] for row in rows}
+
+
+def shipped_rows(seed: str) -> tuple[tuple[str, ...], ...]:
+    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
+        return tuple(tuple(record) for record in list(csv.reader(handle))[1:])
+
+
+def _raise_if(errors: list[str]) -> None:
+    if errors:
+        raise BadReferenceFile(_joined(errors))
+
+
+def _joined(errors: list[str]) -> str:
+    more = f"; and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
+    return "; ".join(errors[:MAX_ERRORS]) + more
+
+
+# --- tonight's seeds ---------------------------------------------------------------------------
+
+
+def write_seed_overlay(folder: ReferenceFolder, target: Path) -> Path | None:
+    """A copy of the project's `seeds/` with the accepted updates written over their seeds;
+    None when nothing replaces a shipped seed (dbt then reads `seeds/` itself)."""
+    if not folder.updates:
+        return None
+    seeds = target / "seeds"
+    if seeds.exists():
+        shutil.rmtree(seeds)
+    shutil.copytree(SEEDS_DIR.parent, seeds)
+    layouts = seed_layouts()
+    for update in folder.updates.values():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(layouts[update.seed].columns)
+        writer.writerows(update.rows)
+        (seeds / SEEDS_DIR.name / f"{update.seed}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    return seeds
+
+
+def record_reference_folder(con: duckdb.DuckDBPyConnection, folder: ReferenceFolder) -> list[tuple[str, str]]:
+    """raw.reference_updates gains each accepted file version once; rejected files go to
+    raw.rejected_files (once per file and reason). Returns the rejections new tonight."""
+    con.execute(
+        "create table if not exists raw.reference_updates (seed varchar not null, file_name varchar not null,"
+        " layout varchar not null, checksum varchar not null, row_count bigint not null,"
+        " first_used_at timestamp not null)"
+    )
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for update in folder.updates.values():
+        seen = con.execute(
+            "select count(*) from raw.reference_updates where seed = ? and checksum = ?", [update.seed, update.checksum]
+        ).fetchone()[0]
+        if not seen:
+            con.execute(
+                "insert into raw.reference_updates values (?, ?, ?, ?, ?, ?)",
+                [update.seed, update.file_name, update.layout, update.checksum, len(update.rows), now],
+            )
+    new = []
+    for file_name, reason in folder.rejected:
+        known = con.execute(
+            "select count(*) from raw.rejected_files where feed = ? and file_name = ? and reason = ?",
+            [FOLDER, file_name, reason],
+        ).fetchone()[0]
+        if not known:
+            con.execute("insert into raw.rejected_files values (?, ?, ?, ?)", [file_name, FOLDER, reason, now])
+            new.append((f"{FOLDER}/{file_name}", reason))
+    return new
