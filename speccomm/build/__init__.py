@@ -52,7 +52,10 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     if seed_path is not None:
-        env["SPECCOMM_SEED_PATH"] = str(seed_path)
+        # relative to the project: dbt writes the compiled SQL of a seed's tests under
+        # <target>/compiled/<project>/<seed path>/…, which for an absolute path would be the
+        # seeds' YAML file itself
+        env["SPECCOMM_SEED_PATH"] = os.path.relpath(seed_path, PROJECT_ROOT)
     else:
         env.pop("SPECCOMM_SEED_PATH", None)
     command = [
