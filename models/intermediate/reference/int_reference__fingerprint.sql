@@ -1,5 +1,5 @@
 {#- One hash of every piece of reference data that the incremental SUS models bake into their
-    rows (codes in force, provider codes and hosts, service-line statuses and categories, PODs,
+    rows (codes in force with successors, today's boundaries, provider codes and hosts, service-line statuses and categories, PODs,
     dimension keys), and of the project's code (var code_fingerprint, set by speccomm.build).
     When it changes, those models rebuild every slice. -#}
 with
@@ -7,6 +7,11 @@ with
 icb_codes as (
     select concat_ws(',', code, icb_code, valid_from, valid_to, is_superseded) as fingerprint_line
     from {{ ref('int_icb__codes_in_force') }}
+),
+
+current_boundaries as (
+    select concat_ws(',', icb_code, current_icb_code) as fingerprint_line
+    from {{ ref('int_icb__current_boundaries') }}
 ),
 
 provider_codes as (
@@ -31,6 +36,8 @@ points_of_delivery as (
 
 all_lines as (
     select fingerprint_line from icb_codes
+    union all
+    select fingerprint_line from current_boundaries
     union all
     select fingerprint_line from provider_codes
     union all

@@ -26,6 +26,7 @@ current_rows as (
         attributed_icb_code,
         attribution_method,
         icb_code_superseded,
+        host_icb_valid,
         activity_raw,
         activity,
         price_raw,
@@ -101,6 +102,7 @@ final as (
         current_rows.attribution_method,
         current_boundaries.current_icb_code as attributed_current_icb_code,
         current_rows.icb_code_superseded,
+        current_rows.host_icb_valid as provider_host_icb_code,
         coalesce(
             current_rows.funding_stream = 'green'
             and dim_provider.is_nhs_trust

@@ -46,6 +46,7 @@ current_records as (
         attributed_icb_code,
         attribution_method,
         icb_code_superseded,
+        host_icb_valid,
         tariff_price_raw,
         tariff_price,
         file_activity_month,
@@ -129,6 +130,7 @@ final as (
         current_records.attribution_method,
         current_boundaries.current_icb_code as attributed_current_icb_code,
         current_records.icb_code_superseded,
+        current_records.host_icb_valid as provider_host_icb_code,
         coalesce(
             current_records.funding_stream = 'green'
             and dim_provider.is_nhs_trust

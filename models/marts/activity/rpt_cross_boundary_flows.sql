@@ -7,6 +7,7 @@ with
 fct_contract_activity as (
     select
         provider_code,
+        provider_host_icb_code,
         attributed_icb_code,
         attribution_method,
         financial_year,
@@ -15,14 +16,6 @@ fct_contract_activity as (
         price
     from {{ ref('fct_contract_activity') }}
     where record_type = 'Actual'
-),
-
-dim_provider as (
-    select
-        provider_code,
-        host_icb_code
-    from {{ ref('dim_provider') }}
-    where not is_unknown_member
 ),
 
 dim_icb as (
@@ -38,7 +31,7 @@ dim_icb as (
 flows as (
     select
         coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN') as patient_icb_code,
-        coalesce(dim_provider.host_icb_code, 'UNKNOWN') as provider_host_icb_code,
+        coalesce(fct_contract_activity.provider_host_icb_code, 'UNKNOWN') as provider_host_icb_code,
         fct_contract_activity.financial_year,
         fct_contract_activity.funding_stream,
         count(distinct fct_contract_activity.provider_code) as providers,
@@ -59,11 +52,9 @@ flows as (
             ) as decimal(18, 2)
         ) as host_fallback_gbp
     from fct_contract_activity
-    left join dim_provider
-        on fct_contract_activity.provider_code = dim_provider.provider_code
     group by
         coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN'),
-        coalesce(dim_provider.host_icb_code, 'UNKNOWN'),
+        coalesce(fct_contract_activity.provider_host_icb_code, 'UNKNOWN'),
         fct_contract_activity.financial_year,
         fct_contract_activity.funding_stream
 ),

@@ -12,18 +12,28 @@ providers as (
     from {{ ref('stg_reference__providers') }}
 ),
 
+current_boundaries as (
+    select
+        icb_code,
+        current_icb_code
+    from {{ ref('int_icb__current_boundaries') }}
+),
+
 known_providers as (
     select
-        {{ surrogate_key(['provider_code']) }} as provider_key,
-        provider_code,
-        provider_name,
-        provider_type,
-        is_nhs_trust,
-        host_icb_code,
-        region_code,
-        is_illustrative,
+        {{ surrogate_key(['providers.provider_code']) }} as provider_key,
+        providers.provider_code,
+        providers.provider_name,
+        providers.provider_type,
+        providers.is_nhs_trust,
+        providers.host_icb_code,
+        current_boundaries.current_icb_code as current_host_icb_code,
+        providers.region_code,
+        providers.is_illustrative,
         false as is_unknown_member
     from providers
+    left join current_boundaries
+        on providers.host_icb_code = current_boundaries.icb_code
 ),
 
 unknown_member as (
@@ -34,6 +44,7 @@ unknown_member as (
         'unknown' as provider_type,
         false as is_nhs_trust,
         cast(null as varchar) as host_icb_code,
+        cast(null as varchar) as current_host_icb_code,
         cast(null as varchar) as region_code,
         false as is_illustrative,
         true as is_unknown_member
