@@ -34,9 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("parquet",), default="parquet")
     export.add_argument("--out", type=Path, required=True)
 
-    extract = commands.add_parser("extract", help="one ICB's rows of every fact and mart")
+    extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
     _add_location_options(extract)
-    extract.add_argument("--icb", required=True)
+    extract.add_argument("--icb", action="append", default=[], help="an ICB of the footprint (repeatable)")
+    extract.add_argument("--footprint", help="a named footprint of reference.footprints (adds its ICBs)")
+    extract.add_argument("--suppress-up-to", type=int, help="withhold counts 1..N ($SPECCOMM_SUPPRESS_UP_TO, 7)")
+    extract.add_argument("--round-to", type=int, help="round other counts to N ($SPECCOMM_ROUND_TO, 5)")
     extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write")
 
     docs = commands.add_parser("docs", help="build the dbt docs site")
@@ -132,8 +135,18 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
         return export_parquet(paths, args.out.resolve())
     if args.command == "extract":
         from speccomm.publish import extract_icb
+        from speccomm.publish.suppression import Suppression
 
-        return extract_icb(paths, args.icb.strip().upper(), args.out.resolve())
+        if not args.icb and not args.footprint:
+            print("speccomm extract: name at least one --icb CODE or a --footprint NAME", file=sys.stderr)
+            return 2
+        try:
+            suppression = Suppression.configured(args.suppress_up_to, args.round_to)
+        except ValueError as exc:
+            print(f"speccomm extract: {exc}", file=sys.stderr)
+            return 2
+        return extract_icb(paths, [code.strip().upper() for code in args.icb], args.out.resolve(),
+                           footprint=args.footprint, suppression=suppression)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -105,8 +105,11 @@ def read_reference_folder(landing: Path) -> ReferenceFolder:
             sniffed = sniff(path)
             records = _records(path, sniffed.encoding)
             official = read_official_layout(layouts[seed], records, companions)
-            layout_name, rows = official if official else ("seed", _seed_rows(layouts[seed], records))
-            _check_rows(layouts[seed], rows)
+            if official:
+                layout_name, rows, errors = official[0], official[1], []
+            else:
+                layout_name, (rows, errors) = "seed", _seed_rows(layouts[seed], records)
+            _raise_if(errors + _check_rows(layouts[seed], rows))
         except (UnreadableFile, BadReferenceFile, csv.Error) as exc:
             result.rejected.append((path.name, f"not used, the shipped seed {seed} stays: {exc}"))
             continue
@@ -125,9 +128,9 @@ def _records(path: Path, encoding: str) -> list[list[str]]:
         return [record for record in csv.reader(handle) if any(cell.strip() for cell in record)]
 
 
-def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> list[tuple[str, ...]]:
+def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> tuple[list[tuple[str, ...]], list[str]]:
     """Rows of a file in the seed's own layout (header matched like landing headers; extra
-    columns ignored), values normalised to the column types."""
+    columns ignored), values normalised to the column types; and the values that do not fit."""
     if not records:
         raise BadReferenceFile("the file is empty: a seed needs its header row")
     header = [normalise_header(name) for name in records[0]]
@@ -144,14 +147,13 @@ def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> list[tuple[str, 
                 row.append(normalise_value(text, layout.types.get(column, "varchar")))
             except BadValue as exc:
                 errors.append(f"row {number}, field {column}: {exc}")
-                row.append("")
+                row.append(text.strip() or "?")  # not blank: the not_null check must not repeat it
         rows.append(tuple(row))
-    _raise_if(errors)
-    return rows
+    return rows, errors
 
 
-def _check_rows(layout: SeedLayout, rows: list[tuple[str, ...]]) -> None:
-    """The seed's own tests: not_null, accepted_values, unique (and combinations)."""
+def _check_rows(layout: SeedLayout, rows: list[tuple[str, ...]]) -> list[str]:
+    """What breaks the seed's own tests: not_null, accepted_values, unique (and combinations)."""
     index = {c: i for i, c in enumerate(layout.columns)}
     errors: list[str] = []
     for number, row in enumerate(rows, start=1):
@@ -170,7 +172,7 @@ def _check_rows(layout: SeedLayout, rows: list[tuple[str, ...]]) -> None:
                 errors.append(f"row {number}, field {'+'.join(key)}: {'/'.join(value)!r} repeats row {first_row[value]}")
             else:
                 first_row.setdefault(value, number)
-    _raise_if(errors)
+    return errors
 
 
 def _check_relationships(result: ReferenceFolder, layouts: dict[str, SeedLayout]) -> None:

@@ -1,27 +1,38 @@
-"""`speccomm extract --icb QKK --out FILE`: one ICB's rows of every fact and mart.
+"""`speccomm extract --icb QKK [--icb QWE …] [--footprint NAME] --out FILE`: a footprint's rows
+of every fact and mart, and its data-quality results.
 
-Writes a DuckDB file (schema `marts`, plus `main.extract_manifest` saying what was taken and
-by which rule) and the same tables as Parquet files in `<FILE stem>_parquet/` beside it. The
-rules are in `extract_rules.py`; a table without one is withheld and named on the console.
+The footprint is the union of the ICBs named (`--icb`, repeatable) and of a named footprint
+from reference data (seed `footprints`). Every row of an ICB-level table carries
+`extract_icb_code`, the footprint ICB it is in the extract for. Writes a DuckDB file (schemas
+`marts` and `dq`, plus `main.extract_manifest` per table, `main.extract_info` — ICBs,
+footprint, sharing agreement, the run the warehouse was published by, the suppression rule —
+and `main.extract_suppression`, what was suppressed where), the same tables as Parquet in
+`<FILE stem>_parquet/` and the manifest as `<FILE stem>_manifest.json`. The rules are in
+`extract_rules.py`; a table without one is withheld and named on the console. An unknown ICB
+or footprint fails closed: nothing is written.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from speccomm.config import Paths
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
-from speccomm.publish.extract_rules import HOSTED_PROVIDERS_SQL, MARTS_RULES, IcbRows, Rule
+from speccomm.publish.extract_rules import DQ_TABLES, MARTS_RULES, ROW, IcbRows, Rule
+from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
 
 ICB_CODE = re.compile(r"^[A-Z0-9]{3}$")
+OWN_ICB = "own ICB: its own population and providers, no sharing agreement needed"
 
 
 class UnknownIcb(ValueError):
@@ -41,21 +52,46 @@ class Withheld:
     why: str
 
 
-def extract_icb(paths: Paths, icb: str, out: Path) -> int:
+@dataclass(frozen=True)
+class Footprint:
+    icbs: tuple[str, ...]
+    name: str | None = None
+    agreement: str | None = None  # the agreement's code; OWN_ICB for one ICB
+    row_level_allowed: bool = False
+
+
+@dataclass
+class Extracted:
+    footprint: Footprint
+    taken: list[Taken] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)
+
+
+def extract_icb(
+    paths: Paths, icbs: Sequence[str] | str, out: Path, *, footprint: str | None = None,
+    suppression: Suppression | None = None,
+) -> int:
     """CLI entry: 0 when the extract was written (tables withheld are listed), 1 on error."""
     if not paths.warehouse.exists():
         print(f"speccomm extract: no published warehouse at {paths.warehouse}", file=sys.stderr)
         return 1
     try:
-        taken, withheld = write_extract(paths.warehouse, icb, out)
+        result = write_footprint_extract(paths.warehouse, icbs, out, footprint=footprint, suppression=suppression)
     except UnknownIcb as exc:
         print(f"speccomm extract: {exc}", file=sys.stderr)
         return 1
-    print(f"speccomm extract: ICB {icb} -> {out} (Parquet in {parquet_dir(out)})")
-    for item in taken:
+    fp = result.footprint
+    print(f"speccomm extract: ICB {' + '.join(fp.icbs)}" + (f" (footprint {fp.name})" if fp.name else "")
+          + f" -> {out} (Parquet in {parquet_dir(out)})")
+    print(f"  sharing: {fp.agreement or 'no data-sharing agreement covers these ICBs: row-level tables withheld'}")
+    for item in result.taken:
         print(f"  {item.table:<40} {item.rows:>10,} rows  ({item.rule})")
-    for item in withheld:
+    for item in result.withheld:
         print(f"  NOT EXPORTED {item.table}: {item.why}")
+    for s in result.suppressed:
+        if s.cells_withheld or s.cells_rounded:
+            print(f"  suppressed {s.table}.{s.column}: {s.cells_withheld} withheld, {s.cells_rounded} rounded")
     return 0
 
 
@@ -63,7 +99,21 @@ def parquet_dir(out: Path) -> Path:
     return out.with_name(out.stem + "_parquet")
 
 
-def write_extract(published: Path, icb: str, out: Path) -> tuple[list[Taken], list[Withheld]]:
+def manifest_path(out: Path) -> Path:
+    return out.with_name(out.stem + "_manifest.json")
+
+
+def write_extract(published: Path, icb: Sequence[str] | str, out: Path) -> tuple[list[Taken], list[Withheld]]:
+    """The extract of one ICB or several (kept for callers of the one-ICB version)."""
+    result = write_footprint_extract(published, icb, out)
+    return result.taken, result.withheld
+
+
+def write_footprint_extract(
+    published: Path, icbs: Sequence[str] | str, out: Path, *, footprint: str | None = None,
+    suppression: Suppression | None = None,
+) -> Extracted:
+    rule = suppression or Suppression.configured()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
@@ -72,75 +122,241 @@ def write_extract(published: Path, icb: str, out: Path) -> tuple[list[Taken], li
     try:
         with duckdb.connect(str(staged)) as con:
             con.execute(f"attach {sql_string(str(published))} as src (read_only)")
-            _check_icb(con, icb)
-            taken, withheld = _copy_tables(con, icb)
-            _write_manifest(con, icb, published, taken, withheld)
+            result = Extracted(_footprint(con, [icbs] if isinstance(icbs, str) else list(icbs), footprint))
+            _footprint_tables(con, result.footprint.icbs)
+            _copy_marts(con, result, rule)
+            _copy_dq(con, result)
+            info = _write_manifest(con, result, published, rule)
             con.execute("detach src")
-            _write_parquet(con, taken, parquet_dir(out))
+            _write_parquet(con, result.taken, parquet_dir(out))
         os.replace(staged, out)
+        manifest_path(out).write_text(json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8")
     finally:
         staged.unlink(missing_ok=True)
         staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
-    return taken, withheld
+    return result
 
 
-def _check_icb(con: duckdb.DuckDBPyConnection, icb: str) -> None:
-    if not ICB_CODE.match(icb):
-        raise UnknownIcb(f"{icb!r} is not an ICB code (three letters or digits, e.g. QKK)")
-    known = con.execute("select count(*) from src.marts.dim_icb where icb_code = ?", [icb]).fetchone()[0]
-    if not known:
-        raise UnknownIcb(f"{icb} is not in marts.dim_icb")
+# --- the footprint -----------------------------------------------------------------------------
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection, icb: str) -> tuple[list[Taken], list[Withheld]]:
+def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None) -> Footprint:
+    codes = [code.strip().upper() for code in icbs if code.strip()]
+    if name:
+        codes += _named_footprint(con, name.strip().upper())
+    if not codes:
+        raise UnknownIcb("name at least one ICB (--icb CODE) or a footprint (--footprint NAME)")
+    bad = [code for code in codes if not ICB_CODE.match(code)]
+    if bad:
+        raise UnknownIcb(f"{bad[0]!r} is not an ICB code (three letters or digits, e.g. QKK)")
+    known = {code for (code,) in con.execute(
+        "select icb_code from src.marts.dim_icb where icb_code <> 'UNKNOWN'").fetchall()}
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise UnknownIcb(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in marts.dim_icb: "
+                         "nothing extracted (check the code, or the ICB reference data)")
+    unique = tuple(dict.fromkeys(codes))
+    if len(unique) == 1:
+        return Footprint(unique, name.upper() if name else None, OWN_ICB, True)
+    agreement = _agreement(con, unique)
+    return Footprint(unique, name.upper() if name else None, agreement, agreement is not None)
+
+
+def _named_footprint(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    if not _has(con, "reference", "footprints"):
+        raise UnknownIcb(f"no footprint {name}: the warehouse has no reference.footprints")
+    codes = [code for (code,) in con.execute(
+        "select upper(icb_code) from src.reference.footprints where upper(footprint_code) = ? order by icb_code",
+        [name]).fetchall()]
+    if not codes:
+        names = [n for (n,) in con.execute(
+            "select distinct footprint_code from src.reference.footprints order by 1").fetchall()]
+        raise UnknownIcb(f"no footprint {name} in reference.footprints (known: {', '.join(names) or 'none'})")
+    return codes
+
+
+def _agreement(con: duckdb.DuckDBPyConnection, icbs: tuple[str, ...]) -> str | None:
+    """A data-sharing agreement in force today whose footprint holds every ICB and which allows
+    row-level data, as `CODE (name)`; None when there is none."""
+    if not (_has(con, "reference", "data_sharing_agreements") and _has(con, "reference", "footprints")):
+        return None
+    rows = con.execute(
+        """
+        select agreements.agreement_code, agreements.agreement_name, list(upper(footprints.icb_code))
+        from src.reference.data_sharing_agreements as agreements
+        inner join src.reference.footprints as footprints
+            on upper(agreements.footprint_code) = upper(footprints.footprint_code)
+        where agreements.allows_row_level
+            and agreements.valid_from <= ? and coalesce(agreements.valid_to, date '9999-12-31') >= ?
+        group by agreements.agreement_code, agreements.agreement_name
+        order by agreements.agreement_code
+        """,
+        [date.today(), date.today()],
+    ).fetchall()
+    for code, agreement_name, members in rows:
+        if set(icbs) <= set(members):
+            return f"{code} ({agreement_name})"
+    return None
+
+
+def _footprint_tables(con: duckdb.DuckDBPyConnection, icbs: tuple[str, ...]) -> None:
+    """footprint_icbs: each ICB code whose rows belong to the footprint (a footprint ICB, or
+    one whose population a footprint ICB holds today) → that footprint ICB; footprint_providers:
+    the providers a footprint ICB hosts, hosted at any time or today."""
+    con.execute("create temp table footprint(icb_code varchar)")
+    con.executemany("insert into footprint values (?)", [[code] for code in icbs])
+    con.execute(
+        """
+        create temp table footprint_icbs as
+        select distinct
+            dim_icb.icb_code,
+            case when dim_icb.icb_code in (select icb_code from footprint) then dim_icb.icb_code
+                else dim_icb.current_icb_code end as footprint_icb_code
+        from src.marts.dim_icb as dim_icb
+        where dim_icb.icb_code in (select icb_code from footprint)
+            or dim_icb.current_icb_code in (select icb_code from footprint)
+        """
+    )
+    hosts = "select provider_code, host_icb_code from src.marts.dim_provider"
+    if _has(con, "marts", "dim_provider_host"):
+        hosts += " union select provider_code, host_icb_code from src.marts.dim_provider_host"
+    con.execute(
+        f"""
+        create temp table footprint_providers as
+        select distinct hosts.provider_code, footprint_icbs.footprint_icb_code
+        from ({hosts}) as hosts
+        inner join footprint_icbs on hosts.host_icb_code = footprint_icbs.icb_code
+        """
+    )
+
+
+# --- the tables --------------------------------------------------------------------------------
+
+
+def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppression) -> None:
     con.execute("create schema marts")
-    taken: list[Taken] = []
-    withheld: list[Withheld] = []
     for schema, table in published_tables(con, catalog="src", schemas=("marts",)):
-        rule = MARTS_RULES.get(table)
-        missing = _missing_columns(con, table, rule) if rule else []
-        if rule is None:
-            withheld.append(Withheld(f"{schema}.{table}", "no extract rule (add one in extract_rules.py)"))
+        name = f"{schema}.{table}"
+        table_rule = MARTS_RULES.get(table)
+        missing = _missing_columns(con, schema, table, table_rule) if table_rule else []
+        if table_rule is None:
+            result.withheld.append(Withheld(name, "no extract rule (add one in extract_rules.py)"))
         elif missing:
-            withheld.append(Withheld(f"{schema}.{table}", f"its rule names missing columns {missing}"))
+            result.withheld.append(Withheld(name, f"its rule names missing columns {missing}"))
+        elif isinstance(table_rule, IcbRows) and table_rule.row_level and not result.footprint.row_level_allowed:
+            result.withheld.append(Withheld(name, "row-level data: no data-sharing agreement allows it across "
+                                            + " + ".join(result.footprint.icbs)))
         else:
-            rows = _copy_table(con, table, rule, icb)
-            taken.append(Taken(f"{schema}.{table}", rule.describe(), rows))
-    return taken, withheld
+            rows = _copy_table(con, table, table_rule)
+            if isinstance(table_rule, IcbRows) and table_rule.counts:
+                result.suppressed += suppress_table(con, f'marts."{table}"', table_rule.counts, rule)
+            result.taken.append(Taken(name, table_rule.describe(), rows))
 
 
-def _missing_columns(con: duckdb.DuckDBPyConnection, table: str, rule: Rule) -> list[str]:
-    present = {
-        name for (name,) in con.execute(
-            "select column_name from information_schema.columns"
-            " where table_catalog = 'src' and table_schema = 'marts' and table_name = ?",
-            [table],
-        ).fetchall()
-    }
-    return [c for c in rule.columns() if c not in present]
-
-
-def _copy_table(con: duckdb.DuckDBPyConnection, table: str, rule: Rule, icb: str) -> int:
+def _copy_table(con: duckdb.DuckDBPyConnection, table: str, rule: Rule) -> int:
     select = f'select * from src.marts."{table}"'
     if isinstance(rule, IcbRows):
-        icb_literal = sql_string(icb)  # checked against ICB_CODE above
-        select += " where " + rule.where(icb_literal, HOSTED_PROVIDERS_SQL.format(icb=icb_literal))
+        select = (f'select {ROW}.*, {rule.extract_icb()} as extract_icb_code from src.marts."{table}" as {ROW}'
+                  f" where {rule.where()}")
     con.execute(f'create table marts."{table}" as {select}')
     return con.execute(f'select count(*) from marts."{table}"').fetchone()[0]
 
 
+def _copy_dq(con: duckdb.DuckDBPyConnection, result: Extracted) -> None:
+    """The data-quality results of the footprint's providers and of its ICBs' ledgers."""
+    con.execute("create schema dq")
+    for table in DQ_TABLES:
+        name = f"dq.{table}"
+        if not _has(con, "dq", table):
+            continue
+        con.execute(
+            f"""
+            create table dq."{table}" as
+            select * from src.dq."{table}"
+            where provider_code in (select provider_code from footprint_providers)
+                or provider_code in (select icb_code from footprint_icbs)
+            """
+        )
+        rows = con.execute(f'select count(*) from dq."{table}"').fetchone()[0]
+        result.taken.append(Taken(name, "the footprint's providers and ICB ledgers", rows))
+    if _has(con, "dq", "dq_failed_samples"):
+        result.withheld.append(Withheld("dq.dq_failed_samples", "row samples (raw values, record references) "
+                                        "stay in the warehouse; the counts are in dq.dq_check_results"))
+
+
+def _missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, rule: Rule) -> list[str]:
+    present = {
+        name for (name,) in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_catalog = 'src' and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+    return [c for c in dict.fromkeys(rule.columns()) if c not in present]
+
+
+def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_catalog = 'src' and table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0] > 0
+
+
+# --- the manifest ------------------------------------------------------------------------------
+
+
+def _published_run(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    if not _has(con, "ops", "run_log"):
+        return None, None
+    row = con.execute(
+        "select run_id, published_version from src.ops.run_log where kind = 'nightly' and status = 'succeeded'"
+        " order by started_at desc limit 1"
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def _write_manifest(
-    con: duckdb.DuckDBPyConnection, icb: str, published: Path, taken: list[Taken], withheld: list[Withheld]
-) -> None:
+    con: duckdb.DuckDBPyConnection, result: Extracted, published: Path, rule: Suppression
+) -> dict[str, object]:
+    fp = result.footprint
+    icbs = ",".join(fp.icbs)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    run_id, version = _published_run(con)
     con.execute(
         "create table main.extract_manifest (icb_code varchar, table_name varchar, exported boolean,"
         " rule varchar, row_count bigint, source_file varchar, extracted_at timestamp)"
     )
-    now = datetime.now(UTC).replace(tzinfo=None)
-    rows = [[icb, t.table, True, t.rule, t.rows, str(published), now] for t in taken]
-    rows += [[icb, w.table, False, w.why, None, str(published), now] for w in withheld]
+    rows = [[icbs, t.table, True, t.rule, t.rows, str(published), now] for t in result.taken]
+    rows += [[icbs, w.table, False, w.why, None, str(published), now] for w in result.withheld]
     if rows:
         con.executemany("insert into main.extract_manifest values (?, ?, ?, ?, ?, ?, ?)", rows)
+    info = {
+        "icb_codes": list(fp.icbs), "footprint": fp.name, "sharing_agreement": fp.agreement,
+        "row_level_allowed": fp.row_level_allowed, "run_id": run_id, "published_version": version,
+        "suppression": rule.describe(), "suppress_up_to": rule.up_to, "round_to": rule.round_to,
+        "source_file": str(published), "extracted_at": now.isoformat(sep=" "),
+    }
+    con.execute(
+        "create table main.extract_info (icb_codes varchar[], footprint varchar, sharing_agreement varchar,"
+        " row_level_allowed boolean, run_id varchar, published_version varchar, suppression varchar,"
+        " suppress_up_to integer, round_to integer, source_file varchar, extracted_at timestamp)"
+    )
+    con.execute("insert into main.extract_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [list(fp.icbs), fp.name, fp.agreement, fp.row_level_allowed, run_id, version,
+                 rule.describe(), rule.up_to, rule.round_to, str(published), now])
+    con.execute(
+        "create table main.extract_suppression (table_name varchar, column_name varchar, cells_withheld bigint,"
+        " cells_rounded bigint, withheld_with varchar[])"
+    )
+    if result.suppressed:
+        con.executemany("insert into main.extract_suppression values (?, ?, ?, ?, ?)",
+                        [[s.table.replace('"', ""), s.column, s.cells_withheld, s.cells_rounded,
+                          list(s.linked_columns)] for s in result.suppressed])
+    info["tables"] = [asdict(t) for t in result.taken]
+    info["withheld"] = [asdict(w) for w in result.withheld]
+    info["suppressed"] = [{**asdict(s), "table": s.table.replace('"', "")} for s in result.suppressed]
+    return info
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, taken: list[Taken], folder: Path) -> None:
@@ -148,8 +364,9 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, taken: list[Taken], folder: P
     expected = set()
     for item in taken:
         schema, table = item.table.split(".")
-        copy_to_parquet(con, f'{schema}."{table}"', folder / f"{table}.parquet")
-        expected.add(f"{table}.parquet")
+        file_name = f"{table}.parquet" if schema == "marts" else f"{schema}.{table}.parquet"
+        copy_to_parquet(con, f'{schema}."{table}"', folder / file_name)
+        expected.add(file_name)
     for old in folder.glob("*.parquet"):
         if old.name not in expected:  # a table withheld today must not linger from an older extract
             old.unlink()

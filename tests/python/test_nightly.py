@@ -419,12 +419,13 @@ def _assert_no_foreign_rows(con: duckdb.DuckDBPyConnection, table: str, icb: str
 def _synthetic_warehouse(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.dim_icb as select * from (values ('QKK'), ('QWE')) t(icb_code)")
+        con.execute("create table marts.dim_icb as select * from (values ('QKK', 'QKK'), ('QWE', 'QWE'))"
+                    " t(icb_code, current_icb_code)")
         con.execute("create table marts.dim_provider as select * from (values ('RJ1', 'QKK'), ('RAX', 'QWE'))"
                     " t(provider_code, host_icb_code)")
         con.execute("create table marts.fct_contract_activity as select * from (values"
-                    " ('QKK', 'RAX', 1), ('QWE', 'RJ1', 2), ('QWE', 'RAX', 3), (null, 'RAX', 4))"
-                    " t(attributed_icb_code, provider_code, price)")
+                    " ('QKK', 'QKK', 'RAX', 1), ('QWE', 'QWE', 'RJ1', 2), ('QWE', 'QWE', 'RAX', 3),"
+                    " (null, null, 'RAX', 4)) t(attributed_icb_code, attributed_current_icb_code, provider_code, price)")
         con.execute("create table marts.rpt_allocation_impact as select * from (values"
                     " ('QKK', 10), ('QWE', 20), (null, 30)) t(icb_code, gbp)")
         # a rule naming a column the table lacks, and a mart nobody wrote a rule for
@@ -454,7 +455,7 @@ def test_extract_fails_closed_on_a_mart_without_a_fitting_rule(tmp_path: Path) -
 
 def test_extract_refuses_an_unknown_icb(first: NightEnv, tmp_path: Path) -> None:
     result = first.run("extract", "--icb", "ZZZ", "--out", str(tmp_path / "zzz.duckdb"))
-    assert result.returncode == 1 and "ZZZ is not in marts.dim_icb" in result.stderr
+    assert result.returncode == 1 and "ZZZ is not in marts.dim_icb" in result.stderr, result.stderr
     assert not (tmp_path / "zzz.duckdb").exists()
 
 
