@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_location_options(extract)
     extract.add_argument("--icb", action="append", default=[], help="an ICB of the footprint (repeatable)")
     extract.add_argument("--footprint", help="a named footprint of reference.footprints (adds its ICBs)")
-    extract.add_argument("--suppress-up-to", type=int, help="withhold counts 1..N ($SPECCOMM_SUPPRESS_UP_TO, 7)")
+    extract.add_argument(
+        "--suppress-up-to", type=int, help="withhold counts 1..N ($SPECCOMM_SUPPRESS_UP_TO; 7)"
+    )
     extract.add_argument("--round-to", type=int, help="round other counts to N ($SPECCOMM_ROUND_TO, 5)")
     extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write")
 

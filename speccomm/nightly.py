@@ -31,7 +31,12 @@ import duckdb
 from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
 from speccomm.config import PROJECT_ROOT, Paths
 from speccomm.load import load_landing
-from speccomm.load.reference import ReferenceFolder, read_reference_folder, record_reference_folder, write_seed_overlay
+from speccomm.load.reference import (
+    ReferenceFolder,
+    read_reference_folder,
+    record_reference_folder,
+    write_seed_overlay,
+)
 from speccomm.pending import built_by_other_code, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
@@ -226,7 +231,9 @@ class Night:
             print("      the published warehouse was built by another version of the project: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
-            build_warehouse(self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds)
+            build_warehouse(
+                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds
+            )
         except BuildFailed as exc:
             failure = exc
         counts = _dbt_test_counts(_dbt_target_path(self.working_copy), since=started)

@@ -2,8 +2,9 @@
 
 A run builds when the landing folder holds a file the published warehouse has neither loaded
 nor rejected, when the reference folder (`<landing>/reference/`, speccomm.load.reference)
-differs from the one the published build read, or when the dbt project (speccomm.build.code_fingerprint: models, macros, seeds,
-dbt_project.yml) changed since the published build. Otherwise it changes nothing and sends
+differs from the one the published build read, or when the dbt project
+(speccomm.build.code_fingerprint: models, macros, seeds, dbt_project.yml) changed since the
+published build. Otherwise it changes nothing and sends
 nothing.
 
 A night that failed or was killed never published, so the files it loaded are still unknown

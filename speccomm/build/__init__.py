@@ -113,7 +113,8 @@ def build_warehouse(
     folder with tonight's reference updates (None: the shipped seeds)."""
     variables = json.dumps({"code_fingerprint": code_fingerprint()})
     args = ["build", "--exclude", "test_type:unit", "--vars", variables]
-    result = run_dbt([*args, "--full-refresh"] if full_refresh else args, database, echo=echo, seed_path=seed_path)
+    args = [*args, "--full-refresh"] if full_refresh else args
+    result = run_dbt(args, database, echo=echo, seed_path=seed_path)
     if result.returncode != 0:
         raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
     return result

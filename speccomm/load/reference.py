@@ -64,7 +64,9 @@ class ReferenceFolder:
         the first 12 hex digits of its file's sha256."""
         if not self.updates:
             return SHIPPED
-        return " ".join(f"{u.seed}@{u.checksum[:12]}" for u in sorted(self.updates.values(), key=lambda u: u.seed))
+        return " ".join(
+            f"{u.seed}@{u.checksum[:12]}" for u in sorted(self.updates.values(), key=lambda u: u.seed)
+        )
 
 
 def reference_files(landing: Path) -> list[Path]:
@@ -119,8 +121,10 @@ def read_reference_folder(landing: Path) -> ReferenceFolder:
 
 
 def _unknown_name(name: str, layouts: dict[str, SeedLayout]) -> str:
-    return (f"not a reference seed: name the file <seed>.csv after the seed it replaces "
-            f"({', '.join(sorted(layouts))}); see docs/reference-data.md")
+    return (
+        f"not a reference seed: name the file <seed>.csv after the seed it replaces "
+        f"({', '.join(sorted(layouts))}); see docs/reference-data.md"
+    )
 
 
 def _records(path: Path, encoding: str) -> list[list[str]]:
@@ -136,7 +140,9 @@ def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> tuple[list[tuple
     header = [normalise_header(name) for name in records[0]]
     missing = [c for c in layout.columns if c not in header]
     if missing:
-        raise BadReferenceFile(f"missing column {', '.join(missing)} (the seed's columns: {', '.join(layout.columns)})")
+        raise BadReferenceFile(
+            f"missing column {', '.join(missing)} (the seed's columns: {', '.join(layout.columns)})"
+        )
     positions = [header.index(c) for c in layout.columns]
     rows, errors = [], []
     for number, record in enumerate(records[1:], start=1):
@@ -169,7 +175,9 @@ def _check_rows(layout: SeedLayout, rows: list[tuple[str, ...]]) -> list[str]:
         for number, row in enumerate(rows, start=1):
             value = tuple(row[index[c]] for c in key)
             if value in first_row:
-                errors.append(f"row {number}, field {'+'.join(key)}: {'/'.join(value)!r} repeats row {first_row[value]}")
+                errors.append(
+                    f"row {number}, field {'+'.join(key)}: {'/'.join(value)!r} repeats row {first_row[value]}"
+                )
             else:
                 first_row.setdefault(value, number)
     return errors
@@ -185,13 +193,16 @@ def _check_relationships(result: ReferenceFolder, layouts: dict[str, SeedLayout]
             errors = _relationship_errors(layouts[seed], update.rows, result.updates, layouts)
             if errors:
                 del result.updates[seed]
-                result.rejected.append((update.file_name, f"not used, the shipped seed {seed} stays: "
-                                        + _joined(errors)))
+                result.rejected.append(
+                    (update.file_name, f"not used, the shipped seed {seed} stays: " + _joined(errors))
+                )
                 changed = True
 
 
 def _relationship_errors(
-    layout: SeedLayout, rows: Iterable[tuple[str, ...]], updates: dict[str, ReferenceUpdate],
+    layout: SeedLayout,
+    rows: Iterable[tuple[str, ...]],
+    updates: dict[str, ReferenceUpdate],
     layouts: dict[str, SeedLayout],
 ) -> list[str]:
     errors = []
@@ -201,8 +212,10 @@ def _relationship_errors(
         for number, row in enumerate(rows, start=1):
             value = row[index[relation.column]]
             if value and value not in known:
-                errors.append(f"row {number}, field {relation.column}: {value!r} is not a "
-                              f"{relation.field} in {relation.seed}")
+                errors.append(
+                    f"row {number}, field {relation.column}: {value!r} is not a "
+                    f"{relation.field} in {relation.seed}"
+                )
     return errors
 
 
@@ -263,7 +276,8 @@ def record_reference_folder(con: duckdb.DuckDBPyConnection, folder: ReferenceFol
     now = datetime.now(UTC).replace(tzinfo=None)
     for update in folder.updates.values():
         seen = con.execute(
-            "select count(*) from raw.reference_updates where seed = ? and checksum = ?", [update.seed, update.checksum]
+            "select count(*) from raw.reference_updates where seed = ? and checksum = ?",
+            [update.seed, update.checksum],
         ).fetchone()[0]
         if not seen:
             con.execute(
@@ -277,6 +291,8 @@ def record_reference_folder(con: duckdb.DuckDBPyConnection, folder: ReferenceFol
             [FOLDER, file_name, reason],
         ).fetchone()[0]
         if not known:
-            con.execute("insert into raw.rejected_files values (?, ?, ?, ?)", [file_name, FOLDER, reason, now])
+            con.execute(
+                "insert into raw.rejected_files values (?, ?, ?, ?)", [file_name, FOLDER, reason, now]
+            )
             new.append((f"{FOLDER}/{file_name}", reason))
     return new

@@ -26,8 +26,12 @@ ODS_MIN_FIELDS = 12
 _STATUS_HEADER = re.compile(r"^(\d{4})/(\d{2})_icb_delegation_status$")
 _STATUSES = {"green": "Green", "amber": "Amber", "red": "Red", "blue": "Blue"}
 _NPOC_NAMES = {
-    "internal_medicine": "IM", "cancer": "CA", "mental_health": "MH", "trauma": "TR",
-    "women_and_children": "WC", "blood_and_infection": "BI",
+    "internal_medicine": "IM",
+    "cancer": "CA",
+    "mental_health": "MH",
+    "trauma": "TR",
+    "women_and_children": "WC",
+    "blood_and_infection": "BI",
 }
 # NHSE header (normalised like landing headers) -> our column
 _NHSE_HEADERS = {
@@ -68,8 +72,11 @@ def _nhse_service_codes(layout: SeedLayout, header: list[str], records: list[lis
     position = {ours: _find(header, names) for ours, names in _NHSE_HEADERS.items()}
     if position["service_code"] is None:
         raise BadReferenceFile("NHSE service-code table without a 'Service Code' column")
-    statuses = {f"icb_delegation_status_{m.group(1)}_{m.group(2)}": i
-                for i, h in enumerate(header) if (m := _STATUS_HEADER.match(h))}
+    statuses = {
+        f"icb_delegation_status_{m.group(1)}_{m.group(2)}": i
+        for i, h in enumerate(header)
+        if (m := _STATUS_HEADER.match(h))
+    }
     shipped = {row[0]: dict(zip(layout.columns, row, strict=True)) for row in shipped_rows("service_codes")}
     rows, errors = [], []
     for number, record in enumerate(records, start=1):
@@ -79,11 +86,18 @@ def _nhse_service_codes(layout: SeedLayout, header: list[str], records: list[lis
         values: dict[str, str] = {"service_code": code, "is_illustrative": "false"}
         for ours in ("service_description", "prescribed_service_code", "prescribed_service_name", "crg_name"):
             values[ours] = cell(position[ours]) if position[ours] is not None else known.get(ours, "")
-        npoc = cell(position["npoc_code"]) if position["npoc_code"] is not None else known.get("npoc_code", "")
+        npoc = (
+            cell(position["npoc_code"]) if position["npoc_code"] is not None else known.get("npoc_code", "")
+        )
         values["npoc_code"] = _NPOC_NAMES.get(normalise_header(npoc), npoc.upper())
-        flag = cell(position["highly_specialised"]).lower() if position["highly_specialised"] is not None else ""
-        values["highly_specialised"] = ("true" if flag in ("y", "yes", "true") else "false") if flag or not known \
+        flag = (
+            cell(position["highly_specialised"]).lower() if position["highly_specialised"] is not None else ""
+        )
+        values["highly_specialised"] = (
+            ("true" if flag in ("y", "yes", "true") else "false")
+            if flag or not known
             else known["highly_specialised"]
+        )
         for ours in ("effective_from", "effective_to"):
             text = cell(position[ours]) if position[ours] is not None else known.get(ours, "")
             try:
@@ -151,8 +165,11 @@ def _ods_icbs(layout: SeedLayout, records: list[list[str]], companions: dict[str
             except BadValue as exc:
                 errors.append(f"row {number}, field {column} (ODS field {position + 1}): {exc}")
         values = {
-            "icb_code": code, "icb_name": cell(1), "region_code": cell(2).upper(),
-            "valid_from": dates.get("valid_from", ""), "valid_to": dates.get("valid_to", ""),
+            "icb_code": code,
+            "icb_name": cell(1),
+            "region_code": cell(2).upper(),
+            "valid_from": dates.get("valid_from", ""),
+            "valid_to": dates.get("valid_to", ""),
             "successor_icb_code": successors.get(code, ""),
         }
         rows.append(tuple(values[c] for c in layout.columns))
@@ -167,7 +184,11 @@ def _ods_successors(path: Path | None) -> dict[str, str]:
     import csv
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return {r[0].strip().upper(): r[1].strip().upper() for r in csv.reader(handle) if len(r) >= 2 and r[0].strip()}
+        return {
+            r[0].strip().upper(): r[1].strip().upper()
+            for r in csv.reader(handle)
+            if len(r) >= 2 and r[0].strip()
+        }
 
 
 def _ods_date(text: str) -> str:

@@ -83,7 +83,9 @@ def _layout(seed: dict) -> SeedLayout:
                 target = re.fullmatch(r"ref\('([a-z0-9_]+)'\)", arguments["to"].strip())
                 if target:
                     relationships.append(Relationship(column["name"], target.group(1), arguments["field"]))
-    return SeedLayout(name, columns, types, frozenset(not_null), tuple(unique), accepted, tuple(relationships))
+    return SeedLayout(
+        name, columns, types, frozenset(not_null), tuple(unique), accepted, tuple(relationships)
+    )
 
 
 # --- values ----------------------------------------------------------------------------------

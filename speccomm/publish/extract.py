@@ -69,7 +69,11 @@ class Extracted:
 
 
 def extract_icb(
-    paths: Paths, icbs: Sequence[str] | str, out: Path, *, footprint: str | None = None,
+    paths: Paths,
+    icbs: Sequence[str] | str,
+    out: Path,
+    *,
+    footprint: str | None = None,
     suppression: Suppression | None = None,
 ) -> int:
     """CLI entry: 0 when the extract was written (tables withheld are listed), 1 on error."""
@@ -77,21 +81,31 @@ def extract_icb(
         print(f"speccomm extract: no published warehouse at {paths.warehouse}", file=sys.stderr)
         return 1
     try:
-        result = write_footprint_extract(paths.warehouse, icbs, out, footprint=footprint, suppression=suppression)
+        result = write_footprint_extract(
+            paths.warehouse, icbs, out, footprint=footprint, suppression=suppression
+        )
     except UnknownIcb as exc:
         print(f"speccomm extract: {exc}", file=sys.stderr)
         return 1
     fp = result.footprint
-    print(f"speccomm extract: ICB {' + '.join(fp.icbs)}" + (f" (footprint {fp.name})" if fp.name else "")
-          + f" -> {out} (Parquet in {parquet_dir(out)})")
-    print(f"  sharing: {fp.agreement or 'no data-sharing agreement covers these ICBs: row-level tables withheld'}")
+    print(
+        f"speccomm extract: ICB {' + '.join(fp.icbs)}"
+        + (f" (footprint {fp.name})" if fp.name else "")
+        + f" -> {out} (Parquet in {parquet_dir(out)})"
+    )
+    print(
+        "  sharing: "
+        + (fp.agreement or "no data-sharing agreement covers these ICBs: row-level tables withheld")
+    )
     for item in result.taken:
         print(f"  {item.table:<40} {item.rows:>10,} rows  ({item.rule})")
     for item in result.withheld:
         print(f"  NOT EXPORTED {item.table}: {item.why}")
     for s in result.suppressed:
         if s.cells_withheld or s.cells_rounded:
-            print(f"  suppressed {s.table}.{s.column}: {s.cells_withheld} withheld, {s.cells_rounded} rounded")
+            print(
+                f"  suppressed {s.table}.{s.column}: {s.cells_withheld} withheld, {s.cells_rounded} rounded"
+            )
     return 0
 
 
@@ -110,7 +124,11 @@ def write_extract(published: Path, icb: Sequence[str] | str, out: Path) -> tuple
 
 
 def write_footprint_extract(
-    published: Path, icbs: Sequence[str] | str, out: Path, *, footprint: str | None = None,
+    published: Path,
+    icbs: Sequence[str] | str,
+    out: Path,
+    *,
+    footprint: str | None = None,
     suppression: Suppression | None = None,
 ) -> Extracted:
     rule = suppression or Suppression.configured()
@@ -149,12 +167,18 @@ def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None
     bad = [code for code in codes if not ICB_CODE.match(code)]
     if bad:
         raise UnknownIcb(f"{bad[0]!r} is not an ICB code (three letters or digits, e.g. QKK)")
-    known = {code for (code,) in con.execute(
-        "select icb_code from src.marts.dim_icb where icb_code <> 'UNKNOWN'").fetchall()}
+    known = {
+        code
+        for (code,) in con.execute(
+            "select icb_code from src.marts.dim_icb where icb_code <> 'UNKNOWN'"
+        ).fetchall()
+    }
     unknown = sorted(set(codes) - known)
     if unknown:
-        raise UnknownIcb(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in marts.dim_icb: "
-                         "nothing extracted (check the code, or the ICB reference data)")
+        raise UnknownIcb(
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in marts.dim_icb: "
+            "nothing extracted (check the code, or the ICB reference data)"
+        )
     unique = tuple(dict.fromkeys(codes))
     if len(unique) == 1:
         return Footprint(unique, name.upper() if name else None, OWN_ICB, True)
@@ -165,12 +189,21 @@ def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None
 def _named_footprint(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     if not _has(con, "reference", "footprints"):
         raise UnknownIcb(f"no footprint {name}: the warehouse has no reference.footprints")
-    codes = [code for (code,) in con.execute(
-        "select upper(icb_code) from src.reference.footprints where upper(footprint_code) = ? order by icb_code",
-        [name]).fetchall()]
+    codes = [
+        code
+        for (code,) in con.execute(
+            "select upper(icb_code) from src.reference.footprints"
+            " where upper(footprint_code) = ? order by icb_code",
+            [name],
+        ).fetchall()
+    ]
     if not codes:
-        names = [n for (n,) in con.execute(
-            "select distinct footprint_code from src.reference.footprints order by 1").fetchall()]
+        names = [
+            n
+            for (n,) in con.execute(
+                "select distinct footprint_code from src.reference.footprints order by 1"
+            ).fetchall()
+        ]
         raise UnknownIcb(f"no footprint {name} in reference.footprints (known: {', '.join(names) or 'none'})")
     return codes
 
@@ -243,9 +276,18 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppres
             result.withheld.append(Withheld(name, "no extract rule (add one in extract_rules.py)"))
         elif missing:
             result.withheld.append(Withheld(name, f"its rule names missing columns {missing}"))
-        elif isinstance(table_rule, IcbRows) and table_rule.row_level and not result.footprint.row_level_allowed:
-            result.withheld.append(Withheld(name, "row-level data: no data-sharing agreement allows it across "
-                                            + " + ".join(result.footprint.icbs)))
+        elif (
+            isinstance(table_rule, IcbRows)
+            and table_rule.row_level
+            and not result.footprint.row_level_allowed
+        ):
+            result.withheld.append(
+                Withheld(
+                    name,
+                    "row-level data: no data-sharing agreement allows it across "
+                    + " + ".join(result.footprint.icbs),
+                )
+            )
         else:
             rows = _copy_table(con, table, table_rule)
             if isinstance(table_rule, IcbRows) and table_rule.counts:
@@ -256,8 +298,10 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppres
 def _copy_table(con: duckdb.DuckDBPyConnection, table: str, rule: Rule) -> int:
     select = f'select * from src.marts."{table}"'
     if isinstance(rule, IcbRows):
-        select = (f'select {ROW}.*, {rule.extract_icb()} as extract_icb_code from src.marts."{table}" as {ROW}'
-                  f" where {rule.where()}")
+        select = (
+            f'select {ROW}.*, {rule.extract_icb()} as extract_icb_code from src.marts."{table}" as {ROW}'
+            f" where {rule.where()}"
+        )
     con.execute(f'create table marts."{table}" as {select}')
     return con.execute(f'select count(*) from marts."{table}"').fetchone()[0]
 
@@ -280,13 +324,19 @@ def _copy_dq(con: duckdb.DuckDBPyConnection, result: Extracted) -> None:
         rows = con.execute(f'select count(*) from dq."{table}"').fetchone()[0]
         result.taken.append(Taken(name, "the footprint's providers and ICB ledgers", rows))
     if _has(con, "dq", "dq_failed_samples"):
-        result.withheld.append(Withheld("dq.dq_failed_samples", "row samples (raw values, record references) "
-                                        "stay in the warehouse; the counts are in dq.dq_check_results"))
+        result.withheld.append(
+            Withheld(
+                "dq.dq_failed_samples",
+                "row samples (raw values, record references) "
+                "stay in the warehouse; the counts are in dq.dq_check_results",
+            )
+        )
 
 
 def _missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, rule: Rule) -> list[str]:
     present = {
-        name for (name,) in con.execute(
+        name
+        for (name,) in con.execute(
             "select column_name from information_schema.columns"
             " where table_catalog = 'src' and table_schema = ? and table_name = ?",
             [schema, table],
@@ -296,11 +346,14 @@ def _missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, ru
 
 
 def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_catalog = 'src' and table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_catalog = 'src' and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        > 0
+    )
 
 
 # --- the manifest ------------------------------------------------------------------------------
@@ -310,7 +363,8 @@ def _published_run(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | No
     if not _has(con, "ops", "run_log"):
         return None, None
     row = con.execute(
-        "select run_id, published_version from src.ops.run_log where kind = 'nightly' and status = 'succeeded'"
+        "select run_id, published_version from src.ops.run_log"
+        " where kind = 'nightly' and status = 'succeeded'"
         " order by started_at desc limit 1"
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
@@ -332,27 +386,57 @@ def _write_manifest(
     if rows:
         con.executemany("insert into main.extract_manifest values (?, ?, ?, ?, ?, ?, ?)", rows)
     info = {
-        "icb_codes": list(fp.icbs), "footprint": fp.name, "sharing_agreement": fp.agreement,
-        "row_level_allowed": fp.row_level_allowed, "run_id": run_id, "published_version": version,
-        "suppression": rule.describe(), "suppress_up_to": rule.up_to, "round_to": rule.round_to,
-        "source_file": str(published), "extracted_at": now.isoformat(sep=" "),
+        "icb_codes": list(fp.icbs),
+        "footprint": fp.name,
+        "sharing_agreement": fp.agreement,
+        "row_level_allowed": fp.row_level_allowed,
+        "run_id": run_id,
+        "published_version": version,
+        "suppression": rule.describe(),
+        "suppress_up_to": rule.up_to,
+        "round_to": rule.round_to,
+        "source_file": str(published),
+        "extracted_at": now.isoformat(sep=" "),
     }
     con.execute(
         "create table main.extract_info (icb_codes varchar[], footprint varchar, sharing_agreement varchar,"
         " row_level_allowed boolean, run_id varchar, published_version varchar, suppression varchar,"
         " suppress_up_to integer, round_to integer, source_file varchar, extracted_at timestamp)"
     )
-    con.execute("insert into main.extract_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [list(fp.icbs), fp.name, fp.agreement, fp.row_level_allowed, run_id, version,
-                 rule.describe(), rule.up_to, rule.round_to, str(published), now])
     con.execute(
-        "create table main.extract_suppression (table_name varchar, column_name varchar, cells_withheld bigint,"
-        " cells_rounded bigint, withheld_with varchar[])"
+        "insert into main.extract_info values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            list(fp.icbs),
+            fp.name,
+            fp.agreement,
+            fp.row_level_allowed,
+            run_id,
+            version,
+            rule.describe(),
+            rule.up_to,
+            rule.round_to,
+            str(published),
+            now,
+        ],
+    )
+    con.execute(
+        "create table main.extract_suppression (table_name varchar, column_name varchar,"
+        " cells_withheld bigint, cells_rounded bigint, withheld_with varchar[])"
     )
     if result.suppressed:
-        con.executemany("insert into main.extract_suppression values (?, ?, ?, ?, ?)",
-                        [[s.table.replace('"', ""), s.column, s.cells_withheld, s.cells_rounded,
-                          list(s.linked_columns)] for s in result.suppressed])
+        con.executemany(
+            "insert into main.extract_suppression values (?, ?, ?, ?, ?)",
+            [
+                [
+                    s.table.replace('"', ""),
+                    s.column,
+                    s.cells_withheld,
+                    s.cells_rounded,
+                    list(s.linked_columns),
+                ]
+                for s in result.suppressed
+            ],
+        )
     info["tables"] = [asdict(t) for t in result.taken]
     info["withheld"] = [asdict(w) for w in result.withheld]
     info["suppressed"] = [{**asdict(s), "table": s.table.replace('"', "")} for s in result.suppressed]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 ROW = "extracted_row"  # the alias of the table being extracted in IcbRows' SQL
 
 
@@ -66,16 +65,23 @@ class IcbRows:
         """Needs the extract's temp tables footprint_icbs(icb_code, footprint_icb_code) and
         footprint_providers(provider_code, footprint_icb_code)."""
         parts = [f'{ROW}."{c}" in (select icb_code from footprint_icbs)' for c in self.icb_columns]
-        parts += [f'{ROW}."{c}" in (select provider_code from footprint_providers)' for c in self.provider_columns]
+        parts += [
+            f'{ROW}."{c}" in (select provider_code from footprint_providers)' for c in self.provider_columns
+        ]
         return " or ".join(parts)
 
     def extract_icb(self) -> str:
         """The footprint ICB a row is in the extract for: its first ICB column that is (or is
         held today by) a footprint ICB, else the ICB hosting its provider."""
-        lookups = [f'(select f.footprint_icb_code from footprint_icbs as f where f.icb_code = {ROW}."{c}")'
-                   for c in self.icb_columns]
-        lookups += [f'(select min(f.footprint_icb_code) from footprint_providers as f where f.provider_code = {ROW}."{c}")'
-                    for c in self.provider_columns]
+        lookups = [
+            f'(select f.footprint_icb_code from footprint_icbs as f where f.icb_code = {ROW}."{c}")'
+            for c in self.icb_columns
+        ]
+        lookups += [
+            "(select min(f.footprint_icb_code) from footprint_providers as f"
+            f' where f.provider_code = {ROW}."{c}")'
+            for c in self.provider_columns
+        ]
         return lookups[0] if len(lookups) == 1 else f"coalesce({', '.join(lookups)})"
 
 
@@ -103,7 +109,8 @@ MARTS_RULES: dict[str, Rule] = {
     "fct_icb_spend_monthly": IcbRows(icb_columns=("icb_code",)),
     "rpt_allocation_impact": IcbRows(icb_columns=("icb_code",)),
     "rpt_pathfinder_scope": IcbRows(
-        icb_columns=("icb_code",), provider_columns=("provider_code",),
+        icb_columns=("icb_code",),
+        provider_columns=("provider_code",),
         counts={"activity": ("price_gbp", "share_of_provider_month_gbp")},
     ),
     "rpt_cross_boundary_flows": IcbRows(
@@ -116,8 +123,13 @@ MARTS_RULES: dict[str, Rule] = {
         counts={
             "activity": ("price_gbp",),
             "host_icb_activity": ("host_icb_gbp",),
-            "outside_host_activity": ("outside_host_gbp", "outside_host_activity_pct", "outside_host_gbp_pct",
-                                      "outside_current_host_activity_pct", "outside_current_host_gbp_pct"),
+            "outside_host_activity": (
+                "outside_host_gbp",
+                "outside_host_activity_pct",
+                "outside_host_gbp_pct",
+                "outside_current_host_activity_pct",
+                "outside_current_host_gbp_pct",
+            ),
             "unattributed_activity": ("unattributed_gbp",),
             "host_fallback_activity": ("host_fallback_gbp",),
         },
@@ -126,12 +138,24 @@ MARTS_RULES: dict[str, Rule] = {
     "rpt_triangulation_activity": IcbRows(
         provider_columns=("provider_code",),
         counts={
-            "slam_activity": ("slam_price_gbp", "slam_unit_price_gbp", "activity_variance", "activity_pct_variance"),
-            "sus_activity": ("sus_tariff_gbp", "sus_unit_tariff_gbp", "activity_variance", "activity_pct_variance"),
+            "slam_activity": (
+                "slam_price_gbp",
+                "slam_unit_price_gbp",
+                "activity_variance",
+                "activity_pct_variance",
+            ),
+            "sus_activity": (
+                "sus_tariff_gbp",
+                "sus_unit_tariff_gbp",
+                "activity_variance",
+                "activity_pct_variance",
+            ),
         },
     ),
     # provider x ICB marts: the ICB's own rows, and its providers' rows
-    "rpt_triangulation_spend": IcbRows(icb_columns=("icb_code", "current_icb_code"), provider_columns=("provider_code",)),
+    "rpt_triangulation_spend": IcbRows(
+        icb_columns=("icb_code", "current_icb_code"), provider_columns=("provider_code",)
+    ),
 }
 
 # schema `dq`: the data-quality results of the footprint's providers (and ICB ledgers), by the

@@ -31,13 +31,22 @@ class Suppression:
                 raise ValueError(f"{env_var.lower()}: {value} is negative")
             return value
 
-        return cls(pick(up_to, "SPECCOMM_SUPPRESS_UP_TO", DEFAULT_UP_TO),
-                   pick(round_to, "SPECCOMM_ROUND_TO", DEFAULT_ROUND_TO))
+        return cls(
+            pick(up_to, "SPECCOMM_SUPPRESS_UP_TO", DEFAULT_UP_TO),
+            pick(round_to, "SPECCOMM_ROUND_TO", DEFAULT_ROUND_TO),
+        )
 
     def describe(self) -> str:
-        withheld = f"counts 1-{self.up_to} withheld (with the columns derived from them)" if self.up_to else \
-            "no counts withheld"
-        rounded = f"other counts rounded to the nearest {self.round_to}" if self.round_to > 1 else "counts not rounded"
+        withheld = (
+            f"counts 1-{self.up_to} withheld (with the columns derived from them)"
+            if self.up_to
+            else "no counts withheld"
+        )
+        rounded = (
+            f"other counts rounded to the nearest {self.round_to}"
+            if self.round_to > 1
+            else "counts not rounded"
+        )
         return f"{withheld}; {rounded}"
 
 

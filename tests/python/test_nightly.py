@@ -425,7 +425,8 @@ def _synthetic_warehouse(path: Path) -> None:
                     " t(provider_code, host_icb_code)")
         con.execute("create table marts.fct_contract_activity as select * from (values"
                     " ('QKK', 'QKK', 'RAX', 1), ('QWE', 'QWE', 'RJ1', 2), ('QWE', 'QWE', 'RAX', 3),"
-                    " (null, null, 'RAX', 4)) t(attributed_icb_code, attributed_current_icb_code, provider_code, price)")
+                    " (null, null, 'RAX', 4))"
+                    " t(attributed_icb_code, attributed_current_icb_code, provider_code, price)")
         con.execute("create table marts.rpt_allocation_impact as select * from (values"
                     " ('QKK', 10), ('QWE', 20), (null, 30)) t(icb_code, gbp)")
         # a rule naming a column the table lacks, and a mart nobody wrote a rule for

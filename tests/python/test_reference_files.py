@@ -54,9 +54,14 @@ def test_a_seed_layout_file_replaces_its_seed(tmp_path: Path) -> None:
     seeds = write_seed_overlay(folder, tmp_path / "work")
     assert seeds is not None
     written = list(csv.reader((seeds / "reference" / "icbs.csv").open(encoding="utf-8")))
-    assert written[0] == ICBS_HEADER and ["ZZ1", "Fixture ICB ZZ1 (not a real code)", "Y56", "2025-04-01", "", ""] in written
+    assert (
+        written[0] == ICBS_HEADER
+        and ["ZZ1", "Fixture ICB ZZ1 (not a real code)", "Y56", "2025-04-01", "", ""] in written
+    )
     # every other seed is the shipped one
-    assert (seeds / "reference" / "providers.csv").read_bytes() == seed_layouts()["providers"].shipped_csv.read_bytes()
+    assert (seeds / "reference" / "providers.csv").read_bytes() == seed_layouts()[
+        "providers"
+    ].shipped_csv.read_bytes()
 
 
 def test_no_reference_folder_means_the_shipped_seeds(tmp_path: Path) -> None:
@@ -81,18 +86,39 @@ def test_a_malformed_file_is_rejected_naming_row_and_field(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("name", "rows", "expected"),
     [
-        ("icbs.csv", [ICBS_HEADER[:-1], ["ZZ1", "x", "Y56", "2025-04-01", ""]], "missing column successor_icb_code"),
-        ("icbs.csv", [ICBS_HEADER, ["QKK", "x", "Y56", "2022-07-01", "", ""], ["QKK", "y", "Y56", "2022-07-01", "", ""]],
-         "row 2, field icb_code+valid_from: 'QKK/2022-07-01' repeats row 1"),
-        ("icbs.csv", [ICBS_HEADER, ["ZZ1", "x", "Y99", "2025-04-01", "", ""]],
-         "row 1, field region_code: 'Y99' is not a region_code in regions"),
-        ("funding_streams.csv", [["funding_stream", "funding_stream_name", "who_pays", "is_delegated"],
-                                 ["purple", "Purple", "nobody", "maybe"]],
-         "row 1, field is_delegated: 'maybe' is not true or false"),
+        (
+            "icbs.csv",
+            [ICBS_HEADER[:-1], ["ZZ1", "x", "Y56", "2025-04-01", ""]],
+            "missing column successor_icb_code",
+        ),
+        (
+            "icbs.csv",
+            [
+                ICBS_HEADER,
+                ["QKK", "x", "Y56", "2022-07-01", "", ""],
+                ["QKK", "y", "Y56", "2022-07-01", "", ""],
+            ],
+            "row 2, field icb_code+valid_from: 'QKK/2022-07-01' repeats row 1",
+        ),
+        (
+            "icbs.csv",
+            [ICBS_HEADER, ["ZZ1", "x", "Y99", "2025-04-01", "", ""]],
+            "row 1, field region_code: 'Y99' is not a region_code in regions",
+        ),
+        (
+            "funding_streams.csv",
+            [
+                ["funding_stream", "funding_stream_name", "who_pays", "is_delegated"],
+                ["purple", "Purple", "nobody", "maybe"],
+            ],
+            "row 1, field is_delegated: 'maybe' is not true or false",
+        ),
         ("icb_boundaries.csv", [["a"], ["b"]], "not a reference seed"),
     ],
 )
-def test_what_does_not_fit_the_layout_is_rejected(tmp_path: Path, name: str, rows: list[list[str]], expected: str) -> None:
+def test_what_does_not_fit_the_layout_is_rejected(
+    tmp_path: Path, name: str, rows: list[list[str]], expected: str
+) -> None:
     _write(tmp_path / "reference" / name, rows)
     folder = read_reference_folder(tmp_path)
     assert folder.updates == {}
@@ -112,14 +138,34 @@ def test_a_relationship_is_checked_against_tonights_other_seeds(tmp_path: Path) 
 
 
 def test_nhse_service_code_table_layout_is_read(tmp_path: Path) -> None:
-    header = ["Service Code", "Service Description", "NPoC", "CRG", "Highly Specialised",
-              "Effective From", "Effective To", "2025/26 ICB Delegation Status", "2026/27 ICB Delegation Status"]
+    header = [
+        "Service Code",
+        "Service Description",
+        "NPoC",
+        "CRG",
+        "Highly Specialised",
+        "Effective From",
+        "Effective To",
+        "2025/26 ICB Delegation Status",
+        "2026/27 ICB Delegation Status",
+    ]
     rows = [header]
     for row in shipped_rows("service_codes"):
         code = row[0]
         green_2627 = "GREEN" if code == "NCBPS07E" else (row[13] or "N/A")
-        rows.append([code, row[1], "Internal Medicine" if row[4] == "IM" else row[4], row[5],
-                     "Y" if row[6] == "true" else "N", row[8], row[9], row[12] or "-", green_2627])
+        rows.append(
+            [
+                code,
+                row[1],
+                "Internal Medicine" if row[4] == "IM" else row[4],
+                row[5],
+                "Y" if row[6] == "true" else "N",
+                row[8],
+                row[9],
+                row[12] or "-",
+                green_2627,
+            ]
+        )
     _write(tmp_path / "reference" / "service_codes.csv", rows)
     folder = read_reference_folder(tmp_path)
     assert folder.rejected == []
@@ -132,21 +178,48 @@ def test_nhse_service_code_table_layout_is_read(tmp_path: Path) -> None:
     assert shipped["NCBPS07E"]["icb_delegation_status_2026_27"] == "Red"
     assert by_code["NCBPS01A"]["npoc_code"] == "IM"
     # a year the file does not state comes from the shipped seed; the category likewise
-    assert by_code["NCBPS01H"]["icb_delegation_status_2024_25"] == shipped["NCBPS01H"]["icb_delegation_status_2024_25"]
+    assert (
+        by_code["NCBPS01H"]["icb_delegation_status_2024_25"]
+        == shipped["NCBPS01H"]["icb_delegation_status_2024_25"]
+    )
     assert all(by_code[c]["service_category"] == shipped[c]["service_category"] for c in shipped)
     assert by_code["99999999"]["icb_delegation_status_2025_26"] == ""  # "-" means no status
 
 
 def test_ods_trust_file_layout_is_read(tmp_path: Path) -> None:
     """Headerless ODS rows: code, name, national grouping, high level health geography, …"""
-    def ods(code: str, name: str, region: str, icb: str) -> list[str]:
-        return [code, name, region, icb, "", "", "", "", "", "SE1 9RT", "19930401", "", "", "", "", "", "", "", ""]
 
-    _write(tmp_path / "reference" / "providers.csv", [
-        ods("RJ1", "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST", "Y56", "QKK"),
-        ods("RJ7", "ST GEORGE'S UNIVERSITY HOSPITALS NHS FOUNDATION TRUST", "Y56", "QWE"),
-        ods("R1K", "LONDON NORTH WEST UNIVERSITY HEALTHCARE NHS TRUST", "Y56", "QRV"),
-    ])
+    def ods(code: str, name: str, region: str, icb: str) -> list[str]:
+        return [
+            code,
+            name,
+            region,
+            icb,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "SE1 9RT",
+            "19930401",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+
+    _write(
+        tmp_path / "reference" / "providers.csv",
+        [
+            ods("RJ1", "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST", "Y56", "QKK"),
+            ods("RJ7", "ST GEORGE'S UNIVERSITY HOSPITALS NHS FOUNDATION TRUST", "Y56", "QWE"),
+            ods("R1K", "LONDON NORTH WEST UNIVERSITY HEALTHCARE NHS TRUST", "Y56", "QRV"),
+        ],
+    )
     folder = read_reference_folder(tmp_path)
     assert folder.rejected == []
     update = folder.updates["providers"]
@@ -156,7 +229,9 @@ def test_ods_trust_file_layout_is_read(tmp_path: Path) -> None:
     assert by_code["RJ1"]["provider_name"] == "GUY'S AND ST THOMAS' NHS FOUNDATION TRUST"
     assert by_code["RJ1"]["provider_type"] == "tertiary"  # not in ODS: kept from the shipped seed
     assert by_code["NZX01"]["is_nhs_trust"] == "false"  # not in the ODS trust file: kept
-    assert len(update.rows) == len(shipped_rows("providers")) + ("R1K" not in {r[0] for r in shipped_rows("providers")})
+    assert len(update.rows) == len(shipped_rows("providers")) + (
+        "R1K" not in {r[0] for r in shipped_rows("providers")}
+    )
 
 
 # --- suppression ---------------------------------------------------------------------------------
@@ -212,27 +287,46 @@ def _warehouse(path: Path, *, agreement: bool) -> Path:
     with duckdb.connect(str(path)) as con:
         for schema in ("marts", "dq", "reference", "ops"):
             con.execute(f"create schema {schema}")
-        con.execute("create table marts.dim_icb as select * from (values ('QKK', 'QKK'), ('QWE', 'QWE'),"
-                    " ('QKS', 'QKS'), ('UNKNOWN', 'UNKNOWN')) t(icb_code, current_icb_code)")
-        con.execute("create table marts.dim_provider as select * from (values ('RJ1', 'QKK'), ('RJ7', 'QWE'),"
-                    " ('RVV', 'QKS')) t(provider_code, host_icb_code)")
-        con.execute("create table marts.fct_contract_activity as select * from (values"
-                    " ('QKK', 'QKK', 'RJ1', 1), ('QWE', 'QWE', 'RJ1', 2), ('QKS', 'QKS', 'RJ7', 3),"
-                    " ('QKS', 'QKS', 'RVV', 4)) t(attributed_icb_code, attributed_current_icb_code, provider_code, price)")
-        con.execute("create table marts.rpt_cross_boundary_flows as select * from (values"
-                    " ('QKK', 'QKK', 3.0, 30.00, 0.0, 0.00), ('QWE', 'QKK', 12.0, 120.00, 9.0, 90.00),"
-                    " ('QKS', 'QWE', 8.0, 80.00, 1.0, 10.00), ('QKS', 'QKS', 2.0, 20.00, 0.0, 0.00))"
-                    " t(patient_icb_code, provider_host_icb_code, activity, price_gbp, host_fallback_activity,"
-                    " host_fallback_gbp)")
-        con.execute("create table dq.dq_check_results as select * from (values ('r1', 'RJ1', 'x'), ('r1', 'RJ7', 'x'),"
-                    " ('r1', 'RVV', 'x'), ('r1', 'QKK', 'ledger')) t(run_id, provider_code, check_id)")
-        con.execute("create table reference.footprints as select * from (values ('SOUTH_LONDON', 'QKK'),"
-                    " ('SOUTH_LONDON', 'QWE')) t(footprint_code, icb_code)")
-        con.execute("create table reference.data_sharing_agreements as select 'DSA1' as agreement_code,"
-                    f" 'Test agreement' as agreement_name, 'SOUTH_LONDON' as footprint_code, {agreement} as allows_row_level,"
-                    " date '2023-04-01' as valid_from, cast(null as date) as valid_to")
-        con.execute("create table ops.run_log as select 'RUN-1' as run_id, 'nightly' as kind, 'succeeded' as status,"
-                    " 'RUN-1.duckdb' as published_version, timestamp '2026-01-01' as started_at")
+        con.execute(
+            "create table marts.dim_icb as select * from (values ('QKK', 'QKK'), ('QWE', 'QWE'),"
+            " ('QKS', 'QKS'), ('UNKNOWN', 'UNKNOWN')) t(icb_code, current_icb_code)"
+        )
+        con.execute(
+            "create table marts.dim_provider as select * from (values ('RJ1', 'QKK'), ('RJ7', 'QWE'),"
+            " ('RVV', 'QKS')) t(provider_code, host_icb_code)"
+        )
+        con.execute(
+            "create table marts.fct_contract_activity as select * from (values"
+            " ('QKK', 'QKK', 'RJ1', 1), ('QWE', 'QWE', 'RJ1', 2), ('QKS', 'QKS', 'RJ7', 3),"
+            " ('QKS', 'QKS', 'RVV', 4))"
+            " t(attributed_icb_code, attributed_current_icb_code, provider_code, price)"
+        )
+        con.execute(
+            "create table marts.rpt_cross_boundary_flows as select * from (values"
+            " ('QKK', 'QKK', 3.0, 30.00, 0.0, 0.00), ('QWE', 'QKK', 12.0, 120.00, 9.0, 90.00),"
+            " ('QKS', 'QWE', 8.0, 80.00, 1.0, 10.00), ('QKS', 'QKS', 2.0, 20.00, 0.0, 0.00))"
+            " t(patient_icb_code, provider_host_icb_code, activity, price_gbp, host_fallback_activity,"
+            " host_fallback_gbp)"
+        )
+        con.execute(
+            "create table dq.dq_check_results as select * from (values ('r1', 'RJ1', 'x'),"
+            " ('r1', 'RJ7', 'x'), ('r1', 'RVV', 'x'), ('r1', 'QKK', 'ledger'))"
+            " t(run_id, provider_code, check_id)"
+        )
+        con.execute(
+            "create table reference.footprints as select * from (values ('SOUTH_LONDON', 'QKK'),"
+            " ('SOUTH_LONDON', 'QWE')) t(footprint_code, icb_code)"
+        )
+        con.execute(
+            "create table reference.data_sharing_agreements as select 'DSA1' as agreement_code,"
+            " 'Test agreement' as agreement_name, 'SOUTH_LONDON' as footprint_code,"
+            f" {agreement} as allows_row_level,"
+            " date '2023-04-01' as valid_from, cast(null as date) as valid_to"
+        )
+        con.execute(
+            "create table ops.run_log as select 'RUN-1' as run_id, 'nightly' as kind, 'succeeded' as status,"
+            " 'RUN-1.duckdb' as published_version, timestamp '2026-01-01' as started_at"
+        )
     return path
 
 
@@ -240,19 +334,37 @@ def test_repeated_icb_extracts_the_union_each_row_with_its_icb(tmp_path: Path) -
     published = _warehouse(tmp_path / "published.duckdb", agreement=True)
     out = tmp_path / "sl.duckdb"
     result = subprocess.run(
-        [sys.executable, "-m", "speccomm.cli", "extract", "--warehouse", str(published),
-         "--icb", "qkk", "--icb", "QWE", "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "speccomm.cli",
+            "extract",
+            "--warehouse",
+            str(published),
+            "--icb",
+            "qkk",
+            "--icb",
+            "QWE",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     with duckdb.connect(str(out), read_only=True) as con:
-        rows = con.execute("select attributed_icb_code, provider_code, price, extract_icb_code"
-                           " from marts.fct_contract_activity order by price").fetchall()
+        rows = con.execute(
+            "select attributed_icb_code, provider_code, price, extract_icb_code"
+            " from marts.fct_contract_activity order by price"
+        ).fetchall()
         # QKK's patient, QWE's patient, and QKS's patient at RJ7 (hosted by QWE); not QKS at RVV
         assert rows == [("QKK", "RJ1", 1, "QKK"), ("QWE", "RJ1", 2, "QWE"), ("QKS", "RJ7", 3, "QWE")]
-        flows = con.execute("select patient_icb_code, provider_host_icb_code, activity, price_gbp,"
-                            " host_fallback_activity, host_fallback_gbp, extract_icb_code"
-                            " from marts.rpt_cross_boundary_flows order by all").fetchall()
+        flows = con.execute(
+            "select patient_icb_code, provider_host_icb_code, activity, price_gbp,"
+            " host_fallback_activity, host_fallback_gbp, extract_icb_code"
+            " from marts.rpt_cross_boundary_flows order by all"
+        ).fetchall()
         from decimal import Decimal as D
 
         assert flows == [
@@ -261,12 +373,21 @@ def test_repeated_icb_extracts_the_union_each_row_with_its_icb(tmp_path: Path) -
             ("QWE", "QKK", D("10.0"), D("120.00"), D("10.0"), D("90.00"), "QWE"),  # 12 -> 10, 9 -> 10
         ]
         assert con.execute("select provider_code from dq.dq_check_results order by 1").fetchall() == [
-            ("QKK",), ("RJ1",), ("RJ7",)]
-        info = con.execute("select icb_codes, sharing_agreement, row_level_allowed, run_id, suppress_up_to, round_to"
-                           " from extract_info").fetchone()
+            ("QKK",),
+            ("RJ1",),
+            ("RJ7",),
+        ]
+        info = con.execute(
+            "select icb_codes, sharing_agreement, row_level_allowed, run_id, suppress_up_to, round_to"
+            " from extract_info"
+        ).fetchone()
         assert info == (["QKK", "QWE"], "DSA1 (Test agreement)", True, "RUN-1", 7, 5)
-        suppressed = dict(((t, c), (w, r)) for t, c, w, r in con.execute(
-            "select table_name, column_name, cells_withheld, cells_rounded from extract_suppression").fetchall())
+        suppressed = dict(
+            ((t, c), (w, r))
+            for t, c, w, r in con.execute(
+                "select table_name, column_name, cells_withheld, cells_rounded from extract_suppression"
+            ).fetchall()
+        )
         assert suppressed[("marts.rpt_cross_boundary_flows", "activity")] == (1, 2)
         assert suppressed[("marts.rpt_cross_boundary_flows", "host_fallback_activity")] == (1, 1)
     manifest = (tmp_path / "sl_manifest.json").read_text()
@@ -280,18 +401,26 @@ def test_a_named_footprint_without_an_agreement_gets_no_row_level_tables(tmp_pat
     assert result.footprint.icbs == ("QKK", "QWE") and result.footprint.agreement is None
     assert "marts.fct_contract_activity" in {w.table for w in result.withheld}
     with duckdb.connect(str(out), read_only=True) as con:
-        tables = {t for (t,) in con.execute("select table_name from information_schema.tables"
-                                            " where table_schema = 'marts'").fetchall()}
+        tables = {
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
         assert "fct_contract_activity" not in tables and "rpt_cross_boundary_flows" in tables
 
 
-@pytest.mark.parametrize(("icbs", "footprint", "message"), [
-    (["QKK", "ZZZ"], None, "ZZZ is not in marts.dim_icb"),
-    (["QKK", "Q1"], None, "'Q1' is not an ICB code"),
-    ([], "NOWHERE", "no footprint NOWHERE in reference.footprints (known: SOUTH_LONDON)"),
-])
-def test_an_unknown_icb_or_footprint_fails_closed(tmp_path: Path, icbs: list[str], footprint: str | None,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("icbs", "footprint", "message"),
+    [
+        (["QKK", "ZZZ"], None, "ZZZ is not in marts.dim_icb"),
+        (["QKK", "Q1"], None, "'Q1' is not an ICB code"),
+        ([], "NOWHERE", "no footprint NOWHERE in reference.footprints (known: SOUTH_LONDON)"),
+    ],
+)
+def test_an_unknown_icb_or_footprint_fails_closed(
+    tmp_path: Path, icbs: list[str], footprint: str | None, message: str
+) -> None:
     published = _warehouse(tmp_path / "published.duckdb", agreement=True)
     out = tmp_path / "x.duckdb"
     with pytest.raises(UnknownIcb, match=message.replace("(", r"\(").replace(")", r"\)")):

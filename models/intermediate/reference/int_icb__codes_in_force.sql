@@ -46,7 +46,7 @@ icb_meanings as (
     inner join icbs as successors
         on
             icb_meanings.successor_icb_code = successors.icb_code
-            and successors.valid_to > icb_meanings.valid_to
+            and icb_meanings.valid_to < successors.valid_to
     where icb_meanings.valid_to < date '9999-12-31' and icb_meanings.chain_depth < 10
 ),
 
