@@ -37,7 +37,7 @@ from speccomm.load.reference import (
     record_reference_folder,
     write_seed_overlay,
 )
-from speccomm.pending import built_by_other_code, why_build
+from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
 from speccomm.publish.export import has_table
@@ -129,6 +129,7 @@ class Night:
     rejected_still: int = 0
     notes: list[str] = field(default_factory=list)
     reference: ReferenceFolder = field(default_factory=ReferenceFolder)
+    reference_changed: bool = False  # since the published build: every slice is checked again
 
     def __post_init__(self) -> None:
         run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(2)
@@ -213,6 +214,10 @@ class Night:
         self.rejected_still += len(self.reference.rejected) - len(reference_rejected)
         self.record.reference_version = self.reference.version
         self.record.reference_digest = self.reference.digest
+        published = published_state(self.paths.warehouse)
+        self.reference_changed = (
+            published is not None and published.reference_digest != self.reference.digest
+        )
         self.record.files_loaded = summary.files_loaded
         self.record.files_duplicate = summary.files_duplicate
         self.record.files_rejected = len(self.rejected_new)
@@ -221,7 +226,8 @@ class Night:
               f"duplicates), {summary.rows_loaded:,} rows; {len(self.rejected_new)} rejected")
         for name, why in self.rejected_new:
             print(f"      REJECTED {name}: {why}")
-        print(f"      reference data: {self.reference.version}")
+        print(f"      reference data: {self.reference.version}"
+              + (" (changed since the published build: every slice is checked again)" if self.reference_changed else ""))
 
     def _build(self) -> None:
         started = time.time()
@@ -253,8 +259,11 @@ class Night:
         from speccomm.quality import run_quality_checks
 
         with duckdb.connect(str(self.working_copy)) as con:
+            # a slice's data-quality fingerprint knows its rows, not the reference data they are
+            # checked against: after a reference change every slice is checked again
+            revalidate_all = self.options.revalidate_all or self.reference_changed
             summary = run_quality_checks(
-                con, self.run_id, self.record.started_at, revalidate_all=self.options.revalidate_all
+                con, self.run_id, self.record.started_at, revalidate_all=revalidate_all
             )
             self.late = _late_submissions(con, self.run_id)
         for column, attribute in (
