@@ -226,8 +226,8 @@ class Night:
               f"duplicates), {summary.rows_loaded:,} rows; {len(self.rejected_new)} rejected")
         for name, why in self.rejected_new:
             print(f"      REJECTED {name}: {why}")
-        print(f"      reference data: {self.reference.version}"
-              + (" (changed since the published build: every slice is checked again)" if self.reference_changed else ""))
+        changed = " (changed since the published build: every slice is checked again)"
+        print(f"      reference data: {self.reference.version}" + (changed if self.reference_changed else ""))
 
     def _build(self) -> None:
         started = time.time()
