@@ -80,11 +80,15 @@ def folder_digest(landing: Path) -> str:
     """One hash of the reference folder's file names and contents (`shipped` when empty):
     a change means tonight must build."""
     paths = reference_files(landing)
-    if not paths:
+    folder = landing / FOLDER
+    subfolders = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    if not paths and not subfolders:
         return SHIPPED
     digest = hashlib.sha256()
     for path in paths:
         digest.update(path.name.encode() + b"\0" + sniff(path).checksum.encode() + b"\0")
+    for name in subfolders:
+        digest.update(name.encode() + b"/\0")
     return digest.hexdigest()[:16]
 
 
@@ -96,6 +100,11 @@ def read_reference_folder(landing: Path) -> ReferenceFolder:
     layouts = seed_layouts()
     paths = reference_files(landing)
     companions = {p.name.lower(): p for p in paths if p.name.lower() in COMPANION_FILES}
+    folder = landing / FOLDER
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    for sub in (p for p in subfolders if not p.name.startswith(".")):
+        result.rejected.append((sub.name + "/", "a folder: reference updates are files reference/<seed>.csv"
+                                " directly in the reference folder; nothing in it is read"))
     for path in paths:
         if path.name.lower() in companions:
             continue

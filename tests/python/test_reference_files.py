@@ -125,6 +125,14 @@ def test_what_does_not_fit_the_layout_is_rejected(
     assert expected in folder.rejected[0][1], folder.rejected
 
 
+def test_a_subfolder_of_the_reference_folder_is_reported_not_read(tmp_path: Path) -> None:
+    _write(tmp_path / "reference" / "archive" / "icbs.csv", merged_icbs())
+    folder = read_reference_folder(tmp_path)
+    assert folder.updates == {}
+    assert folder.rejected == [("archive/", "a folder: reference updates are files reference/<seed>.csv"
+                                " directly in the reference folder; nothing in it is read")]
+
+
 def test_a_relationship_is_checked_against_tonights_other_seeds(tmp_path: Path) -> None:
     """A provider hosted by ZZ1 fits when tonight's icbs has ZZ1, not otherwise."""
     providers = [list(seed_layouts()["providers"].columns)] + [list(r) for r in shipped_rows("providers")]
