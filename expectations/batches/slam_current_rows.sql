@@ -14,6 +14,7 @@ current_rows as (
         pod_code,
         commissioner_code,
         record_type,
+        record_type_raw,
         icb_of_residence_code_raw,
         icb_of_residence_code,
         residence_icb_valid,
@@ -70,6 +71,7 @@ final as (
         current_rows.gp_practice_code_raw,
         current_rows.activity_raw,
         current_rows.price_raw,
+        current_rows.record_type_raw,
         current_rows.icb_of_residence_code is null
             as fails_icb_of_residence_missing,
         current_rows.icb_of_residence_code is not null and current_rows.residence_icb_valid is null
@@ -91,7 +93,9 @@ final as (
         coalesce(current_rows.activity < 0, false)
             as fails_activity_negative,
         coalesce(current_rows.gp_practice_code in ('V81997', 'V81998', 'V81999'), false)
-            as fails_gp_practice_default
+            as fails_gp_practice_default,
+        current_rows.record_type is null
+            as fails_record_type_invalid
     from current_rows
     left join service_lines
         on current_rows.service_line_code = service_lines.service_line_code

@@ -163,8 +163,10 @@ final as (
         'activity_date = "' || coalesce(records_placed.activity_date_raw, '')
         || '", discharge_date = "' || coalesce(records_placed.discharge_date_raw, '') || '"'
             as dates_raw,
-        'copy ' || records_placed.occurrence_in_extract || ' of the same record in the extract'
-            as duplicate_raw,
+        case
+            when records_placed.occurrence_in_extract = 0 then 'sus_record_id blank'
+            else 'copy ' || records_placed.occurrence_in_extract || ' of the same record in the extract'
+        end as duplicate_raw,
         records_placed.icb_of_residence_code is null
             as fails_icb_of_residence_missing,
         records_placed.icb_of_residence_code is not null and residence.icb_code is null
@@ -187,6 +189,8 @@ final as (
             as fails_gp_practice_default,
         records_placed.occurrence_in_extract > 1
             as fails_sus_record_duplicate,
+        records_placed.occurrence_in_extract = 0
+            as fails_sus_record_id_missing,
         records_placed.activity_date is null
         or date_trunc('month', records_placed.activity_date) <> records_placed.file_month_start
         or (

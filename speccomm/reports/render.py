@@ -44,6 +44,8 @@ CHECK_TITLES = {
     "nhs_number_not_verified": "NHS number not verified",
     "gp_practice_default": "Default GP practice code",
     "sus_record_duplicate": "Duplicate SUS record",
+    "sus_record_id_missing": "SUS record identifier blank",
+    "record_type_invalid": "Record type neither Actual nor Plan",
     "sus_dates_inconsistent": "Activity or discharge date inconsistent",
     "slam_sus_activity_variance": "SLAM activity differs from SUS",
     "slam_ledger_spend_variance": "SLAM money differs from the ICB ledger",

@@ -511,6 +511,8 @@ def test_dq_threshold_severity_and_rates() -> None:
         "financial_period_invalid",
         "provider_code_mismatch",
         "sus_record_duplicate",
+        "sus_record_id_missing",
+        "record_type_invalid",
         "activity_invalid",
     }
     for row in read("dq_thresholds"):

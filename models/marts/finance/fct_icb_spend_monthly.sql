@@ -79,7 +79,7 @@ monthly_plan as (
         cast(
             round(icb_allocations.allocation_gbp * cumulative_phasing.cumulative_weight, 2)
             - round(icb_allocations.allocation_gbp * cumulative_phasing.previous_cumulative_weight, 2)
-            as decimal(18, 2)
+            as decimal(38, 2)
         ) as plan_gbp
     from icb_allocations
     cross join cumulative_phasing
@@ -91,7 +91,7 @@ slam_actuals as (
         financial_year,
         financial_month,
         funding_stream,
-        cast(coalesce(sum(price), 0) as decimal(18, 2)) as slam_actual_gbp
+        cast(coalesce(sum(price), 0) as decimal(38, 2)) as slam_actual_gbp
     from fct_contract_activity
     group by coalesce(attributed_icb_code, 'UNKNOWN'), financial_year, financial_month, funding_stream
 ),
@@ -104,7 +104,7 @@ ledger_actuals as (
         financial_year,
         financial_month,
         funding_stream,
-        cast(coalesce(sum(amount), 0) as decimal(18, 2)) as ledger_actual_gbp
+        cast(coalesce(sum(amount), 0) as decimal(38, 2)) as ledger_actual_gbp
     from fct_ledger_posting
     where funding_stream != 'unknown'
     group by entity_code, financial_year, financial_month, funding_stream
@@ -268,13 +268,13 @@ forecasts as (
         ytd_plan_gbp,
         ytd_slam_actual_gbp,
         ytd_ledger_actual_gbp,
-        cast(round(ytd_slam_actual_gbp * 12.0 / financial_month, 2) as decimal(18, 2))
+        cast(round(ytd_slam_actual_gbp * 12.0 / financial_month, 2) as decimal(38, 2))
             as slam_forecast_run_rate_gbp,
-        cast(round(ytd_slam_actual_gbp / cumulative_weight, 2) as decimal(18, 2))
+        cast(round(ytd_slam_actual_gbp / cumulative_weight, 2) as decimal(38, 2))
             as slam_forecast_phased_gbp,
-        cast(round(ytd_ledger_actual_gbp * 12.0 / financial_month, 2) as decimal(18, 2))
+        cast(round(ytd_ledger_actual_gbp * 12.0 / financial_month, 2) as decimal(38, 2))
             as ledger_forecast_run_rate_gbp,
-        cast(round(ytd_ledger_actual_gbp / cumulative_weight, 2) as decimal(18, 2))
+        cast(round(ytd_ledger_actual_gbp / cumulative_weight, 2) as decimal(38, 2))
             as ledger_forecast_phased_gbp
     from year_to_date
 ),

@@ -60,7 +60,7 @@ national_totals as (
     select
         financial_year,
         funding_stream,
-        cast(sum(price) as decimal(18, 2)) as national_total_gbp
+        cast(sum(price) as decimal(38, 2)) as national_total_gbp
     from spend
     group by financial_year, funding_stream
 ),
@@ -70,7 +70,7 @@ host_basis as (
         host_icb_code as icb_code,
         financial_year,
         funding_stream,
-        cast(sum(price) as decimal(18, 2)) as host_basis_gbp
+        cast(sum(price) as decimal(38, 2)) as host_basis_gbp
     from spend
     group by host_icb_code, financial_year, funding_stream
 ),
@@ -80,7 +80,7 @@ population_basis as (
         population_icb_code as icb_code,
         financial_year,
         funding_stream,
-        cast(sum(price) as decimal(18, 2)) as population_basis_gbp
+        cast(sum(price) as decimal(38, 2)) as population_basis_gbp
     from spend
     group by population_icb_code, financial_year, funding_stream
 ),
@@ -338,7 +338,7 @@ rounded as (
         bases.population_basis_gbp,
         bases.pace_of_change_limit,
         coalesce(paced_exact.is_pace_limit_relaxed, false) as is_pace_limit_relaxed,
-        cast(round(bases.needs_target_exact, 2) as decimal(18, 2)) as needs_target_rounded,
+        cast(round(bases.needs_target_exact, 2) as decimal(38, 2)) as needs_target_rounded,
         cast(
             round(
                 case
@@ -346,7 +346,7 @@ rounded as (
                     else coalesce(paced_exact.needs_paced_exact, 0)
                 end,
                 2
-            ) as decimal(18, 2)
+            ) as decimal(38, 2)
         ) as needs_basis_rounded,
         row_number() over (
             partition by bases.financial_year, bases.funding_stream
@@ -413,29 +413,29 @@ final as (
         conserved.financial_year,
         conserved.funding_stream,
         conserved.national_total_gbp,
-        cast(conserved.host_basis_gbp as decimal(18, 2)) as host_basis_gbp,
-        cast(conserved.population_basis_gbp as decimal(18, 2)) as population_basis_gbp,
-        cast(conserved.needs_target_gbp as decimal(18, 2)) as needs_target_gbp,
-        cast(conserved.needs_basis_gbp as decimal(18, 2)) as needs_basis_gbp,
-        cast(conserved.population_basis_gbp - conserved.host_basis_gbp as decimal(18, 2))
+        cast(conserved.host_basis_gbp as decimal(38, 2)) as host_basis_gbp,
+        cast(conserved.population_basis_gbp as decimal(38, 2)) as population_basis_gbp,
+        cast(conserved.needs_target_gbp as decimal(38, 2)) as needs_target_gbp,
+        cast(conserved.needs_basis_gbp as decimal(38, 2)) as needs_basis_gbp,
+        cast(conserved.population_basis_gbp - conserved.host_basis_gbp as decimal(38, 2))
             as population_vs_host_gbp,
-        cast(conserved.needs_basis_gbp - conserved.population_basis_gbp as decimal(18, 2))
+        cast(conserved.needs_basis_gbp - conserved.population_basis_gbp as decimal(38, 2))
             as needs_vs_population_gbp,
-        cast(conserved.needs_basis_gbp - conserved.host_basis_gbp as decimal(18, 2))
+        cast(conserved.needs_basis_gbp - conserved.host_basis_gbp as decimal(38, 2))
             as needs_vs_host_gbp,
         cast(
             round(
                 100.0 * (conserved.population_basis_gbp - conserved.host_basis_gbp)
                 / nullif(conserved.host_basis_gbp, 0),
                 2
-            ) as decimal(18, 2)
+            ) as decimal(38, 2)
         ) as population_vs_host_pct,
         cast(
             round(
                 100.0 * (conserved.needs_basis_gbp - conserved.host_basis_gbp)
                 / nullif(conserved.host_basis_gbp, 0),
                 2
-            ) as decimal(18, 2)
+            ) as decimal(38, 2)
         ) as needs_vs_host_pct,
         conserved.registered_population,
         conserved.needs_index,

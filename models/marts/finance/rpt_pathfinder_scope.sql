@@ -64,7 +64,7 @@ grouped as (
         financial_month,
         period_start_date,
         coalesce(sum(activity), 0) as activity,
-        cast(coalesce(sum(price), 0) as decimal(18, 2)) as price_gbp
+        cast(coalesce(sum(price), 0) as decimal(38, 2)) as price_gbp
     from fct_contract_activity
     group by
         provider_code,
