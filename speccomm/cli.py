@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--round-to", type=int, help="round other counts to N ($SPECCOMM_ROUND_TO, 5)")
     extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write")
 
+    resend = commands.add_parser(
+        "resend", help="settle a report whose send was interrupted: queue it again, or record it delivered"
+    )
+    _add_location_options(resend)
+    resend.add_argument("message_key", help="the key the nightly summary lists as UNCONFIRMED")
+    resend.add_argument("--delivered", action="store_true", help="it did arrive: record it as sent")
+
     docs = commands.add_parser("docs", help="build the dbt docs site")
     docs.add_argument("--warehouse", type=Path, help="built warehouse to document (default: published)")
     docs.add_argument("--fresh", action="store_true", help="build an empty warehouse instead of using one")
@@ -135,6 +142,16 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
         from speccomm.publish import export_parquet
 
         return export_parquet(paths, args.out.resolve())
+    if args.command == "resend":
+        from speccomm.delivery import resend
+        from speccomm.state import StateLayout
+
+        try:
+            print(resend(StateLayout.of(paths).delivery_db, args.message_key, delivered=args.delivered))
+        except KeyError as exc:
+            print(f"speccomm resend: {exc.args[0]}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "extract":
         from speccomm.publish import extract_icb
         from speccomm.publish.suppression import Suppression

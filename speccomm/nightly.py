@@ -12,10 +12,13 @@ row per run (state/runs.sqlite, mirrored as ops.run_log). See docs/operations.md
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shutil
 import signal
+import sqlite3
 import sys
 import time
 import traceback
@@ -31,6 +34,7 @@ import duckdb
 from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
 from speccomm.config import PROJECT_ROOT, Paths
 from speccomm.load import load_landing
+from speccomm.load.entries import LandingUnavailable, check_landing_root
 from speccomm.load.reference import (
     ReferenceFolder,
     read_reference_folder,
@@ -51,6 +55,7 @@ from speccomm.runlog import (
     RunRecord,
     utc_now,
 )
+from speccomm.safe_text import printable
 from speccomm.state import StateLayout, keep_versions
 
 if TYPE_CHECKING:
@@ -65,8 +70,10 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("deliver", "send the reports (SMTP, else the outbox)"),
     ("publish", "swap the new warehouse in for readers"),
 )
-# Exit status: 0 done (or nothing to do); 11..16 the step that failed; 75 another run holds
-# the lock; 130 interrupted (SIGINT / SIGTERM); 1 an unexpected error outside the steps.
+# Exit status: 0 done (or nothing to do); 11..16 the step that failed (a fault before the
+# first step, e.g. a missing landing folder or a state folder that cannot be written, is the
+# load step's 11; one after the last, the publish step's 16); 75 another run holds the lock;
+# 130 interrupted (SIGINT / SIGTERM).
 EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
 EXIT_INTERRUPTED = 130
 
@@ -109,11 +116,23 @@ def run_nightly(
         print(f"speccomm nightly: not started: {held}. Exit {EXIT_LOCKED}: try again when it has "
               "finished.", file=sys.stderr)
         return EXIT_LOCKED
+    except OSError as exc:  # a read-only or full warehouse folder: no run log can be written either
+        code = EXIT_CODES["load"]
+        print(f"speccomm nightly: FAILED before the first step (exit {code}): cannot take the run lock "
+              f"{layout.lock_path}: {describe_fault(exc)}", file=sys.stderr)
+        return code
     try:
         with _signals_as_interrupts():
-            return Night(paths, layout, options).run()
+            try:
+                night = Night(paths, layout, options)
+            except (OSError, sqlite3.Error) as exc:
+                code = EXIT_CODES["load"]
+                print(f"speccomm nightly: FAILED before the first step (exit {code}): cannot open the run "
+                      f"log {layout.runs_db}: {describe_fault(exc)}", file=sys.stderr)
+                return code
+            return night.run()
     finally:
-        lock.release()
+        _quietly(lock.release)
 
 
 @dataclass
@@ -127,6 +146,7 @@ class Night:
     late: list[str] = field(default_factory=list)
     rejected_new: list[tuple[str, str]] = field(default_factory=list)
     rejected_still: int = 0
+    replaced: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reference: ReferenceFolder = field(default_factory=ReferenceFolder)
     reference_changed: bool = False  # since the published build: every slice is checked again
@@ -147,22 +167,35 @@ class Night:
     # --- the run -------------------------------------------------------------------------
 
     def run(self) -> int:
-        self._tidy_after_earlier_runs()
-        self.record.build_fingerprint = code_fingerprint()
-        reason = "--force" if self.options.force else why_build(
-            self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
-        )
+        """The night; any error, inside a step or not, ends it with a step's exit status."""
+        try:
+            return self._run()
+        except StepFailed as failure:
+            return self._failed(failure)
+        except Exception as exc:  # outside the steps: tidying, the run log, the summary
+            done = [name for name, seconds in self.record.step_seconds.items() if seconds >= 0]
+            return self._failed(StepFailed(self._current_step() or ("publish" if done else "load"), exc))
+
+    def _run(self) -> int:
+        try:
+            self._tidy_after_earlier_runs()
+            self.record.build_fingerprint = code_fingerprint()
+            check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
+            reason = "--force" if self.options.force else why_build(
+                self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
+            )
+        except LandingUnavailable as exc:
+            self.record.reason = "the landing folder is unavailable"
+            raise StepFailed("load", exc) from exc
         if reason is None:
             return self._nothing_to_do()
         self.record.reason = reason
         self.runlog.save(self.record)
         print(f"speccomm nightly {self.run_id}: {reason}")
-        print(f"  landing {self.paths.landing}\n  warehouse {self.paths.warehouse}")
+        print(f"  landing {printable(self.paths.landing)}\n  warehouse {printable(self.paths.warehouse)}")
         try:
             for number, (name, title) in enumerate(STEPS, start=1):
                 self._step(number, name, title)
-        except StepFailed as failure:
-            return self._failed(failure)
         except Interrupted:
             self.record.failed_step = self._current_step()
             self.record.step_seconds = {k: v for k, v in self.record.step_seconds.items() if v >= 0}
@@ -222,10 +255,13 @@ class Night:
         self.record.files_duplicate = summary.files_duplicate
         self.record.files_rejected = len(self.rejected_new)
         self.record.rows_loaded = summary.rows_loaded
+        self.replaced = summary.replaced
         print(f"      {summary.files_loaded} file(s) loaded ({summary.files_duplicate} re-sent "
               f"duplicates), {summary.rows_loaded:,} rows; {len(self.rejected_new)} rejected")
         for name, why in self.rejected_new:
-            print(f"      REJECTED {name}: {why}")
+            print(f"      REJECTED {printable(name)}: {printable(why)}")
+        for name, what in self.replaced:
+            print(f"      REPLACED {printable(name)}: {printable(what)}")
         changed = " (changed since the published build: every slice is checked again)"
         print(f"      reference data: {self.reference.version}" + (changed if self.reference_changed else ""))
 
@@ -235,6 +271,9 @@ class Night:
         full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint)
         if full_refresh:
             print("      the published warehouse was built by another version of the project: full refresh")
+        elif self.replaced:  # the incremental models hold rows of the versions replaced
+            full_refresh = True
+            print(f"      {len(self.replaced)} landing file(s) replaced by a later version: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
             build_warehouse(
@@ -319,7 +358,8 @@ class Night:
             "late submissions": r.late_submissions,
             "provider reports built": r.reports_built,
         }
-        notes = [f"Rejected {name}: {why}" for name, why in self.rejected_new]
+        notes = [f"Rejected {printable(name)}: {printable(why)}" for name, why in self.rejected_new]
+        notes += [f"Replaced {printable(name)}: {printable(what)}" for name, what in self.replaced]
         notes += [f"Late submission: {line}" for line in self.late]
         notes.append(f"The warehouse is published after delivery: {self.paths.warehouse}")
         return RunSummaryMessage(run_id=r.run_id, run_at=r.started_at, figures=figures, notes=tuple(notes))
@@ -352,27 +392,65 @@ class Night:
 
     def _nothing_to_do(self) -> int:
         self.record.reason = "no new landing files and the dbt project is unchanged"
+        retried = self._retry_queued_messages()
         self.record.finish(NOTHING_TO_DO)
         self.runlog.save(self.record)
-        print(f"speccomm nightly {self.run_id}: nothing to do — no new files in {self.paths.landing} "
-              f"since the published build, and the dbt project is unchanged. {self.paths.warehouse} "
-              "left as it was; nothing sent.")
+        landing, warehouse = printable(self.paths.landing), printable(self.paths.warehouse)
+        print(f"speccomm nightly {self.run_id}: nothing to do — no new files in {landing} since the "
+              f"published build, and the dbt project is unchanged. {warehouse} left as it was; "
+              + ("nothing sent." if retried is None else f"{retried}."))
         return 0
 
+    def _retry_queued_messages(self) -> str | None:
+        """Reports queued by an earlier night (a failed send) or left unresolved by a killed one
+        are sent now, even though nothing new arrived (speccomm.delivery.retry_queued)."""
+        from speccomm.delivery import retry_queued
+
+        self.record.step_seconds["deliver"] = -1.0
+        started = time.monotonic()
+        try:
+            summary = retry_queued(outbox=self.paths.outbox, state_path=self.layout.delivery_db)
+        except Exception as exc:
+            self.record.step_seconds["deliver"] = round(time.monotonic() - started, 1)
+            raise StepFailed("deliver", exc) from exc
+        self.record.step_seconds["deliver"] = round(time.monotonic() - started, 1)
+        if summary is None:
+            del self.record.step_seconds["deliver"]
+            return None
+        self.record.reports_sent = sum(1 for key in summary.sent if key.startswith("provider:"))
+        for line in summary.lines():
+            print(f"      {line}")
+        return f"{len(summary.sent)} queued message(s) sent, {len(summary.failed)} still failing"
+
     def _failed(self, failure: StepFailed) -> int:
+        """One line of cause, the run-log row `failed`, the step's exit status: whatever the fault.
+
+        The traceback is printed only with --verbose: an operator reads the cause, and a
+        traceback may quote values. On a full disk the night's work folder is removed first
+        (it is of no use to the next run, which starts afresh), so that the run log can be
+        written; if it still cannot be, that is said too.
+        """
+        cause = describe_fault(failure.cause)
         self.record.failed_step = failure.step
-        self.record.error = str(failure.cause)[:2000]
+        self.record.error = cause[:2000]
         self.record.finish(FAILED)
         self.record.published_version = None
-        self.runlog.save(self.record)
-        if not isinstance(failure.cause, BuildFailed):
+        disk_full = _is_disk_full(failure.cause)
+        if disk_full:
+            shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
+        log_error = _quietly(self.runlog.save, self.record)
+        if self.options.verbose and not isinstance(failure.cause, BuildFailed):
             traceback.print_exception(failure.cause, file=sys.stderr)
-        self._print_summary()
+        _quietly(self._print_summary)
         code = EXIT_CODES[failure.step]
-        print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {failure.cause}",
+        print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {cause}", file=sys.stderr)
+        if log_error is not None:
+            print(f"  The run log {self.layout.runs_db} could not be written either: "
+                  f"{describe_fault(log_error)}", file=sys.stderr)
+        work = self.layout.work_dir(self.run_id)
+        kept = "removed (disk full)" if disk_full else f"kept in {work} until the next run"
+        print(f"  The published warehouse {self.paths.warehouse} was left untouched; work {kept}.",
               file=sys.stderr)
-        print(f"  The published warehouse {self.paths.warehouse} was left untouched; work kept in "
-              f"{self.layout.work_dir(self.run_id)} until the next run.", file=sys.stderr)
         return code
 
     def _print_summary(self) -> None:
@@ -405,6 +483,51 @@ class Night:
 
 
 # --- module helpers ------------------------------------------------------------------------
+
+
+def describe_fault(exc: BaseException) -> str:
+    """One line saying what went wrong, without the values an error message may quote."""
+    if isinstance(exc, BuildFailed | LandingUnavailable | StepFailed):
+        return printable(exc)
+    if _is_disk_full(exc):
+        where = getattr(exc, "filename", None)
+        return "disk full: no space left on device" + (f" ({printable(where)})" if where else "") + \
+            f" [{type(exc).__name__}]"
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        where = f" ({printable(exc.filename)})" if exc.filename else ""
+        return f"cannot write: {what}{where} [{type(exc).__name__}]"
+    first = next((line for line in str(exc).splitlines() if line.strip()), "") or type(exc).__name__
+    shown = _QUOTED_VALUE.sub(r"\1 <value not shown>", first)
+    return f"{type(exc).__name__}: {printable(shown)}"
+
+
+# Database errors quote the offending value ("Could not convert string 'x' to INT32"); a
+# value may be an identifier, so the run log and console name the error, not the value.
+_QUOTED_VALUE = re.compile(r"\b(string|value|Original Line:?)\s*(\'[^\']*\'|\"[^\"]*\"|.*$)", re.IGNORECASE)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(current).lower()
+        if "no space left on device" in text or "database or disk is full" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _quietly(action: Callable[..., Any], *args: Any) -> BaseException | None:
+    """Run a tidy-up action of a failing night; its own error is returned, not raised."""
+    try:
+        action(*args)
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -144,6 +144,17 @@ class DeliveryLedger:
         ).fetchall()
         return [_queued(row) for row in rows]
 
+    def unconfirmed(self) -> list[QueuedMessage]:
+        rows = self._db.execute(
+            """
+            select message_key, kind, provider_code, message_id, recipients, channel, outbox_name,
+                status, attempts, payload
+            from messages where status = 'unconfirmed'
+            order by created_at, message_key
+            """
+        ).fetchall()
+        return [_queued(row) for row in rows]
+
     def interrupted(self) -> list[QueuedMessage]:
         rows = self._db.execute(
             """

@@ -47,7 +47,9 @@ class LandingName:
 
 def parse_landing_name(feed: str, file_name: str) -> LandingName:
     if not file_name.isascii():
-        raise BadFileName(f"name holds non-ASCII characters (e.g. full-width digits); expected {_EXAMPLES[feed]}")
+        raise BadFileName(
+            f"name holds non-ASCII characters (e.g. full-width digits); expected {_EXAMPLES[feed]}"
+        )
     match = _PATTERNS[feed].match(file_name.upper())
     if not match:
         raise BadFileName(f"name does not match {_EXAMPLES[feed]}")

@@ -25,6 +25,13 @@ def export_parquet(paths: Paths, out: Path) -> int:
     if not paths.warehouse.exists():
         print(f"speccomm export: no published warehouse at {paths.warehouse}", file=sys.stderr)
         return 1
+    from speccomm.state import ProtectedTarget, StateLayout
+
+    try:
+        StateLayout.of(paths).refuse_protected(out)
+    except ProtectedTarget as exc:
+        print(f"speccomm export: {exc}", file=sys.stderr)
+        return 1
     manifest = write_parquet_export(paths.warehouse, out)
     for entry in manifest["tables"]:
         print(f"  {entry['table']:<40} {entry['rows']:>10,} rows -> {entry['file']}")

@@ -21,6 +21,7 @@ from speccomm.reports.data import (
     Sample,
 )
 from speccomm.reports.spc import RUN_LENGTH, Panel
+from speccomm.safe_text import neutralise_row, printable
 
 TEMPLATES = Path(__file__).parent / "templates"
 DATASET_TITLES = {"slam": "SLAM contract monitoring", "sus": "SUS patient-level activity"}
@@ -128,13 +129,13 @@ def render_csv(data: ReportData) -> str:
     for section in data.sections:
         for check in section.checks:
             for sample in check.samples:
-                writer.writerow([
+                writer.writerow(neutralise_row([
                     section.dataset, check.check_id, sample.period.financial_year,
                     sample.period.financial_month, sample.source_file or "",
                     "" if sample.source_row is None else sample.source_row, sample.record_ref or "",
                     sample.service_line_code or "", sample.pod_code or "", sample.context or "",
                     sample.field or "", shown_value(check.check_id, sample),
-                ])
+                ]))
     return buffer.getvalue()
 
 
@@ -239,13 +240,15 @@ def _sample_view(check_id: str, sample: Sample) -> dict[str, str]:
         value = f'{sample.field} = "{value}"'
     elif not value:
         value = sample.context or ""
+    # what the provider sent, escaped: a line break in a file name or value cannot fake a
+    # line of the plain-text email (HTML is escaped by the template engine as well)
     return {
         "month": sample.period.label,
-        "location": location or "-",
-        "record_ref": sample.record_ref or "-",
-        "service_line_code": sample.service_line_code or "-",
-        "pod_code": sample.pod_code or "-",
-        "value": value,
+        "location": printable(location or "-"),
+        "record_ref": printable(sample.record_ref or "-"),
+        "service_line_code": printable(sample.service_line_code or "-"),
+        "pod_code": printable(sample.pod_code or "-"),
+        "value": printable(value),
     }
 
 
