@@ -457,12 +457,13 @@ class Night:
         r = self.record
         took = format_seconds((r.ended_at - r.started_at).total_seconds()) if r.ended_at else "?"
         print(f"\n== speccomm nightly {r.run_id}: {r.status.upper()} in {took}")
-        print(f"   landing    {r.files_loaded} file(s) loaded, {r.files_duplicate} re-sent duplicate(s), "
-              f"{(r.rows_loaded or 0):,} rows; {r.files_rejected} newly rejected"
-              + (f"; {self.rejected_still} rejected on an earlier night, still in the landing folder"
-                 if self.rejected_still else ""))
+        if r.files_loaded is not None:  # the load step ran
+            print(f"   landing    {r.files_loaded} file(s) loaded, {r.files_duplicate} re-sent duplicate(s), "
+                  f"{(r.rows_loaded or 0):,} rows; {r.files_rejected} newly rejected"
+                  + (f"; {self.rejected_still} rejected on an earlier night, still in the landing folder"
+                     if self.rejected_still else ""))
         for name, why in self.rejected_new:
-            print(f"              rejected {name}: {why}")
+            print(f"              rejected {printable(name)}: {printable(why)}")
         print(f"   reference  {r.reference_version}")
         if r.dbt_tests_passed is not None:
             print(f"   dbt tests  {r.dbt_tests_passed} passed, {r.dbt_tests_failed} failed, "
@@ -592,7 +593,9 @@ def _print_log_tail(log: Path, lines: int = 30) -> None:
         text = log.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return
-    kept = [line for line in strip_ansi(text).splitlines() if line.strip()][-lines:]
+    # dbt's errors quote database errors, which may quote a value: shown without it
+    kept = [printable(_QUOTED_VALUE.sub(r"\1 <value not shown>", line))
+            for line in strip_ansi(text).splitlines() if line.strip()][-lines:]
     print("      dbt's last lines:\n" + "\n".join(f"      | {line}" for line in kept), flush=True)
 
 
