@@ -88,7 +88,9 @@ def deliver_reports(
         _send_pending(ledger, transport, settings, summary, kind="provider_report")
         if run_summary is not None:
             _queue_summary(ledger, run_summary, settings, summary)
-            _send_pending(ledger, transport, settings, summary, kind="run_summary")
+        # earlier nights' summaries that failed to go are retried too, with or without a new one
+        _send_pending(ledger, transport, settings, summary, kind="run_summary")
+        if run_summary is not None:
             summary.summary_sent = ledger.status_of(_summary_key(run_summary)) == states.SENT
     finally:
         transport.close()
