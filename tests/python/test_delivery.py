@@ -440,7 +440,8 @@ class _NonAsciiRecorder(Recorder):
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append((auth_data.login.decode("utf-8"), mechanism))
-        ok = auth_data.login.decode("utf-8") == USER and auth_data.password.decode("utf-8") == NON_ASCII_PASSWORD
+        login, password = auth_data.login.decode("utf-8"), auth_data.password.decode("utf-8")
+        ok = login == USER and password == NON_ASCII_PASSWORD
         return AuthResult(success=ok, handled=False)
 
 
@@ -450,7 +451,8 @@ def test_a_non_ascii_password_logs_in_and_never_shows(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     recorder = _NonAsciiRecorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port(), authenticator=recorder.authenticate,
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port(),
+                            authenticator=recorder.authenticate,
                             auth_required=True, auth_require_tls=False, auth_exclude_mechanism=(
                                 {"LOGIN"} if mechanism == "PLAIN" else {"PLAIN"}))
     controller.start()

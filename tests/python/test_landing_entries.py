@@ -40,10 +40,16 @@ def test_every_entry_type_is_loaded_or_rejected_with_its_reason(con, tmp_path: P
     landing = tmp_path / "landing"
     slam = landing / "slam"
     write_csv(slam / GOOD, SLAM_HEADER, [slam_row("1")])
-    outside = write_csv(tmp_path / "elsewhere" / "RJZ_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
-                        [slam_row("1", provider="RJZ")])
-    inside_target = write_csv(landing / "spare" / "RJ7_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
-                              [slam_row("1", provider="RJ7"), slam_row("1", provider="RJ7")])
+    outside = write_csv(
+        tmp_path / "elsewhere" / "RJZ_ACM_2526_M01_20250510090000.csv",
+        SLAM_HEADER,
+        [slam_row("1", provider="RJZ")],
+    )
+    inside_target = write_csv(
+        landing / "spare" / "RJ7_ACM_2526_M01_20250510090000.csv",
+        SLAM_HEADER,
+        [slam_row("1", provider="RJ7"), slam_row("1", provider="RJ7")],
+    )
     (slam / "RJ7_ACM_2526_M01_20250510090000.csv").symlink_to(inside_target)
     (slam / "RJZ_ACM_2526_M01_20250510090000.csv").symlink_to(outside)
     (slam / "RAX_ACM_2526_M01_20250510090000.csv").symlink_to(tmp_path / "missing.csv")
@@ -51,8 +57,9 @@ def test_every_entry_type_is_loaded_or_rejected_with_its_reason(con, tmp_path: P
     os.mkfifo(slam / "RJ2_ACM_2526_M01_20250510090000.csv")
     write_csv(slam / ".RJ6_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [slam_row("1", provider="RJ6")])
     (slam / "x.csv").mkdir()
-    write_csv(slam / "archive" / "RPY_ACM_2526_M01_20250510090000.csv", SLAM_HEADER,
-              [slam_row("1", provider="RPY")])
+    write_csv(
+        slam / "archive" / "RPY_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [slam_row("1", provider="RPY")]
+    )
     write_csv(landing / "RJ1_ACM_2526_M02_20250610090000.csv", SLAM_HEADER, [slam_row("2")])
     write_csv(landing / "reference" / "icbs.csv", ["icb_code"], [["QKK"]])  # issue 14's loader reads it
     (landing / "manifest.json").write_text("{}")

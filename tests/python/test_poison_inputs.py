@@ -45,42 +45,62 @@ LEDGER_FILE = "QKK_GL_2526_M06_20251010180000.csv"
 
 def _poison_landing(landing: Path, outside: Path) -> None:
     write_core_landing(landing)
-    write_csv(landing / "slam" / RJZ_FILE, SLAM_HEADER, [
-        slam_row("1", provider="RJZ", price="99999999999999999999.99"),
-        slam_row("1", provider="RJZ", activity="12345678901234567"),
-        slam_row("2", provider="RJZ", price=BIG),
-        slam_row("2", provider="RJZ", price=BIG),
-        slam_row("2", provider="RJZ", price=BIG),
-        slam_row("2", provider="RJZ", price="\t1,234.56\t"),
-        slam_row("2", provider="RJZ", price="\u00a0500.00\u00a0"),
-        slam_row("2", provider="RJZ", price="1000.00", record_type="Actuals"),
-        slam_row("2", provider="RJZ", price="2000.00", record_type="Forecast"),
-        slam_row("2", provider="RJZ", year="0999/00"),
-        *[slam_row("2", provider="RJZ", residence=formula) for formula in FORMULAS],
-    ])
-    write_csv(landing / "sus" / SUS_FILE, SUS_HEADER, [
-        _with_pseudonym(sus_row("", "2025-07-01"), PSEUDONYMS[0]),
-        _with_pseudonym(sus_row("", "2025-07-02"), PSEUDONYMS[1]),
-        sus_row("X1", "0999-07-01", price="99999999999999999999.99"),
-        sus_row("X2", "2025-07-03", price=BIG),
-        sus_row("X3", "2025-07-03", price=BIG),
-        sus_row("X4", "2025-07-03", price=BIG),
-    ])
-    short_row = write_csv(landing / "sus" / "OP_202507_20250815060000.csv", SUS_HEADER,
-                          [sus_row("Y1", "2025-07-01")])
+    write_csv(
+        landing / "slam" / RJZ_FILE,
+        SLAM_HEADER,
+        [
+            slam_row("1", provider="RJZ", price="99999999999999999999.99"),
+            slam_row("1", provider="RJZ", activity="12345678901234567"),
+            slam_row("2", provider="RJZ", price=BIG),
+            slam_row("2", provider="RJZ", price=BIG),
+            slam_row("2", provider="RJZ", price=BIG),
+            slam_row("2", provider="RJZ", price="\t1,234.56\t"),
+            slam_row("2", provider="RJZ", price="\u00a0500.00\u00a0"),
+            slam_row("2", provider="RJZ", price="1000.00", record_type="Actuals"),
+            slam_row("2", provider="RJZ", price="2000.00", record_type="Forecast"),
+            slam_row("2", provider="RJZ", year="0999/00"),
+            *[slam_row("2", provider="RJZ", residence=formula) for formula in FORMULAS],
+        ],
+    )
+    write_csv(
+        landing / "sus" / SUS_FILE,
+        SUS_HEADER,
+        [
+            _with_pseudonym(sus_row("", "2025-07-01"), PSEUDONYMS[0]),
+            _with_pseudonym(sus_row("", "2025-07-02"), PSEUDONYMS[1]),
+            sus_row("X1", "0999-07-01", price="99999999999999999999.99"),
+            sus_row("X2", "2025-07-03", price=BIG),
+            sus_row("X3", "2025-07-03", price=BIG),
+            sus_row("X4", "2025-07-03", price=BIG),
+        ],
+    )
+    short_row = write_csv(
+        landing / "sus" / "OP_202507_20250815060000.csv", SUS_HEADER, [sus_row("Y1", "2025-07-01")]
+    )
     with short_row.open("a", encoding="utf-8", newline="") as handle:
         handle.write(f"Y2,RJ1,LOCAL-Y2,{PSEUDONYMS[2]}\r\n")
-    write_csv(landing / "sus" / "APC_２０２８０５_20280615060000.csv", SUS_HEADER, [sus_row("Z1", "2028-05-01")])
+    write_csv(
+        landing / "sus" / "APC_２０２８０５_20280615060000.csv", SUS_HEADER, [sus_row("Z1", "2028-05-01")]
+    )
     write_csv(landing / "sus" / "OP_099905_20250615060000.csv", SUS_HEADER, [sus_row("Z2", "2025-05-01")])
-    write_csv(landing / "ledger" / LEDGER_FILE, LEDGER_HEADER, [
-        ledger_row("J9", "1", "99999999999999999999.99", month="6", cost_centre="714110"),
-        ledger_row("J9", "2", BIG, month="6", cost_centre="714110"),
-        ledger_row("J9", "3", BIG, month="6", cost_centre="714110"),
-        ledger_row("J9", "4", BIG, month="6", cost_centre="714110"),
-    ])
-    write_csv(landing / "slam" / "RJ7_ACM_2526_M01_20250512090000.csv", [*SLAM_HEADER, "Price Actual"],
-              [[*slam_row("1", provider="RJ7"), "5.00"]])
-    write_csv(landing / "slam" / f"RJ1_ACM_2526_M09_20251210090000.csv\n{FORGED}", SLAM_HEADER, [slam_row("9")])
+    write_csv(
+        landing / "ledger" / LEDGER_FILE,
+        LEDGER_HEADER,
+        [
+            ledger_row("J9", "1", "99999999999999999999.99", month="6", cost_centre="714110"),
+            ledger_row("J9", "2", BIG, month="6", cost_centre="714110"),
+            ledger_row("J9", "3", BIG, month="6", cost_centre="714110"),
+            ledger_row("J9", "4", BIG, month="6", cost_centre="714110"),
+        ],
+    )
+    write_csv(
+        landing / "slam" / "RJ7_ACM_2526_M01_20250512090000.csv",
+        [*SLAM_HEADER, "Price Actual"],
+        [[*slam_row("1", provider="RJ7"), "5.00"]],
+    )
+    write_csv(
+        landing / "slam" / f"RJ1_ACM_2526_M09_20251210090000.csv\n{FORGED}", SLAM_HEADER, [slam_row("9")]
+    )
     # entry types: a link inside (loaded), outside, dangling, looping; a pipe; a hidden file; a
     # folder named like a file; a file in a subfolder
     write_csv(outside / "RAX_ACM_2526_M01_20250510090000.csv", SLAM_HEADER, [slam_row("1", provider="RAX")])
@@ -90,9 +110,13 @@ def _poison_landing(landing: Path, outside: Path) -> None:
     (slam / "RJ6_ACM_2526_M01_20250510090000.csv").symlink_to(slam / "RJ6_ACM_2526_M01_20250510090000.csv")
     (slam / "RJ2_ACM_2526_M03_20250710090000.csv").symlink_to(slam / "RJ1_ACM_2526_M03_20250710090000.csv")
     os.mkfifo(slam / "RPY_ACM_2526_M01_20250510090000.csv")
-    write_csv(slam / ".RPY_ACM_2526_M02_20250610090000.csv.part", SLAM_HEADER, [slam_row("2", provider="RPY")])
+    write_csv(
+        slam / ".RPY_ACM_2526_M02_20250610090000.csv.part", SLAM_HEADER, [slam_row("2", provider="RPY")]
+    )
     (slam / "y.csv").mkdir()
-    write_csv(slam / "old" / "RPY_ACM_2526_M03_20250710090000.csv", SLAM_HEADER, [slam_row("3", provider="RPY")])
+    write_csv(
+        slam / "old" / "RPY_ACM_2526_M03_20250710090000.csv", SLAM_HEADER, [slam_row("3", provider="RPY")]
+    )
 
 
 def _with_pseudonym(row: list[str], pseudonym: str) -> list[str]:
@@ -131,12 +155,23 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
     env = NightEnv(root / "env")
     _poison_landing(env.landing, root / "outside")
     port = _port()
-    smtp = {"SPECCOMM_SMTP_HOST": "127.0.0.1", "SPECCOMM_SMTP_PORT": str(port), "SPECCOMM_SMTP_SECURITY": "none",
-            "SPECCOMM_SMTP_USER": SMTP_USER, "SPECCOMM_SMTP_PASSWORD": PASSWORD, "SPECCOMM_SMTP_TIMEOUT": "5"}
+    smtp = {
+        "SPECCOMM_SMTP_HOST": "127.0.0.1",
+        "SPECCOMM_SMTP_PORT": str(port),
+        "SPECCOMM_SMTP_SECURITY": "none",
+        "SPECCOMM_SMTP_USER": SMTP_USER,
+        "SPECCOMM_SMTP_PASSWORD": PASSWORD,
+        "SPECCOMM_SMTP_TIMEOUT": "5",
+    }
     first = env.run("nightly", env=smtp)  # nothing listens on the port: every message queues
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, auth_require_tls=False,
-                            authenticator=lambda *args: __import__("aiosmtpd.smtp").smtp.AuthResult(success=True))
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        auth_require_tls=False,
+        authenticator=lambda *args: __import__("aiosmtpd.smtp").smtp.AuthResult(success=True),
+    )
     controller.start()
     try:
         second = env.run("nightly", env=smtp)  # nothing new: the queue goes all the same
@@ -148,7 +183,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> Nights:
     return Nights(env, first, second, inbox, export_dir, extract_file)
 
 
-# --- 1. quarantine, never a failed night ---------------------------------------------------------------
+# --- 1. quarantine, never a failed night ----------------------------------------------------------
 
 
 def test_poison_values_and_names_fail_no_night(nights: Nights) -> None:
@@ -159,13 +194,21 @@ def test_poison_values_and_names_fail_no_night(nights: Nights) -> None:
 
 def test_overflowing_values_are_null_and_counted_and_sums_do_not_overflow(nights: Nights) -> None:
     env = nights.env
-    assert env.query(f"select count(*) from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
-                     " and price is null and price_raw = '99999999999999999999.99'") == [(1,)]
-    assert env.query(f"select count(*) from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
-                     " and activity is null and activity_raw = '12345678901234567'") == [(1,)]
-    failed = dict(((check, dataset), rows) for check, dataset, rows in env.query(
-        "select check_id, dataset, sum(rows_failed) from dq.dq_check_results"
-        " where provider_code in ('RJZ', 'RJ1', 'QKK') group by all"))
+    assert env.query(
+        f"select count(*) from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
+        " and price is null and price_raw = '99999999999999999999.99'"
+    ) == [(1,)]
+    assert env.query(
+        f"select count(*) from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
+        " and activity is null and activity_raw = '12345678901234567'"
+    ) == [(1,)]
+    failed = dict(
+        ((check, dataset), rows)
+        for check, dataset, rows in env.query(
+            "select check_id, dataset, sum(rows_failed) from dq.dq_check_results"
+            " where provider_code in ('RJZ', 'RJ1', 'QKK') group by all"
+        )
+    )
     assert failed[("activity_invalid", "slam")] >= 1 and failed[("price_invalid", "slam")] >= 2
     assert failed[("price_invalid", "sus")] >= 1 and failed[("price_invalid", "ledger")] >= 1
     # three valid decimal(18,2) prices add up past decimal(18,2) in the marts
@@ -183,34 +226,49 @@ def test_unicode_digit_and_year_0999_files_are_rejected_with_a_reason(nights: Ni
 
 def test_blank_sus_record_ids_are_quarantined_and_counted(nights: Nights) -> None:
     env = nights.env
-    assert env.query(f"select count(*) from dq.quarantined_rows where source_file = '{SUS_FILE}'"
-                     " and reason = 'sus_record_id_missing'") == [(2,)]
-    assert env.query("select sum(rows_failed) from dq.dq_check_results"
-                     " where check_id = 'sus_record_id_missing'") == [(2,)]
-    assert env.query(f"select count(*) from marts.fct_sus_activity where source_file = '{SUS_FILE}'"
-                     " and sus_record_id is null") == [(0,)]
+    assert env.query(
+        f"select count(*) from dq.quarantined_rows where source_file = '{SUS_FILE}'"
+        " and reason = 'sus_record_id_missing'"
+    ) == [(2,)]
+    assert env.query(
+        "select sum(rows_failed) from dq.dq_check_results where check_id = 'sus_record_id_missing'"
+    ) == [(2,)]
+    assert env.query(
+        f"select count(*) from marts.fct_sus_activity where source_file = '{SUS_FILE}'"
+        " and sus_record_id is null"
+    ) == [(0,)]
     # conservation: every row of the extract is in the fact or the quarantine, pounds too
-    fact = env.query(f"select count(*), sum(tariff_price) from marts.fct_sus_activity where source_file = '{SUS_FILE}'")
-    held = env.query(f"select count(*), sum(amount) from dq.quarantined_rows where source_file = '{SUS_FILE}'")
+    fact = env.query(
+        f"select count(*), sum(tariff_price) from marts.fct_sus_activity where source_file = '{SUS_FILE}'"
+    )
+    held = env.query(
+        f"select count(*), sum(amount) from dq.quarantined_rows where source_file = '{SUS_FILE}'"
+    )
     assert fact[0][0] + held[0][0] == 6
     assert fact[0][1] + held[0][1] == 3 * Decimal(BIG) + 2000
 
 
-# --- 5. values -------------------------------------------------------------------------------------------
+# --- 5. values ------------------------------------------------------------------------------------
 
 
 def test_tab_and_no_break_space_are_trimmed(nights: Nights) -> None:
-    prices = nights.env.query(f"select price from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
-                              " and price_raw in (chr(9) || '1,234.56' || chr(9), chr(160) || '500.00' || chr(160))")
+    prices = nights.env.query(
+        f"select price from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
+        " and price_raw in (chr(9) || '1,234.56' || chr(9), chr(160) || '500.00' || chr(160))"
+    )
     assert sorted(p for (p,) in prices) == [Decimal("500.00"), Decimal("1234.56")]
 
 
 def test_unknown_record_types_are_counted_and_kept_out_of_actual_and_plan(nights: Nights) -> None:
     env = nights.env
-    assert env.query("select sum(rows_failed) from dq.dq_check_results"
-                     " where check_id = 'record_type_invalid' and provider_code = 'RJZ'") == [(2,)]
-    rows = env.query(f"select record_type, sum(price) from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
-                     " and price in (1000.00, 2000.00) group by all")
+    assert env.query(
+        "select sum(rows_failed) from dq.dq_check_results"
+        " where check_id = 'record_type_invalid' and provider_code = 'RJZ'"
+    ) == [(2,)]
+    rows = env.query(
+        f"select record_type, sum(price) from marts.fct_contract_activity where source_file = '{RJZ_FILE}'"
+        " and price in (1000.00, 2000.00) group by all"
+    )
     assert rows == [(None, Decimal("3000.00"))]  # in the fact, in neither Actual nor Plan
 
 
@@ -220,7 +278,7 @@ def test_duplicate_columns_reject_the_file_naming_both_headers(nights: Nights) -
     assert '"price"' in reason and '"Price Actual"' in reason
 
 
-# --- 4. the landing folder, entry by entry -------------------------------------------------------------------
+# --- 4. the landing folder, entry by entry --------------------------------------------------------
 
 
 def test_every_landing_entry_is_loaded_or_rejected(nights: Nights) -> None:
@@ -241,7 +299,7 @@ def test_every_landing_entry_is_loaded_or_rejected(nights: Nights) -> None:
     assert env.query("select count(*) from raw.slam_rows where provider_code = 'RAX'") == [(0,)]
 
 
-# --- 6. output safety --------------------------------------------------------------------------------------
+# --- 6. output safety -----------------------------------------------------------------------------
 
 
 def test_a_file_name_cannot_forge_console_lines(nights: Nights) -> None:
@@ -251,7 +309,9 @@ def test_a_file_name_cannot_forge_console_lines(nights: Nights) -> None:
 
 
 def test_csv_attachments_neutralise_formula_cells(nights: Nights) -> None:
-    cells = [cell for text in _csv_attachments(nights) for row in csv.reader(io.StringIO(text)) for cell in row]
+    cells = [
+        cell for text in _csv_attachments(nights) for row in csv.reader(io.StringIO(text)) for cell in row
+    ]
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)  # the planted formula, neutralised
     for cell in cells:
         assert not cell.startswith(FORMULA_LEADERS) or neutralise_cell(cell) == cell, cell
@@ -264,7 +324,7 @@ def test_neutralise_cell_follows_owasp() -> None:
         assert neutralise_cell(harmless) == harmless
 
 
-# --- 7. sending ----------------------------------------------------------------------------------------------
+# --- 7. sending -----------------------------------------------------------------------------------
 
 
 def test_reports_queued_by_a_failed_send_go_on_the_next_quiet_night(nights: Nights) -> None:
@@ -275,7 +335,7 @@ def test_reports_queued_by_a_failed_send_go_on_the_next_quiet_night(nights: Nigh
     assert statuses == {"sent"}
 
 
-# --- 2. no pseudonym or secret in any output -------------------------------------------------------------------
+# --- 2. no pseudonym or secret in any output ------------------------------------------------------
 
 
 def test_no_pseudonym_or_password_in_any_output(nights: Nights) -> None:
@@ -320,10 +380,14 @@ def _duckdb_tables(database: Path, schemas: tuple[str, ...] | None):
     with duckdb.connect(str(database), read_only=True) as con:
         catalog = con.execute("select current_database()").fetchone()[0]
         for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_catalog = ?", [catalog]
+            "select table_schema, table_name from information_schema.tables where table_catalog = ?",
+            [catalog],
         ).fetchall():
             if schemas is None or schema in schemas:
-                yield f"{database.name}:{schema}.{table}", str(con.execute(f'select * from "{schema}"."{table}"').fetchall())
+                yield (
+                    f"{database.name}:{schema}.{table}",
+                    str(con.execute(f'select * from "{schema}"."{table}"').fetchall()),
+                )
 
 
 def _decoded(value: object) -> str:
