@@ -18,6 +18,7 @@ SLAM_ROW_CHECKS = (
     "icb_of_residence_missing", "icb_of_residence_invalid", "icb_of_registration_missing",
     "icb_of_registration_invalid", "service_line_unknown", "pod_unknown", "price_invalid",
     "activity_invalid", "activity_negative", "gp_practice_default", "icb_code_superseded",
+    "record_type_invalid",
 )
 
 
@@ -123,6 +124,7 @@ class SlamExpectations:
             "gp_practice_default": gp in rules.DEFAULT_GP_CODES,
             # the generator writes against the shipped seeds, which dissolve no ICB
             "icb_code_superseded": False,
+            "record_type_invalid": record_type not in ("Actual", "Plan"),
         }
         failures = [check for check, bad in failed.items() if bad]
         if record_type == "Actual":
@@ -165,6 +167,8 @@ class SlamExpectations:
             ):
                 if column in row and valid(row[column]) is None:
                     self.invalid.add("slam", column, row[column])
+            if rules.clean(row.get("record_type")).lower() not in ("", "actual", "plan"):
+                self.invalid.add("slam", "record_type", row["record_type"])
 
     def submission_missing(self) -> list[dict[str, object]]:
         """Every month up to the year's latest stated month, for each provider that submitted."""
