@@ -350,3 +350,17 @@ def _documented_checks() -> set[tuple[str, str]]:
             for dataset in cells[1].split(","):
                 pairs.add((dataset.strip(), cells[0].strip("`")))
     return pairs
+
+
+def test_check_sql_lives_in_dbt_and_the_exposure_lists_it() -> None:
+    """Every batch and fingerprint of the suites is a model in models/dq/checks/ (no SQL files of
+    the runner's own), every such model is used, and the reports' exposure names exactly them."""
+    root = EXPECTATIONS_DIR.parent
+    assert not sorted(EXPECTATIONS_DIR.rglob("*.sql")), "check SQL belongs in models/dq/checks/"
+    named = {name for suite in load_suites() for b in suite.batches for name in (b.model, b.fingerprint_model)}
+    models = {path.stem for path in (root / "models" / "dq" / "checks").glob("*.sql")}
+    assert named == models - {"dq_check_scope"}
+    exposures = yaml.safe_load((root / "models" / "exposures.yml").read_text(encoding="utf-8"))
+    reports = next(e for e in exposures["exposures"] if e["name"] == "provider_data_quality_reports")
+    refs = {entry.removeprefix("ref('").removesuffix("')") for entry in reports["depends_on"]}
+    assert {ref for ref in refs if ref.startswith(("dq_check_", "dq_fingerprint_"))} == named
