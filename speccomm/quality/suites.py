@@ -2,9 +2,11 @@
 
 A suite lists *batches* (a dbt model in `models/dq/checks/`, a view in schema `dq_checks`,
 returning one row per record with the slice columns, the context columns, the raw values and
-one boolean `fails_<check_id>` column per check, for the slices in `dq_checks.dq_check_scope`) and
-*checks* (which batch, which column, how it counts in the DQMI-style score). Severity and
-tolerance are not taken from the YAML at run time but from `reference.dq_thresholds`.
+one boolean `fails_<check_id>` column per check, for the slices in `dq_checks.dq_check_scope`)
+and *checks* (which batch, which column, how it counts in the DQMI-style score): how each
+check is computed. A check's words and numbers (title, severity, tolerance, meaning, how to
+fix) live in one place, `seeds/reference/dq_thresholds.csv`; a suite that repeats them is
+refused.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from speccomm.config import EXPECTATIONS_DIR
 DATASETS = ("slam", "sus", "ledger")
 CHECK_SCHEMA = "dq_checks"  # models/dq/checks/ (dbt_project.yml)
 SCOPE_RELATION = f"{CHECK_SCHEMA}.dq_check_scope"
+# Kept in seeds/reference/dq_thresholds.csv only (its columns); a suite may not state them.
+WORDS_AND_NUMBERS = frozenset(
+    {"title", "severity", "max_failure_rate", "default_threshold", "meaning", "how_to_fix"}
+)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SLICE_COLUMNS = ("provider_code", "financial_year", "financial_month")
 CONTEXT_COLUMNS = ("source_file", "source_row", "record_ref", "service_line_code", "pod_code", "context")
@@ -64,12 +70,9 @@ class Check:
     batch: str
     fails_when: str
     column: str
-    severity: str
     raw_value: str
     dqmi_item: str | None
     dqmi_role: str | None  # incomplete, invalid or default
-    meaning: str
-    how_to_fix: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ class Suite:
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
     """The three suites (slam, sus, ledger), validated for internal consistency."""
     return [load_suite(directory / f"{dataset}.yml") for dataset in DATASETS]
+
+
+def check_ids(dataset: str, batch: str | None = None, directory: Path = EXPECTATIONS_DIR) -> tuple[str, ...]:
+    """The ids of a dataset's checks (of one batch), in the suite's order."""
+    suite = load_suite(directory / f"{dataset}.yml")
+    return tuple(c.check_id for c in suite.checks if batch is None or c.batch == batch)
 
 
 def load_suite(path: Path) -> Suite:
@@ -111,6 +120,12 @@ def load_suite(path: Path) -> Suite:
 
 
 def _check(dataset: str, spec: dict) -> Check:
+    repeated = sorted(WORDS_AND_NUMBERS & set(spec))
+    if repeated:
+        raise ValueError(
+            f"{dataset}.yml: check {spec.get('check_id')} states {', '.join(repeated)}: a check's words "
+            "and numbers live only in seeds/reference/dq_thresholds.csv"
+        )
     expectation = spec["expectation"]
     dqmi = spec.get("dqmi") or {}
     return Check(
@@ -119,12 +134,9 @@ def _check(dataset: str, spec: dict) -> Check:
         batch=spec["batch"],
         fails_when=" ".join(spec["fails_when"].split()),
         column=expectation["column"],
-        severity=spec["severity"],
         raw_value=spec["raw_value"],
         dqmi_item=dqmi.get("item"),
         dqmi_role=dqmi.get("role"),
-        meaning=spec["meaning"],
-        how_to_fix=spec["how_to_fix"],
     )
 
 
