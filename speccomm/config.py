@@ -26,16 +26,7 @@ class Paths:
 
     landing: Path
     warehouse: Path  # the published DuckDB file BI tools open
-    outbox: Path
-
-    @property
-    def state_dir(self) -> Path:
-        """Working copy, published versions, lock and delivery ledger live beside the warehouse."""
-        return self.warehouse.parent
-
-    @property
-    def working_copy(self) -> Path:
-        return self.state_dir / "work" / self.warehouse.name
+    outbox: Path  # the nightly's own files beside the warehouse: speccomm.state.StateLayout
 
 
 def resolve_paths(

@@ -23,8 +23,9 @@ from speccomm.quality import batches as batch_runner
 from speccomm.quality import results, slices
 from speccomm.quality.dqmi import write_dqmi_scores
 from speccomm.quality.suites import Batch, Suite, load_suites, rules_digest
-from speccomm.quality.tables import ensure_tables, relation_exists
+from speccomm.quality.tables import ensure_tables
 from speccomm.quality.thresholds import Threshold, read_thresholds
+from speccomm.relations import relation_exists
 
 log = logging.getLogger(__name__)
 DEFAULT_SAMPLE_CAP = 20
