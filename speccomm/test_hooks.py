@@ -1,4 +1,4 @@
-"""Test-only fault hooks of the nightly: pause or fail a step on request (docs/decisions/0174).
+"""Test-only fault hooks of the nightly: pause or fail a step on request (docs/decisions/0174-test-hooks-in-production-code.md).
 
 Never set in production. SPECCOMM_TEST_PAUSE_AT=<step> makes the nightly write
 <warehouse dir>/state/test-paused-at-<step> (holding its PID) at the start of that step and
