@@ -13,7 +13,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # The warehouse's schemas (raw from speccomm.load, the rest from dbt_project.yml). DuckDB names a
 # database after its file, so a file named like one of them makes `raw.file_registry` or
 # `marts.fct_sus_activity` ambiguous, for the build and for every reader.
-WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq")
+WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq", "dq_checks")
 
 
 class BadWarehouseName(ValueError):
