@@ -26,8 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from speccomm.build import BuildFailed, build_warehouse, code_fingerprint, dbt_target_path, dbt_test_counts
 from speccomm.config import Paths
+from speccomm.dbt_runner import (
+    BuildFailed,
+    build_warehouse,
+    code_fingerprint,
+    dbt_target_path,
+    dbt_test_counts,
+)
 from speccomm.load import load_landing
 from speccomm.load.reference import (
     ReferenceFolder,

@@ -3,7 +3,7 @@
 A run builds when the landing folder holds a file the published warehouse has neither loaded
 nor rejected, when the reference folder (`<landing>/reference/`, speccomm.load.reference)
 differs from the one the published build read, or when the dbt project
-(speccomm.build.code_fingerprint: models, macros, seeds, dbt_project.yml) changed since the
+(speccomm.dbt_runner.code_fingerprint: models, macros, seeds, dbt_project.yml) changed since the
 published build. Otherwise it changes nothing and sends
 nothing.
 
