@@ -4,7 +4,7 @@ A run builds when the landing folder holds an entry the published warehouse has 
 nor rejected, or one whose size or modification time changed since it was loaded or rejected
 (a file completed after a partial upload, one that changed while it was read), when the
 reference folder (`<landing>/reference/`, speccomm.load.reference) differs from the one the
-published build read, or when the dbt project (speccomm.build.code_fingerprint: models,
+published build read, or when the dbt project (speccomm.dbt_runner.code_fingerprint: models,
 macros, seeds, dbt_project.yml) changed since the published build. Otherwise it changes
 nothing and sends nothing.
 

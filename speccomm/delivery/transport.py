@@ -132,7 +132,7 @@ class _Utf8Auth:
     user: str
     password: str
 
-    def auth(self, mechanism: str, authobject, *, initial_response_ok: bool = True):  # type: ignore[no-untyped-def]
+    def auth(self, mechanism: str, authobject, *, initial_response_ok: bool = True):
         mechanism = mechanism.upper()
         initial = authobject() if initial_response_ok else None
         if initial is not None:

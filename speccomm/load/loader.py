@@ -146,7 +146,8 @@ def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummar
                 continue
             if registered is not None:
                 if new_file.sniffed.checksum == registered.checksum:
-                    unchanged.append((registered.file_id, new_file.seen or entry.seen))  # touched only
+                    if (seen := new_file.seen or entry.seen) is not None:  # touched only
+                        unchanged.append((registered.file_id, seen))
                     continue
                 new_file = _replacing(new_file, registered)
             batch.append(new_file)
