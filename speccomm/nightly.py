@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
+from speccomm.build import BuildFailed, build_fingerprint, build_warehouse
 from speccomm.config import PROJECT_ROOT, Paths
 from speccomm.load import load_landing
 from speccomm.load.reference import (
@@ -89,6 +89,7 @@ class NightlyOptions:
     force: bool = False
     keep_versions: int = 3
     verbose: bool = False
+    footprint: list[str] | str | None = None  # None: dbt_project.yml's default (speccomm.config)
 
 
 def run_nightly(
@@ -99,9 +100,12 @@ def run_nightly(
     force: bool = False,
     keep: int | None = None,
     verbose: bool = False,
+    footprint: list[str] | str | None = None,
 ) -> int:
-    """Run the night; returns the exit status (0 when it succeeded or had nothing to do)."""
-    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose)
+    """Run the night; returns the exit status (0 when it succeeded or had nothing to do).
+    `footprint` comes checked from speccomm.config.resolve_footprint."""
+    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose,
+                             footprint)
     layout = StateLayout.of(paths)
     try:
         lock = RunLock(layout.lock_path).acquire()
@@ -148,7 +152,7 @@ class Night:
 
     def run(self) -> int:
         self._tidy_after_earlier_runs()
-        self.record.build_fingerprint = code_fingerprint()
+        self.record.build_fingerprint = build_fingerprint(self.options.footprint)
         reason = "--force" if self.options.force else why_build(
             self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
         )
@@ -238,7 +242,8 @@ class Night:
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
             build_warehouse(
-                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds
+                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
+                footprint=self.options.footprint,
             )
         except BuildFailed as exc:
             failure = exc
