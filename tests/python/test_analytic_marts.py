@@ -9,15 +9,20 @@ reading of every ICB-level mart adding up to the at-the-time reading.
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from analytics_warehouse import PACE_LIMIT, AnalyticsWarehouse, build_analytics_warehouse
+
+from speccomm.build import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -74,19 +79,53 @@ def test_each_allocation_basis_sums_to_the_national_slam_total(analytics: Analyt
 
 
 def test_pace_of_change_limit_holds_and_money_is_still_conserved(analytics: AnalyticsWarehouse) -> None:
-    """The warehouse is built with pace_of_change_limit set: the needs basis stays within the
-    limit of the host basis (rounding aside) and still adds up (previous test)."""
+    """The warehouse is built with pace_of_change_limit set: each footprint ICB's needs basis
+    moves from its population basis (where it starts) by at most the limit (rounding aside),
+    and the footprint's figures still add up to the footprint total."""
     rows = analytics.query(
-        "select icb_code, host_basis_gbp, needs_basis_gbp, needs_target_gbp, pace_of_change_limit "
-        "from marts.rpt_allocation_impact where icb_code != 'UNKNOWN' and not is_pace_limit_relaxed"
+        "select icb_code, population_basis_gbp, needs_basis_gbp, needs_target_gbp, pace_of_change_limit "
+        "from marts.rpt_allocation_impact where is_in_footprint and not is_pace_limit_relaxed"
     )
     assert rows and all(limit == PACE_LIMIT for *_, limit in rows)
     moved = 0
-    for icb, host, needs, target, _ in rows:
-        low, high = host * Decimal(str(1 - PACE_LIMIT)), host * Decimal(str(1 + PACE_LIMIT))
-        assert low - Decimal("1.00") <= needs <= high + Decimal("1.00"), (icb, host, needs)
+    for icb, start, needs, target, _ in rows:
+        low, high = start * Decimal(str(1 - PACE_LIMIT)), start * Decimal(str(1 + PACE_LIMIT))
+        assert low - Decimal("0.01") <= needs <= high + Decimal("0.01"), (icb, start, needs)
         moved += needs != target
     assert moved, "the limit should bind somewhere on demo data"
+    totals = analytics.query(
+        "select financial_year, funding_stream, max(footprint_total_gbp), sum(population_basis_gbp), "
+        "sum(needs_target_gbp), sum(needs_basis_gbp) from marts.rpt_allocation_impact "
+        "where is_in_footprint group by all"
+    )
+    assert totals
+    for year, stream, footprint_total, *sums in totals:
+        assert sums == [footprint_total] * 3, (year, stream)
+
+
+def test_an_icb_hosting_no_provider_moves_from_its_population_basis(
+    analytics: AnalyticsWarehouse, tmp_path: Path
+) -> None:
+    """National footprint, pace limit: Kent and Medway (QKS) hosts no provider in the demo data,
+    so its host basis is £0; its needs basis starts from its population basis, not from £0."""
+    database = tmp_path / "national.duckdb"
+    shutil.copyfile(analytics.database, database)
+    dbt_vars = json.dumps({"pace_of_change_limit": PACE_LIMIT, "footprint": "national"})
+    result = run_dbt(["build", "--select", "+rpt_allocation_impact", "--exclude", "test_type:unit",
+                      "--vars", dbt_vars], database, target="test", echo=False)
+    assert result.returncode == 0, result.log_path
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select icb_code, host_basis_gbp, population_basis_gbp, needs_basis_gbp, is_in_footprint "
+            "from marts.rpt_allocation_impact where funding_stream = 'green' and icb_code = 'QKS'"
+        ).fetchall()
+        in_footprint = con.execute(
+            "select count(distinct icb_code) from marts.rpt_allocation_impact where is_in_footprint"
+        ).fetchone()
+    assert rows and in_footprint is not None and in_footprint[0] > 2
+    for _, host, population, needs, is_in in rows:
+        assert is_in and host == 0 and population > 0
+        assert population * Decimal("0.95") - Decimal("0.01") <= needs <= population * Decimal("1.05") + Decimal("0.01")
 
 
 def test_monthly_plan_sums_to_the_allocation(analytics: AnalyticsWarehouse) -> None:
