@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         generate(scale=args.scale, out=args.out, seed=args.seed)
         return 0
     if args.command == "docs":
-        from speccomm.build.docs import build_docs
+        from speccomm.dbt_runner.docs import build_docs
 
         warehouse = None if args.fresh else _paths(parser, args).warehouse
         return build_docs(args.out, warehouse=warehouse)

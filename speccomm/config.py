@@ -14,7 +14,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # The warehouse's schemas (raw from speccomm.load, the rest from dbt_project.yml). DuckDB names a
 # database after its file, so a file named like one of them makes `raw.file_registry` or
 # `marts.fct_sus_activity` ambiguous, for the build and for every reader.
-WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq")
+WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq", "dq_checks")
 
 
 class BadWarehouseName(ValueError):
@@ -27,16 +27,7 @@ class Paths:
 
     landing: Path
     warehouse: Path  # the published DuckDB file BI tools open
-    outbox: Path
-
-    @property
-    def state_dir(self) -> Path:
-        """Working copy, published versions, lock and delivery ledger live beside the warehouse."""
-        return self.warehouse.parent
-
-    @property
-    def working_copy(self) -> Path:
-        return self.state_dir / "work" / self.warehouse.name
+    outbox: Path  # the nightly's own files beside the warehouse: speccomm.state.StateLayout
 
 
 def resolve_paths(

@@ -12,8 +12,6 @@ row per run (state/runs.sqlite, mirrored as ops.run_log). See docs/operations.md
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import sys
@@ -28,8 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from speccomm.build import BuildFailed, build_fingerprint, build_warehouse
-from speccomm.config import PROJECT_ROOT, Paths
+from speccomm.config import Paths
+from speccomm.dbt_runner import (
+    BuildFailed,
+    build_fingerprint,
+    build_warehouse,
+    dbt_target_path,
+    dbt_test_counts,
+)
 from speccomm.load import load_landing
 from speccomm.load.reference import (
     ReferenceFolder,
@@ -38,9 +42,9 @@ from speccomm.load.reference import (
     write_seed_overlay,
 )
 from speccomm.pending import built_by_other_code, published_state, why_build
-from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
+from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
-from speccomm.publish.export import has_table
+from speccomm.relations import relation_exists
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.runlog import (
     FAILED,
@@ -52,6 +56,7 @@ from speccomm.runlog import (
     utc_now,
 )
 from speccomm.state import StateLayout, keep_versions
+from speccomm.test_hooks import run_test_hooks
 
 if TYPE_CHECKING:
     from speccomm.delivery import RunSummaryMessage
@@ -236,7 +241,7 @@ class Night:
     def _build(self) -> None:
         started = time.time()
         failure: BuildFailed | None = None
-        full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint)
+        full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint or "")
         if full_refresh:
             print("      the published warehouse was built by another version of the project: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
@@ -247,7 +252,7 @@ class Night:
             )
         except BuildFailed as exc:
             failure = exc
-        counts = _dbt_test_counts(_dbt_target_path(self.working_copy), since=started)
+        counts = dbt_test_counts(dbt_target_path(self.working_copy), since=started)
         if counts is not None:
             passed, failed, warned, failures = counts
             self.record.dbt_tests_passed, self.record.dbt_tests_failed = passed, failed
@@ -310,7 +315,7 @@ class Night:
         from speccomm.delivery import RunSummaryMessage
 
         r = self.record
-        figures = {
+        figures: dict[str, object] = {
             "reason for the run": r.reason,
             "files loaded": r.files_loaded,
             "re-sent duplicates": r.files_duplicate,
@@ -413,7 +418,7 @@ class Night:
 
 
 def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:
-    if not has_table(con, "raw", "rejected_files"):
+    if not relation_exists(con, "raw.rejected_files"):
         return set()
     rows = con.execute("select feed, file_name from raw.rejected_files").fetchall()
     return {f"{feed}/{name}" for feed, name in rows}
@@ -421,7 +426,7 @@ def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _late_submissions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """`submission_missing` results of this run that did not pass, one line each."""
-    if not has_table(con, "dq", "dq_check_results"):
+    if not relation_exists(con, "dq.dq_check_results"):
         return []
     rows = con.execute(
         """
@@ -434,39 +439,6 @@ def _late_submissions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     ).fetchall()
     return [f"{provider} {dataset} {year} M{int(month):02d} ({status})" if month is not None
             else f"{provider} {dataset} {year} ({status})" for dataset, provider, year, month, status in rows]
-
-
-def _dbt_target_path(database: Path) -> Path:
-    """Where run_dbt lets dbt write run_results.json (same rule as speccomm.build.run_dbt)."""
-    configured = os.environ.get("DBT_TARGET_PATH")
-    if not configured:
-        return database.parent / "dbt-target"
-    path = Path(configured)
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-def _dbt_test_counts(target: Path, *, since: float) -> tuple[int, int, int, list[str]] | None:
-    """(passed, failed, warned, failing nodes) of dbt's data and unit tests in this build."""
-    results_file = target / "run_results.json"
-    try:
-        if results_file.stat().st_mtime < since:
-            return None  # dbt stopped before writing results; this file is an older build's
-        results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
-        return None
-    passed = failed = warned = 0
-    failures = []
-    for result in results:
-        node, status = result.get("unique_id", ""), result.get("status")
-        is_test = node.startswith(("test.", "unit_test."))
-        if is_test and status == "pass":
-            passed += 1
-        elif is_test and status == "warn":
-            warned += 1
-        elif status in ("fail", "error"):
-            failed += is_test
-            failures.append(f"{node} ({status})")
-    return passed, failed, warned, failures
 
 
 def _print_log_tail(log: Path, lines: int = 30) -> None:

@@ -3,7 +3,7 @@
 A run builds when the landing folder holds a file the published warehouse has neither loaded
 nor rejected, when the reference folder (`<landing>/reference/`, speccomm.load.reference)
 differs from the one the published build read, or when the dbt project
-(speccomm.build.code_fingerprint: models, macros, seeds, dbt_project.yml) changed since the
+(speccomm.dbt_runner.code_fingerprint: models, macros, seeds, dbt_project.yml) changed since the
 published build. Otherwise it changes nothing and sends
 nothing.
 
@@ -13,13 +13,12 @@ to the published warehouse: the next run sees them as new and does the whole nig
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from speccomm.load.loader import FEEDS
+from speccomm.load.loader import landing_files
 from speccomm.load.reference import folder_digest
 
 
@@ -28,16 +27,6 @@ class PublishedState:
     known_files: frozenset[tuple[str, str]]  # (feed, file name) loaded or rejected
     build_fingerprint: str | None
     reference_digest: str | None = None
-
-
-def landing_files(landing: Path) -> Iterator[tuple[str, str]]:
-    """(feed, file name) of every file the loader would look at."""
-    for feed in FEEDS:
-        folder = landing / feed
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.is_file():
-                    yield feed, path.name
 
 
 def published_state(published: Path) -> PublishedState | None:
@@ -70,7 +59,7 @@ def published_state(published: Path) -> PublishedState | None:
 
 def new_files(landing: Path, state: PublishedState) -> list[str]:
     known = state.known_files
-    return [f"{feed}/{name}" for feed, name in landing_files(landing) if (feed, name) not in known]
+    return [f"{feed}/{path.name}" for feed, path in landing_files(landing) if (feed, path.name) not in known]
 
 
 def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:

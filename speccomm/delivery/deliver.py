@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from email.policy import SMTP
 from pathlib import Path
 
-from speccomm.delivery import ledger as states
-from speccomm.delivery.ledger import DeliveryLedger, QueuedMessage
+from speccomm.delivery import send_log as states
 from speccomm.delivery.messages import RunSummaryMessage, message_id, provider_message, summary_message
+from speccomm.delivery.send_log import DeliveryLedger, QueuedMessage
 from speccomm.delivery.settings import MailSettings, mail_settings
 from speccomm.delivery.transport import DeliveryError, Transport, make_transport
 from speccomm.reports import ProviderReport

@@ -13,12 +13,11 @@ from datetime import date
 from speccomm.generate import rules
 from speccomm.generate.reference import Reference
 from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
+from speccomm.quality.suites import check_ids
 
-SLAM_ROW_CHECKS = (
-    "icb_of_residence_missing", "icb_of_residence_invalid", "icb_of_registration_missing",
-    "icb_of_registration_invalid", "service_line_unknown", "pod_unknown", "price_invalid",
-    "activity_invalid", "activity_negative", "gp_practice_default", "icb_code_superseded",
-)
+# Which checks count SLAM current rows: the ids come from the suite (one list of checks); how
+# each row fails them is decided here, independently of the warehouse's check models.
+SLAM_ROW_CHECKS = check_ids("slam", batch="slam_current_rows")
 
 
 @dataclass

@@ -15,13 +15,11 @@ from speccomm.generate import rules
 from speccomm.generate.periods import Month
 from speccomm.generate.reference import Reference
 from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
+from speccomm.quality.suites import check_ids
 
-SUS_CHECKS = (
-    "icb_of_residence_missing", "icb_of_residence_invalid", "icb_of_registration_missing",
-    "icb_of_registration_invalid", "service_line_unknown", "pod_unknown", "price_invalid",
-    "nhs_number_not_verified", "gp_practice_default", "sus_record_duplicate",
-    "sus_dates_inconsistent", "icb_code_superseded",
-)
+# Which checks count SUS rows: the ids come from the suite (one list of checks); how each row
+# fails them is decided here, independently of the warehouse's check models.
+SUS_CHECKS = check_ids("sus")
 METHODS = ("registration", "residence", "provider_host", "unattributed")
 _MONEY = (r"^-?£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", r"^\(£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\)$")
 

@@ -108,7 +108,7 @@ def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummar
     batch: list[_NewFile] = []
     with tempfile.TemporaryDirectory(prefix="speccomm-load-") as tmp:
         workdir = Path(tmp)
-        for feed, path in _landing_files(landing):
+        for feed, path in landing_files(landing):
             if (feed, path.name) in known:
                 continue
             try:
@@ -123,7 +123,8 @@ def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummar
     return summary
 
 
-def _landing_files(landing: Path) -> Iterator[tuple[str, Path]]:
+def landing_files(landing: Path) -> Iterator[tuple[str, Path]]:
+    """(feed, path) of every file the loader looks at; `speccomm.pending` asks the same."""
     for feed in FEEDS:
         folder = landing / feed
         if folder.is_dir():

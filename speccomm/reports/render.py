@@ -29,26 +29,6 @@ STATUS_TEXT = {
     "warn": "Above tolerance (warning)",
     "pass": "Within tolerance",
 }
-CHECK_TITLES = {
-    "icb_of_residence_missing": "ICB of residence missing",
-    "icb_of_residence_invalid": "ICB of residence not valid",
-    "icb_of_registration_missing": "ICB of registration missing",
-    "icb_of_registration_invalid": "ICB of registration not valid",
-    "service_line_unknown": "Service line not recognised",
-    "pod_unknown": "Point of delivery not recognised",
-    "price_invalid": "Price not valid",
-    "activity_invalid": "Activity not a number",
-    "activity_negative": "Negative activity",
-    "financial_period_invalid": "Financial year or month not valid",
-    "provider_code_mismatch": "Provider code differs from the file name",
-    "nhs_number_not_verified": "NHS number not verified",
-    "gp_practice_default": "Default GP practice code",
-    "sus_record_duplicate": "Duplicate SUS record",
-    "sus_dates_inconsistent": "Activity or discharge date inconsistent",
-    "slam_sus_activity_variance": "SLAM activity differs from SUS",
-    "slam_ledger_spend_variance": "SLAM money differs from the ICB ledger",
-    "submission_missing": "Monthly SLAM statement missing",
-}
 # A provider's report never shows another organisation's code, even one the provider typed
 # into its own file: the file and row locate the record.
 MASKED_CHECKS = {"provider_code_mismatch": "(another organisation's code: not shown)"}
@@ -202,7 +182,7 @@ def _check_view(check: CheckSummary) -> dict[str, object]:
     months = ", ".join(m.label for m in check.months_failing)
     return {
         "check_id": check.check_id,
-        "title": CHECK_TITLES.get(check.check_id, check.check_id.replace("_", " ").capitalize()),
+        "title": check.title,
         "worst_status": check.worst_status,
         "status_text": STATUS_TEXT[check.worst_status],
         "rows_failed": check.rows_failed,

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from analytics_warehouse import ANALYTICS_SELECTION, PACE_LIMIT, AnalyticsWarehouse, build_analytics_warehouse
 
-from speccomm.build import run_dbt
+from speccomm.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 

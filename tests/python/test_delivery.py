@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from speccomm.delivery import RunSummaryMessage, SettingsError, deliver_reports, mail_settings
-from speccomm.delivery.ledger import DeliveryLedger
+from speccomm.delivery.send_log import DeliveryLedger
 from speccomm.reports import ProviderReport
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from speccomm.build import build_fingerprint, code_fingerprint, run_dbt
 from speccomm.cli import main
 from speccomm.config import FOOTPRINT_ENV, NATIONAL, UnknownFootprint, known_icb_codes, resolve_footprint
+from speccomm.dbt_runner import build_fingerprint, code_fingerprint, run_dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 SELECT = ["--select", "+int_reference__footprint", "--indirect-selection", "cautious"]

@@ -261,17 +261,16 @@ flags as (
         unit_prices.sus_unit_tariff_gbp,
         unit_prices.unit_price_pct_variance,
         unit_prices.price_effect_gbp,
-        unit_prices.is_compared
-        and abs(unit_prices.activity_variance) >= activity_threshold.min_abs_variance
-        and greatest(abs(unit_prices.slam_activity), unit_prices.sus_activity) >= activity_threshold.min_cell_size
-        and coalesce(abs(unit_prices.activity_pct_variance) > activity_threshold.max_abs_pct_variance, true)
-            as is_activity_flagged,
+        {{ flagged_beyond_thresholds(
+            'unit_prices.is_compared', 'unit_prices.activity_variance', 'unit_prices.slam_activity',
+            'unit_prices.sus_activity', 'unit_prices.activity_pct_variance', 'activity_threshold'
+        ) }} as is_activity_flagged,
         coalesce(
-            unit_prices.is_compared
-            and abs(unit_prices.price_effect_gbp) >= price_threshold.min_abs_variance
-            and greatest(abs(unit_prices.slam_price_gbp), abs(unit_prices.sus_tariff_gbp))
-            >= price_threshold.min_cell_size
-            and abs(unit_prices.unit_price_pct_variance) > price_threshold.max_abs_pct_variance,
+            {{ flagged_beyond_thresholds(
+                'unit_prices.is_compared', 'unit_prices.price_effect_gbp', 'unit_prices.slam_price_gbp',
+                'unit_prices.sus_tariff_gbp', 'unit_prices.unit_price_pct_variance', 'price_threshold',
+                missing_pct_is_beyond=false
+            ) }},
             false
         ) as is_price_flagged
     from unit_prices

@@ -199,11 +199,10 @@ flags as (
         variances.spend_pct_variance,
         variances.is_compared,
         variances.not_compared_reason,
-        variances.is_compared
-        and abs(variances.spend_variance_gbp) >= spend_threshold.min_abs_variance
-        and greatest(abs(variances.slam_gbp), abs(variances.ledger_gbp)) >= spend_threshold.min_cell_size
-        and coalesce(abs(variances.spend_pct_variance) > spend_threshold.max_abs_pct_variance, true)
-            as is_flagged
+        {{ flagged_beyond_thresholds(
+            'variances.is_compared', 'variances.spend_variance_gbp', 'variances.slam_gbp',
+            'variances.ledger_gbp', 'variances.spend_pct_variance', 'spend_threshold'
+        ) }} as is_flagged
     from variances
     inner join triangulation_thresholds as spend_threshold
         on spend_threshold.measure = 'slam_ledger_spend'

@@ -1,4 +1,5 @@
--- One row per expected SLAM submission (dq.dq_slam_submissions): provider × year × month.
+{#- The rows of the SLAM submission check: one row per expected SLAM submission
+    (dq_slam_submissions) of the slices in dq_check_scope: provider × year × month. -#}
 with
 
 submissions as (
@@ -9,13 +10,8 @@ submissions as (
         winning_file,
         is_missing,
         is_late
-    from dq.dq_slam_submissions
-    where
-        exists (
-            select 1 from dq_scope
-            where dq_scope.financial_year = dq_slam_submissions.financial_year
-                and dq_scope.financial_month = dq_slam_submissions.financial_month
-        )
+    from {{ ref('dq_slam_submissions') }} as submissions
+    where {{ in_dq_check_scope('submissions.financial_year', 'submissions.financial_month') }}
 ),
 
 final as (

@@ -1,6 +1,7 @@
--- SLAM current rows (after restatement), one row per current row, sliced by the provider in
--- the file name (site codes resolved) and the row's placed financial year and month.
--- Each fails_<check_id> column is true when the row fails that check (docs/data-quality-checks.md).
+{#- The rows of the SLAM checks on current rows (after restatement): one row per current row
+    of the slices in dq_check_scope, sliced by the provider in the file name (site codes
+    resolved) and the row's placed financial year and month. Each fails_<check_id> column is
+    true when the row fails that check (docs/data-quality-checks.md). -#}
 with
 
 current_rows as (
@@ -29,23 +30,18 @@ current_rows as (
         activity,
         price_raw,
         price
-    from intermediate.int_slam__current_rows
-    where
-        exists (
-            select 1 from dq_scope
-            where dq_scope.financial_year = int_slam__current_rows.placed_financial_year
-                and dq_scope.financial_month = int_slam__current_rows.placed_financial_month
-        )
+    from {{ ref('int_slam__current_rows') }} as current_rows
+    where {{ in_dq_check_scope('current_rows.placed_financial_year', 'current_rows.placed_financial_month') }}
 ),
 
 service_lines as (
     select distinct service_line_code
-    from staging.stg_reference__service_lines
+    from {{ ref('stg_reference__service_lines') }}
 ),
 
 points_of_delivery as (
     select distinct pod_code
-    from staging.stg_reference__points_of_delivery
+    from {{ ref('stg_reference__points_of_delivery') }}
 ),
 
 final as (
@@ -90,7 +86,7 @@ final as (
             as fails_activity_invalid,
         coalesce(current_rows.activity < 0, false)
             as fails_activity_negative,
-        coalesce(current_rows.gp_practice_code in ('V81997', 'V81998', 'V81999'), false)
+        {{ is_default_gp_practice('current_rows.gp_practice_code') }}
             as fails_gp_practice_default
     from current_rows
     left join service_lines

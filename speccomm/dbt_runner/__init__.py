@@ -48,7 +48,7 @@ def run_dbt(
         **os.environ,
         "SPECCOMM_DBT_DATABASE": str(database),
         "DBT_LOG_PATH": str(log_dir),
-        "DBT_TARGET_PATH": os.environ.get("DBT_TARGET_PATH", str(database.parent / "dbt-target")),
+        "DBT_TARGET_PATH": str(dbt_target_path(database)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     if seed_path is not None:
@@ -131,3 +131,37 @@ def build_warehouse(
     if result.returncode != 0:
         raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
     return result
+
+
+def dbt_target_path(database: Path) -> Path:
+    """Where run_dbt lets dbt write its target folder (run_results.json, manifest.json):
+    DBT_TARGET_PATH (relative to the project), else beside the warehouse file."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    if not configured:
+        return database.parent / "dbt-target"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def dbt_test_counts(target: Path, *, since: float) -> tuple[int, int, int, list[str]] | None:
+    """(passed, failed, warned, failing nodes) of dbt's data and unit tests in this build."""
+    results_file = target / "run_results.json"
+    try:
+        if results_file.stat().st_mtime < since:
+            return None  # dbt stopped before writing results; this file is an older build's
+        results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    passed = failed = warned = 0
+    failures = []
+    for result in results:
+        node, status = result.get("unique_id", ""), result.get("status")
+        is_test = node.startswith(("test.", "unit_test."))
+        if is_test and status == "pass":
+            passed += 1
+        elif is_test and status == "warn":
+            warned += 1
+        elif status in ("fail", "error"):
+            failed += is_test
+            failures.append(f"{node} ({status})")
+    return passed, failed, warned, failures

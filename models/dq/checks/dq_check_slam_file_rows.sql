@@ -1,18 +1,14 @@
--- Every row of the latest SLAM file of each file-name slice (provider × year × month in the
--- file name), sliced by that provider (site codes resolved) and the file name's year and month.
--- financial_period_invalid and provider_code_mismatch are counted here: a row whose period
--- cannot be read has no other slice to be counted in.
+{#- The rows of the SLAM checks on files: every row of the latest SLAM file of each file-name
+    slice (provider × year × month in the file name) in dq_check_scope, sliced by that provider
+    (site codes resolved) and the file name's year and month. financial_period_invalid and
+    provider_code_mismatch are counted here: a row whose period cannot be read has no other
+    slice to be counted in. -#}
 with
 
 latest_files as (
-    select file_id
-    from intermediate.int_slam__latest_files_by_name
-    where
-        exists (
-            select 1 from dq_scope
-            where dq_scope.financial_year = int_slam__latest_files_by_name.financial_year
-                and dq_scope.financial_month = int_slam__latest_files_by_name.financial_month
-        )
+    select latest_files.file_id
+    from {{ ref('int_slam__latest_files_by_name') }} as latest_files
+    where {{ in_dq_check_scope('latest_files.financial_year', 'latest_files.financial_month') }}
 ),
 
 rows_placed as (
@@ -31,7 +27,7 @@ rows_placed as (
         financial_year,
         financial_month_raw,
         financial_month
-    from intermediate.int_slam__rows_placed
+    from {{ ref('int_slam__rows_placed') }}
 ),
 
 final as (
@@ -51,7 +47,7 @@ final as (
         rows_placed.provider_code_raw,
         rows_placed.financial_year is null or rows_placed.financial_month is null
             as fails_financial_period_invalid,
-        rows_placed.provider_code_resolved is distinct from rows_placed.file_provider_code
+        (rows_placed.provider_code_resolved is distinct from rows_placed.file_provider_code)
             as fails_provider_code_mismatch
     from rows_placed
     inner join latest_files

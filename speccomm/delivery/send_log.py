@@ -1,4 +1,4 @@
-"""The delivery queue and never-twice ledger: a small SQLite file outside the warehouse.
+"""The delivery queue and never-twice send log: a small SQLite file outside the warehouse.
 
 One row per message ever queued, keyed by what makes a message "the same": a provider report
 is `provider:<code>:<content fingerprint>`, a run summary `summary:<run id>`. Statuses:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.build import BuildFailed, build_warehouse, run_dbt
 from speccomm.config import PROJECT_ROOT
+from speccomm.dbt_runner import BuildFailed, build_warehouse, run_dbt
 from speccomm.load import load_landing
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
