@@ -77,6 +77,11 @@ def _add_nightly(commands: argparse._SubParsersAction) -> None:
         "--keep-versions", type=_at_least_one, help="published versions to keep ($SPECCOMM_KEEP_VERSIONS, 3)"
     )
     nightly.add_argument("--verbose", action="store_true", help="echo every dbt line")
+    nightly.add_argument(
+        "--footprint",
+        help="the ICBs this warehouse serves: comma-separated ICB codes or 'national' "
+        "($SPECCOMM_FOOTPRINT; default QKK,QWE from dbt_project.yml)",
+    )
 
 
 def _at_least_one(text: str) -> int:
@@ -120,8 +125,14 @@ def _paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Paths:
 
 def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "nightly":
+        from speccomm.config import UnknownFootprint, resolve_footprint
         from speccomm.nightly import run_nightly
 
+        try:
+            footprint = resolve_footprint(args.footprint, paths.landing)
+        except UnknownFootprint as exc:
+            print(f"speccomm nightly: not started: {exc}", file=sys.stderr)
+            return 2
         return run_nightly(
             paths,
             revalidate_all=args.revalidate_all,
@@ -129,6 +140,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
             force=args.force,
             keep=args.keep_versions,
             verbose=args.verbose,
+            footprint=footprint,
         )
     if args.command == "rollback":
         from speccomm.publish import rollback

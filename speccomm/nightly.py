@@ -32,8 +32,8 @@ import duckdb
 from speccomm.config import Paths
 from speccomm.dbt_runner import (
     BuildFailed,
+    build_fingerprint,
     build_warehouse,
-    code_fingerprint,
     dbt_target_path,
     dbt_test_counts,
 )
@@ -101,6 +101,7 @@ class NightlyOptions:
     force: bool = False
     keep_versions: int = 3
     verbose: bool = False
+    footprint: list[str] | str | None = None  # None: dbt_project.yml's default (speccomm.config)
 
 
 def run_nightly(
@@ -111,9 +112,12 @@ def run_nightly(
     force: bool = False,
     keep: int | None = None,
     verbose: bool = False,
+    footprint: list[str] | str | None = None,
 ) -> int:
-    """Run the night; returns the exit status (0 when it succeeded or had nothing to do)."""
-    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose)
+    """Run the night; returns the exit status (0 when it succeeded or had nothing to do).
+    `footprint` comes checked from speccomm.config.resolve_footprint."""
+    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose,
+                             footprint)
     layout = StateLayout.of(paths)
     try:
         lock = RunLock(layout.lock_path).acquire()
@@ -184,7 +188,7 @@ class Night:
     def _run(self) -> int:
         try:
             self._tidy_after_earlier_runs()
-            self.record.build_fingerprint = code_fingerprint()
+            self.record.build_fingerprint = build_fingerprint(self.options.footprint)
             check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
             reason = "--force" if self.options.force else why_build(
                 self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
@@ -282,7 +286,8 @@ class Night:
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
             build_warehouse(
-                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds
+                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
+                footprint=self.options.footprint,
             )
         except BuildFailed as exc:
             failure = exc

@@ -103,16 +103,29 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def build_fingerprint(footprint: list[str] | str | None = None) -> str:
+    """What decides a night's build: the code fingerprint and, when set, the footprint (a
+    footprint change rebuilds the marts even when no file is new)."""
+    if footprint is None:
+        return code_fingerprint()
+    return f"{code_fingerprint()}+{hashlib.sha256(json.dumps(footprint).encode()).hexdigest()[:8]}"
+
+
 def build_warehouse(
-    database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None
+    database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None,
+    footprint: list[str] | str | None = None,
 ) -> BuildResult:
     """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
     run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py).
     `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
-    folder with tonight's reference updates (None: the shipped seeds)."""
-    variables = json.dumps({"code_fingerprint": code_fingerprint()})
-    args = ["build", "--exclude", "test_type:unit", "--vars", variables]
+    folder with tonight's reference updates (None: the shipped seeds). `footprint` (codes or
+    'national', from speccomm.config.resolve_footprint) is passed as the dbt var of that name;
+    None keeps dbt_project.yml's default."""
+    dbt_vars: dict[str, object] = {"code_fingerprint": code_fingerprint()}
+    if footprint is not None:
+        dbt_vars["footprint"] = footprint
+    args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
     args = [*args, "--full-refresh"] if full_refresh else args
     result = run_dbt(args, database, echo=echo, seed_path=seed_path)
     if result.returncode != 0:

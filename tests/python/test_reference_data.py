@@ -174,6 +174,7 @@ def test_typed_values_parse(seed: str) -> None:
         ("provider_dq_contacts", ("provider_code", "email")),
         ("dq_thresholds", ("check_id",)),
         ("plan_phasing", ("financial_month",)),
+        ("low_volume_flow_thresholds", ("financial_year",)),
     ],
 )
 def test_keys_are_unique_and_filled(seed: str, key: tuple[str, ...]) -> None:
