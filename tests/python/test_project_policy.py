@@ -95,3 +95,25 @@ def test_every_mart_states_grain_and_key_in_its_metadata(path: Path) -> None:
     assert isinstance(key, list) and key, f"{path.stem}: meta.primary_key (a list of columns)"
     described = {c["name"] for c in (_model_entries()[path.stem].get("columns") or [])}
     assert set(key) <= described, f"{path.stem}: primary key {key} not among its columns"
+
+
+def _model_contract(path: Path) -> dict:
+    """config.contract from the model's YAML, with what dbt_project.yml sets on its path."""
+    contract = dict(((_model_entries().get(path.stem) or {}).get("config") or {}).get("contract") or {})
+    node = _project_model_configs()
+    for part in [*path.relative_to(MODELS).parent.parts, path.stem]:
+        node = (node or {}).get(part) or {}
+        contract.update(node.get("+contract") or {})
+    return contract
+
+
+@pytest.mark.parametrize("path", [p for p in _model_files() if _is_published(p)], ids=lambda p: p.stem)
+def test_every_published_model_has_an_enforced_contract(path: Path) -> None:
+    """A published model's columns and types are a contract dbt checks at build time: every
+    column listed with its data_type (money decimal(18,2), or decimal(38,2) for sums)."""
+    assert _model_contract(path).get("enforced") is True, f"{path.stem}: config.contract: {{enforced: true}}"
+    columns = _model_entries()[path.stem].get("columns") or []
+    untyped = [c["name"] for c in columns if not str(c.get("data_type") or "").strip()]
+    assert not untyped, f"{path.stem}: columns without a data_type: {untyped}"
+    floats = [c["name"] for c in columns if c["name"].endswith("_gbp") and not str(c["data_type"]).startswith("decimal")]
+    assert not floats, f"{path.stem}: money columns must be decimal: {floats}"
