@@ -73,14 +73,18 @@ def _project_model_configs() -> dict:
     return project["models"]["speccomm"]
 
 
-def _model_meta(path: Path) -> dict:
-    """config.meta from the model's YAML, with what dbt_project.yml sets on its path (+meta)."""
-    meta = dict(((_model_entries().get(path.stem) or {}).get("config") or {}).get("meta") or {})
+def _model_config(path: Path, key: str) -> dict:
+    """config.<key> from the model's YAML, with what dbt_project.yml sets on its path (+<key>)."""
+    value = dict(((_model_entries().get(path.stem) or {}).get("config") or {}).get(key) or {})
     node = _project_model_configs()
     for part in [*path.relative_to(MODELS).parent.parts, path.stem]:
         node = (node or {}).get(part) or {}
-        meta.update(node.get("+meta") or {})
-    return meta
+        value.update(node.get(f"+{key}") or {})
+    return value
+
+
+def _model_meta(path: Path) -> dict:
+    return _model_config(path, "meta")
 
 
 MART_FILES = sorted((MODELS / "marts").rglob("*.sql"))
@@ -97,23 +101,15 @@ def test_every_mart_states_grain_and_key_in_its_metadata(path: Path) -> None:
     assert set(key) <= described, f"{path.stem}: primary key {key} not among its columns"
 
 
-def _model_contract(path: Path) -> dict:
-    """config.contract from the model's YAML, with what dbt_project.yml sets on its path."""
-    contract = dict(((_model_entries().get(path.stem) or {}).get("config") or {}).get("contract") or {})
-    node = _project_model_configs()
-    for part in [*path.relative_to(MODELS).parent.parts, path.stem]:
-        node = (node or {}).get(part) or {}
-        contract.update(node.get("+contract") or {})
-    return contract
-
-
 @pytest.mark.parametrize("path", [p for p in _model_files() if _is_published(p)], ids=lambda p: p.stem)
 def test_every_published_model_has_an_enforced_contract(path: Path) -> None:
     """A published model's columns and types are a contract dbt checks at build time: every
     column listed with its data_type (money decimal(18,2), or decimal(38,2) for sums)."""
-    assert _model_contract(path).get("enforced") is True, f"{path.stem}: config.contract: {{enforced: true}}"
+    enforced = _model_config(path, "contract").get("enforced")
+    assert enforced is True, f"{path.stem}: config.contract: {{enforced: true}}"
     columns = _model_entries()[path.stem].get("columns") or []
     untyped = [c["name"] for c in columns if not str(c.get("data_type") or "").strip()]
     assert not untyped, f"{path.stem}: columns without a data_type: {untyped}"
-    floats = [c["name"] for c in columns if c["name"].endswith("_gbp") and not str(c["data_type"]).startswith("decimal")]
-    assert not floats, f"{path.stem}: money columns must be decimal: {floats}"
+    money = [c for c in columns if c["name"].endswith("_gbp")]
+    not_decimal = [c["name"] for c in money if not str(c["data_type"]).startswith("decimal")]
+    assert not not_decimal, f"{path.stem}: money columns must be decimal: {not_decimal}"
