@@ -25,23 +25,6 @@ current_postings as (
     from {{ ref('int_ledger__current_postings') }}
 ),
 
-dim_icb as (
-    select
-        icb_key,
-        icb_code,
-        valid_from,
-        coalesce(valid_to, date '9999-12-31') as valid_to
-    from {{ ref('dim_icb') }}
-    where not is_unknown_member
-),
-
-dim_provider as (
-    select
-        provider_key,
-        provider_code
-    from {{ ref('dim_provider') }}
-),
-
 with_period as (
     select
         file_id,
@@ -67,40 +50,42 @@ with_period as (
     from current_postings
 ),
 
+with_keys as (
+    {{ with_dimension_keys(
+        'with_period',
+        provider_code='supplier_code_resolved', provider_key_as='supplier_provider_key',
+        icb_code='file_entity_code', icb_on='period_start', icb_key_as='entity_icb_key',
+    ) }}
+),
+
 final as (
     select
-        {{ lineage_key('with_period.file_id', 'with_period.source_row') }} as ledger_posting_key,
-        with_period.file_entity_code as entity_code,
-        with_period.entity_code as entity_code_stated,
-        with_period.file_financial_year as financial_year,
-        with_period.file_financial_month as financial_month,
-        with_period.period_start as period_start_date,
-        with_period.journal_id,
-        with_period.journal_line,
-        with_period.posting_date,
-        with_period.cost_centre,
-        with_period.subjective_code,
-        with_period.analysis_code,
-        with_period.supplier_code_resolved as supplier_code,
-        with_period.supplier_code_raw,
-        with_period.description,
-        with_period.funding_stream,
-        with_period.amount,
-        with_period.amount_raw,
-        coalesce(dim_icb.icb_key, {{ unknown_key() }}) as entity_icb_key,
-        coalesce(dim_provider.provider_key, {{ unknown_key() }}) as supplier_provider_key,
-        with_period.funding_stream as funding_stream_key,
-        {{ date_key('with_period.period_start') }} as date_key,
-        with_period.file_id,
-        with_period.source_file,
-        with_period.source_row
-    from with_period
-    left join dim_icb
-        on
-            with_period.file_entity_code = dim_icb.icb_code
-            and with_period.period_start between dim_icb.valid_from and dim_icb.valid_to
-    left join dim_provider
-        on with_period.supplier_code_resolved = dim_provider.provider_code
+        {{ lineage_key('with_keys.file_id', 'with_keys.source_row') }} as ledger_posting_key,
+        with_keys.file_entity_code as entity_code,
+        with_keys.entity_code as entity_code_stated,
+        with_keys.file_financial_year as financial_year,
+        with_keys.file_financial_month as financial_month,
+        with_keys.period_start as period_start_date,
+        with_keys.journal_id,
+        with_keys.journal_line,
+        with_keys.posting_date,
+        with_keys.cost_centre,
+        with_keys.subjective_code,
+        with_keys.analysis_code,
+        with_keys.supplier_code_resolved as supplier_code,
+        with_keys.supplier_code_raw,
+        with_keys.description,
+        with_keys.funding_stream,
+        with_keys.amount,
+        with_keys.amount_raw,
+        with_keys.entity_icb_key,
+        with_keys.supplier_provider_key,
+        with_keys.funding_stream as funding_stream_key,
+        {{ date_key('with_keys.period_start') }} as date_key,
+        with_keys.file_id,
+        with_keys.source_file,
+        with_keys.source_row
+    from with_keys
 )
 
 select * from final
