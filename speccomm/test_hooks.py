@@ -1,6 +1,6 @@
 """Test-only fault hooks of the nightly: pause or fail a step on request.
 
-Why they are in production code: docs/decisions/0174-test-hooks-in-production-code.md.
+Why they are in production code: docs/decisions/0010-test-hooks-in-production-code.md.
 
 Never set in production. SPECCOMM_TEST_PAUSE_AT=<step> makes the nightly write
 <warehouse dir>/state/test-paused-at-<step> (holding its PID) at the start of that step and

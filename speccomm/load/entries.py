@@ -4,7 +4,7 @@ Every entry of a feed folder (`slam/`, `sus/`, `ledger/`) and of the landing roo
 exactly one of: a file to load, or a rejection with its reason (raw.rejected_files). Nothing
 is skipped without a word, no link is followed out of the landing folder, and nothing that is
 not a regular file is ever opened (a named pipe would block the night). The rules
-(docs/decisions/0003-landing-folder-entry-rules.md):
+(docs/decisions/0004-one-bad-input-never-stops-the-night.md, item 7):
 
 - a regular file in a feed folder: loaded if its name and content pass (the loader);
 - a hidden entry (`.name`): rejected (upload tools write unfinished files under hidden names);
