@@ -15,24 +15,6 @@ records_placed as (
         and placed.occurrence_in_extract = 1
 ),
 
-icb_codes as (
-    select
-        code,
-        icb_code,
-        valid_from,
-        valid_to,
-        is_superseded
-    from {{ ref('int_icb__codes_in_force') }}
-),
-
-service_line_statuses as (
-    select
-        service_line_code,
-        financial_year,
-        funding_stream
-    from {{ ref('stg_reference__service_line_statuses') }}
-),
-
 with_month as (
     select
         {{ star(ref('stg_sus__records'), 'records_placed') }},
@@ -48,13 +30,10 @@ validated as (
         {{ sus_placement_columns('with_month') }},
         with_month.activity_month_start,
         {{ icbs_in_force_columns() }},
-        coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
+        {{ funding_stream_column() }}
     from with_month
     {{ join_icbs_in_force('with_month', 'with_month.activity_month_start') }}
-    left join service_line_statuses
-        on
-            with_month.service_line_code = service_line_statuses.service_line_code
-            and with_month.financial_year = service_line_statuses.financial_year
+    {{ join_service_line_status('with_month.service_line_code', 'with_month.financial_year') }}
 ),
 
 final as (

@@ -31,15 +31,6 @@ postings_placed as (
         and {{ in_dq_check_scope('postings_placed.file_financial_year', 'postings_placed.file_financial_month') }}
 ),
 
-icb_codes as (
-    select
-        code,
-        icb_code,
-        valid_from,
-        valid_to
-    from {{ ref('int_icb__codes_in_force') }}
-),
-
 final as (
     select
         postings_placed.file_entity_code as provider_code,

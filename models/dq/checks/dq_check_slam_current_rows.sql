@@ -35,16 +35,6 @@ current_rows as (
     where {{ in_dq_check_scope('current_rows.placed_financial_year', 'current_rows.placed_financial_month') }}
 ),
 
-service_lines as (
-    select distinct service_line_code
-    from {{ ref('stg_reference__service_lines') }}
-),
-
-points_of_delivery as (
-    select distinct pod_code
-    from {{ ref('stg_reference__points_of_delivery') }}
-),
-
 final as (
     select
         current_rows.file_provider_code as provider_code,
@@ -68,19 +58,10 @@ final as (
         current_rows.activity_raw,
         current_rows.price_raw,
         current_rows.record_type_raw,
-        current_rows.icb_of_residence_code is null
-            as fails_icb_of_residence_missing,
-        current_rows.icb_of_residence_code is not null and current_rows.residence_icb_valid is null
-            as fails_icb_of_residence_invalid,
-        current_rows.icb_of_registration_code is null
-            as fails_icb_of_registration_missing,
-        current_rows.icb_of_registration_code is not null and current_rows.registration_icb_valid is null
-            as fails_icb_of_registration_invalid,
-        current_rows.icb_code_superseded
-            as fails_icb_code_superseded,
-        service_lines.service_line_code is null
+        {{ icb_code_checks('current_rows') }},
+        not {{ is_known_service_line('current_rows.service_line_code') }}
             as fails_service_line_unknown,
-        points_of_delivery.pod_code is null
+        not {{ is_known_pod('current_rows.pod_code') }}
             as fails_pod_unknown,
         current_rows.price is null
             as fails_price_invalid,
@@ -93,10 +74,6 @@ final as (
         current_rows.record_type is null
             as fails_record_type_invalid
     from current_rows
-    left join service_lines
-        on current_rows.service_line_code = service_lines.service_line_code
-    left join points_of_delivery
-        on current_rows.pod_code = points_of_delivery.pod_code
 )
 
 select * from final

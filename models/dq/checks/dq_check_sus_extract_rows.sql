@@ -14,7 +14,7 @@
 {%- endset %}
 with
 
-records_placed as (
+placed_rows as (
     select
         placed.provider_code_resolved,
         placed.provider_host_icb_code,
@@ -49,24 +49,12 @@ records_placed as (
     from ({{ sus_records_placed(only_files_where=scope_files) }}) as placed
 ),
 
-icb_codes as (
+records_placed as (
     select
-        code,
-        icb_code,
-        valid_from,
-        valid_to,
-        is_superseded
-    from {{ ref('int_icb__codes_in_force') }}
-),
-
-service_lines as (
-    select distinct service_line_code
-    from {{ ref('stg_reference__service_lines') }}
-),
-
-points_of_delivery as (
-    select distinct pod_code
-    from {{ ref('stg_reference__points_of_delivery') }}
+        placed_rows.*,
+        {{ icbs_in_force_columns() }}
+    from placed_rows
+    {{ join_icbs_in_force('placed_rows', 'placed_rows.activity_month_start') }}
 ),
 
 final as (
@@ -97,19 +85,11 @@ final as (
             when records_placed.occurrence_in_extract = 0 then 'sus_record_id blank'
             else 'copy ' || records_placed.occurrence_in_extract || ' of the same record in the extract'
         end as duplicate_raw,
-        records_placed.icb_of_residence_code is null
-            as fails_icb_of_residence_missing,
-        records_placed.icb_of_residence_code is not null and residence.icb_code is null
-            as fails_icb_of_residence_invalid,
-        records_placed.icb_of_registration_code is null
-            as fails_icb_of_registration_missing,
-        records_placed.icb_of_registration_code is not null and registration.icb_code is null
-            as fails_icb_of_registration_invalid,
-        coalesce(registration.is_superseded or residence.is_superseded, false)
-            as fails_icb_code_superseded,
-        records_placed.service_line_code is not null and service_lines.service_line_code is null
+        {{ icb_code_checks('records_placed') }},
+        records_placed.service_line_code is not null
+        and not {{ is_known_service_line('records_placed.service_line_code') }}
             as fails_service_line_unknown,
-        points_of_delivery.pod_code is null
+        not {{ is_known_pod('records_placed.pod_code') }}
             as fails_pod_unknown,
         nullif(trim(records_placed.tariff_price_raw), '') is not null and records_placed.tariff_price is null
             as fails_price_invalid,
@@ -130,11 +110,6 @@ final as (
         or coalesce(records_placed.discharge_date < records_placed.activity_date, false)
             as fails_sus_dates_inconsistent
     from records_placed
-    {{ join_icbs_in_force('records_placed', 'records_placed.activity_month_start') }}
-    left join service_lines
-        on records_placed.service_line_code = service_lines.service_line_code
-    left join points_of_delivery
-        on records_placed.pod_code = points_of_delivery.pod_code
 )
 
 select * from final

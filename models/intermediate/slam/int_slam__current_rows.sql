@@ -19,24 +19,6 @@ slice_winners as (
     from {{ ref('int_slam__slice_winners') }}
 ),
 
-icb_codes as (
-    select
-        code,
-        icb_code,
-        valid_from,
-        valid_to,
-        is_superseded
-    from {{ ref('int_icb__codes_in_force') }}
-),
-
-service_line_statuses as (
-    select
-        service_line_code,
-        financial_year,
-        funding_stream
-    from {{ ref('stg_reference__service_line_statuses') }}
-),
-
 current_rows as (
     select
         {{ star(ref('int_slam__rows_placed'), 'rows_placed', except=build_columns) }},
@@ -56,13 +38,10 @@ validated as (
         {{ star(ref('int_slam__rows_placed'), 'current_rows', except=build_columns) }},
         current_rows.period_start,
         {{ icbs_in_force_columns() }},
-        coalesce(service_line_statuses.funding_stream, 'unknown') as funding_stream
+        {{ funding_stream_column() }}
     from current_rows
     {{ join_icbs_in_force('current_rows', 'current_rows.period_start') }}
-    left join service_line_statuses
-        on
-            current_rows.service_line_code = service_line_statuses.service_line_code
-            and current_rows.placed_financial_year = service_line_statuses.financial_year
+    {{ join_service_line_status('current_rows.service_line_code', 'current_rows.placed_financial_year') }}
 ),
 
 final as (
