@@ -134,35 +134,25 @@ class DeliveryLedger:
         return cursor.rowcount
 
     def pending(self) -> list[QueuedMessage]:
-        rows = self._db.execute(
-            """
-            select message_key, kind, provider_code, message_id, recipients, channel, outbox_name,
-                status, attempts, payload
-            from messages where status in ('queued', 'failed')
-            order by created_at, message_key
-            """
-        ).fetchall()
-        return [_queued(row) for row in rows]
+        return self._with_status(*PENDING)
 
     def unconfirmed(self) -> list[QueuedMessage]:
-        rows = self._db.execute(
-            """
-            select message_key, kind, provider_code, message_id, recipients, channel, outbox_name,
-                status, attempts, payload
-            from messages where status = 'unconfirmed'
-            order by created_at, message_key
-            """
-        ).fetchall()
-        return [_queued(row) for row in rows]
+        return self._with_status(UNCONFIRMED)
 
     def interrupted(self) -> list[QueuedMessage]:
+        return self._with_status(SENDING)
+
+    def _with_status(self, *statuses: str) -> list[QueuedMessage]:
+        """The messages in one of `statuses`, oldest first."""
+        marks = ", ".join("?" for _ in statuses)
         rows = self._db.execute(
-            """
+            f"""
             select message_key, kind, provider_code, message_id, recipients, channel, outbox_name,
                 status, attempts, payload
-            from messages where status = 'sending'
+            from messages where status in ({marks})
             order by created_at, message_key
-            """
+            """,
+            list(statuses),
         ).fetchall()
         return [_queued(row) for row in rows]
 
