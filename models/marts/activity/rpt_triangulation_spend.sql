@@ -180,8 +180,7 @@ variances as (
         not_compared_reason,
         not_compared_reason is null as is_compared,
         slam_gbp - ledger_gbp as spend_variance_gbp,
-        cast(round(100.0 * (slam_gbp - ledger_gbp) / nullif(ledger_gbp, 0), 2) as decimal(38, 2))
-            as spend_pct_variance
+        {{ pct_variance('slam_gbp', 'ledger_gbp') }} as spend_pct_variance
     from comparability
 ),
 
