@@ -27,15 +27,15 @@ final as (
         provider_code,
         financial_year,
         financial_month,
-        cast(null as varchar) as source_file,
+        cast(null as {{ type_text() }}) as source_file,
         cast(null as integer) as source_row,
-        cast(null as varchar) as record_ref,
+        cast(null as {{ type_text() }}) as record_ref,
         service_line_code,
         pod_code,
         'SLAM against SUS' as context,
-        'activity SLAM ' || cast(slam_activity as varchar) || ' vs SUS ' || cast(sus_activity as varchar)
-        || '; price SLAM ' || cast(slam_price_gbp as varchar) || ' vs SUS tariff '
-        || cast(sus_tariff_gbp as varchar) as variance_raw,
+        'activity SLAM ' || cast(slam_activity as {{ type_text() }}) || ' vs SUS ' || cast(sus_activity as {{ type_text() }})
+        || '; price SLAM ' || cast(slam_price_gbp as {{ type_text() }}) || ' vs SUS tariff '
+        || cast(sus_tariff_gbp as {{ type_text() }}) as variance_raw,
         coalesce(is_flagged, false) as fails_slam_sus_activity_variance
     from cells
 )

@@ -24,13 +24,13 @@ final as (
         provider_code,
         financial_year,
         financial_month,
-        cast(null as varchar) as source_file,
+        cast(null as {{ type_text() }}) as source_file,
         cast(null as integer) as source_row,
-        cast(null as varchar) as record_ref,
-        cast(null as varchar) as service_line_code,
-        cast(null as varchar) as pod_code,
+        cast(null as {{ type_text() }}) as record_ref,
+        cast(null as {{ type_text() }}) as service_line_code,
+        cast(null as {{ type_text() }}) as pod_code,
         'ICB ' || icb_code as context,
-        'SLAM £' || cast(slam_gbp as varchar) || ' vs ledger £' || cast(ledger_gbp as varchar) as variance_raw,
+        'SLAM £' || cast(slam_gbp as {{ type_text() }}) || ' vs ledger £' || cast(ledger_gbp as {{ type_text() }}) as variance_raw,
         coalesce(is_flagged, false) as fails_slam_ledger_spend_variance
     from cells
 )
