@@ -54,5 +54,7 @@ def spark_environment(spark_dir: Path, raw_dir: Path) -> dict[str, str]:
         "JAVA_HOME": java_home(),
         "SPECCOMM_SPARK_DIR": str(spark_dir.resolve()),
         "SPECCOMM_RAW_PARQUET": str(raw_dir.resolve()),
-        "PYSPARK_SUBMIT_ARGS": f'--driver-memory {memory} --driver-java-options "{java_options}" pyspark-shell',
+        "PYSPARK_SUBMIT_ARGS": (
+            f'--driver-memory {memory} --driver-java-options "{java_options}" pyspark-shell'
+        ),
     }
