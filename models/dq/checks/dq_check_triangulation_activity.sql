@@ -33,7 +33,8 @@ final as (
         service_line_code,
         pod_code,
         'SLAM against SUS' as context,
-        'activity SLAM ' || cast(slam_activity as {{ type_text() }}) || ' vs SUS ' || cast(sus_activity as {{ type_text() }})
+        'activity SLAM ' || cast(slam_activity as {{ type_text() }})
+        || ' vs SUS ' || cast(sus_activity as {{ type_text() }})
         || '; price SLAM ' || cast(slam_price_gbp as {{ type_text() }}) || ' vs SUS tariff '
         || cast(sus_tariff_gbp as {{ type_text() }}) as variance_raw,
         coalesce(is_flagged, false) as fails_slam_sus_activity_variance

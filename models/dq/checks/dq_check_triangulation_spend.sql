@@ -30,7 +30,8 @@ final as (
         cast(null as {{ type_text() }}) as service_line_code,
         cast(null as {{ type_text() }}) as pod_code,
         'ICB ' || icb_code as context,
-        'SLAM £' || cast(slam_gbp as {{ type_text() }}) || ' vs ledger £' || cast(ledger_gbp as {{ type_text() }}) as variance_raw,
+        'SLAM £' || cast(slam_gbp as {{ type_text() }})
+        || ' vs ledger £' || cast(ledger_gbp as {{ type_text() }}) as variance_raw,
         coalesce(is_flagged, false) as fails_slam_ledger_spend_variance
     from cells
 )
