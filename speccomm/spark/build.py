@@ -26,7 +26,7 @@ class SparkWork:
 
     @property
     def raw_database(self) -> Path:  # the loader's DuckDB raw schema
-        return self.root / "raw.duckdb"
+        return self.root / "loaded.duckdb"  # not raw.duckdb: its catalog name would clash with schema raw
 
     @property
     def raw_parquet(self) -> Path:
