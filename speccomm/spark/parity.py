@@ -19,8 +19,8 @@ import duckdb
 from speccomm.spark.publish import SparkTable, published_tables, table_files
 
 DOUBLE_DIGITS = 9
-# the time a build ran (int_finance__spend_snapshots.built_at): differs between any two builds
-BUILD_TIME_COLUMNS = frozenset({"built_at"})
+# when and by which dbt invocation a table was built: differs between any two builds
+BUILD_TIME_COLUMNS = frozenset({"built_at", "build_invocation_id"})
 
 
 @dataclass

@@ -198,11 +198,15 @@ variances as (
         not_compared_reason,
         not_compared_reason is null as is_compared,
         slam_activity - sus_activity as activity_variance,
-        cast(round(100.0 * (slam_activity - sus_activity) / nullif(sus_activity, 0), 2) as decimal(38, 2))
-            as activity_pct_variance,
+        cast(
+            round(cast(100.0 * (slam_activity - sus_activity) as double) / nullif(sus_activity, 0), 2)
+            as decimal(38, 2)
+        ) as activity_pct_variance,
         slam_price_gbp - sus_tariff_gbp as price_variance_gbp,
-        cast(round(slam_price_gbp / nullif(slam_activity, 0), 2) as decimal(38, 2)) as slam_unit_price_gbp,
-        cast(round(sus_tariff_gbp / nullif(sus_priced_records, 0), 2) as decimal(38, 2)) as sus_unit_tariff_gbp
+        cast(round(cast(slam_price_gbp as double) / nullif(slam_activity, 0), 2) as decimal(38, 2))
+            as slam_unit_price_gbp,
+        cast(round(cast(sus_tariff_gbp as double) / nullif(sus_priced_records, 0), 2) as decimal(38, 2))
+            as sus_unit_tariff_gbp
     from comparability
 ),
 
@@ -227,7 +231,9 @@ unit_prices as (
         slam_unit_price_gbp,
         sus_unit_tariff_gbp,
         cast(
-            round(100.0 * (slam_unit_price_gbp - sus_unit_tariff_gbp) / nullif(sus_unit_tariff_gbp, 0), 2)
+            round(
+                cast(100.0 * (slam_unit_price_gbp - sus_unit_tariff_gbp) as double) / nullif(sus_unit_tariff_gbp, 0), 2
+            )
             as decimal(38, 2)
         ) as unit_price_pct_variance,
         cast((slam_unit_price_gbp - sus_unit_tariff_gbp) * slam_activity as decimal(38, 2)) as price_effect_gbp
