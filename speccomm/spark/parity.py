@@ -21,6 +21,20 @@ from speccomm.spark.publish import SparkTable, published_tables, table_files
 DOUBLE_DIGITS = 9
 # when and by which dbt invocation a table was built: differs between any two builds
 BUILD_TIME_COLUMNS = frozenset({"built_at", "build_invocation_id"})
+# engine-internal: a hash of the reference data's rows cast to text, which each engine formats
+# its own way (the fingerprint is only ever compared with one built by the same engine)
+ENGINE_INTERNAL_COLUMNS = frozenset({"reference_fingerprint"})
+# KNOWN, NOT FIXED (docs/scale-out.md, "Parity"): values computed in double and rounded to
+# pence, where DuckDB's round(double) and Spark's (through BigDecimal, half up) differ at an
+# exact half penny; a few rows differ by 1p, and price_effect_gbp multiplies the difference.
+# These columns are left out of the except-all and sum comparison of their table only; every
+# other column, and the row count, is still compared. Remove an entry when it is fixed.
+KNOWN_DIFFERENCES = {
+    "marts.fct_icb_spend_monthly": frozenset({"slam_forecast_run_rate_gbp"}),
+    "marts.rpt_triangulation_activity": frozenset(
+        {"slam_unit_price_gbp", "sus_unit_tariff_gbp", "unit_price_pct_variance", "price_effect_gbp"}
+    ),
+}
 
 
 @dataclass
@@ -51,6 +65,8 @@ class TableParity:
             text += "; sums differ: " + ", ".join(self.money_differences)
         if self.problem:
             text += f"; {self.problem}"
+        if self.table in KNOWN_DIFFERENCES:
+            text += "; KNOWN difference not compared: " + ", ".join(sorted(KNOWN_DIFFERENCES[self.table]))
         return text
 
 
@@ -65,10 +81,11 @@ def compare_builds(duckdb_file: Path, spark_tables: Path, manifest: Path) -> lis
 
 def _compare_table(con: duckdb.DuckDBPyConnection, spark_tables: Path, table: SparkTable) -> TableParity:
     name = f"{table.schema}.{table.name}"
+    left_out = BUILD_TIME_COLUMNS | ENGINE_INTERNAL_COLUMNS | KNOWN_DIFFERENCES.get(name, frozenset())
     columns = [
         (column, kind)
         for column, kind, *_ in con.execute(f"describe {name}").fetchall()
-        if column not in BUILD_TIME_COLUMNS
+        if column not in left_out
     ]
     duck_rows = _count(con, f"select 1 from {name}")
     files = table_files(spark_tables, table)
