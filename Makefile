@@ -9,7 +9,7 @@ LANDING ?= data/landing
 SEED    ?= 42
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint system-deps docs bench constraints clean
+.PHONY: help run test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
 
 ## help: this list of targets
 help:
@@ -39,12 +39,17 @@ test: $(STAMP) system-deps lint
 test-fast: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
-## system-deps: Debian's headless Chromium for the docs-site test (installed when missing
-## and we may install; otherwise that one test is skipped and says why)
+## system-deps: Debian's headless Chromium for the docs-site test and Java 17 for the Spark
+## engine (each installed when missing and we may install; otherwise the docs-site test is
+## skipped and says why, and the Spark targets say Java is missing)
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing Debian's chromium for the docs-site test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@if [ ! -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's openjdk-17-jre-headless for the Spark engine"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	fi
 
 ## lint: ruff, the type checker (mypy on speccomm/), the generated checks table, sqlfluff
@@ -71,10 +76,28 @@ bench: $(STAMP)
 	fi
 	$(BIN)/python -m bench.core_build --landing $(BENCH_DIR)/landing-$(BENCH_SCALE) --workdir $(BENCH_DIR)/core
 
+## spark-demo: the demo landing built on Spark (local[2], dbt-spark session) and published
+## to a DuckDB file (docs/scale-out.md); SPARK_TESTS=1 also runs the data tests on Spark
+SPARK_STAMP := $(VENV)/.spark-installed
+SPARK_DIR   ?= /tmp/speccomm-spark
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	touch $(SPARK_STAMP)
+$(SPARK_DIR)/landing-demo: | $(STAMP)
+	$(BIN)/speccomm generate --scale demo --out $@ --seed $(SEED)
+spark-demo: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
+	$(BIN)/python -m speccomm.spark build --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/demo \
+		$(if $(SPARK_TESTS),--with-tests)
+
+## spark-parity: the demo landing built on DuckDB and on Spark; every published table compared
+## (rows, money sums, except all both ways); fails on any difference
+spark-parity: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
+	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity
+
 ## constraints: re-resolve the pinned tree after changing pyproject.toml
 constraints:
 	rm -rf /tmp/speccomm-resolve && $(PYTHON) -m venv /tmp/speccomm-resolve
-	/tmp/speccomm-resolve/bin/pip install --quiet -e ".[dev]"
+	/tmp/speccomm-resolve/bin/pip install --quiet -e ".[dev,spark]"
 	( echo "# Full resolved dependency tree, pinned (pip install -c constraints.txt)."; \
 	  echo "# Regenerate with: make constraints"; \
 	  /tmp/speccomm-resolve/bin/pip freeze --exclude-editable | sort -f ) > constraints.txt

@@ -5,20 +5,20 @@
 {% macro clean_financial_year(column) -%}
     {%- set text = clean_text(column) -%}
     case
-        when regexp_full_match({{ text }}, '(19|20)\d{2}[/-]\d{2}')
+        when {{ regexp_full_match(text, '(19|20)\d{2}[/-]\d{2}') }}
             then {{ _financial_year_from_parts(
                 "cast(left(" ~ text ~ ", 4) as integer)", "cast(right(" ~ text ~ ", 2) as integer)"
             ) }}
-        when regexp_full_match({{ text }}, '(19|20)\d{4}')
+        when {{ regexp_full_match(text, '(19|20)\d{4}') }}
             then {{ _financial_year_from_parts(
                 "cast(left(" ~ text ~ ", 4) as integer)", "cast(right(" ~ text ~ ", 2) as integer)"
             ) }}
-        when regexp_full_match({{ text }}, '(19|20)\d{2}-(19|20)\d{2}')
+        when {{ regexp_full_match(text, '(19|20)\d{2}-(19|20)\d{2}') }}
             and cast(right({{ text }}, 4) as integer) = cast(left({{ text }}, 4) as integer) + 1
             then {{ _financial_year_from_parts(
                 "cast(left(" ~ text ~ ", 4) as integer)", "cast(right(" ~ text ~ ", 2) as integer)"
             ) }}
-        when regexp_full_match({{ text }}, '\d{2}/?\d{2}')
+        when {{ regexp_full_match(text, '\d{2}/?\d{2}') }}
             then {{ _financial_year_from_parts(
                 "2000 + cast(left(" ~ text ~ ", 2) as integer)", "cast(right(" ~ text ~ ", 2) as integer)"
             ) }}
@@ -28,6 +28,6 @@
 {% macro _financial_year_from_parts(start_year, end_two_digits) -%}
     case
         when ({{ start_year }} + 1) % 100 = {{ end_two_digits }}
-            then cast({{ start_year }} as varchar) || '/' || lpad(cast({{ end_two_digits }} as varchar), 2, '0')
+            then cast({{ start_year }} as {{ type_text() }}) || '/' || lpad(cast({{ end_two_digits }} as {{ type_text() }}), 2, '0')
     end
 {%- endmacro %}

@@ -5,9 +5,9 @@
     {%- set text = clean_text(column) -%}
     {%- set amount = "(\d{1,3}(,\d{3})+|\d+)(\.\d+)?" -%}
     case
-        when regexp_full_match({{ text }}, '-?£?{{ amount }}')
+        when {{ regexp_full_match(text, '-?£?' ~ amount) }}
             then try_cast(replace(replace({{ text }}, '£', ''), ',', '') as decimal(18, 2))
-        when regexp_full_match({{ text }}, '\(£?{{ amount }}\)')
-            then -try_cast(regexp_replace({{ text }}, '[()£,]', '', 'g') as decimal(18, 2))
+        when {{ regexp_full_match(text, '\(£?' ~ amount ~ '\)') }}
+            then -try_cast({{ regexp_replace_all(text, '[()£,]', '') }} as decimal(18, 2))
     end
 {%- endmacro %}

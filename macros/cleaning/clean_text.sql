@@ -2,11 +2,12 @@
     whitespace a spreadsheet writes: space, tab, line breaks, no-break space (U+00A0), narrow
     and figure no-break spaces, the ideographic space and a stray byte-order mark. -#}
 {% macro clean_text(column) -%}
-    nullif(trim({{ column }}, {{ whitespace_characters() }}), '')
+    nullif({{ trim_characters(column, whitespace_characters()) }}, '')
 {%- endmacro %}
 
-{#- The characters clean_text trims, as one SQL string (folded to a constant by DuckDB). -#}
+{#- The characters clean_text trims, as one SQL string (folded to a constant by the engine). -#}
 {% macro whitespace_characters() -%}
-    (' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(8199) || chr(8239)
-    || chr(12288) || chr(65279))
+    (' '
+    {%- for code_point in [9, 10, 11, 12, 13, 160, 8199, 8239, 12288, 65279] %} || {{ unicode_character(code_point) }}{% endfor -%}
+    )
 {%- endmacro %}

@@ -2,10 +2,10 @@
 {% macro financial_year_of_date(date_column) -%}
     case
         when month({{ date_column }}) >= 4
-            then cast(year({{ date_column }}) as varchar) || '/'
-            || lpad(cast((year({{ date_column }}) + 1) % 100 as varchar), 2, '0')
-        else cast(year({{ date_column }}) - 1 as varchar) || '/'
-            || lpad(cast(year({{ date_column }}) % 100 as varchar), 2, '0')
+            then cast(year({{ date_column }}) as {{ type_text() }}) || '/'
+            || lpad(cast((year({{ date_column }}) + 1) % 100 as {{ type_text() }}), 2, '0')
+        else cast(year({{ date_column }}) - 1 as {{ type_text() }}) || '/'
+            || lpad(cast(year({{ date_column }}) % 100 as {{ type_text() }}), 2, '0')
     end
 {%- endmacro %}
 

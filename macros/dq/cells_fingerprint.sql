@@ -9,7 +9,7 @@ final as (
         provider_code,
         financial_year,
         financial_month,
-        '{{ label }} ' || md5(string_agg(cast(cells as varchar), '|' order by cast(cells as varchar))) as part,
+        '{{ label }} ' || md5({{ ordered_string_agg(row_as_text('cells'), '|', row_as_text('cells')) }}) as part,
         count(*) as row_count
     from {{ ref(mart) }} as cells  -- noqa: AL05
     group by provider_code, financial_year, financial_month

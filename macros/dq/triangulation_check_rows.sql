@@ -10,8 +10,8 @@
     columns,
     context,
     variance_raw,
-    service_line_code='cast(null as varchar)',
-    pod_code='cast(null as varchar)'
+    service_line_code='cast(null as ' ~ type_text() ~ ')',
+    pod_code='cast(null as ' ~ type_text() ~ ')'
 ) -%}
 with
 
@@ -35,9 +35,9 @@ final as (
         provider_code,
         financial_year,
         financial_month,
-        cast(null as varchar) as source_file,
+        cast(null as {{ type_text() }}) as source_file,
         cast(null as integer) as source_row,
-        cast(null as varchar) as record_ref,
+        cast(null as {{ type_text() }}) as record_ref,
         {{ service_line_code }} as service_line_code,
         {{ pod_code }} as pod_code,
         {{ context }} as context,

@@ -1,7 +1,7 @@
 {#- A stable hash key from one or more columns (NULLs distinguished from empty strings). -#}
 {% macro surrogate_key(columns) -%}
     md5(concat_ws('|'
-        {%- for column in columns %}, coalesce(cast({{ column }} as varchar), '_null_'){% endfor -%}
+        {%- for column in columns %}, coalesce(cast({{ column }} as {{ type_text() }}), '_null_'){% endfor -%}
     ))
 {%- endmacro %}
 

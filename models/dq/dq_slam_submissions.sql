@@ -29,8 +29,8 @@ rows_placed as (
 ),
 
 months as (
-    select generate_series as financial_month
-    from generate_series(1, 12)
+    select series.financial_month
+    from {{ integer_series(1, 12, 'financial_month') }}
 ),
 
 first_received as (

@@ -38,10 +38,12 @@ def run_dbt(
     log_dir: Path | None = None,
     echo: bool = True,
     seed_path: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> BuildResult:
     """Run `dbt <args>` with the warehouse file `database`; stream dbt's console lines.
     `seed_path` replaces the project's `seeds/` folder (tonight's reference updates,
-    speccomm.load.reference.write_seed_overlay)."""
+    speccomm.load.reference.write_seed_overlay). `extra_env` adds variables (the Spark
+    target's, speccomm.spark.environment)."""
     log_dir = log_dir or database.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {
@@ -50,6 +52,7 @@ def run_dbt(
         "DBT_LOG_PATH": str(log_dir),
         "DBT_TARGET_PATH": str(dbt_target_path(database)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(extra_env or {}),
     }
     if seed_path is not None:
         # relative to the project: dbt writes the compiled SQL of a seed's tests under

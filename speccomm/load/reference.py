@@ -159,7 +159,7 @@ def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> tuple[list[tuple
         for column, position in zip(layout.columns, positions, strict=True):
             text = record[position] if position < len(record) else ""
             try:
-                row.append(normalise_value(text, layout.types.get(column, "varchar")))
+                row.append(normalise_value(text, layout.types.get(column, "string")))
             except BadValue as exc:
                 errors.append(f"row {number}, field {column}: {exc}")
                 row.append(text.strip() or "?")  # not blank: the not_null check must not repeat it

@@ -90,6 +90,9 @@ def _layout(seed: dict) -> SeedLayout:
 
 # --- values ----------------------------------------------------------------------------------
 
+# The seeds declare text as `string` (DuckDB's alias of VARCHAR, and Spark's text type: one
+# declaration both engines' dbt seeds accept, docs/decisions/0177); varchar is accepted too.
+TEXT_TYPES = ("string", "varchar")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL_TYPE = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")
 
@@ -98,7 +101,7 @@ def normalise_value(text: str, kind: str) -> str:
     """The value as the shipped seeds write it (dates YYYY-MM-DD, booleans true/false), or
     BadValue. Empty text is a missing value and stays empty."""
     text = text.strip()
-    if text == "" or kind == "varchar":
+    if text == "" or kind in TEXT_TYPES:
         return text
     if kind == "boolean":
         lowered = text.lower()

@@ -38,9 +38,9 @@ final as (
         postings_placed.file_financial_month as financial_month,
         postings_placed.source_file,
         postings_placed.source_row,
-        cast(null as varchar) as record_ref,
-        cast(null as varchar) as service_line_code,
-        cast(null as varchar) as pod_code,
+        cast(null as {{ type_text() }}) as record_ref,
+        cast(null as {{ type_text() }}) as service_line_code,
+        cast(null as {{ type_text() }}) as pod_code,
         'journal ' || coalesce(postings_placed.journal_id, '?')
         || ' line ' || coalesce(postings_placed.journal_line, '?') as context,
         'financial_year = "' || coalesce(postings_placed.financial_year_raw, '')

@@ -8,8 +8,8 @@ with
 final as (
     select
         cast(null as bigint) as slice_no,
-        cast(null as varchar) as provider_code,
-        cast(null as varchar) as financial_year,
+        cast(null as {{ type_text() }}) as provider_code,
+        cast(null as {{ type_text() }}) as financial_year,
         cast(null as integer) as financial_month
     where false
 )

@@ -42,7 +42,7 @@ final as (
         current_rows.placed_financial_month as financial_month,
         current_rows.source_file,
         current_rows.source_row,
-        cast(null as varchar) as record_ref,
+        cast(null as {{ type_text() }}) as record_ref,
         current_rows.service_line_code,
         current_rows.pod_code,
         concat_ws(' ', 'commissioner ' || current_rows.commissioner_code, current_rows.record_type)

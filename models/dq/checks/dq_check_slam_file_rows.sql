@@ -37,10 +37,10 @@ final as (
         rows_placed.file_financial_month as financial_month,
         rows_placed.source_file,
         rows_placed.source_row,
-        cast(null as varchar) as record_ref,
+        cast(null as {{ type_text() }}) as record_ref,
         rows_placed.service_line_code,
         rows_placed.pod_code,
-        cast(null as varchar) as context,
+        cast(null as {{ type_text() }}) as context,
         'financial_year = "' || coalesce(rows_placed.financial_year_raw, '')
         || '", financial_month = "' || coalesce(rows_placed.financial_month_raw, '') || '"'
             as period_raw,

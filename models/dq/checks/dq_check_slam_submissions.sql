@@ -21,14 +21,14 @@ final as (
         financial_month,
         winning_file as source_file,
         cast(null as integer) as source_row,
-        cast(null as varchar) as record_ref,
-        cast(null as varchar) as service_line_code,
-        cast(null as varchar) as pod_code,
+        cast(null as {{ type_text() }}) as record_ref,
+        cast(null as {{ type_text() }}) as service_line_code,
+        cast(null as {{ type_text() }}) as pod_code,
         case
             when is_missing then 'no file states this month'
             when is_late then 'received after the due date'
         end as context,
-        cast(null as varchar) as submission_raw,
+        cast(null as {{ type_text() }}) as submission_raw,
         is_missing as fails_submission_missing
     from submissions
 )

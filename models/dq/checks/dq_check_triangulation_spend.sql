@@ -7,5 +7,5 @@
     'slam_ledger_spend_variance',
     columns=['icb_code', 'slam_gbp', 'ledger_gbp'],
     context="'ICB ' || icb_code",
-    variance_raw="'SLAM £' || cast(slam_gbp as varchar) || ' vs ledger £' || cast(ledger_gbp as varchar)",
+    variance_raw="'SLAM £' || cast(slam_gbp as " ~ type_text() ~ ") || ' vs ledger £' || cast(ledger_gbp as " ~ type_text() ~ ")",
 ) }}

@@ -7,7 +7,7 @@ final as (
         provider_code,
         financial_year,
         financial_month,
-        'submission ' || md5(cast(submissions as varchar)) as part,
+        'submission ' || md5({{ row_as_text('submissions') }}) as part,
         1 as row_count
     from {{ ref('dq_slam_submissions') }} as submissions  -- noqa: AL05
 )

@@ -29,7 +29,7 @@ final as (
         count(*) as providers_expected,
         count(*) filter (where is_submitted) as providers_reported,
         coalesce(
-            string_agg(provider_code, ', ' order by provider_code) filter (where not is_submitted), ''
+            {{ ordered_string_agg('provider_code', ', ', 'provider_code', filter='not is_submitted') }}, ''
         ) as missing_providers,
         count(*) filter (where not is_submitted) = 0 as is_complete,
         cast(coalesce(sum(actual_gbp), 0) as decimal(38, 2)) as slam_actual_gbp,

@@ -142,11 +142,12 @@ run_rates as (
     select
         with_actuals.*,
         {%- if method == 'run_rate' %}
-            sum(with_actuals.actual_gbp) over flow_year / nullif(with_actuals.months_submitted, 0) as run_rate_gbp,
-            sum(with_actuals.actual_activity) over flow_year
+            cast(sum(with_actuals.actual_gbp) over flow_year as double)
+            / nullif(with_actuals.months_submitted, 0) as run_rate_gbp,
+            cast(sum(with_actuals.actual_activity) over flow_year as double)
             / nullif(with_actuals.months_submitted, 0) as run_rate_activity
         {%- else %}
-        sum(actual_gbp) over flow_year * phase_weight
+        cast(sum(actual_gbp) over flow_year * phase_weight as double)
         / nullif(sum(phase_weight) filter (where is_submitted) over flow_year, 0) as run_rate_gbp,
         sum(actual_activity) over flow_year * phase_weight
         / nullif(sum(phase_weight) filter (where is_submitted) over flow_year, 0) as run_rate_activity

@@ -51,7 +51,7 @@ all_lines as (
 final as (
     select
         md5(
-            string_agg(fingerprint_line, '|' order by fingerprint_line)
+            {{ ordered_string_agg('fingerprint_line', '|', 'fingerprint_line') }}
             || '{{ var("code_fingerprint", "") }}'
         ) as reference_fingerprint
     from all_lines

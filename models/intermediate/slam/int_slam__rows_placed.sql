@@ -7,7 +7,7 @@
     changes (int_reference__fingerprint) the pre-hook empties the table and every file is
     placed again. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ delete_rows_built_with_other_reference() }}",

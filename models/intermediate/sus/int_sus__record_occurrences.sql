@@ -7,7 +7,7 @@
     need not clean every staged row again.
     Incremental by slice (dataset × extract month): see macros/incremental/sus_slices.sql. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
     pre_hook="{{ delete_sus_slices_to_rebuild('file_activity_month') }}",

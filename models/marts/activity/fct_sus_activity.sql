@@ -1,7 +1,7 @@
 {#- One row per current SUS record (latest extract of its dataset and month, each record id once).
     Incremental by slice: see macros/incremental/sus_slices.sql. -#}
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_sus_slices_to_rebuild('extract_month') }}",

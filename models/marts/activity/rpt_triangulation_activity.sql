@@ -200,8 +200,10 @@ variances as (
         slam_activity - sus_activity as activity_variance,
         {{ pct_variance('slam_activity', 'sus_activity') }} as activity_pct_variance,
         slam_price_gbp - sus_tariff_gbp as price_variance_gbp,
-        cast(round(slam_price_gbp / nullif(slam_activity, 0), 2) as decimal(38, 2)) as slam_unit_price_gbp,
-        cast(round(sus_tariff_gbp / nullif(sus_priced_records, 0), 2) as decimal(38, 2)) as sus_unit_tariff_gbp
+        cast(round(cast(slam_price_gbp as double) / nullif(slam_activity, 0), 2) as decimal(38, 2))
+            as slam_unit_price_gbp,
+        cast(round(cast(sus_tariff_gbp as double) / nullif(sus_priced_records, 0), 2) as decimal(38, 2))
+            as sus_unit_tariff_gbp
     from comparability
 ),
 

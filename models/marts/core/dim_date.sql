@@ -4,7 +4,7 @@ with
 
 days as (
     select cast(day_range.day_value as date) as date_day
-    from range(date '2013-04-01', date '2031-04-01', interval 1 day) as day_range (day_value)
+    from {{ day_series("date '2013-04-01'", "date '2031-04-01'") }} as day_range
 ),
 
 known_days as (
@@ -13,12 +13,12 @@ known_days as (
         date_day,
         cast(year(date_day) as integer) as calendar_year,
         cast(month(date_day) as integer) as calendar_month,
-        monthname(date_day) as calendar_month_name,
+        {{ month_name('date_day') }} as calendar_month_name,
         cast(date_trunc('month', date_day) as date) as month_start,
         {{ financial_year_of_date('date_day') }} as financial_year,
         {{ financial_month_of_date('date_day') }} as financial_month,
         cast(ceil({{ financial_month_of_date('date_day') }} / 3.0) as integer) as financial_quarter,
-        isodow(date_day) >= 6 as is_weekend,
+        {{ iso_day_of_week('date_day') }} >= 6 as is_weekend,
         false as is_unknown_member
     from days
 ),
@@ -29,7 +29,7 @@ unknown_member as (
         cast(null as date) as date_day,
         cast(null as integer) as calendar_year,
         cast(null as integer) as calendar_month,
-        cast(null as varchar) as calendar_month_name,
+        cast(null as {{ type_text() }}) as calendar_month_name,
         cast(null as date) as month_start,
         'unknown' as financial_year,
         cast(null as integer) as financial_month,

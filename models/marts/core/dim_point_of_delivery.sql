@@ -27,7 +27,7 @@ unknown_member as (
         {{ unknown_key() }} as pod_key,
         'UNKNOWN' as pod_code,
         'Unknown point of delivery' as pod_name,
-        cast(null as varchar) as unit_of_activity,
+        cast(null as {{ type_text() }}) as unit_of_activity,
         'unknown' as setting,
         false as is_high_cost_drugs_devices,
         true as is_unknown_member

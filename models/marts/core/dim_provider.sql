@@ -43,9 +43,9 @@ unknown_member as (
         'Unknown provider' as provider_name,
         'unknown' as provider_type,
         false as is_nhs_trust,
-        cast(null as varchar) as host_icb_code,
-        cast(null as varchar) as current_host_icb_code,
-        cast(null as varchar) as region_code,
+        cast(null as {{ type_text() }}) as host_icb_code,
+        cast(null as {{ type_text() }}) as current_host_icb_code,
+        cast(null as {{ type_text() }}) as region_code,
         false as is_illustrative,
         true as is_unknown_member
 ),

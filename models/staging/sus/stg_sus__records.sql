@@ -44,7 +44,7 @@ final as (
         age_at_activity as age_at_activity_raw,
         case
             when
-                regexp_full_match({{ clean_text('age_at_activity') }}, '\d{1,3}')
+                {{ regexp_full_match(clean_text('age_at_activity'), '\d{1,3}') }}
                 and cast({{ clean_text('age_at_activity') }} as integer) <= 120
                 then cast({{ clean_text('age_at_activity') }} as integer)
         end as age_at_activity,

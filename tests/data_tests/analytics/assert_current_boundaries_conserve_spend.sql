@@ -67,7 +67,7 @@ final as (
         'totals differ' as problem,
         financial_year,
         funding_stream,
-        cast(null as varchar) as icb_code
+        cast(null as {{ type_text() }}) as icb_code
     from differences
     where plan_values > 1 or slam_values > 1 or ledger_values > 1
     union all

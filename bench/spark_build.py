@@ -1,0 +1,79 @@
+"""Spark local[2] against DuckDB on one landing folder, side by side (issue 15).
+
+    python -m bench.spark_build --landing DIR [--workdir DIR]
+
+Both engines build the same raw layer (loaded once by speccomm.load, then exported as Parquet
+for Spark, docs/decisions/0177) with seeds and models only (no data tests: on Spark each test
+is a job of its own, ~4 s, and the comparison is of the engines' building, not of dbt's test
+overhead). Timed: the load, the raw export, the DuckDB dbt run, the Spark dbt run (including
+starting its JVM), and the publishing of Spark's tables into a DuckDB file. Results are printed
+and written to bench/results/spark_build.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from speccomm.dbt_runner import BuildFailed, code_fingerprint, run_dbt
+from speccomm.load import load_landing
+from speccomm.spark.build import SparkWork, build_on_spark
+from speccomm.spark.publish import publish_spark_build
+from speccomm.spark.raw_export import export_raw_layer
+
+RESULTS = Path(__file__).resolve().parent / "results" / "spark_build.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/speccomm-bench/spark"))
+    args = parser.parse_args()
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    work = SparkWork(args.workdir)
+    figures: dict[str, float] = {}
+    with _timed(figures, "load"), duckdb.connect(str(work.raw_database)) as con:
+        load_landing(con, args.landing)
+    with _timed(figures, "raw_export"), duckdb.connect(str(work.raw_database)) as con:
+        export_raw_layer(con, work.raw_parquet)
+    duck = args.workdir / "duckdb" / "speccomm.duckdb"
+    duck.parent.mkdir(parents=True)
+    shutil.copyfile(work.raw_database, duck)
+    with _timed(figures, "duckdb_dbt"):
+        _duckdb_models(duck)
+    figures["spark_dbt"] = round(build_on_spark(work, echo=False), 1)
+    with _timed(figures, "spark_publish"):
+        publish_spark_build(work.tables, work.dbt_target / "manifest.json", work.published)
+    figures["spark_over_duckdb"] = round(figures["spark_dbt"] / figures["duckdb_dbt"], 1)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({"landing": str(args.landing), **figures}, indent=2) + "\n")
+    for name, value in figures.items():
+        print(f"{name:18} {value}")
+
+
+def _duckdb_models(database: Path) -> None:
+    dbt_vars = json.dumps({"code_fingerprint": code_fingerprint()})
+    args = ["build", "--resource-type", "model", "--resource-type", "seed", "--vars", dbt_vars]
+    result = run_dbt(args, database, echo=False)
+    if result.returncode != 0:
+        raise BuildFailed(f"dbt on DuckDB failed; see {result.log_path}")
+
+
+class _timed:
+    def __init__(self, figures: dict[str, float], name: str) -> None:
+        self.figures, self.name = figures, name
+
+    def __enter__(self) -> None:
+        self.started = time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        self.figures[self.name] = round(time.monotonic() - self.started, 1)
+
+
+if __name__ == "__main__":
+    main()
