@@ -41,6 +41,8 @@ from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
 from speccomm.publish.export import has_table
+from speccomm.publish.holders import WarehouseHeld
+from speccomm.publish.storage import BadStorageVersion, storage_version
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.runlog import (
     FAILED,
@@ -66,8 +68,10 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("publish", "swap the new warehouse in for readers"),
 )
 # Exit status: 0 done (or nothing to do); 11..16 the step that failed; 75 another run holds
-# the lock; 130 interrupted (SIGINT / SIGTERM); 1 an unexpected error outside the steps.
+# the lock; 76 a client holds the published warehouse read-write; 130 interrupted (SIGINT /
+# SIGTERM); 1 an unexpected error outside the steps.
 EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
+EXIT_WAREHOUSE_HELD = 76
 EXIT_INTERRUPTED = 130
 
 
@@ -149,9 +153,13 @@ class Night:
     def run(self) -> int:
         self._tidy_after_earlier_runs()
         self.record.build_fingerprint = code_fingerprint()
-        reason = "--force" if self.options.force else why_build(
-            self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
-        )
+        try:
+            storage_version()  # a bad setting fails now, not after the whole build
+            reason = "--force" if self.options.force else why_build(
+                self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
+            )
+        except (WarehouseHeld, BadStorageVersion) as exc:
+            return self._not_started(exc)
         if reason is None:
             return self._nothing_to_do()
         self.record.reason = reason
@@ -359,16 +367,29 @@ class Night:
               "left as it was; nothing sent.")
         return 0
 
+    def _not_started(self, cause: WarehouseHeld | BadStorageVersion) -> int:
+        """The night cannot start: logged (run log, console) and a documented exit status."""
+        self.record.reason = "not started: " + ("the published warehouse is held read-write"
+                                                if isinstance(cause, WarehouseHeld) else "bad setting")
+        self.record.error = str(cause)
+        self.record.finish(FAILED)
+        self.runlog.save(self.record)
+        code = EXIT_WAREHOUSE_HELD if isinstance(cause, WarehouseHeld) else 1
+        print(f"speccomm nightly {self.run_id}: NOT STARTED (exit {code}): {cause}.", file=sys.stderr)
+        print(f"  Nothing was loaded, built, sent or published; run log row {self.run_id} says so.",
+              file=sys.stderr)
+        return code
+
     def _failed(self, failure: StepFailed) -> int:
         self.record.failed_step = failure.step
         self.record.error = str(failure.cause)[:2000]
         self.record.finish(FAILED)
         self.record.published_version = None
         self.runlog.save(self.record)
-        if not isinstance(failure.cause, BuildFailed):
+        if not isinstance(failure.cause, (BuildFailed, WarehouseHeld)):
             traceback.print_exception(failure.cause, file=sys.stderr)
         self._print_summary()
-        code = EXIT_CODES[failure.step]
+        code = EXIT_WAREHOUSE_HELD if isinstance(failure.cause, WarehouseHeld) else EXIT_CODES[failure.step]
         print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {failure.cause}",
               file=sys.stderr)
         print(f"  The published warehouse {self.paths.warehouse} was left untouched; work kept in "

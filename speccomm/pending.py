@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from speccomm.load.loader import FEEDS
 from speccomm.load.reference import folder_digest
+from speccomm.publish.holders import connect_read_only
 
 
 @dataclass(frozen=True)
@@ -41,9 +40,10 @@ def landing_files(landing: Path) -> Iterator[tuple[str, str]]:
 
 
 def published_state(published: Path) -> PublishedState | None:
+    """What the published file knows; raises WarehouseHeld when a client holds it read-write."""
     if not published.exists():
         return None
-    with duckdb.connect(str(published), read_only=True) as con:
+    with connect_read_only(published) as con:
         tables = {
             f"{schema}.{name}" for schema, name in con.execute(
                 "select table_schema, table_name from information_schema.tables"

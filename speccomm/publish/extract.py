@@ -29,6 +29,7 @@ import duckdb
 from speccomm.config import Paths
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import DQ_TABLES, MARTS_RULES, ROW, IcbRows, Rule
+from speccomm.publish.storage import new_file_config
 from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
 
 ICB_CODE = re.compile(r"^[A-Z0-9]{3}$")
@@ -138,7 +139,7 @@ def write_footprint_extract(
     staged = Path(name)
     staged.unlink()  # DuckDB creates the file itself
     try:
-        with duckdb.connect(str(staged)) as con:
+        with duckdb.connect(str(staged), config=new_file_config()) as con:  # 1.x clients read it
             con.execute(f"attach {sql_string(str(published))} as src (read_only)")
             result = Extracted(_footprint(con, [icbs] if isinstance(icbs, str) else list(icbs), footprint))
             _footprint_tables(con, result.footprint.icbs)
