@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed
 LANDING ?= data/landing
 SEED    ?= 42
 
-.PHONY: run test lint system-deps docs bench constraints clean
+.PHONY: run dev test lint system-deps docs bench constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ run: $(STAMP)
 		$(BIN)/speccomm generate --scale demo --out $(LANDING) --seed $(SEED); \
 	fi
 	$(BIN)/speccomm nightly --landing $(LANDING)
+	@mkdir -p warehouse/dev
+
+## dev: copy the published warehouse into dbt's development database (profiles.yml), so
+## `dbt build -s <model>+` works on last night's data (without it, on empty raw tables)
+dev: $(STAMP)
+	@mkdir -p warehouse/dev
+	cp warehouse/speccomm.duckdb warehouse/dev/speccomm.duckdb
 
 ## test: lint SQL and Python, then the whole pytest suite (fails if no test ran)
 test: $(STAMP) system-deps lint

@@ -94,7 +94,7 @@ def code_fingerprint() -> str:
     """Hash of everything that decides what a build produces: models, macros, seeds, config.
     Incremental models rebuild every slice when it changes (see macros/incremental/)."""
     digest = hashlib.sha256()
-    paths = [PROJECT_ROOT / "dbt_project.yml"]
+    paths = [PROJECT_ROOT / "dbt_project.yml", PROJECT_ROOT / "selectors.yml"]
     for folder in ("models", "macros", "seeds"):
         paths.extend(sorted(p for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file()))
     for path in paths:
@@ -112,7 +112,7 @@ def build_warehouse(
     `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
     folder with tonight's reference updates (None: the shipped seeds)."""
     variables = json.dumps({"code_fingerprint": code_fingerprint()})
-    args = ["build", "--exclude", "test_type:unit", "--vars", variables]
+    args = ["build", "--selector", "nightly", "--vars", variables]  # selectors.yml
     args = [*args, "--full-refresh"] if full_refresh else args
     result = run_dbt(args, database, echo=echo, seed_path=seed_path)
     if result.returncode != 0:
