@@ -23,13 +23,14 @@ run: $(STAMP)
 		$(BIN)/speccomm generate --scale demo --out $(LANDING) --seed $(SEED); \
 	fi
 	$(BIN)/speccomm nightly --landing $(LANDING)
-	@mkdir -p warehouse/dev
+	@if [ ! -f warehouse/dev/speccomm.duckdb ] && [ -f warehouse/speccomm.duckdb ]; then $(MAKE) --no-print-directory dev; fi
 
-## dev: copy the published warehouse into dbt's development database (profiles.yml), so
-## `dbt build -s <model>+` works on last night's data (without it, on empty raw tables)
-dev: $(STAMP)
+## dev: (re)start dbt's development database (profiles.yml) from the published warehouse, so
+## `dbt build -s <model>+` works on last night's data; `make run` does it once
+dev:
 	@mkdir -p warehouse/dev
 	cp warehouse/speccomm.duckdb warehouse/dev/speccomm.duckdb
+	@echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of the published warehouse)"
 
 ## test: lint SQL and Python, then the whole pytest suite (fails if no test ran)
 test: $(STAMP) system-deps lint

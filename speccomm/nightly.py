@@ -40,6 +40,7 @@ from speccomm.load.reference import (
 from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
+from speccomm.publish.comments import comment_sources
 from speccomm.publish.export import has_table
 from speccomm.publish.holders import WarehouseHeld
 from speccomm.publish.storage import BadStorageVersion, storage_version
@@ -337,6 +338,7 @@ class Night:
         self.record.finish(SUCCEEDED)  # as the published copy of the log will say
         with duckdb.connect(str(self.working_copy)) as con:
             self.runlog.copy_into(con, self.record)
+            comment_sources(con, _dbt_target_path(self.working_copy) / "manifest.json")
         published = publish_database(
             self.working_copy, self.paths.warehouse, self.layout.versions_dir,
             version_name=self.run_id, keep=self.options.keep_versions,
