@@ -31,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the published marts (schemas marts, dq) as files")
     _add_location_options(export)
-    export.add_argument("--format", choices=("parquet",), default="parquet")
+    export.add_argument(
+        "--format", choices=("parquet", "csv", "xlsx"), default="parquet",
+        help="parquet: one file per table; csv: the same as CSV; xlsx: one Excel workbook, a sheet per table",
+    )
     export.add_argument("--out", type=Path, required=True)
 
     extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
@@ -134,7 +137,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "export":
         from speccomm.publish import export_parquet
 
-        return export_parquet(paths, args.out.resolve())
+        return export_parquet(paths, args.out.resolve(), args.format)
     if args.command == "extract":
         from speccomm.publish import extract_icb
         from speccomm.publish.suppression import Suppression

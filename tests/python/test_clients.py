@@ -13,11 +13,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_nightly import NightEnv, first_night
 
 from speccomm.nightly import EXIT_WAREHOUSE_HELD
 from speccomm.publish.extract import write_extract
 from speccomm.publish.storage import DEFAULT_STORAGE_VERSION, rewrite_database, storage_version
-from test_nightly import NightEnv, first_night
 
 pytestmark = pytest.mark.slow
 
