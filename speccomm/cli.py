@@ -63,10 +63,14 @@ def _add_nightly(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="re-run every data-quality check, not only on the slices whose data changed",
     )
-    nightly.add_argument(
-        "--send-only-changed",
-        action="store_true",
-        help="email a provider only when its results changed since its last report",
+    sending = nightly.add_mutually_exclusive_group()
+    sending.add_argument(
+        "--send-only-changed", dest="send_only_changed", action="store_true", default=True,
+        help="email a provider only when its own results changed since its last report (the default)",
+    )
+    sending.add_argument(
+        "--send-all", dest="send_only_changed", action="store_false",
+        help="email every provider whose report changed in any way (e.g. only the peer medians moved)",
     )
     nightly.add_argument("--force", action="store_true", help="build even when nothing new has arrived")
     nightly.add_argument(

@@ -90,7 +90,7 @@ class Interrupted(BaseException):
 @dataclass(frozen=True)
 class NightlyOptions:
     revalidate_all: bool = False
-    send_only_changed: bool = False
+    send_only_changed: bool = True
     force: bool = False
     keep_versions: int = 3
     verbose: bool = False
@@ -100,7 +100,7 @@ def run_nightly(
     paths: Paths,
     *,
     revalidate_all: bool = False,
-    send_only_changed: bool = False,
+    send_only_changed: bool = True,
     force: bool = False,
     keep: int | None = None,
     verbose: bool = False,
