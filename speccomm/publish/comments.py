@@ -47,3 +47,21 @@ def comment_sources(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
 
 def _literal(text: str) -> str:
     return "'" + " ".join(text.split()).replace("'", "''") + "'"
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, source: str, schema: str, table: str) -> None:
+    """Give `schema.table` of the current database the table and column comments it has in the
+    attached database `source` (CREATE TABLE AS drops them): extracts keep their descriptions."""
+    found = con.execute(
+        "select comment from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+        [source, schema, table],
+    ).fetchone()
+    relation = f'"{schema}"."{table}"'
+    if found and found[0]:
+        con.execute(f"comment on table {relation} is {_literal(found[0])}")
+    for column, comment in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = ? and schema_name = ?"
+        " and table_name = ? and comment is not null",
+        [source, schema, table],
+    ).fetchall():
+        con.execute(f'comment on column {relation}."{column}" is {_literal(comment)}')

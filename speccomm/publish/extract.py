@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from speccomm.config import Paths
+from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import DQ_TABLES, MARTS_RULES, ROW, IcbRows, Rule
 from speccomm.publish.storage import new_file_config
@@ -304,6 +305,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: str, rule: Rule) -> int:
             f" where {rule.where()}"
         )
     con.execute(f'create table marts."{table}" as {select}')
+    copy_comments(con, "src", "marts", table)
     return con.execute(f'select count(*) from marts."{table}"').fetchone()[0]
 
 

@@ -62,9 +62,13 @@ def test_the_newest_1x_cli_opens_an_extract(first: NightEnv, tmp_path: Path) -> 
     out = tmp_path / "qkk.duckdb"
     taken, _ = write_extract(first.warehouse, "QKK", out)
     result = cli("-readonly", "-csv", "-noheader", str(out),
-                 "-c", "select count(*) from main.extract_manifest where exported;")
+                 "-c", "select count(*) from main.extract_manifest where exported;",
+                 "-c", "select count(*) filter (where comment is null), count(*) from duckdb_columns()"
+                       " where schema_name = 'marts';")
     assert result.returncode == 0, result.stderr
-    assert int(result.stdout) == len(taken) > 0
+    exported, columns = result.stdout.split()
+    assert int(exported) == len(taken) > 0
+    assert columns.split(",")[0] == "0", "every column of the extract keeps its description"
 
 
 def test_the_published_file_is_in_the_configured_storage_version(first: NightEnv) -> None:
