@@ -63,7 +63,7 @@ def test_xlsx_has_a_readme_and_one_sheet_per_table_with_numbers_and_dates(
     assert sum(c[1].value or 0 for c in cells) == pytest.approx(float(sum(p or 0 for p, _ in rows)))
 
     readme = [[cell.value for cell in row] for row in book["README"].iter_rows()]
-    listed = {row[1] for row in readme if row and row[1] and "." in str(row[1])}
+    listed = {row[1] for row in readme if len(row) > 1 and str(row[1]).startswith(("marts.", "dq."))}
     assert listed == {f"{s}.{t}" for s, t in tables}
     run_id = first.runs()[0]["run_id"]
     assert ["Night (ops.run_log.run_id)", run_id] in [row[:2] for row in readme]
