@@ -9,7 +9,8 @@
         {%- set created = [] -%}
         {%- for source in graph.sources.values()
             if source.schema == 'raw' and source.identifier not in created
-            and source.columns | length > 0 -%}
+            and source.columns | length > 0
+            and source.source_meta.get('create_if_missing', true) -%}
             {%- set columns = [] -%}
             {%- for column in source.columns.values() -%}
                 {%- do columns.append(adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
