@@ -301,7 +301,8 @@ def record_reference_folder(con: duckdb.DuckDBPyConnection, folder: ReferenceFol
         ).fetchone()[0]
         if not known:
             con.execute(
-                "insert into raw.rejected_files values (?, ?, ?, ?)", [file_name, FOLDER, reason, now]
+                "insert into raw.rejected_files (file_name, feed, reason, seen_at) values (?, ?, ?, ?)",
+                [file_name, FOLDER, reason, now],
             )
             new.append((f"{FOLDER}/{file_name}", reason))
     return new

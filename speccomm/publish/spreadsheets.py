@@ -30,6 +30,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from speccomm.publish.export import EXPORTED_SCHEMAS, published_run, published_tables, sql_string
+from speccomm.relations import scalar
 
 XLSX_NAME = "speccomm.xlsx"
 SHEET_ROWS = 1_048_576 - 1  # Excel's rows per sheet, less the header
@@ -129,7 +130,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[Table]:
             " union all select comment from duckdb_views() where database_name = current_database()"
             " and schema_name = ? and view_name = ?", [schema, name, schema, name],
         ).fetchone()
-        rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+        rows = int(scalar(con, f'select count(*) from "{schema}"."{name}"'))
         tables.append(Table(schema, name, found[0] if found else None, columns, rows))
     return tables
 

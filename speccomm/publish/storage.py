@@ -18,6 +18,9 @@ from pathlib import Path
 
 import duckdb
 
+# What `duckdb.connect(config=...)` takes.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
 STORAGE_VERSION_ENV = "SPECCOMM_STORAGE_VERSION"
 DEFAULT_STORAGE_VERSION = "v1.0.0"
 MEMORY_LIMIT_ENV = "SPECCOMM_DUCKDB_MEMORY_LIMIT"  # the same limit as the dbt build (profiles.yml)
@@ -38,7 +41,7 @@ def storage_version(given: str | None = None) -> str:
     return version
 
 
-def new_file_config(version: str | None = None) -> dict[str, str]:
+def new_file_config(version: str | None = None) -> DuckDBConfig:
     """`duckdb.connect(path, config=...)` for a file created in the configured storage version."""
     return {"storage_compatibility_version": storage_version(version)}
 
@@ -47,7 +50,7 @@ def rewrite_database(source: Path, target: Path, *, version: str | None = None) 
     """Write every schema, table, view and comment of the closed file `source` into the new
     file `target` (which must not exist) in the configured storage version, checkpointed."""
     version = storage_version(version)
-    config = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "6GB")}
+    config: DuckDBConfig = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "6GB")}
     with duckdb.connect(config=config) as con:
         con.execute(f"set temp_directory = {_literal(str(source.parent / 'duckdb-tmp'))}")
         # The source keeps its own name: views name their tables relative to it.

@@ -72,6 +72,7 @@ class CheckSummary:
     rows_failed: int
     worst_status: str
     months_failing: list[Period]
+    title: str
     meaning: str
     how_to_fix: str
     max_failure_rate: float
@@ -277,7 +278,8 @@ def _checks(
             group by check_id
         )
         select own.check_id, own.severity, own.rows_checked, own.rows_failed, own.worst_status,
-            own.months_failing, thresholds.meaning, thresholds.how_to_fix, thresholds.max_failure_rate,
+            own.months_failing, thresholds.title, thresholds.meaning, thresholds.how_to_fix,
+            thresholds.max_failure_rate,
             peers.peer_median_rate, own.judged
         from own
         left join peers on own.check_id = peers.check_id
@@ -291,7 +293,8 @@ def _checks(
     samples = _samples(con, provider_code, dataset, start)
     checks = []
     passed = 0
-    for check_id, severity, checked, failed, worst, months, meaning, fix, max_rate, peer, judged in rows:
+    for (check_id, severity, checked, failed, worst, months, title, meaning, fix, max_rate, peer,
+         judged) in rows:
         if int(failed) == 0:
             passed += 1
             continue
@@ -299,7 +302,8 @@ def _checks(
             dataset=dataset, check_id=check_id, severity=severity, rows_checked=int(checked),
             rows_failed=int(failed), worst_status=worst,
             months_failing=[Period(m["fy"], int(m["fm"])) for m in months or []],
-            meaning=meaning or "", how_to_fix=fix or "", max_failure_rate=float(max_rate or 0.0),
+            title=title or check_id, meaning=meaning or "", how_to_fix=fix or "",
+            max_failure_rate=float(max_rate or 0.0),
             peer_median_rate=None if peer is None else float(peer),
             judged_period=Period(judged["fy"], int(judged["fm"])),
             judged_rows_failed=int(judged["failed"]), judged_rows_checked=int(judged["checked"]),

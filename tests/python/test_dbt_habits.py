@@ -15,8 +15,8 @@ import duckdb
 import pytest
 from test_nightly import NightEnv, first_night
 
-from speccomm.build import dbt_executable
 from speccomm.config import PROJECT_ROOT
+from speccomm.dbt_runner import dbt_executable
 from speccomm.load.raw_schema import ensure_raw_schema
 
 pytestmark = pytest.mark.slow

@@ -131,13 +131,10 @@ final as (
         current_boundaries.current_icb_code as attributed_current_icb_code,
         current_records.icb_code_superseded,
         current_records.host_icb_valid as provider_host_icb_code,
-        coalesce(
-            current_records.funding_stream = 'green'
-            and dim_provider.is_nhs_trust
-            and dim_service_line.service_category = 'standard'
-            and not dim_point_of_delivery.is_high_cost_drugs_devices,
-            false
-        ) as is_pathfinder_scope,
+        {{ is_pathfinder_scope(
+            'current_records.funding_stream', 'dim_provider.is_nhs_trust', 'dim_service_line.service_category',
+            'dim_point_of_delivery.is_high_cost_drugs_devices'
+        ) }} as is_pathfinder_scope,
         current_records.tariff_price,
         current_records.tariff_price_raw,
         coalesce(dim_provider.provider_key, {{ unknown_key() }}) as provider_key,
