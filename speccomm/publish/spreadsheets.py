@@ -2,13 +2,17 @@
 
 - `csv`: `DIR/<schema>/<table>.csv` for every table of `marts` and `dq` (UTF-8 with a header
   row; money as plain numbers such as `-1234.50`, dates as `YYYY-MM-DD`, empty = NULL), and
-  `manifest.json` as for Parquet.
+  `manifest.json` as for Parquet. Text a spreadsheet would run as a formula (`=`, `+`, `-`,
+  `@` …) gets a leading `'`, by the rule of the provider reports' CSVs
+  (`speccomm.safe_text.neutralise_cell`, registered as a DuckDB function for the COPY); number
+  and money columns are not text and stay numbers.
 - `xlsx`: one workbook, `DIR/speccomm.xlsx`: a README sheet first (where the data comes from,
   which night, and every table and column with its description), then one sheet per table.
   Money is a number with two decimals (`#,##0.00`), dates are Excel dates, timestamps Excel
   date-times, so sums, filters and pivots work. A table with more rows than a sheet holds
   (1,048,575 under the header) is not cut short: it is left out and the README says so; use
-  csv or Parquet for it.
+  csv or Parquet for it. Text that openpyxl would write as a formula is written as a text
+  cell (the value unchanged: Excel never evaluates a text cell).
 
 Each file is written under a temporary name and renamed into place. One read-only connection
 reads the published file, so every table is from the same night.
@@ -31,12 +35,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from speccomm.publish.export import EXPORTED_SCHEMAS, published_run, published_tables, sql_string
 from speccomm.relations import scalar
+from speccomm.safe_text import FORMULA_LEADERS, could_be_formula, neutralise_cell
 
 XLSX_NAME = "speccomm.xlsx"
 SHEET_ROWS = 1_048_576 - 1  # Excel's rows per sheet, less the header
 SHEET_NAME_LENGTH = 31
 BATCH = 10_000
 BOLD = Font(bold=True)
+NEUTRALISE = "speccomm_neutralise_cell"  # speccomm.safe_text.neutralise_cell, in DuckDB
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,20 @@ class Column:
     name: str
     data_type: str
     description: str | None
+
+    @property
+    def quoted(self) -> str:
+        return '"' + self.name.replace('"', '""') + '"'
+
+    @property
+    def csv_select(self) -> str:
+        """The column as the CSV export selects it: text through neutralise_cell. Only text
+        starting with a formula leader crosses into Python (a national table has 10^8 cells)."""
+        if self.data_type != "VARCHAR":
+            return self.quoted
+        leaders = ", ".join(sql_string(leader) for leader in FORMULA_LEADERS)
+        return (f"case when left({self.quoted}, 1) in ({leaders}) then {NEUTRALISE}({self.quoted})"
+                f" else {self.quoted} end as {self.quoted}")
 
     @property
     def number_format(self) -> str | None:
@@ -75,12 +95,14 @@ def write_csv_export(published: Path, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     with duckdb.connect(str(published), read_only=True) as con:
+        con.create_function(NEUTRALISE, neutralise_cell, ["VARCHAR"], "VARCHAR", side_effects=False)
         for table in _tables(con):
             target = out / table.schema / f"{table.name}.csv"
             target.parent.mkdir(exist_ok=True)
             staged = target.with_name(f".{target.name}.tmp")
+            columns = ", ".join(column.csv_select for column in table.columns)
             con.execute(
-                f"copy (select * from {table.relation}) to {sql_string(str(staged))}"
+                f"copy (select {columns} from {table.relation}) to {sql_string(str(staged))}"
                 " (format csv, header true, dateformat '%Y-%m-%d', timestampformat '%Y-%m-%d %H:%M:%S')"
             )
             os.replace(staged, target)
@@ -164,6 +186,10 @@ def _cell(sheet: Worksheet, value: object, number_format: str | None) -> object:
         value = float(value)  # Excel holds numbers as doubles; 18 significant digits fit money
     elif not isinstance(value, str | int | float | bool | date | datetime) and value is not None:
         value = json.dumps(value, default=str)  # lists and structs as text
+    if could_be_formula(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # openpyxl would write `=…` as a formula
+        return cell
     if number_format is None or value is None:
         return value
     cell = WriteOnlyCell(sheet, value=value)

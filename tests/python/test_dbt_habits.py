@@ -87,8 +87,10 @@ def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> N
     assert {"fct_contract_activity", "dim_icb", "rejected_files", "icbs"} <= nightly
     assert not nightly & listed_unit_tests(tmp_path), "the nightly leaves the unit tests out"
     assert "fct_contract_activity" in marts and "stg_slam__contract_lines" in marts
-    assert "rejected_files" in dq and "fct_contract_activity" not in dq
-    build = (PROJECT_ROOT / "speccomm" / "build" / "__init__.py").read_text(encoding="utf-8")
+    assert {"rejected_files", "dq_check_slam_current_rows"} <= dq, "the dq models and their check models"
+    assert "fct_contract_activity" in dq, "with the marts the checks read"
+    assert "rpt_icb_variation" in marts and "rpt_icb_variation" not in dq, "but not the marts they do not"
+    build = (PROJECT_ROOT / "speccomm" / "dbt_runner" / "__init__.py").read_text(encoding="utf-8")
     assert '"--selector", "nightly"' in build
 
 

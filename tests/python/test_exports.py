@@ -1,18 +1,23 @@
 """`speccomm export --format csv|xlsx`, read back the way a spreadsheet user's tools read it
 (openpyxl for the workbook, the csv module for CSV): money as numbers, dates as dates, one
-sheet per table plus a README sheet describing them."""
+sheet per table plus a README sheet describing them; text a spreadsheet would run as a
+formula neutralised by the provider CSVs' rule."""
 
 from __future__ import annotations
 
 import csv
 import json
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import load_workbook
 from test_nightly import NightEnv, first_night
+
+from speccomm.safe_text import neutralise_cell
 
 pytestmark = pytest.mark.slow
 
@@ -84,3 +89,64 @@ def test_csv_has_a_file_per_table_with_plain_numbers_and_iso_dates(first: NightE
     expected = first.query("select sum(price), min(period_start_date) from marts.fct_contract_activity")[0]
     assert sum(Decimal(r["price"]) for r in rows if r["price"]) == expected[0]
     assert min(date.fromisoformat(r["period_start_date"]) for r in rows) == expected[1]
+
+
+PLANTED = {
+    "hrg_code": '=HYPERLINK("http://evil.example","click")',
+    "treatment_function_code": "+cmd|' /C calc'!A0",
+    "gp_practice_code": "-2+3",
+    "price_raw": "@SUM(1+1)*cmd",
+    "activity_raw": "-12.50",  # a plain number: not a formula, left as it is
+}
+
+
+@pytest.fixture(scope="module")
+def planted(first: NightEnv, tmp_path_factory: pytest.TempPathFactory) -> NightEnv:
+    """The first night's published file with formula-like text planted in one row's text
+    columns (and a negative price), as a provider could send them."""
+    env = NightEnv(tmp_path_factory.mktemp("planted"))
+    env.warehouse.parent.mkdir(parents=True)
+    shutil.copyfile(first.warehouse, env.warehouse)
+    assignments = ", ".join(f"{column} = ?" for column in PLANTED)
+    with duckdb.connect(str(env.warehouse)) as con:
+        con.execute(
+            f"update marts.fct_contract_activity set {assignments}, price = -1234.50 where contract_activity_key"
+            " = (select min(contract_activity_key) from marts.fct_contract_activity)", list(PLANTED.values()),
+        )
+    return env
+
+
+def test_csv_neutralises_formula_text_and_keeps_numbers(planted: NightEnv, tmp_path: Path) -> None:
+    out = tmp_path / "csv"
+    result = planted.run("export", "--format", "csv", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    with (out / "marts" / "fct_contract_activity.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    [row] = [r for r in rows if r["hrg_code"] == "'" + PLANTED["hrg_code"]]
+    for column, value in PLANTED.items():
+        assert row[column] == neutralise_cell(value), column  # the provider CSVs' rule
+        assert row[column] == (value if column == "activity_raw" else "'" + value), column
+    assert row["price"] == "-1234.50", "money is a number, not neutralised"
+    text_columns = planted.query(
+        "select schema_name, table_name, list(column_name) from duckdb_columns()"
+        " where schema_name in ('marts', 'dq') and data_type = 'VARCHAR' group by all"
+    )
+    for schema, table, columns in text_columns:  # no text cell of any table can run as a formula
+        with (out / schema / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+            for record in csv.DictReader(handle):
+                assert all(neutralise_cell(record[c]) == record[c] for c in columns), (table, record)
+
+
+def test_xlsx_writes_formula_text_as_text(planted: NightEnv, tmp_path: Path) -> None:
+    out = tmp_path / "xlsx"
+    result = planted.run("export", "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(out / "speccomm.xlsx")["fct_contract_activity"]
+    header = [cell.value for cell in sheet[1]]
+    cells = {name: [row[i] for row in sheet.iter_rows(min_row=2)] for i, name in enumerate(header)}
+    [index] = [i for i, cell in enumerate(cells["hrg_code"]) if cell.value == PLANTED["hrg_code"]]
+    for column, value in PLANTED.items():
+        cell = cells[column][index]
+        assert (cell.value, cell.data_type) == (value, "s"), column  # text, never a formula
+    assert cells["price"][index].value == -1234.5
+    assert not [c for column in cells.values() for c in column if c.data_type == "f"]
