@@ -110,8 +110,9 @@ def planted(first: NightEnv, tmp_path_factory: pytest.TempPathFactory) -> NightE
     assignments = ", ".join(f"{column} = ?" for column in PLANTED)
     with duckdb.connect(str(env.warehouse)) as con:
         con.execute(
-            f"update marts.fct_contract_activity set {assignments}, price = -1234.50 where contract_activity_key"
-            " = (select min(contract_activity_key) from marts.fct_contract_activity)", list(PLANTED.values()),
+            f"update marts.fct_contract_activity set {assignments}, price = -1234.50 where"
+            " contract_activity_key = (select min(contract_activity_key) from marts.fct_contract_activity)",
+            list(PLANTED.values()),
         )
     return env
 
