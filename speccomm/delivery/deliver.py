@@ -54,6 +54,10 @@ class DeliverySummary:
     def queued_for_retry(self) -> int:
         return len(self.failed)
 
+    def _name(self, code: str) -> str:
+        name = self.provider_names.get(code)
+        return name if name and name != code else "(no name: not in reference.providers)"
+
     def lines(self) -> list[str]:
         return [
             f"channel: {self.channel}",
@@ -61,7 +65,7 @@ class DeliverySummary:
             f"not sent, same report already sent: {len(self.already_sent)}",
             f"not sent, results unchanged: {len(self.unchanged)}",
             f"providers without contacts, so not sent: {len(self.no_recipients) or 'none'}",
-            *(f"  - {code} {self.provider_names.get(code, '')}".rstrip() for code in self.no_recipients),
+            *(f"  - {code} {self._name(code)}" for code in self.no_recipients),
             f"failed, queued for the next run: {', '.join(sorted(self.failed)) or 'none'}",
             f"may not have been delivered (process killed while sending, check by hand): "
             f"{', '.join(self.unconfirmed) or 'none'}",

@@ -4,10 +4,11 @@ DuckDB 2.0 writes new files in its own storage format (version number 69), which
 1.x client can open — and the ODBC and JDBC drivers BI tools embed, and the Node package
 Evidence uses, lag behind the Python module. So the published warehouse and every extract are
 written in an older storage version that 2.0 can still write: `SPECCOMM_STORAGE_VERSION`, by
-default `v1.0.0` (read by every DuckDB from 1.0 on; see docs/bi-access.md, "Supported
-clients"). The marts use nothing that storage version cannot hold: the publish step copies
-every table, view and comment, and a table it could not store would fail the publish, never
-reach readers half-written.
+default `v1.0.0`, the oldest 2.0 writes (extracts open in every DuckDB from 1.0 on, the
+published file from 1.1 on: 1.0 cannot read the key constraints 2.0 writes; see
+docs/bi-access.md, "Supported clients"). The marts use nothing that storage version cannot
+hold: the publish step copies every table, view and comment, and a table it could not store
+would fail the publish, never reach readers half-written.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Every code example in docs/ runs.
 
 Each fenced block with a language is executed against the first night's published warehouse:
-- `sql`: run as it stands (read-only);
+- `sql`: run as it stands (read-only; an example that writes, documented for a copy of the
+  warehouse, on a copy);
 - `python`: run in its own process, with the documented paths pointed at that warehouse;
 - `sh`: each command line — `duckdb …` is run with the 1.x command line (read-only, fed
   `select 1;`), `speccomm …` is run with `--help` appended after its arguments are parsed by
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +33,7 @@ DOCS = PROJECT_ROOT / "docs"
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 DOCUMENTED_PATHS = ("/srv/speccomm/warehouse/speccomm.duckdb", "warehouse/speccomm.duckdb")
 CLI = Path(sys.executable).parent / "duckdb"
+WRITES = re.compile(r"^\s*(insert|update|delete|create|drop|alter)\b", re.MULTILINE | re.IGNORECASE)
 
 
 def examples() -> list[tuple[str, str, str]]:
@@ -63,6 +66,12 @@ def test_example_runs(first: NightEnv, tmp_path: Path, where: str, lang: str, bo
 def _run_sql(env: NightEnv, tmp_path: Path, body: str) -> None:
     if "read_csv(" in body:
         _run_conversion_sketch(tmp_path, body)
+        return
+    if WRITES.search(body):  # documented for a copy of the warehouse: run on one
+        copy = tmp_path / "copy.duckdb"
+        shutil.copyfile(env.warehouse, copy)
+        with duckdb.connect(str(copy)) as con:
+            con.execute(body)
         return
     with duckdb.connect(str(env.warehouse), read_only=True) as con:
         con.execute(body)
