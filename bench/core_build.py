@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.landing_view import link_file
 from speccomm.dbt_runner import build_warehouse
 from speccomm.load import load_landing
 from speccomm.load.csvfile import sniff, utf8_copy
@@ -80,8 +81,7 @@ def resend_newest_month(landing: Path, arrivals: Path) -> int:
             continue
         later = str(int(stamp[:4]) + 1) + stamp[4:]
         target = arrivals / path.parent.name / path.name.replace(stamp, later)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(path.resolve())
+        link_file(path, target)
         count += 1
     return count
 
@@ -124,8 +124,7 @@ def main() -> None:
     landing_view = args.workdir / "landing"
     for path in files:  # the night's landing folder: every file so far, then the new month
         target = landing_view / path.parent.name / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(path.resolve())
+        link_file(path, target)
     n_new = resend_newest_month(args.landing, landing_view)
     month_load, month_build = timed_night(landing_view, args.workdir / "full.duckdb")
     one_month = month_load + month_build

@@ -29,6 +29,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.landing_view import link_file
+
 FEEDS = ("slam", "sus", "ledger")
 RESULTS = Path(__file__).resolve().parent / "results" / "nightly.json"
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -79,7 +81,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
     figures["warehouse_gib_after_night1"] = _gib(work / "wh" / "speccomm.duckdb")
 
     for path in landing_files(new):  # the new month arrives beside the old files
-        (old / path.parent.name / path.name).symlink_to(path.resolve())
+        link_file(path, old / path.parent.name / path.name)
     measured = subprocess.run(
         [sys.executable, "-m", "bench.nightly_bench", "--measure-night", "--workdir", str(work)],
         stdout=subprocess.PIPE, text=True, env=_clean_env(),  # stderr: the console, as it happens
@@ -97,7 +99,7 @@ def landing_files(landing: Path) -> list[Path]:
 
 
 def split_newest_month(landing: Path, old: Path, new: Path) -> tuple[int, int]:
-    """Symlink the files received in the newest full month into `new`, the others into `old`
+    """Link the files received in the newest full month into `new`, the others into `old`
     (a file whose name has no received time stays with the old ones)."""
 
     def received_month(path: Path) -> str:
@@ -113,8 +115,7 @@ def split_newest_month(landing: Path, old: Path, new: Path) -> tuple[int, int]:
     for path in files:
         is_new = received_month(path) == newest
         target = (new if is_new else old) / path.parent.name / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(path.resolve())
+        link_file(path, target)
         counts[is_new] += 1
     return counts[0], counts[1]
 

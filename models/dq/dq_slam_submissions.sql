@@ -1,6 +1,7 @@
 {#- One row per expected SLAM submission: provider × financial year × month. A provider that
-    stated any month of a financial year is expected to state every month from April (month 1)
-    up to the latest month any provider has stated that year. A month is missing when no file
+    stated any month of a financial year, or is on the year's contracted_providers list, is
+    expected to state every month from April (month 1) up to the latest month any provider has
+    stated that year. A month is missing when no file
     states it; it is late when the first file stating it was received after the 20th day of
     the month after the period (received_at is UTC). These rows feed the data-quality check
     submission_missing and the coverage part of the DQMI-style scores. -#}
@@ -54,10 +55,15 @@ latest_month_stated as (
 ),
 
 providers_in_year as (
-    select distinct
+    select
         provider_code,
         financial_year
     from slice_winners
+    union
+    select
+        provider_code,
+        financial_year
+    from {{ ref('contracted_providers') }}
 ),
 
 expected as (

@@ -7,8 +7,9 @@ from reference data (seed `footprints`). Every row of an ICB-level table carries
 `marts` and `dq`, plus `main.extract_manifest` per table, `main.extract_info` — ICBs,
 footprint, sharing agreement, the run the warehouse was published by, the suppression rule —
 and `main.extract_suppression`, what was suppressed where), the same tables as Parquet in
-`<FILE stem>_parquet/` and the manifest as `<FILE stem>_manifest.json`. The rules are in
-`extract_rules.py`; a table without one is withheld and named on the console. An unknown ICB
+`<FILE stem>_parquet/` and the manifest as `<FILE stem>_manifest.json`. The rules are each
+mart's `config.meta.extract` (read by `extract_rules.py`); a table without one is withheld and
+named on the console. An unknown ICB
 or footprint fails closed: nothing is written.
 """
 
@@ -29,7 +30,7 @@ import duckdb
 from speccomm.config import Paths
 from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
-from speccomm.publish.extract_rules import DQ_TABLES, MARTS_RULES, ROW, IcbRows, Rule
+from speccomm.publish.extract_rules import DQ_TABLES, ROW, IcbRows, NotExtracted, Rule, marts_rules
 from speccomm.publish.storage import new_file_config
 from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
 from speccomm.state import ProtectedTarget, StateLayout
@@ -276,10 +277,14 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppres
     con.execute("create schema marts")
     for schema, table in published_tables(con, catalog="src", schemas=("marts",)):
         name = f"{schema}.{table}"
-        table_rule = MARTS_RULES.get(table)
+        table_rule = marts_rules().get(table)
         missing = _missing_columns(con, schema, table, table_rule) if table_rule else []
         if table_rule is None:
-            result.withheld.append(Withheld(name, "no extract rule (add one in extract_rules.py)"))
+            result.withheld.append(
+                Withheld(name, "no extract rule (state one in the model's config.meta.extract)")
+            )
+        elif isinstance(table_rule, NotExtracted):
+            result.withheld.append(Withheld(name, table_rule.describe()))
         elif missing:
             result.withheld.append(Withheld(name, f"its rule names missing columns {missing}"))
         elif (

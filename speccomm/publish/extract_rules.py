@@ -13,14 +13,35 @@ speccomm.publish.suppression). Row-level facts (`row_level=True`) go to one ICB 
 data, and to a footprint of several ICBs only under a sharing agreement that allows row-level
 data (seed `data_sharing_agreements`).
 
-Fail closed: a table of schema `marts` with no rule here is not exported, and neither is a
-table whose rule names a column the table does not have. So a new mart never leaks: it stays
-out of the extracts until someone decides its rule here.
+The rules live with each mart, in its YAML's `config.meta.extract` (one home: the model's
+metadata, beside its grain and key; docs/architecture.md, "Where does my change go"):
+
+    extract: shared                                   # reference data, every row
+    extract: {withheld: "why it never leaves"}        # decided: not in extracts
+    extract:
+      icb_columns: [icb_code]                         # any of them a footprint ICB
+      provider_columns: [provider_code]               # or a provider a footprint ICB hosts
+      counts: {activity: [price_gbp]}                 # suppressed, with what goes with them
+      row_level: true                                 # one row per record
+
+Fail closed: a table of schema `marts` whose model states no rule is not exported, and neither
+is a table whose rule names a column the table does not have. So a new mart never leaks: it
+stays out of the extracts until someone decides its rule. A rule that does not parse stops the
+extract, naming the file, the model and the field.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from speccomm.config import PROJECT_ROOT
+
+MARTS_MODELS = PROJECT_ROOT / "models" / "marts"
 
 ROW = "extracted_row"  # the alias of the table being extracted in IcbRows' SQL
 
@@ -34,6 +55,19 @@ class Shared:
 
     def describe(self) -> str:
         return "shared dimension: every row"
+
+
+@dataclass(frozen=True)
+class NotExtracted:
+    """A mart decided to stay out of every extract, with the reason."""
+
+    reason: str
+
+    def columns(self) -> tuple[str, ...]:
+        return ()
+
+    def describe(self) -> str:
+        return f"not extracted: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -85,79 +119,68 @@ class IcbRows:
         return lookups[0] if len(lookups) == 1 else f"coalesce({', '.join(lookups)})"
 
 
-Rule = Shared | IcbRows
-
-_FACT_ICBS = ("attributed_icb_code", "attributed_current_icb_code")
-POPULATION_OR_PROVIDER = IcbRows(icb_columns=_FACT_ICBS, provider_columns=("provider_code",), row_level=True)
-
-# schema `marts`: table name -> rule. Keep in step with models/marts/ (a new mart needs a line).
-MARTS_RULES: dict[str, Rule] = {
-    # shared dimensions
-    "dim_date": Shared(),
-    "dim_funding_stream": Shared(),
-    "dim_icb": Shared(),
-    "dim_point_of_delivery": Shared(),
-    "dim_provider": Shared(),
-    "dim_provider_host": Shared(),
-    "dim_service_line": Shared(),
-    # facts: the row's population, or its provider
-    "fct_contract_activity": POPULATION_OR_PROVIDER,
-    "fct_sus_activity": POPULATION_OR_PROVIDER,
-    # the ICB's own ledger, and other ledgers' lines paying a provider it hosts
-    "fct_ledger_posting": IcbRows(icb_columns=("entity_code",), provider_columns=("supplier_code",)),
-    # ICB-level marts: the ICB's own rows only (no other ICB's, no national rows); money only
-    "fct_icb_spend_monthly": IcbRows(icb_columns=("icb_code",)),
-    "rpt_allocation_impact": IcbRows(icb_columns=("icb_code",)),
-    "rpt_pathfinder_scope": IcbRows(
-        icb_columns=("icb_code",),
-        provider_columns=("provider_code",),
-        counts={"activity": ("price_gbp", "share_of_provider_month_gbp")},
-    ),
-    "rpt_cross_boundary_flows": IcbRows(
-        icb_columns=("patient_icb_code", "provider_host_icb_code"),
-        counts={"activity": ("price_gbp",), "host_fallback_activity": ("host_fallback_gbp",)},
-    ),
-    # provider-level marts: the providers the ICB hosts
-    "rpt_provider_out_of_area_share": IcbRows(
-        provider_columns=("provider_code",),
-        counts={
-            "activity": ("price_gbp",),
-            "host_icb_activity": ("host_icb_gbp",),
-            "outside_host_activity": (
-                "outside_host_gbp",
-                "outside_host_activity_pct",
-                "outside_host_gbp_pct",
-                "outside_current_host_activity_pct",
-                "outside_current_host_gbp_pct",
-            ),
-            "unattributed_activity": ("unattributed_gbp",),
-            "host_fallback_activity": ("host_fallback_gbp",),
-        },
-    ),
-    "rpt_slam_slice_winners": IcbRows(provider_columns=("provider_code",)),
-    "rpt_triangulation_activity": IcbRows(
-        provider_columns=("provider_code",),
-        counts={
-            "slam_activity": (
-                "slam_price_gbp",
-                "slam_unit_price_gbp",
-                "activity_variance",
-                "activity_pct_variance",
-            ),
-            "sus_activity": (
-                "sus_tariff_gbp",
-                "sus_unit_tariff_gbp",
-                "activity_variance",
-                "activity_pct_variance",
-            ),
-        },
-    ),
-    # provider x ICB marts: the ICB's own rows, and its providers' rows
-    "rpt_triangulation_spend": IcbRows(
-        icb_columns=("icb_code", "current_icb_code"), provider_columns=("provider_code",)
-    ),
-}
+Rule = Shared | NotExtracted | IcbRows
 
 # schema `dq`: the data-quality results of the footprint's providers (and ICB ledgers), by the
 # provider_code column; row samples of failures (raw values, record references) are not shared.
 DQ_TABLES: tuple[str, ...] = ("dq_check_results", "dqmi_scores", "dqmi_item_scores", "dq_slam_submissions")
+
+_ICB_ROWS_FIELDS = {"icb_columns", "provider_columns", "counts", "row_level"}
+
+
+class ExtractRuleError(ValueError):
+    """A mart's `config.meta.extract` that does not parse: names the file, model and field."""
+
+
+def parse_rule(value: Any, where: str) -> Rule:
+    """One mart's `extract` metadata as a rule; `where` is "<file>: <model>" for the error."""
+    if value == "shared":
+        return Shared()
+    if not isinstance(value, dict):
+        raise ExtractRuleError(f"{where}: config.meta.extract must be 'shared' or a mapping, not {value!r}")
+    if "withheld" in value:
+        reason = value["withheld"]
+        if set(value) != {"withheld"} or not isinstance(reason, str) or not reason.strip():
+            raise ExtractRuleError(f"{where}: config.meta.extract.withheld must be the only field, a reason")
+        return NotExtracted(reason.strip())
+    unknown = sorted(set(value) - _ICB_ROWS_FIELDS)
+    if unknown:
+        raise ExtractRuleError(f"{where}: config.meta.extract has unknown fields {unknown}")
+    icbs = _names(value.get("icb_columns", []), f"{where}: config.meta.extract.icb_columns")
+    providers = _names(value.get("provider_columns", []), f"{where}: config.meta.extract.provider_columns")
+    if not icbs and not providers:
+        raise ExtractRuleError(f"{where}: config.meta.extract names no icb_columns or provider_columns")
+    counts = value.get("counts", {})
+    if not isinstance(counts, dict):
+        raise ExtractRuleError(f"{where}: config.meta.extract.counts must map a count column to a list")
+    linked = {
+        str(count): _names(columns, f"{where}: config.meta.extract.counts.{count}")
+        for count, columns in counts.items()
+    }
+    row_level = value.get("row_level", False)
+    if not isinstance(row_level, bool):
+        raise ExtractRuleError(f"{where}: config.meta.extract.row_level must be true or false")
+    return IcbRows(icb_columns=icbs, provider_columns=providers, counts=linked, row_level=row_level)
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ExtractRuleError(f"{where} must be a list of column names")
+    return tuple(value)
+
+
+def rules_in(folder: Path) -> dict[str, Rule]:
+    """Model name -> rule, for every model in `folder`'s YAML files that states one."""
+    rules: dict[str, Rule] = {}
+    for path in sorted(folder.rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            meta = (model.get("config") or {}).get("meta") or {}
+            if "extract" in meta:
+                rules[model["name"]] = parse_rule(meta["extract"], f"{path.name}: {model['name']}")
+    return rules
+
+
+@cache
+def marts_rules() -> dict[str, Rule]:
+    """The published marts' rules (schema `marts`), from their models' metadata."""
+    return rules_in(MARTS_MODELS)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from speccomm.publish.extract_rules import marts_rules
+
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 PUBLISHED_FOLDERS = ("marts", "dq")
@@ -95,3 +97,14 @@ def test_every_mart_states_grain_and_key_in_its_metadata(path: Path) -> None:
     assert isinstance(key, list) and key, f"{path.stem}: meta.primary_key (a list of columns)"
     described = {c["name"] for c in (_model_entries()[path.stem].get("columns") or [])}
     assert set(key) <= described, f"{path.stem}: primary key {key} not among its columns"
+
+
+@pytest.mark.parametrize("path", MART_FILES, ids=lambda p: p.stem)
+def test_every_mart_decides_its_extract_rule_in_its_metadata(path: Path) -> None:
+    """Who may take a mart's rows away is decided beside its grain (config.meta.extract), and
+    the rule names columns the mart has: the extract would otherwise withhold it (fail closed)."""
+    assert "extract" in _model_meta(path), f"{path.stem}: meta.extract (shared, withheld or a rule)"
+    rule = marts_rules()[path.stem]
+    described = {c["name"] for c in (_model_entries()[path.stem].get("columns") or [])}
+    missing = sorted(set(rule.columns()) - described)
+    assert not missing, f"{path.stem}: its extract rule names columns it does not have: {missing}"

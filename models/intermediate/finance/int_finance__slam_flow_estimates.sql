@@ -1,13 +1,15 @@
 {#- Actual or estimate for every expected provider-month of every flow. A flow is a provider ×
     attributed ICB × funding stream with SLAM Actual money in the financial year (its
-    submission history). Its provider is expected every month from April to the latest month
+    submission history), or on the year's contracted_providers list. Its provider is expected every month from April to the latest month
     any provider has stated that year (dq_slam_submissions, the one home of that rule). A month
     the provider never submitted is estimated by the default method, the flow's run rate: its
     Actual pounds (and activity) over the months the provider did submit that year ÷ the number
     of those months (a month submitted without a row for the flow counts as £0). dbt var
     slam_estimate_method = 'phased_run_rate' instead scales by the plan phasing (the submitted
     months' pounds ÷ their phase weights × the missing month's weight). Alternatives and the
-    measured error: docs/marts/completeness.md. -#}
+    measured error: docs/marts/completeness.md. A contracted flow whose provider has submitted
+    nothing that year has no run rate: its estimate is the contract's annual value × the
+    month's phase weight (estimate_method contract_value), never a silent £0. -#}
 {%- set method = var('slam_estimate_method', 'run_rate') -%}
 {%- if method not in ('run_rate', 'phased_run_rate') -%}
     {{ exceptions.raise_compiler_error(
@@ -39,13 +41,30 @@ submissions as (
     from {{ ref('dq_slam_submissions') }}
 ),
 
+contracts as (
+    select
+        provider_code,
+        icb_code,
+        funding_stream,
+        financial_year,
+        annual_contract_gbp
+    from {{ ref('contracted_providers') }}
+),
+
 flows as (
-    select distinct
+    select
         provider_code,
         icb_code,
         funding_stream,
         financial_year
     from flows_monthly
+    union
+    select
+        provider_code,
+        icb_code,
+        funding_stream,
+        financial_year
+    from contracts
 ),
 
 plan_phasing as (
@@ -98,6 +117,7 @@ with_actuals as (
         expected.latest_received_at,
         expected.months_submitted,
         plan_phasing.phase_weight,
+        contracts.annual_contract_gbp,
         case when expected.is_submitted then coalesce(flows_monthly.actual_gbp, 0) end as actual_gbp,
         case when expected.is_submitted then coalesce(flows_monthly.actual_activity, 0) end as actual_activity
     from expected
@@ -110,6 +130,12 @@ with_actuals as (
             and expected.financial_month = flows_monthly.financial_month
     left join plan_phasing
         on expected.financial_month = plan_phasing.financial_month
+    left join contracts
+        on
+            expected.provider_code = contracts.provider_code
+            and expected.icb_code = contracts.icb_code
+            and expected.funding_stream = contracts.funding_stream
+            and expected.financial_year = contracts.financial_year
 ),
 
 run_rates as (
@@ -145,13 +171,19 @@ final as (
         cast(round(run_rate_gbp, 2) as decimal(38, 2)) as run_rate_gbp,
         case
             when is_submitted then cast(0 as decimal(38, 2))
+            when months_submitted = 0 then cast(round(annual_contract_gbp * phase_weight, 2) as decimal(38, 2))
             else cast(round(coalesce(run_rate_gbp, 0), 2) as decimal(38, 2))
         end as estimated_gbp,
+        -- a contract value says nothing about activity: unknown (NULL), not 0
         case
             when is_submitted then cast(0 as decimal(18, 3))
-            else cast(round(coalesce(run_rate_activity, 0), 3) as decimal(18, 3))
+            when months_submitted > 0 then cast(round(coalesce(run_rate_activity, 0), 3) as decimal(18, 3))
         end as estimated_activity,
-        case when not is_submitted then '{{ method }}' end as estimate_method
+        case
+            when is_submitted then null
+            when months_submitted = 0 then 'contract_value'
+            else '{{ method }}'
+        end as estimate_method
     from run_rates
 )
 

@@ -11,39 +11,19 @@
     older ones are dropped (delete+insert on snapshot_slot). full_refresh is off for this model
     only, so the nightly's full refresh after a code change keeps the comparison; the first
     build has no 'previous' slot. -#}
+{%- set figure_columns = [
+    'provider_code', 'icb_code', 'funding_stream', 'financial_year', 'financial_month',
+    'is_submitted', 'actual_gbp', 'estimated_gbp', 'winning_file', 'latest_received_at',
+] -%}
 with
-
-flow_estimates as (
-    select
-        provider_code,
-        icb_code,
-        funding_stream,
-        financial_year,
-        financial_month,
-        is_submitted,
-        actual_gbp,
-        estimated_gbp,
-        winning_file,
-        latest_received_at
-    from {{ ref('int_finance__slam_flow_estimates') }}
-),
 
 current_figures as (
     select
         'current' as snapshot_slot,
         '{{ invocation_id }}' as invocation_id,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as built_at,
-        provider_code,
-        icb_code,
-        funding_stream,
-        financial_year,
-        financial_month,
-        is_submitted,
-        actual_gbp,
-        estimated_gbp,
-        winning_file,
-        latest_received_at
-    from flow_estimates
+        {{ figure_columns | join(',\n        ') }}
+    from {{ ref('int_finance__slam_flow_estimates') }}
 ),
 
 {% if is_incremental() -%}
@@ -52,16 +32,7 @@ previous_figures as (
         'previous' as snapshot_slot,
         invocation_id,
         built_at,
-        provider_code,
-        icb_code,
-        funding_stream,
-        financial_year,
-        financial_month,
-        is_submitted,
-        actual_gbp,
-        estimated_gbp,
-        winning_file,
-        latest_received_at
+        {{ figure_columns | join(',\n        ') }}
     from {{ this }}
     where snapshot_slot = 'current' and invocation_id != '{{ invocation_id }}'
 ),

@@ -127,6 +127,23 @@ spine as (
     cross join cumulative_phasing
 ),
 
+-- a month is reported once SLAM (for the year) or the ICB's ledger has reached it: one rule
+spine_reported as (
+    select
+        spine.*,
+        coalesce(spine.financial_month <= slam_reported_to.slam_reported_to_month, false)
+            as is_slam_reported,
+        coalesce(spine.financial_month <= ledger_reported_to.ledger_reported_to_month, false)
+            as is_ledger_reported
+    from spine
+    left join slam_reported_to
+        on spine.financial_year = slam_reported_to.financial_year
+    left join ledger_reported_to
+        on
+            spine.icb_code = ledger_reported_to.icb_code
+            and spine.financial_year = ledger_reported_to.financial_year
+),
+
 monthly as (
     select
         spine.icb_code,
@@ -138,44 +155,24 @@ monthly as (
         spine.cumulative_weight,
         coalesce(monthly_plan.annual_plan_gbp, 0) as annual_plan_gbp,
         coalesce(monthly_plan.plan_gbp, 0) as plan_gbp,
-        coalesce(spine.financial_month <= slam_reported_to.slam_reported_to_month, false)
-            as is_slam_reported,
-        coalesce(spine.financial_month <= ledger_reported_to.ledger_reported_to_month, false)
-            as is_ledger_reported,
-        case
-            when spine.financial_month <= slam_reported_to.slam_reported_to_month
-                then coalesce(completeness.providers_expected, 0)
-        end as providers_expected,
-        case
-            when spine.financial_month <= slam_reported_to.slam_reported_to_month
-                then coalesce(completeness.providers_reported, 0)
-        end as providers_reported,
-        case
-            when spine.financial_month <= slam_reported_to.slam_reported_to_month
-                then coalesce(completeness.missing_providers, '')
-        end as missing_providers,
-        coalesce(
-            spine.financial_month <= slam_reported_to.slam_reported_to_month
-            and coalesce(completeness.is_complete, true),
-            false
-        ) as is_complete,
-        case
-            when spine.financial_month <= slam_reported_to.slam_reported_to_month
-                then coalesce(completeness.slam_actual_gbp, 0)
-        end as slam_actual_gbp,
-        case
-            when spine.financial_month <= slam_reported_to.slam_reported_to_month
-                then coalesce(completeness.slam_estimated_gbp, 0)
-        end as slam_estimated_gbp,
-        case
-            when spine.financial_month <= ledger_reported_to.ledger_reported_to_month
-                then coalesce(ledger_monthly.ledger_actual_gbp, 0)
-        end as ledger_actual_gbp,
-        case
-            when spine.financial_month <= ledger_reported_to.ledger_reported_to_month
-                then coalesce(ledger_monthly.ledger_feed_providers_gbp, 0)
-        end as ledger_feed_providers_gbp
-    from spine
+        spine.is_slam_reported,
+        spine.is_ledger_reported,
+        case when spine.is_slam_reported then coalesce(completeness.providers_expected, 0) end
+            as providers_expected,
+        case when spine.is_slam_reported then coalesce(completeness.providers_reported, 0) end
+            as providers_reported,
+        case when spine.is_slam_reported then coalesce(completeness.missing_providers, '') end
+            as missing_providers,
+        spine.is_slam_reported and coalesce(completeness.is_complete, true) as is_complete,
+        case when spine.is_slam_reported then coalesce(completeness.slam_actual_gbp, 0) end
+            as slam_actual_gbp,
+        case when spine.is_slam_reported then coalesce(completeness.slam_estimated_gbp, 0) end
+            as slam_estimated_gbp,
+        case when spine.is_ledger_reported then coalesce(ledger_monthly.ledger_actual_gbp, 0) end
+            as ledger_actual_gbp,
+        case when spine.is_ledger_reported then coalesce(ledger_monthly.ledger_feed_providers_gbp, 0) end
+            as ledger_feed_providers_gbp
+    from spine_reported as spine
     left join monthly_plan
         on
             spine.icb_code = monthly_plan.icb_code
@@ -194,12 +191,6 @@ monthly as (
             and spine.financial_year = ledger_monthly.financial_year
             and spine.funding_stream = ledger_monthly.funding_stream
             and spine.financial_month = ledger_monthly.financial_month
-    left join slam_reported_to
-        on spine.financial_year = slam_reported_to.financial_year
-    left join ledger_reported_to
-        on
-            spine.icb_code = ledger_reported_to.icb_code
-            and spine.financial_year = ledger_reported_to.financial_year
 ),
 
 year_to_date as (

@@ -40,20 +40,22 @@ dim_provider as (
     where not is_unknown_member
 ),
 
-current_slot as (
+-- a flow-month's figure: its actual, or the estimate of a missing month
+slots as (
     select
         snapshots.*,
         coalesce(snapshots.actual_gbp, 0) + snapshots.estimated_gbp as figure_gbp
     from snapshots
-    where snapshots.snapshot_slot = 'current'
+),
+
+current_slot as (
+    select slots.* from slots
+    where slots.snapshot_slot = 'current'
 ),
 
 previous_slot as (
-    select
-        snapshots.*,
-        coalesce(snapshots.actual_gbp, 0) + snapshots.estimated_gbp as figure_gbp
-    from snapshots
-    where snapshots.snapshot_slot = 'previous'
+    select slots.* from slots
+    where slots.snapshot_slot = 'previous'
 ),
 
 has_previous as (

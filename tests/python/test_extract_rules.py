@@ -1,0 +1,71 @@
+"""The extract rules as each mart's metadata states them (config.meta.extract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from speccomm.publish.extract_rules import (
+    ExtractRuleError,
+    IcbRows,
+    NotExtracted,
+    Shared,
+    parse_rule,
+    rules_in,
+)
+
+
+def test_the_three_kinds_of_rule_parse() -> None:
+    assert parse_rule("shared", "x") == Shared()
+    assert parse_rule({"withheld": " row samples "}, "x") == NotExtracted("row samples")
+    rule = parse_rule(
+        {"icb_columns": ["icb_code"], "counts": {"activity": ["price_gbp"]}, "row_level": True}, "x"
+    )
+    assert rule == IcbRows(icb_columns=("icb_code",), counts={"activity": ("price_gbp",)}, row_level=True)
+    assert rule.columns() == ("icb_code", "activity", "price_gbp")
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("everyone", "config.meta.extract must be"),
+        ({"icb_column": ["icb_code"]}, "unknown fields ['icb_column']"),
+        ({"counts": {"activity": []}}, "names no icb_columns or provider_columns"),
+        ({"icb_columns": "icb_code"}, "config.meta.extract.icb_columns must be a list"),
+        ({"icb_columns": ["icb_code"], "counts": {"activity": "price_gbp"}}, "extract.counts.activity"),
+        ({"icb_columns": ["icb_code"], "row_level": "yes"}, "extract.row_level"),
+        ({"withheld": ""}, "extract.withheld"),
+        ({"withheld": "why", "icb_columns": ["icb_code"]}, "extract.withheld"),
+    ],
+)
+def test_a_rule_that_does_not_parse_names_the_file_model_and_field(value: object, field: str) -> None:
+    with pytest.raises(ExtractRuleError) as raised:
+        parse_rule(value, "_marts.yml: rpt_new")
+    assert str(raised.value).startswith("_marts.yml: rpt_new: ")
+    assert field in str(raised.value)
+
+
+def test_rules_are_read_from_the_models_yaml_and_a_mart_without_one_has_none(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "_models.yml").write_text(
+        "version: 2\nmodels:\n"
+        "  - name: rpt_stated\n    config:\n      meta:\n"
+        "        extract: {provider_columns: [provider_code]}\n"
+        "  - name: rpt_undecided\n    config:\n      meta: {grain: x}\n"
+        "  - name: dim_thing\n    config:\n      meta: {extract: shared}\n",
+        encoding="utf-8",
+    )
+    assert rules_in(tmp_path) == {
+        "rpt_stated": IcbRows(provider_columns=("provider_code",)),
+        "dim_thing": Shared(),
+    }
+
+
+def test_a_broken_rule_in_a_yaml_file_is_reported_with_that_file(tmp_path: Path) -> None:
+    (tmp_path / "_broken.yml").write_text(
+        "version: 2\nmodels:\n  - name: rpt_bad\n    config:\n      meta:\n        extract: {rows: all}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ExtractRuleError, match=r"^_broken.yml: rpt_bad: config.meta.extract has unknown"):
+        rules_in(tmp_path)
