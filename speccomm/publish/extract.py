@@ -333,6 +333,7 @@ def _copy_dq(con: duckdb.DuckDBPyConnection, result: Extracted) -> None:
                 or provider_code in (select icb_code from footprint_icbs)
             """
         )
+        copy_comments(con, "src", "dq", table)
         rows = con.execute(f'select count(*) from dq."{table}"').fetchone()[0]
         result.taken.append(Taken(name, "the footprint's providers and ICB ledgers", rows))
     if _has(con, "dq", "dq_failed_samples"):
