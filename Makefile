@@ -9,7 +9,7 @@ LANDING ?= data/landing
 SEED    ?= 42
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
+.PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
 
 ## help: this list of targets
 help:
@@ -30,6 +30,14 @@ run: $(STAMP)
 		$(BIN)/speccomm generate --scale demo --out $(LANDING) --seed $(SEED); \
 	fi
 	$(BIN)/speccomm nightly --landing $(LANDING)
+	@if [ ! -f warehouse/dev/speccomm.duckdb ] && [ -f warehouse/speccomm.duckdb ]; then $(MAKE) --no-print-directory dev; fi
+
+## dev: (re)start dbt's development database (profiles.yml) from the published warehouse, so
+## `dbt build -s <model>+` works on last night's data; `make run` does it once
+dev:
+	@mkdir -p warehouse/dev
+	cp warehouse/speccomm.duckdb warehouse/dev/speccomm.duckdb
+	@echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of the published warehouse)"
 
 ## test: lint SQL and Python, then the whole pytest suite (fails if no test ran)
 test: $(STAMP) system-deps lint

@@ -31,7 +31,10 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write the published marts (schemas marts, dq) as files")
     _add_location_options(export)
-    export.add_argument("--format", choices=("parquet",), default="parquet")
+    export.add_argument(
+        "--format", choices=("parquet", "csv", "xlsx"), default="parquet",
+        help="parquet: one file per table; csv: the same as CSV; xlsx: one Excel workbook, a sheet per table",
+    )
     export.add_argument("--out", type=Path, required=True)
 
     extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
@@ -67,10 +70,14 @@ def _add_nightly(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="re-run every data-quality check, not only on the slices whose data changed",
     )
-    nightly.add_argument(
-        "--send-only-changed",
-        action="store_true",
-        help="email a provider only when its results changed since its last report",
+    sending = nightly.add_mutually_exclusive_group()
+    sending.add_argument(
+        "--send-only-changed", dest="send_only_changed", action="store_true", default=True,
+        help="email a provider only when its own results changed since its last report (the default)",
+    )
+    sending.add_argument(
+        "--send-all", dest="send_only_changed", action="store_false",
+        help="email every provider whose report changed in any way (e.g. only the peer medians moved)",
     )
     nightly.add_argument("--force", action="store_true", help="build even when nothing new has arrived")
     nightly.add_argument(
@@ -153,7 +160,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "export":
         from speccomm.publish import export_parquet
 
-        return export_parquet(paths, args.out.resolve())
+        return export_parquet(paths, args.out.resolve(), args.format)
     if args.command == "resend":
         from speccomm.delivery import resend
         from speccomm.state import StateLayout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,29 @@ def _pick(given: str | os.PathLike[str] | None, env_var: str, default: Path) -> 
         return Path(given).resolve()
     from_env = os.environ.get(env_var)
     return Path(from_env).resolve() if from_env else default
+
+
+DEFAULT_BI_TEAM_EMAIL = "bi-team@example.org"
+DEFAULT_CONTACT_NAME = "the specialised commissioning BI team"
+
+
+@dataclass(frozen=True)
+class ReportContact:
+    """Who a provider asks about its report: named in the report, and the Reply-To address.
+    `SPECCOMM_DQ_CONTACT_NAME` (default: the BI team) and `SPECCOMM_REPLY_TO` (default:
+    `SPECCOMM_BI_TEAM_EMAIL`)."""
+
+    name: str
+    email: str
+
+
+def report_contact(environ: Mapping[str, str] | None = None) -> ReportContact:
+    env = os.environ if environ is None else environ
+    bi_team = env.get("SPECCOMM_BI_TEAM_EMAIL", "").strip() or DEFAULT_BI_TEAM_EMAIL
+    return ReportContact(
+        name=env.get("SPECCOMM_DQ_CONTACT_NAME", "").strip() or DEFAULT_CONTACT_NAME,
+        email=env.get("SPECCOMM_REPLY_TO", "").strip() or bi_team,
+    )
 
 
 # --- the footprint: the ICBs this deployment serves -----------------------------------------

@@ -48,6 +48,9 @@ from speccomm.load.reference import (
 from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
+from speccomm.publish.comments import comment_sources
+from speccomm.publish.holders import WarehouseHeld
+from speccomm.publish.storage import BadStorageVersion, storage_version
 from speccomm.relations import relation_exists
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.runlog import (
@@ -78,8 +81,10 @@ STEPS: tuple[tuple[str, str], ...] = (
 # Exit status: 0 done (or nothing to do); 11..16 the step that failed (a fault before the
 # first step, e.g. a missing landing folder or a state folder that cannot be written, is the
 # load step's 11; one after the last, the publish step's 16); 75 another run holds the lock;
-# 130 interrupted (SIGINT / SIGTERM).
+# 76 a client holds the published warehouse read-write; 1 a bad SPECCOMM_STORAGE_VERSION
+# (not started); 130 interrupted (SIGINT / SIGTERM).
 EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
+EXIT_WAREHOUSE_HELD = 76
 EXIT_INTERRUPTED = 130
 
 
@@ -97,7 +102,7 @@ class Interrupted(BaseException):
 @dataclass(frozen=True)
 class NightlyOptions:
     revalidate_all: bool = False
-    send_only_changed: bool = False
+    send_only_changed: bool = True
     force: bool = False
     keep_versions: int = 3
     verbose: bool = False
@@ -108,7 +113,7 @@ def run_nightly(
     paths: Paths,
     *,
     revalidate_all: bool = False,
-    send_only_changed: bool = False,
+    send_only_changed: bool = True,
     force: bool = False,
     keep: int | None = None,
     verbose: bool = False,
@@ -189,6 +194,7 @@ class Night:
         try:
             self._tidy_after_earlier_runs()
             self.record.build_fingerprint = build_fingerprint(self.options.footprint)
+            storage_version()  # a bad setting fails now, not after the whole build
             check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
             reason = "--force" if self.options.force else why_build(
                 self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
@@ -196,6 +202,8 @@ class Night:
         except LandingUnavailable as exc:
             self.record.reason = "the landing folder is unavailable"
             raise StepFailed("load", exc) from exc
+        except (WarehouseHeld, BadStorageVersion) as exc:
+            return self._not_started(exc)
         if reason is None:
             return self._nothing_to_do()
         self.record.reason = reason
@@ -379,6 +387,7 @@ class Night:
         self.record.finish(SUCCEEDED)  # as the published copy of the log will say
         with duckdb.connect(str(self.working_copy)) as con:
             self.runlog.copy_into(con, self.record)
+            comment_sources(con, dbt_target_path(self.working_copy) / "manifest.json")
         published = publish_database(
             self.working_copy, self.paths.warehouse, self.layout.versions_dir,
             version_name=self.run_id, keep=self.options.keep_versions,
@@ -410,6 +419,19 @@ class Night:
               f"published build, and the dbt project is unchanged. {warehouse} left as it was; "
               + ("nothing sent." if retried is None else f"{retried}."))
         return 0
+
+    def _not_started(self, cause: WarehouseHeld | BadStorageVersion) -> int:
+        """The night cannot start: logged (run log, console) and a documented exit status."""
+        self.record.reason = "not started: " + ("the published warehouse is held read-write"
+                                                if isinstance(cause, WarehouseHeld) else "bad setting")
+        self.record.error = str(cause)
+        self.record.finish(FAILED)
+        self.runlog.save(self.record)
+        code = EXIT_WAREHOUSE_HELD if isinstance(cause, WarehouseHeld) else 1
+        print(f"speccomm nightly {self.run_id}: NOT STARTED (exit {code}): {cause}.", file=sys.stderr)
+        print(f"  Nothing was loaded, built, sent or published; run log row {self.run_id} says so.",
+              file=sys.stderr)
+        return code
 
     def _retry_queued_messages(self) -> str | None:
         """Reports queued by an earlier night (a failed send) or left unresolved by a killed one
@@ -449,10 +471,10 @@ class Night:
         if disk_full:
             shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
         log_error = _quietly(self.runlog.save, self.record)
-        if self.options.verbose and not isinstance(failure.cause, BuildFailed):
+        if self.options.verbose and not isinstance(failure.cause, (BuildFailed, WarehouseHeld)):
             traceback.print_exception(failure.cause, file=sys.stderr)
         _quietly(self._print_summary)
-        code = EXIT_CODES[failure.step]
+        code = EXIT_WAREHOUSE_HELD if isinstance(failure.cause, WarehouseHeld) else EXIT_CODES[failure.step]
         print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {cause}", file=sys.stderr)
         if log_error is not None:
             print(f"  The run log {self.layout.runs_db} could not be written either: "
@@ -498,7 +520,7 @@ class Night:
 
 def describe_fault(exc: BaseException) -> str:
     """One line saying what went wrong, without the values an error message may quote."""
-    if isinstance(exc, BuildFailed | LandingUnavailable | StepFailed):
+    if isinstance(exc, BuildFailed | LandingUnavailable | StepFailed | WarehouseHeld):
         return printable(exc)
     if _is_disk_full(exc):
         where = getattr(exc, "filename", None)

@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from speccomm.load.entries import Seen, list_landing
 from speccomm.load.reference import folder_digest
+from speccomm.publish.holders import connect_read_only
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,10 @@ def landing_files(landing: Path) -> Iterator[tuple[str, str, Seen | None]]:
 
 
 def published_state(published: Path) -> PublishedState | None:
+    """What the published file knows; raises WarehouseHeld when a client holds it read-write."""
     if not published.exists():
         return None
-    with duckdb.connect(str(published), read_only=True) as con:
+    with connect_read_only(published) as con:
         tables: dict[str, set[str]] = {}
         for schema, name, column in con.execute(
             "select table_schema, table_name, column_name from information_schema.columns"

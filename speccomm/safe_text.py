@@ -1,6 +1,8 @@
 """Text made safe for where it goes: spreadsheet cells, console logs, email bodies.
 
-Two rules, each in one place, for every writer of CSV files, logs and messages to reuse:
+Two rules, each in one place, for every writer of CSV files, logs and messages to reuse
+(the provider reports' CSVs in Python; `speccomm export --format csv|xlsx` through DuckDB,
+speccomm.publish.spreadsheets, which calls these same functions):
 
 - `neutralise_cell`: a CSV cell that a spreadsheet would run as a formula (OWASP "CSV
   Injection": a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a
@@ -21,14 +23,17 @@ FORMULA_LEADERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", re.ASCII)
 
 
+def could_be_formula(value: Any) -> bool:
+    """Whether a spreadsheet could evaluate `value` as a formula: text starting with a formula
+    leader that is not a plain number."""
+    return (isinstance(value, str) and value.startswith(FORMULA_LEADERS)
+            and not _PLAIN_NUMBER.fullmatch(value))
+
+
 def neutralise_cell(value: Any) -> Any:
     """The value as a CSV writer should write it: text that a spreadsheet would evaluate is
     prefixed with `'`; numbers, None and other text unchanged."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_LEADERS):
-        return value
-    if _PLAIN_NUMBER.fullmatch(value):
-        return value
-    return "'" + value
+    return "'" + value if could_be_formula(value) else value
 
 
 def neutralise_row(row: list[Any] | tuple[Any, ...]) -> list[Any]:

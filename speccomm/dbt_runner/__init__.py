@@ -97,7 +97,7 @@ def code_fingerprint() -> str:
     """Hash of everything that decides what a build produces: models, macros, seeds, config.
     Incremental models rebuild every slice when it changes (see macros/incremental/)."""
     digest = hashlib.sha256()
-    paths = [PROJECT_ROOT / "dbt_project.yml"]
+    paths = [PROJECT_ROOT / "dbt_project.yml", PROJECT_ROOT / "selectors.yml"]
     for folder in ("models", "macros", "seeds"):
         paths.extend(sorted(p for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file()))
     for path in paths:
@@ -128,7 +128,7 @@ def build_warehouse(
     dbt_vars: dict[str, object] = {"code_fingerprint": code_fingerprint()}
     if footprint is not None:
         dbt_vars["footprint"] = footprint
-    args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
+    args = ["build", "--selector", "nightly", "--vars", json.dumps(dbt_vars)]  # selectors.yml
     args = [*args, "--full-refresh"] if full_refresh else args
     result = run_dbt(args, database, echo=echo, seed_path=seed_path)
     if result.returncode != 0:

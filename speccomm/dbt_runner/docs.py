@@ -29,7 +29,7 @@ def build_docs(out: Path | None, *, warehouse: Path | None = None) -> int:
     out = (out or PROJECT_ROOT / "target" / "docs").resolve()
     with tempfile.TemporaryDirectory(prefix="speccomm-docs-") as tmp:
         work = Path(tmp)
-        database = work / "docs.duckdb"
+        database = work / "speccomm.duckdb"  # DuckDB names the database after the file
         if warehouse is not None and warehouse.exists():
             print(f"speccomm docs: documenting a copy of {warehouse}")
             shutil.copyfile(warehouse, database)

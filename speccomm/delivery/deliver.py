@@ -42,6 +42,7 @@ class DeliverySummary:
     already_sent: list[str] = field(default_factory=list)  # provider codes: same report sent before
     unchanged: list[str] = field(default_factory=list)  # provider codes skipped by send_only_changed
     no_recipients: list[str] = field(default_factory=list)  # provider codes without contacts
+    provider_names: dict[str, str] = field(default_factory=dict)  # code -> name, for the lines
     failed: dict[str, str] = field(default_factory=dict)  # message key -> error (still queued)
     superseded: int = 0
     recovered_sent: int = 0
@@ -53,13 +54,18 @@ class DeliverySummary:
     def queued_for_retry(self) -> int:
         return len(self.failed)
 
+    def _name(self, code: str) -> str:
+        name = self.provider_names.get(code)
+        return name if name and name != code else "(no name: not in reference.providers)"
+
     def lines(self) -> list[str]:
         return [
             f"channel: {self.channel}",
             f"reports sent: {sum(1 for key in self.sent if key.startswith('provider:'))}",
             f"not sent, same report already sent: {len(self.already_sent)}",
             f"not sent, results unchanged: {len(self.unchanged)}",
-            f"providers without contacts: {', '.join(self.no_recipients) or 'none'}",
+            f"providers without contacts, so not sent: {len(self.no_recipients) or 'none'}",
+            *(f"  - {code} {self._name(code)}" for code in self.no_recipients),
             f"failed, queued for the next run: {', '.join(sorted(self.failed)) or 'none'}",
             f"may not have been delivered (process killed while sending, check by hand): "
             f"{', '.join(self.unconfirmed) or 'none'}",
@@ -165,6 +171,7 @@ def _queue_report(
     key = _report_key(report)
     if not report.recipients:
         summary.no_recipients.append(report.provider_code)
+        summary.provider_names[report.provider_code] = report.provider_name
         return
     status = ledger.status_of(key)
     if status in states.DONE:
@@ -176,7 +183,8 @@ def _queue_report(
         summary.unchanged.append(report.provider_code)
         return
     if status is None:
-        payload = provider_message(report, settings.mail_from, datetime.now(UTC)).as_bytes(policy=SMTP)
+        message = provider_message(report, settings.mail_from, datetime.now(UTC), settings.contact.email)
+        payload = message.as_bytes(policy=SMTP)
         ledger.enqueue(
             message_key=key,
             kind="provider_report",

@@ -34,11 +34,16 @@ def message_id(kind: str, key: str, fingerprint: str, mail_from: str) -> str:
     return f"<speccomm-{kind}.{safe_key}.{fingerprint[:32]}@{domain}>"
 
 
-def provider_message(report: ProviderReport, mail_from: str, sent_at: datetime) -> EmailMessage:
+def provider_message(
+    report: ProviderReport, mail_from: str, sent_at: datetime, reply_to: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = report.subject
     message["From"] = mail_from
     message["To"] = ", ".join(report.recipients)
+    if reply_to:
+        message["Reply-To"] = reply_to  # a person reads replies; the sender may be unattended
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, no vacation loops
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id("dq", report.provider_code, report.content_fingerprint, mail_from)
     message["X-Speccomm-Provider"] = report.provider_code
@@ -64,6 +69,7 @@ def summary_message(
     message["Subject"] = f"speccomm data quality: run {summary.run_id}"
     message["From"] = mail_from
     message["To"] = str(Address(addr_spec=bi_team))
+    message["Auto-Submitted"] = "auto-generated"
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id("summary", summary.run_id, summary.run_id.encode().hex(), mail_from)
     lines = [f"Data-quality run {summary.run_id} at {summary.run_at:%Y-%m-%d %H:%M} UTC", ""]

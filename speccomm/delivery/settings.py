@@ -9,6 +9,9 @@
     SPECCOMM_SMTP_TIMEOUT    seconds, default 30
     SPECCOMM_MAIL_FROM       sender address, default speccomm-dq@example.org
     SPECCOMM_BI_TEAM_EMAIL   run summary recipient, default bi-team@example.org
+    SPECCOMM_REPLY_TO        where providers' replies go (Reply-To), default the BI team's address
+    SPECCOMM_DQ_CONTACT_NAME the person or team named in each report as the contact,
+                             default "the specialised commissioning BI team"
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from speccomm.config import DEFAULT_BI_TEAM_EMAIL, ReportContact, report_contact
+
 SECURITY_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 DEFAULT_FROM = "speccomm-dq@example.org"
-DEFAULT_BI_TEAM = "bi-team@example.org"
+DEFAULT_BI_TEAM = DEFAULT_BI_TEAM_EMAIL
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
@@ -53,6 +58,7 @@ class MailSettings:
     smtp: SmtpSettings | None  # None: write .eml files to the outbox instead
     mail_from: str
     bi_team: str
+    contact: ReportContact = field(default_factory=report_contact)
 
 
 def mail_settings(environ: Mapping[str, str] | None = None) -> MailSettings:
@@ -61,6 +67,7 @@ def mail_settings(environ: Mapping[str, str] | None = None) -> MailSettings:
         smtp=smtp_settings(env),
         mail_from=env.get("SPECCOMM_MAIL_FROM", "").strip() or DEFAULT_FROM,
         bi_team=env.get("SPECCOMM_BI_TEAM_EMAIL", "").strip() or DEFAULT_BI_TEAM,
+        contact=report_contact(env),
     )
 
 

@@ -5,6 +5,10 @@ Readers (BI tools) open the published file read-only. A new file is put in place
 path names either the old file or the new one, whole. A reader connected before the swap keeps
 its open file (the old one) until it disconnects; its next connection opens the new one.
 
+The published file is not the working copy itself but a copy of it written in the configured
+storage version (speccomm.publish.storage: DuckDB 1.x clients must open it), straight into a
+temporary name beside the published file; only that finished file is renamed into place.
+
 The newest entry of `versions/` and the published file are the same file (a hard link where
 the file system allows, else a copy), so a version costs no extra space until it is replaced.
 """
@@ -20,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from speccomm.publish.storage import rewrite_database
 
 ROLLED_BACK = "rolled-back"
 
@@ -47,14 +53,15 @@ def checkpoint(database: Path) -> None:
 
 
 def publish_database(
-    working: Path, published: Path, versions_dir: Path, *, version_name: str, keep: int
+    working: Path, published: Path, versions_dir: Path, *, version_name: str, keep: int,
+    storage_version: str | None = None,
 ) -> Published:
-    """Publish a closed, checkpointed working copy. The working copy is moved, not copied,
-    when it is on the same file system as the published file."""
+    """Publish a closed working copy: rewritten in the configured storage version under a
+    temporary name beside the published file, then renamed into place."""
     checkpoint(working)
     published.parent.mkdir(parents=True, exist_ok=True)
     versions_dir.mkdir(parents=True, exist_ok=True)
-    staged = _stage_beside(working, published, move=True)
+    staged = _rewrite_beside(working, published, storage_version)
     version = versions_dir / f"{version_name}{published.suffix}"
     try:
         _link_or_copy(staged, version)
@@ -63,6 +70,7 @@ def publish_database(
         staged.unlink(missing_ok=True)
     fsync_dir(published.parent)
     fsync_dir(versions_dir)
+    working.unlink()  # its night is published; the copy is all that is needed
     return Published(published, version, tuple(prune_versions(versions_dir, keep, published)))
 
 
@@ -113,7 +121,7 @@ def rollback_published(published: Path, versions_dir: Path) -> tuple[Path, Path]
     if index == 0:
         raise NoEarlierVersion(f"{current.name} is the oldest version kept in {versions_dir}")
     target = versions[index - 1]
-    staged = _stage_beside(target, published, move=False)
+    staged = _stage_beside(target, published)
     try:
         os.replace(staged, published)
     finally:
@@ -134,22 +142,37 @@ def remove_stale_stages(published: Path) -> list[Path]:
     return stale
 
 
-def _stage_beside(source: Path, published: Path, *, move: bool) -> Path:
+def _stage_beside(source: Path, published: Path) -> Path:
     """A durable file with `source`'s bytes in the published file's folder, under a temporary
-    name: moved (renamed) or hard-linked when the file system allows, else copied."""
+    name: hard-linked when the file system allows, else copied."""
     fd, name = tempfile.mkstemp(dir=published.parent, prefix=f".{published.name}.", suffix=".publishing")
     os.close(fd)
     staged = Path(name)
     try:
         _fsync_file(source)
-        if move and _same_device(source, published.parent):
-            os.replace(source, staged)
-        else:
-            staged.unlink()
-            _link_or_copy(source, staged)
+        staged.unlink()
+        _link_or_copy(source, staged)
         _match_mode(staged, published)
     except BaseException:
         staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def _rewrite_beside(working: Path, published: Path, storage_version: str | None) -> Path:
+    """A durable copy of `working` in the configured storage version, in the published file's
+    folder under a temporary name (removed again if anything fails)."""
+    fd, name = tempfile.mkstemp(dir=published.parent, prefix=f".{published.name}.", suffix=".publishing")
+    os.close(fd)
+    staged = Path(name)
+    staged.unlink()  # DuckDB creates the file itself
+    try:
+        rewrite_database(working, staged, version=storage_version)
+        _fsync_file(staged)
+        _match_mode(staged, published)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
         raise
     return staged
 
@@ -173,10 +196,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
     except OSError:
         return False
-
-
-def _same_device(path: Path, folder: Path) -> bool:
-    return path.stat().st_dev == folder.stat().st_dev
 
 
 def _fsync_file(path: Path) -> None:

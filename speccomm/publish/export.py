@@ -1,4 +1,6 @@
-"""`speccomm export --format parquet --out DIR`: every published mart as a Parquet file.
+"""`speccomm export --format parquet|csv|xlsx --out DIR`: every published mart as files.
+
+Parquet here; csv and xlsx (for spreadsheet users) in speccomm.publish.spreadsheets.
 
 Writes `DIR/<schema>/<table>.parquet` for every table and view of schemas `marts` and `dq`,
 and `DIR/manifest.json` (source file, run, tables and row counts). One read-only connection
@@ -22,7 +24,10 @@ from speccomm.relations import relation_exists, scalar
 EXPORTED_SCHEMAS = ("marts", "dq")
 
 
-def export_parquet(paths: Paths, out: Path) -> int:
+def export_parquet(paths: Paths, out: Path, fmt: str = "parquet") -> int:
+    """CLI entry (any format): 0 when written, 1 when nothing is published."""
+    from speccomm.publish.spreadsheets import write_csv_export, write_xlsx_export
+
     if not paths.warehouse.exists():
         print(f"speccomm export: no published warehouse at {paths.warehouse}", file=sys.stderr)
         return 1
@@ -33,10 +38,13 @@ def export_parquet(paths: Paths, out: Path) -> int:
     except ProtectedTarget as exc:
         print(f"speccomm export: {exc}", file=sys.stderr)
         return 1
-    manifest = write_parquet_export(paths.warehouse, out)
+    writers = {"parquet": write_parquet_export, "csv": write_csv_export, "xlsx": write_xlsx_export}
+    manifest = writers[fmt](paths.warehouse, out)
     for entry in manifest["tables"]:
-        print(f"  {entry['table']:<40} {entry['rows']:>10,} rows -> {entry['file']}")
-    print(f"speccomm export: {len(manifest['tables'])} tables from {paths.warehouse} to {out}")
+        where = entry.get("file") or (f"sheet {entry['sheet']}" if entry.get("sheet") else
+                                      "NOT EXPORTED: too many rows for one sheet (use csv or parquet)")
+        print(f"  {entry['table']:<40} {entry['rows']:>10,} rows -> {where}")
+    print(f"speccomm export: {len(manifest['tables'])} tables from {paths.warehouse} to {out} ({fmt})")
     return 0
 
 
@@ -49,7 +57,7 @@ def write_parquet_export(published: Path, out: Path) -> dict:
             target.parent.mkdir(exist_ok=True)
             rows = copy_to_parquet(con, f'"{schema}"."{table}"', target)
             entries.append({"table": f"{schema}.{table}", "rows": rows, "file": str(target.relative_to(out))})
-        run_id = _published_run(con)
+        run_id = published_run(con)
     manifest = {
         "source": str(published),
         "published_run_id": run_id,
@@ -87,7 +95,7 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _published_run(con: duckdb.DuckDBPyConnection) -> str | None:
+def published_run(con: duckdb.DuckDBPyConnection) -> str | None:
     if not relation_exists(con, "ops.run_log"):
         return None
     row = con.execute(

@@ -28,8 +28,10 @@ from pathlib import Path
 import duckdb
 
 from speccomm.config import Paths
+from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import DQ_TABLES, ROW, IcbRows, NotExtracted, Rule, marts_rules
+from speccomm.publish.storage import new_file_config
 from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
 from speccomm.state import ProtectedTarget, StateLayout
 
@@ -143,7 +145,7 @@ def write_footprint_extract(
     staged = Path(name)
     staged.unlink()  # DuckDB creates the file itself
     try:
-        with duckdb.connect(str(staged)) as con:
+        with duckdb.connect(str(staged), config=new_file_config()) as con:  # 1.x clients read it
             con.execute(f"attach {sql_string(str(published))} as src (read_only)")
             result = Extracted(_footprint(con, [icbs] if isinstance(icbs, str) else list(icbs), footprint))
             _footprint_tables(con, result.footprint.icbs)
@@ -312,6 +314,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: str, rule: Rule) -> int:
             f" where {rule.where()}"
         )
     con.execute(f'create table marts."{table}" as {select}')
+    copy_comments(con, "src", "marts", table)
     return con.execute(f'select count(*) from marts."{table}"').fetchone()[0]
 
 
@@ -330,6 +333,7 @@ def _copy_dq(con: duckdb.DuckDBPyConnection, result: Extracted) -> None:
                 or provider_code in (select icb_code from footprint_icbs)
             """
         )
+        copy_comments(con, "src", "dq", table)
         rows = con.execute(f'select count(*) from dq."{table}"').fetchone()[0]
         result.taken.append(Taken(name, "the footprint's providers and ICB ledgers", rows))
     if _has(con, "dq", "dq_failed_samples"):

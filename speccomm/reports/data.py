@@ -77,11 +77,22 @@ class CheckSummary:
     how_to_fix: str
     max_failure_rate: float
     peer_median_rate: float | None
+    # The month the status was judged on: each month is judged against the tolerance, so the
+    # worst month (worst status, then highest failure rate) decides the check's status.
+    judged_period: Period | None = None
+    judged_rows_failed: int = 0
+    judged_rows_checked: int = 0
     samples: list[Sample] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
+        """The failure rate over the whole window (every month together)."""
         return self.rows_failed / self.rows_checked if self.rows_checked else 0.0
+
+    @property
+    def judged_rate(self) -> float:
+        """The failure rate of the month the status was judged on."""
+        return self.judged_rows_failed / self.judged_rows_checked if self.judged_rows_checked else 0.0
 
 
 @dataclass
@@ -253,7 +264,15 @@ def _checks(
                     else 'pass'
                 end as worst_status,
                 list(struct_pack(fy := financial_year, fm := financial_month) order by period_start)
-                    filter (where status <> 'pass') as months_failing
+                    filter (where status <> 'pass') as months_failing,
+                arg_max(
+                    struct_pack(
+                        fy := financial_year, fm := financial_month, failed := rows_failed,
+                        checked := rows_checked
+                    ),
+                    case status when 'fail' then 2 when 'warn' then 1 else 0 end
+                    + coalesce(rows_failed / nullif(rows_checked, 0), 0) / 2
+                ) as judged
             from in_window
             where provider_code = ?
             group by check_id
@@ -261,7 +280,7 @@ def _checks(
         select own.check_id, own.severity, own.rows_checked, own.rows_failed, own.worst_status,
             own.months_failing, thresholds.title, thresholds.meaning, thresholds.how_to_fix,
             thresholds.max_failure_rate,
-            peers.peer_median_rate
+            peers.peer_median_rate, own.judged
         from own
         left join peers on own.check_id = peers.check_id
         left join reference.dq_thresholds as thresholds on own.check_id = thresholds.check_id
@@ -274,7 +293,8 @@ def _checks(
     samples = _samples(con, provider_code, dataset, start)
     checks = []
     passed = 0
-    for check_id, severity, checked, failed, worst, months, title, meaning, fix, max_rate, peer in rows:
+    for (check_id, severity, checked, failed, worst, months, title, meaning, fix, max_rate, peer,
+         judged) in rows:
         if int(failed) == 0:
             passed += 1
             continue
@@ -285,6 +305,8 @@ def _checks(
             title=title or check_id, meaning=meaning or "", how_to_fix=fix or "",
             max_failure_rate=float(max_rate or 0.0),
             peer_median_rate=None if peer is None else float(peer),
+            judged_period=Period(judged["fy"], int(judged["fm"])),
+            judged_rows_failed=int(judged["failed"]), judged_rows_checked=int(judged["checked"]),
         )
         summary.samples = samples.get(check_id, [])
         checks.append(summary)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from speccomm.config import report_contact
 from speccomm.reports.data import (
     MIN_PEERS,
     SAMPLES_IN_HTML,
@@ -64,7 +65,10 @@ def subject_of(data: ReportData) -> str:
 
 
 def template_context(data: ReportData, chart_src: str | None) -> dict[str, object]:
+    contact = report_contact()
     return {
+        "contact_name": contact.name,
+        "contact_email": contact.email,
         "subject": subject_of(data),
         "provider_code": data.provider_code,
         "provider_name": data.provider_name,
@@ -128,6 +132,8 @@ def content_fingerprint(data: ReportData) -> str:
                 "trend": [(p.period.label, round(p.dqmi, 2), round(p.coverage, 4),
                            None if p.peer_median is None else round(p.peer_median, 2)) for p in s.trend],
                 "checks": [(c.check_id, c.rows_checked, c.rows_failed, c.worst_status,
+                            None if c.judged_period is None else c.judged_period.label,
+                            c.judged_rows_failed, c.judged_rows_checked,
                             [m.label for m in c.months_failing],
                             None if c.peer_median_rate is None else round(c.peer_median_rate, 6),
                             [_sample_key(x) for x in c.samples]) for c in s.checks],
@@ -188,7 +194,12 @@ def _check_view(check: CheckSummary) -> dict[str, object]:
         "status_text": STATUS_TEXT[check.worst_status],
         "rows_failed": check.rows_failed,
         "rows_checked": check.rows_checked,
-        "rate": _pct(check.rate),
+        "window_rate": _pct(check.rate),
+        # What the status was judged on: the worst month against the tolerance.
+        "judged_month": check.judged_period.label if check.judged_period else "-",
+        "judged_rows_failed": check.judged_rows_failed,
+        "judged_rows_checked": check.judged_rows_checked,
+        "rate": _pct(check.judged_rate),
         "tolerance": _pct(check.max_failure_rate),
         "peer_rate": "not shown" if check.peer_median_rate is None else _pct(check.peer_median_rate),
         "months_text": f"Above tolerance in: {months}." if months else "Within tolerance in every month.",

@@ -282,6 +282,16 @@ def test_a_provider_without_contacts_gets_nothing(plain_smtp_env: Recorder, tmp_
     assert outcome.no_recipients == ["ZZ9"] and plain_smtp_env.received == []
 
 
+def test_the_bi_summary_lists_providers_without_contacts_by_code_and_name(
+    plain_smtp_env: Recorder, tmp_path: Path
+) -> None:
+    known = replace(fake_report(tmp_path, "ZZ9"), recipients=())
+    unknown = replace(fake_report(tmp_path, "89999"), provider_name="89999", recipients=())  # the code
+    lines = _deliver([known, unknown], tmp_path).lines()
+    at = lines.index("providers without contacts, so not sent: 2")
+    assert lines[at + 1:at + 3] == ["  - ZZ9 Trust ZZ9", "  - 89999 (no name: not in reference.providers)"]
+
+
 # --- the outbox ---------------------------------------------------------------------------------
 
 def test_without_smtp_host_messages_go_to_the_outbox(

@@ -1,0 +1,26 @@
+{#- on-run-start (dbt_project.yml): every source declared in schema `raw` that does not exist
+    yet is created empty, with the columns and types its YAML declares. The nightly's loader
+    (speccomm.load, Python) creates and fills these tables before dbt runs, so there this is a
+    no-op; on a fresh development database it lets `dbt build -s <model>+`, `dbt test` and the
+    unit tests run with no landing file loaded. tests/python/test_dbt_habits.py checks that the
+    declared columns are those the loader creates. -#}
+{% macro create_missing_raw_tables() %}
+    {%- if execute -%}
+        {%- set created = [] -%}
+        {%- for source in graph.sources.values()
+            if source.schema == 'raw' and source.identifier not in created
+            and source.columns | length > 0
+            and source.source_meta.get('create_if_missing', true) -%}
+            {%- set columns = [] -%}
+            {%- for column in source.columns.values() -%}
+                {%- do columns.append(adapter.quote(column.name) ~ ' ' ~ column.data_type) -%}
+            {%- endfor -%}
+            {%- do run_query('create schema if not exists ' ~ source.schema) -%}
+            {%- do run_query(
+                'create table if not exists ' ~ source.schema ~ '.' ~ source.identifier
+                ~ ' (' ~ columns | join(', ') ~ ')'
+            ) -%}
+            {%- do created.append(source.identifier) -%}
+        {%- endfor -%}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,141 @@
+"""dbt as dbt users work: the shipped profiles.yml, a fresh database with no landing file
+loaded (the raw tables are created empty), `dbt build -s <model>+` with its unit tests, the
+selectors the nightly uses, `dbt source freshness` on the file registry, and descriptions
+persisted as comments (what BI tools show as column metadata)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_nightly import NightEnv, first_night
+
+from speccomm.config import PROJECT_ROOT
+from speccomm.dbt_runner import dbt_executable
+from speccomm.load.raw_schema import ensure_raw_schema
+
+pytestmark = pytest.mark.slow
+
+
+def dbt(args: list[str], database: Path, target_path: Path) -> subprocess.CompletedProcess:
+    """dbt as a person types it in the project folder: profiles.yml found there, no extra flags."""
+    env = {**os.environ, "SPECCOMM_DBT_DATABASE": str(database), "DBT_TARGET_PATH": str(target_path),
+           "DBT_LOG_PATH": str(target_path / "logs")}
+    return subprocess.run([dbt_executable(), *args], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    root = tmp_path_factory.mktemp("fresh-dbt")
+    database, target = root / "speccomm.duckdb", root / "target"
+    built = dbt(["build", "-s", "+fct_contract_activity"], database, target)
+    return database, target, built
+
+
+def test_dbt_debug_works_with_the_shipped_profile(tmp_path: Path) -> None:
+    result = dbt(["debug"], tmp_path / "speccomm.duckdb", tmp_path / "target")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "All checks passed" in result.stdout
+
+
+def test_the_default_development_database_is_not_the_published_file() -> None:
+    profile = (PROJECT_ROOT / "profiles.yml").read_text(encoding="utf-8")
+    assert "'warehouse/dev/speccomm.duckdb'" in profile
+
+
+def test_a_model_and_its_parents_build_on_a_fresh_database(
+    fresh: tuple[Path, Path, subprocess.CompletedProcess]
+) -> None:
+    database, target, built = fresh
+    assert built.returncode == 0, built.stdout[-5000:]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert any(r["unique_id"].startswith("unit_test.") for r in results), "unit tests run with the model"
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("select count(*) from raw.slam_rows").fetchone() == (0,)
+        assert con.execute("select count(*) from marts.fct_contract_activity").fetchone() == (0,)
+
+
+def test_the_declared_raw_tables_are_those_the_loader_creates(
+    fresh: tuple[Path, Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    loader = tmp_path / "loader.duckdb"
+    with duckdb.connect(str(loader)) as con:
+        ensure_raw_schema(con)
+    query = ("select table_name, column_name, data_type from duckdb_columns()"
+             " where schema_name = 'raw' order by table_name, column_index")
+    with duckdb.connect(str(fresh[0]), read_only=True) as con:
+        by_dbt = con.execute(query).fetchall()
+    with duckdb.connect(str(loader), read_only=True) as con:
+        by_loader = con.execute(query).fetchall()
+    assert by_dbt == by_loader
+
+
+def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> None:
+    def listed(selector: str) -> set[str]:
+        result = dbt(["ls", "--selector", selector, "--output", "name", "--quiet"],
+                     tmp_path / "speccomm.duckdb", tmp_path / "target")
+        assert result.returncode == 0, result.stdout[-2000:]
+        return set(result.stdout.split())
+
+    nightly, marts, dq = listed("nightly"), listed("marts"), listed("dq")
+    assert {"fct_contract_activity", "dim_icb", "rejected_files", "icbs"} <= nightly
+    assert not nightly & listed_unit_tests(tmp_path), "the nightly leaves the unit tests out"
+    assert "fct_contract_activity" in marts and "stg_slam__contract_lines" in marts
+    assert {"rejected_files", "dq_check_slam_current_rows"} <= dq, "the dq models and their check models"
+    assert "fct_contract_activity" in dq, "with the marts the checks read"
+    assert "rpt_icb_variation" in marts and "rpt_icb_variation" not in dq, "but not the marts they do not"
+    build = (PROJECT_ROOT / "speccomm" / "dbt_runner" / "__init__.py").read_text(encoding="utf-8")
+    assert '"--selector", "nightly"' in build
+
+
+def listed_unit_tests(tmp_path: Path) -> set[str]:
+    result = dbt(["ls", "--select", "test_type:unit", "--output", "name", "--quiet"],
+                 tmp_path / "speccomm.duckdb", tmp_path / "target")
+    assert result.returncode == 0 and result.stdout.split(), result.stdout[-2000:]
+    return set(result.stdout.split())
+
+
+def test_source_freshness_warns_for_a_provider_late_against_the_timetable(
+    fresh: tuple[Path, Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    database = tmp_path / "speccomm.duckdb"
+    database.write_bytes(fresh[0].read_bytes())
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect(str(database)) as con:
+        for file_id, (feed, org, days) in enumerate(
+            [("slam", "RJ1", 10), ("slam", "RJZ", 50), ("sus", None, 5), ("ledger", "QKK", 3)], start=1
+        ):
+            con.execute(
+                "insert into raw.file_registry (file_id, file_name, feed, org_code, received_at, row_count,"
+                " checksum, loaded_at) values (?, ?, ?, ?, ?, 0, 'x', ?)",
+                [file_id, f"f{file_id}.csv", feed, org, now - timedelta(days=days), now],
+            )
+    result = dbt(["source", "freshness", "-s", "source:landing"], database, tmp_path / "target")
+    assert result.returncode == 0, result.stdout[-3000:]  # warnings only
+    sources = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    status = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in sources}
+    assert status == {"slam_files": "warn", "sus_files": "pass", "ledger_files": "pass"}, status
+
+
+def test_comments_on_every_published_column(tmp_path_factory: pytest.TempPathFactory) -> None:
+    env: NightEnv = first_night(tmp_path_factory.getbasetemp())
+    [(missing, total)] = env.query(
+        "select count(*) filter (where comment is null or comment = ''), count(*) from duckdb_columns()"
+        " where database_name = 'speccomm' and schema_name in ('marts', 'dq', 'reference', 'ops', 'raw')"
+    )
+    assert total > 400 and missing == 0
+    [(tables_without,)] = env.query(
+        "select count(*) from duckdb_tables() where database_name = 'speccomm'"
+        " and schema_name in ('marts', 'dq', 'reference', 'ops', 'raw') and comment is null"
+    )
+    assert tables_without == 0
+    assert env.query(
+        "select comment from duckdb_columns() where schema_name = 'dq' and table_name = 'dq_check_results'"
+        " and column_name = 'status'"
+    )[0][0].startswith("`pass`, `warn` or `fail`")
