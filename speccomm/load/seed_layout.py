@@ -91,7 +91,7 @@ def _layout(seed: dict) -> SeedLayout:
 # --- values ----------------------------------------------------------------------------------
 
 # The seeds declare text as `string` (DuckDB's alias of VARCHAR, and Spark's text type: one
-# declaration both engines' dbt seeds accept, docs/decisions/0177); varchar is accepted too.
+# declaration both engines' dbt seeds accept, docs/decisions/0013); varchar is accepted too.
 TEXT_TYPES = ("string", "varchar")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL_TYPE = re.compile(r"^decimal\((\d+),\s*(\d+)\)$")

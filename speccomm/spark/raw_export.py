@@ -1,5 +1,5 @@
 """The raw layer Spark reads: the DuckDB raw schema written out as Parquet
-(docs/decisions/0177-raw-layer-for-spark.md).
+(docs/decisions/0013-raw-layer-for-spark.md).
 
 Each loaded landing file's rows become one immutable file, `<feed>_rows/<file_id>-<checksum>.parquet`,
 written once (to a temporary name, then renamed, so a reader never sees half a file) and left
