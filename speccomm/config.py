@@ -16,6 +16,9 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq")
 
 
+SERVICE_LINE_BASES = ("supplied", "derived")
+
+
 class BadWarehouseName(ValueError):
     """The warehouse file's name would make the warehouse's own schema names ambiguous."""
 
@@ -63,3 +66,13 @@ def _pick(given: str | os.PathLike[str] | None, env_var: str, default: Path) -> 
         return Path(given).resolve()
     from_env = os.environ.get(env_var)
     return Path(from_env).resolve() if from_env else default
+
+
+def service_line_basis() -> str:
+    """Which SUS service line decides the funding stream: `supplied` (the service_line_code on the
+    record, the default) or `derived` (the identification rules' line); SPECCOMM_SERVICE_LINE_BASIS.
+    See docs/identification-rules.md ("Which line pays")."""
+    value = os.environ.get("SPECCOMM_SERVICE_LINE_BASIS", "").strip().lower() or "supplied"
+    if value not in SERVICE_LINE_BASES:
+        raise ValueError(f"SPECCOMM_SERVICE_LINE_BASIS={value!r}: use one of {', '.join(SERVICE_LINE_BASES)}")
+    return value

@@ -11,8 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from speccomm.build.ir_rules import RuleFileInvalid, validate_rule_seeds
 from speccomm.children import die_with_parent
-from speccomm.config import PROJECT_ROOT
+from speccomm.config import PROJECT_ROOT, SEEDS_DIR, service_line_basis
 
 
 class BuildFailed(RuntimeError):
@@ -110,8 +111,13 @@ def build_warehouse(
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
     run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py).
     `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
-    folder with tonight's reference updates (None: the shipped seeds)."""
-    variables = json.dumps({"code_fingerprint": code_fingerprint()})
+    folder with tonight's reference updates (None: the shipped seeds). The identification-rule
+    seeds of that folder are validated first (speccomm.build.ir_rules)."""
+    try:
+        validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
+    except RuleFileInvalid as exc:
+        raise BuildFailed(str(exc)) from exc
+    variables = json.dumps({"code_fingerprint": code_fingerprint(), "service_line_basis": service_line_basis()})
     args = ["build", "--exclude", "test_type:unit", "--vars", variables]
     args = [*args, "--full-refresh"] if full_refresh else args
     result = run_dbt(args, database, echo=echo, seed_path=seed_path)

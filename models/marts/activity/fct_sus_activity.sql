@@ -1,4 +1,6 @@
 {#- One row per current SUS record (latest extract of its dataset and month, each record id once).
+    The identification rules' line (int_sus__ir_assignments) stands beside the supplied one;
+    funding_stream follows the line var service_line_basis chooses (docs/identification-rules.md).
     Incremental by slice: see macros/incremental/sus_slices.sql. -#}
 {{ config(
     materialized='incremental',
@@ -11,6 +13,8 @@
 -- depends_on: {{ ref('stg_landing__files') }}
 -- depends_on: {{ ref('int_sus__current_records') }}
 -- depends_on: {{ ref('int_reference__fingerprint') }}
+-- depends_on: {{ ref('int_sus__ir_assignments') }}
+{%- set paid_on_derived = service_line_basis() == 'derived' %}
 
 with
 
@@ -55,6 +59,29 @@ current_records as (
     -- the slices to rebuild are chosen where the staged rows are read (see the macro)
     {%- set rebuilt_month_column = 'extract_month' if is_incremental() else none %}
     from ({{ sus_current_records(only_slices_to_rebuild_in=rebuilt_month_column) }}) as current_source  -- noqa: AL05
+),
+
+-- the identification rules' line of the slices being built, and its funding stream
+ir_assignments as (
+    select
+        file_id,
+        source_row,
+        derived_service_line_code,
+        ir_rule_id
+    from {{ ref('int_sus__ir_assignments') }} as ir
+    where
+        true
+        {%- if is_incremental() %}
+        {{ only_sus_slices_to_rebuild('ir.dataset', 'ir.file_activity_month', 'extract_month') }}  -- noqa
+        {%- endif %}
+),
+
+derived_statuses as (
+    select
+        service_line_code,
+        financial_year,
+        funding_stream
+    from {{ ref('stg_reference__service_line_statuses') }}
 ),
 
 dim_service_line as (
@@ -118,10 +145,18 @@ final as (
         current_records.lsoa_code,
         current_records.commissioner_code,
         current_records.service_line_code,
+        ir_assignments.derived_service_line_code,
+        ir_assignments.ir_rule_id,
+        {{ 'ir_assignments.derived_service_line_code' if paid_on_derived else 'current_records.service_line_code' }}
+            as paying_service_line_code,
         current_records.pod_code,
         current_records.hrg_code,
         current_records.treatment_function_code,
-        current_records.funding_stream,
+        {{ "coalesce(derived_statuses.funding_stream, 'unknown')" if paid_on_derived
+            else 'current_records.funding_stream' }} as funding_stream,
+        current_records.funding_stream as funding_stream_supplied,
+        coalesce(derived_statuses.funding_stream, 'unknown') as funding_stream_derived,
+        '{{ service_line_basis() }}' as service_line_basis,
         current_records.registration_icb_valid as icb_of_registration_code,
         current_records.icb_of_registration_code_raw,
         current_records.residence_icb_valid as icb_of_residence_code,
@@ -132,9 +167,10 @@ final as (
         current_records.icb_code_superseded,
         current_records.host_icb_valid as provider_host_icb_code,
         coalesce(
-            current_records.funding_stream = 'green'
+            {{ "derived_statuses.funding_stream" if paid_on_derived
+                else 'current_records.funding_stream' }} = 'green'
             and dim_provider.is_nhs_trust
-            and dim_service_line.service_category = 'standard'
+            and {{ 'paying_service_line' if paid_on_derived else 'dim_service_line' }}.service_category = 'standard'
             and not dim_point_of_delivery.is_high_cost_drugs_devices,
             false
         ) as is_pathfinder_scope,
@@ -144,7 +180,8 @@ final as (
         coalesce(dim_service_line.service_line_key, {{ unknown_key() }}) as service_line_key,
         coalesce(dim_point_of_delivery.pod_key, {{ unknown_key() }}) as pod_key,
         coalesce(dim_icb.icb_key, {{ unknown_key() }}) as attributed_icb_key,
-        current_records.funding_stream as funding_stream_key,
+        {{ "coalesce(derived_statuses.funding_stream, 'unknown')" if paid_on_derived
+            else 'current_records.funding_stream' }} as funding_stream_key,
         {{ date_key('current_records.activity_date') }} as date_key,
         current_records.file_id,
         current_records.source_file,
@@ -160,6 +197,20 @@ final as (
         on
             current_records.service_line_code = dim_service_line.service_line_code
             and current_records.file_month_start between dim_service_line.valid_from and dim_service_line.valid_to
+    left join ir_assignments
+        on
+            current_records.file_id = ir_assignments.file_id
+            and current_records.source_row = ir_assignments.source_row
+    left join derived_statuses
+        on
+            ir_assignments.derived_service_line_code = derived_statuses.service_line_code
+            and current_records.financial_year = derived_statuses.financial_year
+    {%- if paid_on_derived %}
+    left join dim_service_line as paying_service_line
+        on
+            ir_assignments.derived_service_line_code = paying_service_line.service_line_code
+            and current_records.file_month_start between paying_service_line.valid_from and paying_service_line.valid_to
+    {%- endif %}
     left join dim_point_of_delivery
         on current_records.pod_code = dim_point_of_delivery.pod_code
     left join current_boundaries
