@@ -31,6 +31,9 @@ class DefectRates:
     gp_practice_default: float = 0.02
     sus_record_duplicate: float = 0.002
     sus_dates_inconsistent: float = 0.004
+    # identification rules (speccomm.generate.ir): the share of specialised records planted with
+    # another line's or no line's codes, and of background records with a line's diagnosis
+    service_line_ir_mismatch: float = 0.02
 
 
 @dataclass(frozen=True)

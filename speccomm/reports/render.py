@@ -48,12 +48,13 @@ CHECK_TITLES = {
     "slam_sus_activity_variance": "SLAM activity differs from SUS",
     "slam_ledger_spend_variance": "SLAM money differs from the ICB ledger",
     "submission_missing": "Monthly SLAM statement missing",
+    "service_line_ir_mismatch": "Service line differs from the identification rules",
 }
 # A provider's report never shows another organisation's code, even one the provider typed
 # into its own file: the file and row locate the record.
 MASKED_CHECKS = {"provider_code_mismatch": "(another organisation's code: not shown)"}
 # Raw values that already describe themselves (not a single field's text).
-DESCRIBED_FIELDS = ("period", "dates", "variance", "duplicate", "submission")
+DESCRIBED_FIELDS = ("period", "dates", "variance", "duplicate", "submission", "ir")
 CSV_COLUMNS = (
     "dataset", "check_id", "financial_year", "financial_month", "source_file", "source_row",
     "provider_record_ref", "service_line_code", "pod_code", "context", "field", "value_sent",

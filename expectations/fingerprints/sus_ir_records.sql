@@ -1,0 +1,19 @@
+-- The current SUS records' identification-rule results per slice: the rules' output depends only
+-- on the slice's extract files and the reference fingerprint (rules, code sets and designations
+-- included), both carried by every row of marts.fct_sus_activity.
+select
+    coalesce(provider_code, 'UNKNOWN') as provider_code,
+    financial_year,
+    financial_month,
+    'ir ' || dataset || ' ' || extract_month || ' file ' || slice_file_watermark || ' ref '
+    || reference_fingerprint as part,
+    count(*) as row_count
+from marts.fct_sus_activity
+group by
+    coalesce(provider_code, 'UNKNOWN'),
+    financial_year,
+    financial_month,
+    dataset,
+    extract_month,
+    slice_file_watermark,
+    reference_fingerprint

@@ -1,0 +1,90 @@
+"""What the identification-rules monitoring must find in the current SUS extracts: per provider
+× financial year × month, the records of each outcome (agree, supplied_not_derived,
+derived_not_supplied, different_line) and their tariff pounds, the planted mis-assignments by
+kind, and the rows of the check service_line_ir_mismatch. Computed from the written supplied
+service line and the line each record's codes were made to derive (speccomm.generate.ir)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from speccomm.generate.expect_sus import _distinct, _first_occurrence, _money
+from speccomm.generate.ir import KINDS
+from speccomm.generate.periods import Month
+from speccomm.generate.reference import Reference
+from speccomm.generate.tallies import DqTally, pounds
+
+OUTCOMES = ("agree", "supplied_not_derived", "derived_not_supplied", "different_line")
+CHECK_ID = "service_line_ir_mismatch"
+
+
+@dataclass
+class IrExpectations:
+    ref: Reference
+    dq: DqTally
+    targets: list[str]  # the lines the rules derive, as indexed by ir:target
+    outcomes: dict[tuple[str, str, int, str], list[int]] = field(default_factory=dict)
+    planted: Counter[tuple[str, str, int, str]] = field(default_factory=Counter)
+    derived_lines: Counter[str] = field(default_factory=Counter)
+
+    def add_current(self, values: dict[str, pa.Array], ir: dict[str, object], month: Month) -> None:
+        """One chunk of a current extract; fct_sus_activity keeps the first copy of an id."""
+        n = len(values["sus_record_id"])
+        if n == 0:
+            return
+        keep = _first_occurrence(values["sus_record_id"])
+        texts, index = _distinct(values["provider_code"], n)
+        provider = np.array([self.ref.resolver.provider(t) for t in texts], dtype=object)[index]
+        sl_texts, sl_index = _distinct(values.get("service_line_code"), n)
+        supplied = np.array([t.upper() if t.upper() != "99999999" else "" for t in sl_texts],
+                            dtype=object)[sl_index]
+        target = np.asarray(ir["ir:target"])
+        derived = np.where(target >= 0, np.array(self.targets + [""], dtype=object)[target], "")
+        outcome = np.select(
+            [supplied == derived, derived == "", supplied == ""],
+            [0, 1, 2], 3)
+        pence, _ = _money(values.get("tariff_price"), n)
+        kept = np.flatnonzero(keep)
+        orgs, org_of = np.unique(provider[kept].astype(str), return_inverse=True)
+        outcome, kind = outcome[kept], np.asarray(ir["ir:kind"])[kept]
+        cell = org_of * len(OUTCOMES) + outcome
+        rows = np.bincount(cell, minlength=len(orgs) * len(OUTCOMES))
+        money = np.bincount(cell, weights=pence[kept], minlength=len(orgs) * len(OUTCOMES))
+        for code in np.flatnonzero(rows):
+            org, out = divmod(int(code), len(OUTCOMES))
+            totals = self.outcomes.setdefault((str(orgs[org]), month.fy, month.month, OUTCOMES[out]), [0, 0])
+            totals[0] += int(rows[code])
+            totals[1] += int(round(money[code]))
+        planted = np.bincount(org_of * len(KINDS) + kind, minlength=len(orgs) * len(KINDS))
+        for code in np.flatnonzero(planted):
+            org, k = divmod(int(code), len(KINDS))
+            if KINDS[k] != "agree":
+                self.planted[(str(orgs[org]), month.fy, month.month, KINDS[k])] += int(planted[code])
+        for line, count in zip(*np.unique(derived[kept].astype(str), return_counts=True), strict=True):
+            if line:
+                self.derived_lines[str(line)] += int(count)
+        for org_index, org in enumerate(orgs):
+            mine = org_of == org_index
+            self.dq.add(CHECK_ID, "sus", str(org), month.fy, month.month, int(mine.sum()),
+                        int((outcome[mine] != 0).sum()))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "outcomes": [
+                {"provider_code": org, "financial_year": fy, "financial_month": fm, "outcome": outcome,
+                 "records": rows, "tariff_gbp": pounds(pence)}
+                for (org, fy, fm, outcome), (rows, pence) in sorted(self.outcomes.items())
+            ],
+            "planted": [
+                {"provider_code": org, "financial_year": fy, "financial_month": fm, "kind": kind,
+                 "records": count}
+                for (org, fy, fm, kind), count in sorted(self.planted.items())
+            ],
+            "kinds": {kind: sum(c for (_, _, _, k), c in self.planted.items() if k == kind)
+                      for kind in KINDS if kind != "agree"},
+            "derived_lines": len(self.derived_lines),
+        }
