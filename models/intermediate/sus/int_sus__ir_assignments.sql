@@ -16,7 +16,6 @@
 ) }}
 
 -- depends_on: {{ ref('stg_landing__files') }}
--- depends_on: {{ ref('int_sus__records_placed') }}
 -- depends_on: {{ ref('int_reference__fingerprint') }}
 
 with
