@@ -117,7 +117,9 @@ def build_warehouse(
         validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
     except RuleFileInvalid as exc:
         raise BuildFailed(str(exc)) from exc
-    variables = json.dumps({"code_fingerprint": code_fingerprint(), "service_line_basis": service_line_basis()})
+    variables = json.dumps(
+        {"code_fingerprint": code_fingerprint(), "service_line_basis": service_line_basis()}
+    )
     args = ["build", "--exclude", "test_type:unit", "--vars", variables]
     args = [*args, "--full-refresh"] if full_refresh else args
     result = run_dbt(args, database, echo=echo, seed_path=seed_path)

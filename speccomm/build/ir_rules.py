@@ -162,12 +162,16 @@ def _cross_checks(seeds: Path, rows: dict[str, list[tuple[int, dict[str, str]]]]
     for number, row in rows["ir_code_sets"]:
         set_id, code_type = row["code_set_id"], row["code_type"]
         if set_types.setdefault(set_id, code_type) != code_type:
-            problems.append(f"{_where(sets_path, number, 'code_type')}: {code_type!r} but code set "
-                            f"{set_id} already has type {set_types[set_id]!r} (one type per set)")
+            problems.append(
+                f"{_where(sets_path, number, 'code_type')}: {code_type!r} but code set "
+                f"{set_id} already has type {set_types[set_id]!r} (one type per set)"
+            )
         key = (set_id, normalise_code(row["code_pattern"]))
         if key in seen_patterns:
-            problems.append(f"{_where(sets_path, number, 'code_pattern')}: {row['code_pattern']!r} repeats "
-                            f"an earlier pattern of code set {set_id}")
+            problems.append(
+                f"{_where(sets_path, number, 'code_pattern')}: {row['code_pattern']!r} repeats "
+                f"an earlier pattern of code set {set_id}"
+            )
         seen_patterns.add(key)
     seen_rules: set[str] = set()
     for number, row in rows["ir_rules"]:
@@ -175,18 +179,28 @@ def _cross_checks(seeds: Path, rows: dict[str, list[tuple[int, dict[str, str]]]]
             problems.append(f"{_where(rules_path, number, 'rule_id')}: {row['rule_id']!r} is not unique")
         seen_rules.add(row["rule_id"])
         if row["service_line_code"] and row["service_line_code"] not in lines:
-            problems.append(f"{_where(rules_path, number, 'service_line_code')}: "
-                            f"{row['service_line_code']!r} is not a service_code of service_codes.csv")
+            problems.append(
+                f"{_where(rules_path, number, 'service_line_code')}: "
+                f"{row['service_line_code']!r} is not a service_code of service_codes.csv"
+            )
         if row["code_set_id"] and row["code_set_id"] not in set_types:
-            problems.append(f"{_where(rules_path, number, 'code_set_id')}: "
-                            f"{row['code_set_id']!r} is not a code set of ir_code_sets.csv")
+            problems.append(
+                f"{_where(rules_path, number, 'code_set_id')}: "
+                f"{row['code_set_id']!r} is not a code set of ir_code_sets.csv"
+            )
         low, high = row["age_from"], row["age_to"]
         if low.isdigit() and high.isdigit() and int(low) > int(high):
             problems.append(f"{_where(rules_path, number, 'age_to')}: {high!r} is below age_from {low!r}")
-        if not _date(row["valid_from"]) and row["valid_to"] and not _date(row["valid_to"]) \
-                and row["valid_to"] < row["valid_from"]:
-            problems.append(f"{_where(rules_path, number, 'valid_to')}: {row['valid_to']!r} is before "
-                            f"valid_from {row['valid_from']!r}")
+        if (
+            not _date(row["valid_from"])
+            and row["valid_to"]
+            and not _date(row["valid_to"])
+            and row["valid_to"] < row["valid_from"]
+        ):
+            problems.append(
+                f"{_where(rules_path, number, 'valid_to')}: {row['valid_to']!r} is before "
+                f"valid_from {row['valid_from']!r}"
+            )
     return problems
 
 

@@ -40,13 +40,12 @@ class IrExpectations:
         texts, index = _distinct(values["provider_code"], n)
         provider = np.array([self.ref.resolver.provider(t) for t in texts], dtype=object)[index]
         sl_texts, sl_index = _distinct(values.get("service_line_code"), n)
-        supplied = np.array([t.upper() if t.upper() != "99999999" else "" for t in sl_texts],
-                            dtype=object)[sl_index]
+        supplied = np.array([t.upper() if t.upper() != "99999999" else "" for t in sl_texts], dtype=object)[
+            sl_index
+        ]
         target = np.asarray(ir["ir:target"])
-        derived = np.where(target >= 0, np.array(self.targets + [""], dtype=object)[target], "")
-        outcome = np.select(
-            [supplied == derived, derived == "", supplied == ""],
-            [0, 1, 2], 3)
+        derived = np.where(target >= 0, np.array([*self.targets, ""], dtype=object)[target], "")
+        outcome = np.select([supplied == derived, derived == "", supplied == ""], [0, 1, 2], 3)
         pence, _ = _money(values.get("tariff_price"), n)
         kept = np.flatnonzero(keep)
         orgs, org_of = np.unique(provider[kept].astype(str), return_inverse=True)
@@ -58,7 +57,7 @@ class IrExpectations:
             org, out = divmod(int(code), len(OUTCOMES))
             totals = self.outcomes.setdefault((str(orgs[org]), month.fy, month.month, OUTCOMES[out]), [0, 0])
             totals[0] += int(rows[code])
-            totals[1] += int(round(money[code]))
+            totals[1] += round(money[code])
         planted = np.bincount(org_of * len(KINDS) + kind, minlength=len(orgs) * len(KINDS))
         for code in np.flatnonzero(planted):
             org, k = divmod(int(code), len(KINDS))
@@ -69,22 +68,43 @@ class IrExpectations:
                 self.derived_lines[str(line)] += int(count)
         for org_index, org in enumerate(orgs):
             mine = org_of == org_index
-            self.dq.add(CHECK_ID, "sus", str(org), month.fy, month.month, int(mine.sum()),
-                        int((outcome[mine] != 0).sum()))
+            self.dq.add(
+                CHECK_ID,
+                "sus",
+                str(org),
+                month.fy,
+                month.month,
+                int(mine.sum()),
+                int((outcome[mine] != 0).sum()),
+            )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "outcomes": [
-                {"provider_code": org, "financial_year": fy, "financial_month": fm, "outcome": outcome,
-                 "records": rows, "tariff_gbp": pounds(pence)}
+                {
+                    "provider_code": org,
+                    "financial_year": fy,
+                    "financial_month": fm,
+                    "outcome": outcome,
+                    "records": rows,
+                    "tariff_gbp": pounds(pence),
+                }
                 for (org, fy, fm, outcome), (rows, pence) in sorted(self.outcomes.items())
             ],
             "planted": [
-                {"provider_code": org, "financial_year": fy, "financial_month": fm, "kind": kind,
-                 "records": count}
+                {
+                    "provider_code": org,
+                    "financial_year": fy,
+                    "financial_month": fm,
+                    "kind": kind,
+                    "records": count,
+                }
                 for (org, fy, fm, kind), count in sorted(self.planted.items())
             ],
-            "kinds": {kind: sum(c for (_, _, _, k), c in self.planted.items() if k == kind)
-                      for kind in KINDS if kind != "agree"},
+            "kinds": {
+                kind: sum(c for (_, _, _, k), c in self.planted.items() if k == kind)
+                for kind in KINDS
+                if kind != "agree"
+            },
             "derived_lines": len(self.derived_lines),
         }

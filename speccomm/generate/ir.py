@@ -29,13 +29,22 @@ from speccomm.generate import codes
 from speccomm.generate.rand import rng_for
 from speccomm.generate.sus_records import Chunk, mix48
 
-KINDS = ("agree", "wrong_line", "non_specialised_flagged", "specialised_not_flagged",
-         "provider_not_designated", "service_line_unknown")
-OUTCOME_OF_KIND = {"agree": "agree", "wrong_line": "different_line",
-                   "non_specialised_flagged": "supplied_not_derived",
-                   "specialised_not_flagged": "derived_not_supplied",
-                   "provider_not_designated": "supplied_not_derived",
-                   "service_line_unknown": "supplied_not_derived"}
+KINDS = (
+    "agree",
+    "wrong_line",
+    "non_specialised_flagged",
+    "specialised_not_flagged",
+    "provider_not_designated",
+    "service_line_unknown",
+)
+OUTCOME_OF_KIND = {
+    "agree": "agree",
+    "wrong_line": "different_line",
+    "non_specialised_flagged": "supplied_not_derived",
+    "specialised_not_flagged": "derived_not_supplied",
+    "provider_not_designated": "supplied_not_derived",
+    "service_line_unknown": "supplied_not_derived",
+}
 WRONG_LINE_SHARE = 0.4  # of the planted share on specialised records; the rest: not derived
 
 
@@ -71,13 +80,20 @@ def _load_rules(seeds: Path) -> list[Rule]:
     rules = []
     for row in _rows(seeds, "ir_rules"):
         code_type, code = sets[row["code_set_id"].upper()]
-        rules.append(Rule(
-            rule_id=row["rule_id"], line=row["service_line_code"].upper(), code_type=code_type,
-            code=code, age_from=int(row["age_from"] or 0), age_to=int(row["age_to"] or 120),
-            designation=row["requires_designation"] == "true", precedence=int(row["precedence"]),
-            valid_from=date.fromisoformat(row["valid_from"]),
-            valid_to=date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
-        ))
+        rules.append(
+            Rule(
+                rule_id=row["rule_id"],
+                line=row["service_line_code"].upper(),
+                code_type=code_type,
+                code=code,
+                age_from=int(row["age_from"] or 0),
+                age_to=int(row["age_to"] or 120),
+                designation=row["requires_designation"] == "true",
+                precedence=int(row["precedence"]),
+                valid_from=date.fromisoformat(row["valid_from"]),
+                valid_to=date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+            )
+        )
     return rules
 
 
@@ -92,15 +108,22 @@ class IrCoder:
         for rule in rules:
             if rule.valid_from <= first and (rule.valid_to is None or rule.valid_to >= last):
                 self.by_line.setdefault(rule.line, {}).setdefault(rule.code_type, rule)
-        designated = {(r["service_line_code"].upper(), r["provider_code"].upper())
-                      for r in _rows(seeds, "ir_designated_providers") if not r["valid_to"]}
+        designated = {
+            (r["service_line_code"].upper(), r["provider_code"].upper())
+            for r in _rows(seeds, "ir_designated_providers")
+            if not r["valid_to"]
+        }
         lines = world.lines
         self.providers = sorted({line.provider for line in lines})
         self.supplied = supplied_texts
-        self.diagnoses = sorted({r["diagnosis"].code for r in self.by_line.values() if "diagnosis" in r}
-                                | set(codes.DIAGNOSES[""]))
-        self.procedures = sorted({r["procedure"].code for r in self.by_line.values() if "procedure" in r}
-                                 | set(codes.PROCEDURES[""]))
+        self.diagnoses = sorted(
+            {r["diagnosis"].code for r in self.by_line.values() if "diagnosis" in r}
+            | set(codes.DIAGNOSES[""])
+        )
+        self.procedures = sorted(
+            {r["procedure"].code for r in self.by_line.values() if "procedure" in r}
+            | set(codes.PROCEDURES[""])
+        )
         self.neutral_dx = np.array([self.diagnoses.index(x) for x in codes.DIAGNOSES[""]])
         self.neutral_px = np.array([self.procedures.index(x) for x in codes.PROCEDURES[""]])
         self.targets = sorted(self.by_line)  # lines the rules can derive
@@ -130,8 +153,9 @@ class IrCoder:
             self.age_from[i] = max(r.age_from for r in rules.values())
             self.age_to[i] = min(r.age_to for r in rules.values())
             for p, provider in enumerate(self.providers):
-                self.fires_at[i, p] = all(not r.designation or (line, provider) in designated
-                                          for r in rules.values())
+                self.fires_at[i, p] = all(
+                    not r.designation or (line, provider) in designated for r in rules.values()
+                )
         self.with_px = np.flatnonzero(self.px >= 0)
         self.with_dx = np.flatnonzero(self.dx >= 0)
 
@@ -189,8 +213,9 @@ class IrCoder:
             "ir:kind": kind,
         }
 
-    def _other_line(self, pool: np.ndarray, own: np.ndarray, provider: np.ndarray,
-                    pick: np.ndarray) -> np.ndarray:
+    def _other_line(
+        self, pool: np.ndarray, own: np.ndarray, provider: np.ndarray, pick: np.ndarray
+    ) -> np.ndarray:
         """A line of `pool` other than `own` whose rules fire at the record's provider (-1: none),
         chosen by the record's hash."""
         result = np.full(own.size, -1)

@@ -68,11 +68,11 @@ all_lines as (
     union all
     select fingerprint_line from points_of_delivery
     union all
-    select 'ir_rules,' || fingerprint_line from ir_rules
+    select 'ir_rules,' || fingerprint_line as fingerprint_line from ir_rules
     union all
-    select 'ir_code_sets,' || fingerprint_line from ir_code_sets
+    select 'ir_code_sets,' || fingerprint_line as fingerprint_line from ir_code_sets
     union all
-    select 'ir_designated_providers,' || fingerprint_line from ir_designated_providers
+    select 'ir_designated_providers,' || fingerprint_line as fingerprint_line from ir_designated_providers
 ),
 
 final as (

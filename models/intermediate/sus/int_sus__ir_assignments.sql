@@ -22,21 +22,21 @@ with
 
 current_records as (
     select
-        file_id,
-        source_row,
-        dataset,
-        file_activity_month,
-        slice_file_watermark,
-        reference_fingerprint,
-        financial_year,
-        financial_month,
-        provider_code_resolved as provider_code,
-        age_at_activity,
-        coalesce(activity_date, file_month_start) as ir_date,
-        {{ ir_code('primary_diagnosis_code') }} as diagnosis_code,
-        {{ ir_code('primary_procedure_code') }} as procedure_code,
-        {{ ir_code('hrg_code') }} as hrg_code,
-        {{ ir_code('treatment_function_code') }} as treatment_function_code
+        placed.file_id,
+        placed.source_row,
+        placed.dataset,
+        placed.file_activity_month,
+        placed.slice_file_watermark,
+        placed.reference_fingerprint,
+        placed.financial_year,
+        placed.financial_month,
+        placed.provider_code_resolved as provider_code,
+        placed.age_at_activity,
+        coalesce(placed.activity_date, placed.file_month_start) as ir_date,
+        {{ ir_code('placed.primary_diagnosis_code') }} as diagnosis_code,
+        {{ ir_code('placed.primary_procedure_code') }} as procedure_code,
+        {{ ir_code('placed.hrg_code') }} as hrg_code,
+        {{ ir_code('placed.treatment_function_code') }} as treatment_function_code
     -- the slices to rebuild are chosen where the staged rows are read (see the macro)
     {%- set rebuilt_month_column = 'file_activity_month' if is_incremental() else none %}
     from ({{ sus_records_placed(only_slices_to_rebuild_in=rebuilt_month_column) }}) as placed  -- noqa: AL05
@@ -82,19 +82,35 @@ ir_designated_providers as (
 
 -- one row per record and code it carries (primary diagnosis, primary procedure, HRG, TFC)
 record_codes as (
-    select file_id, source_row, 'diagnosis' as code_type, diagnosis_code as code
+    select
+        file_id,
+        source_row,
+        'diagnosis' as code_type,
+        diagnosis_code as code
     from current_records
     where diagnosis_code is not null
     union all
-    select file_id, source_row, 'procedure' as code_type, procedure_code as code
+    select
+        file_id,
+        source_row,
+        'procedure' as code_type,
+        procedure_code as code
     from current_records
     where procedure_code is not null
     union all
-    select file_id, source_row, 'hrg' as code_type, hrg_code as code
+    select
+        file_id,
+        source_row,
+        'hrg' as code_type,
+        hrg_code as code
     from current_records
     where hrg_code is not null
     union all
-    select file_id, source_row, 'treatment_function' as code_type, treatment_function_code as code
+    select
+        file_id,
+        source_row,
+        'treatment_function' as code_type,
+        treatment_function_code as code
     from current_records
     where treatment_function_code is not null
 ),

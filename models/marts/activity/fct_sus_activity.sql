@@ -68,12 +68,10 @@ ir_assignments as (
         source_row,
         derived_service_line_code,
         ir_rule_id
-    from {{ ref('int_sus__ir_assignments') }} as ir
+    from {{ ref('int_sus__ir_assignments') }} as ir  -- noqa: AL05
     where
         true
-        {%- if is_incremental() %}
         {{ only_sus_slices_to_rebuild('ir.dataset', 'ir.file_activity_month', 'extract_month') }}  -- noqa
-        {%- endif %}
 ),
 
 derived_statuses as (

@@ -52,7 +52,7 @@ outcomes as (
         financial_month,
         coalesce(supplied_line, derived_line, '99999999') as service_line_code,
         case
-            when supplied_line is not distinct from derived_line then 'agree'
+            when coalesce(supplied_line, '') = coalesce(derived_line, '') then 'agree'
             when derived_line is null then 'supplied_not_derived'
             when supplied_line is null then 'derived_not_supplied'
             else 'different_line'
