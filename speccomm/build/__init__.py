@@ -92,7 +92,8 @@ def run_dbt(
 
 
 def code_fingerprint() -> str:
-    """Hash of everything that decides what a build produces: models, macros, seeds, config.
+    """Hash of everything that decides what a build produces: models, macros, seeds, config
+    (the service-line basis included).
     Incremental models rebuild every slice when it changes (see macros/incremental/)."""
     digest = hashlib.sha256()
     paths = [PROJECT_ROOT / "dbt_project.yml"]
@@ -101,6 +102,7 @@ def code_fingerprint() -> str:
     for path in paths:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
         digest.update(path.read_bytes())
+    digest.update(f"service_line_basis={service_line_basis()}".encode())  # which line pays
     return digest.hexdigest()[:16]
 
 
