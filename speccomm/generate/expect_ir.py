@@ -38,18 +38,22 @@ class IrExpectations:
             return
         keep = _first_occurrence(values["sus_record_id"])
         texts, index = _distinct(values["provider_code"], n)
-        provider = np.array([self.ref.resolver.provider(t) for t in texts], dtype=object)[index]
+        resolved = [self.ref.resolver.provider(t) for t in texts]
+        orgs = sorted(set(resolved))
+        org_of = np.array([orgs.index(r) for r in resolved])[index]
+        # supplied and derived lines as integers: a rule line's index, another code's own id, -1 = none
+        position = {line: i for i, line in enumerate(self.targets)}
         sl_texts, sl_index = _distinct(values.get("service_line_code"), n)
-        supplied = np.array([t.upper() if t.upper() != "99999999" else "" for t in sl_texts], dtype=object)[
-            sl_index
-        ]
-        target = np.asarray(ir["ir:target"])
-        derived = np.where(target >= 0, np.array([*self.targets, ""], dtype=object)[target], "")
-        outcome = np.select([supplied == derived, derived == "", supplied == ""], [0, 1, 2], 3)
+        ids = []
+        for text in (t.upper() for t in sl_texts):
+            none = text in ("", "99999999")
+            ids.append(-1 if none else position.get(text, len(position) + len(ids)))
+        supplied = np.array(ids)[sl_index]
+        derived = np.asarray(ir["ir:target"])
+        outcome = np.select([supplied == derived, derived < 0, supplied < 0], [0, 1, 2], 3)
         pence, _ = _money(values.get("tariff_price"), n)
         kept = np.flatnonzero(keep)
-        orgs, org_of = np.unique(provider[kept].astype(str), return_inverse=True)
-        outcome, kind = outcome[kept], np.asarray(ir["ir:kind"])[kept]
+        org_of, outcome, kind = org_of[kept], outcome[kept], np.asarray(ir["ir:kind"])[kept]
         cell = org_of * len(OUTCOMES) + outcome
         rows = np.bincount(cell, minlength=len(orgs) * len(OUTCOMES))
         money = np.bincount(cell, weights=pence[kept], minlength=len(orgs) * len(OUTCOMES))
@@ -63,9 +67,9 @@ class IrExpectations:
             org, k = divmod(int(code), len(KINDS))
             if KINDS[k] != "agree":
                 self.planted[(str(orgs[org]), month.fy, month.month, KINDS[k])] += int(planted[code])
-        for line, count in zip(*np.unique(derived[kept].astype(str), return_counts=True), strict=True):
-            if line:
-                self.derived_lines[str(line)] += int(count)
+        lines = np.bincount(derived[kept][derived[kept] >= 0], minlength=len(self.targets))
+        for line in np.flatnonzero(lines):
+            self.derived_lines[self.targets[line]] += int(lines[line])
         for org_index, org in enumerate(orgs):
             mine = org_of == org_index
             self.dq.add(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from speccomm.config import SEEDS_DIR
 from speccomm.generate import codes
@@ -124,6 +125,7 @@ class IrCoder:
             {r["procedure"].code for r in self.by_line.values() if "procedure" in r}
             | set(codes.PROCEDURES[""])
         )
+        self.diagnosis_vocab, self.procedure_vocab = pa.array(self.diagnoses), pa.array(self.procedures)
         self.neutral_dx = np.array([self.diagnoses.index(x) for x in codes.DIAGNOSES[""]])
         self.neutral_px = np.array([self.procedures.index(x) for x in codes.PROCEDURES[""]])
         self.targets = sorted(self.by_line)  # lines the rules can derive
@@ -170,8 +172,9 @@ class IrCoder:
         provider = self.vocab_provider[c.provider]
         provider = np.where(provider < 0, len(self.providers), provider)
         own = self.line_target[c.line]
-        sl_text = np.array(self.supplied, dtype=object)[supplied]
-        supplied_known = np.isin(sl_text, list(self.by_line)) | (sl_text == "99999999") | (sl_text == "")
+        known = np.array([t in self.by_line or t in ("", "99999999") for t in self.supplied])
+        supplied_known = known[supplied]
+        supplied_blank = np.array([t == "" for t in self.supplied])[supplied]
         dx = self.neutral_dx[c.patient % self.neutral_dx.size]
         px = self.neutral_px[c.k % self.neutral_px.size]
         target = np.full(n, -1)
@@ -195,7 +198,7 @@ class IrCoder:
         target = np.where(wrong, other, target)
         kind = np.where(wrong, KINDS.index("wrong_line"), kind)
         # not flagged: no line supplied (background records), a line's diagnosis
-        background = (own < 0) & (sl_text == "")
+        background = (own < 0) & supplied_blank
         flagged = background & (u < self.rate)
         derived = self._other_line(self.with_dx, np.full(n, -1), provider, pick)
         flagged &= derived >= 0
@@ -206,8 +209,8 @@ class IrCoder:
         low, high = self.age_from[np.maximum(target, 0)], self.age_to[np.maximum(target, 0)]
         age = np.where(target >= 0, np.clip(c.age, low, high), c.age)
         return {
-            "primary_diagnosis_code": pa.array(np.array(self.diagnoses, dtype=object)[dx].tolist()),
-            "primary_procedure_code": pa.array(np.array(self.procedures, dtype=object)[px].tolist()),
+            "primary_diagnosis_code": pc.take(self.diagnosis_vocab, pa.array(dx.astype(np.int64))),
+            "primary_procedure_code": pc.take(self.procedure_vocab, pa.array(px.astype(np.int64))),
             "age": age,
             "ir:target": target,
             "ir:kind": kind,
