@@ -214,6 +214,7 @@ def _check_view(check: CheckSummary) -> dict[str, object]:
         "months_text": f"Above tolerance in: {months}." if months else "Within tolerance in every month.",
         "meaning": check.meaning,
         "how_to_fix": check.how_to_fix,
+        "detail": check.detail,
         "samples": [_sample_view(check.check_id, sample) for sample in check.samples[:SAMPLES_IN_HTML]],
         "sample_total": len(check.samples),
     }

@@ -159,6 +159,8 @@ def test_provider_reports_show_their_own_disagreements_by_provider_record_ref(
         assert not any(i in text or i in html for i in ids)  # SUS record ids never appear
         if rows:
             assert "Service line differs from the identification rules" in html
+            assert "Against the identification rules, in these months:" in html
+            assert "would change funding stream" in report.text_path.read_text(encoding="utf-8")
     assert shown > 0
 
 
