@@ -20,32 +20,61 @@ fct_sus_activity as (
     from {{ ref('fct_sus_activity') }}
 ),
 
-both_bases as (
+-- each basis grouped on its own (one pass over the fact each), then put side by side
+supplied_basis as (
     select
         provider_code,
         attributed_icb_code,
         financial_year,
         financial_month,
         funding_stream_supplied as funding_stream,
-        1 as supplied_records,
-        0 as derived_records,
-        tariff_price as supplied_tariff,
-        0 as derived_tariff,
-        service_line_basis
+        count(*) as records,
+        sum(tariff_price) as tariff,
+        min(service_line_basis) as paying_basis
     from fct_sus_activity
-    union all
+    group by provider_code, attributed_icb_code, financial_year, financial_month, funding_stream_supplied
+),
+
+derived_basis as (
     select
         provider_code,
         attributed_icb_code,
         financial_year,
         financial_month,
         funding_stream_derived as funding_stream,
-        0 as supplied_records,
-        1 as derived_records,
-        0 as supplied_tariff,
-        tariff_price as derived_tariff,
-        service_line_basis
+        count(*) as records,
+        sum(tariff_price) as tariff,
+        min(service_line_basis) as paying_basis
     from fct_sus_activity
+    group by provider_code, attributed_icb_code, financial_year, financial_month, funding_stream_derived
+),
+
+both_bases as (
+    select
+        provider_code,
+        attributed_icb_code,
+        financial_year,
+        financial_month,
+        funding_stream,
+        records as supplied_records,
+        0 as derived_records,
+        tariff as supplied_tariff,
+        0 as derived_tariff,
+        paying_basis
+    from supplied_basis
+    union all
+    select
+        provider_code,
+        attributed_icb_code,
+        financial_year,
+        financial_month,
+        funding_stream,
+        0 as supplied_records,
+        records as derived_records,
+        0 as supplied_tariff,
+        tariff as derived_tariff,
+        paying_basis
+    from derived_basis
 ),
 
 cells as (
@@ -59,7 +88,7 @@ cells as (
         sum(derived_records) as records_derived_basis,
         cast(coalesce(sum(supplied_tariff), 0) as decimal(18, 2)) as tariff_gbp_supplied_basis,
         cast(coalesce(sum(derived_tariff), 0) as decimal(18, 2)) as tariff_gbp_derived_basis,
-        min(service_line_basis) as paying_basis
+        min(paying_basis) as paying_basis
     from both_bases
     group by provider_code, attributed_icb_code, financial_year, financial_month, funding_stream
 ),

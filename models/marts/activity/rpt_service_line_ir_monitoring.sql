@@ -65,6 +65,33 @@ outcomes as (
     from records
 ),
 
+-- first a plain group-by over the records (one pass over the fact), then the small result
+-- folded to the mart's grain
+line_pairs as (
+    select
+        provider_code,
+        service_line_code,
+        financial_year,
+        financial_month,
+        outcome,
+        coalesce(derived_line, '99999999') as derived_line,
+        funding_stream_supplied,
+        funding_stream_derived,
+        count(*) as records,
+        sum(tariff_price) as tariff,
+        count(tariff_price) as priced_records
+    from outcomes
+    group by
+        provider_code,
+        service_line_code,
+        financial_year,
+        financial_month,
+        outcome,
+        coalesce(derived_line, '99999999'),
+        funding_stream_supplied,
+        funding_stream_derived
+),
+
 cells as (
     select
         provider_code,
@@ -72,22 +99,21 @@ cells as (
         financial_year,
         financial_month,
         outcome,
-        count(*) as records,
-        cast(coalesce(sum(tariff_price), 0) as decimal(18, 2)) as tariff_gbp,
-        count(tariff_price) as priced_records,
-        count(distinct coalesce(derived_line, '99999999')) as derived_lines,
-        string_agg(distinct coalesce(derived_line, '99999999'), ', ' order by coalesce(derived_line, '99999999'))
-            as derived_service_line_codes,
+        sum(records) as records,
+        cast(coalesce(sum(tariff), 0) as decimal(18, 2)) as tariff_gbp,
+        sum(priced_records) as priced_records,
+        string_agg(distinct derived_line, ', ' order by derived_line) as derived_service_line_codes,
         min(funding_stream_supplied) as funding_stream_supplied,
         case
             when count(distinct funding_stream_derived) = 1 then min(funding_stream_derived) else 'mixed'
         end as funding_stream_derived,
-        count(*) filter (where funding_stream_supplied <> funding_stream_derived) as records_stream_changed,
+        coalesce(sum(records) filter (where funding_stream_supplied <> funding_stream_derived), 0)
+            as records_stream_changed,
         cast(
-            coalesce(sum(tariff_price) filter (where funding_stream_supplied <> funding_stream_derived), 0)
+            coalesce(sum(tariff) filter (where funding_stream_supplied <> funding_stream_derived), 0)
             as decimal(18, 2)
         ) as tariff_gbp_stream_changed
-    from outcomes
+    from line_pairs
     group by provider_code, service_line_code, financial_year, financial_month, outcome
 ),
 

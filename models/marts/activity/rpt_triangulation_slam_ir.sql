@@ -67,38 +67,46 @@ slam_lines as (
         fct_contract_activity.financial_month
 ),
 
-sus_sides as (
+-- each side grouped on its own (one pass over the fact each), then put side by side
+sus_supplied as (
     select
         provider_code,
         service_line_code,
         financial_year,
         financial_month,
-        1 as supplied,
-        0 as derived
+        count(*) as records
     from fct_sus_activity
     where service_line_code is not null and service_line_code <> '99999999'
-    union all
+    group by provider_code, service_line_code, financial_year, financial_month
+),
+
+sus_derived as (
     select
         provider_code,
         derived_service_line_code as service_line_code,
         financial_year,
         financial_month,
-        0 as supplied,
-        1 as derived
+        count(*) as records
     from fct_sus_activity
     where derived_service_line_code is not null
+    group by provider_code, derived_service_line_code, financial_year, financial_month
 ),
 
 sus_lines as (
     select
-        provider_code,
-        service_line_code,
-        financial_year,
-        financial_month,
-        sum(supplied) as sus_supplied_activity,
-        sum(derived) as sus_derived_activity
-    from sus_sides
-    group by provider_code, service_line_code, financial_year, financial_month
+        coalesce(sus_supplied.provider_code, sus_derived.provider_code) as provider_code,
+        coalesce(sus_supplied.service_line_code, sus_derived.service_line_code) as service_line_code,
+        coalesce(sus_supplied.financial_year, sus_derived.financial_year) as financial_year,
+        coalesce(sus_supplied.financial_month, sus_derived.financial_month) as financial_month,
+        coalesce(sus_supplied.records, 0) as sus_supplied_activity,
+        coalesce(sus_derived.records, 0) as sus_derived_activity
+    from sus_supplied
+    full outer join sus_derived
+        on
+            sus_supplied.provider_code = sus_derived.provider_code
+            and sus_supplied.service_line_code = sus_derived.service_line_code
+            and sus_supplied.financial_year = sus_derived.financial_year
+            and sus_supplied.financial_month = sus_derived.financial_month
 ),
 
 sus_months as (
