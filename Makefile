@@ -8,7 +8,14 @@ STAMP   := $(VENV)/.installed
 LANDING ?= data/landing
 SEED    ?= 42
 
-.PHONY: run test lint system-deps docs bench constraints clean
+.DEFAULT_GOAL := help
+.PHONY: help run test test-fast lint system-deps docs bench constraints clean
+
+## help: this list of targets
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, part, ": "); name = part[1]; \
+		sub(/^[a-z-]+: /, ""); printf "  %-12s %s\n", name, $$0; next } \
+		/^## / && name { sub(/^## /, ""); printf "  %-12s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +35,10 @@ run: $(STAMP)
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest
 
+## test-fast: the tests not marked slow (no warehouse build, no servers), for a quick loop
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow"
+
 ## system-deps: Debian's headless Chromium for the docs-site test (installed when missing
 ## and we may install; otherwise that one test is skipped and says why)
 system-deps:
@@ -36,8 +47,11 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+## lint: ruff, the type checker (mypy on speccomm/), the generated checks table, sqlfluff
 lint: $(STAMP)
 	$(BIN)/ruff check speccomm tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m speccomm.quality.catalogue
 	@mkdir -p warehouse/lint
 	SPECCOMM_DBT_DATABASE=warehouse/lint/speccomm.duckdb DBT_TARGET_PATH=warehouse/lint/target \
 		DBT_LOG_PATH=warehouse/lint/logs $(BIN)/sqlfluff lint models tests/data_tests
@@ -65,5 +79,6 @@ constraints:
 	  echo "# Regenerate with: make constraints"; \
 	  /tmp/speccomm-resolve/bin/pip freeze --exclude-editable | sort -f ) > constraints.txt
 
+## clean: remove build output (target, logs, warehouse, outbox)
 clean:
 	rm -rf target logs warehouse outbox

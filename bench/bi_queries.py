@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.build import run_dbt
+from speccomm.dbt_runner import run_dbt
 from speccomm.load import load_landing
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.build import build_warehouse
+from speccomm.dbt_runner import build_warehouse
 from speccomm.load import load_landing
 from speccomm.load.csvfile import sniff, utf8_copy
 

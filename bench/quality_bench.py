@@ -45,7 +45,7 @@ SECTION = "## Data quality"
 
 def prepare(scale: str, seed: int, workdir: Path, landing: Path | None) -> tuple[Path, dict[str, object]]:
     """Generate (unless given), load and build; return the warehouse file and the timings."""
-    from speccomm.build import run_dbt
+    from speccomm.dbt_runner import run_dbt
     from speccomm.load import load_landing
 
     facts: dict[str, object] = {"scale": scale, "seed": seed}

@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--round-to", type=int, help="round other counts to N ($SPECCOMM_ROUND_TO, 5)")
     extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write")
 
+    resend = commands.add_parser(
+        "resend", help="settle a report whose send was interrupted: queue it again, or record it delivered"
+    )
+    _add_location_options(resend)
+    resend.add_argument("message_key", help="the key the nightly summary lists as UNCONFIRMED")
+    resend.add_argument("--delivered", action="store_true", help="it did arrive: record it as sent")
+
     docs = commands.add_parser("docs", help="build the dbt docs site")
     docs.add_argument("--warehouse", type=Path, help="built warehouse to document (default: published)")
     docs.add_argument("--fresh", action="store_true", help="build an empty warehouse instead of using one")
@@ -70,6 +77,11 @@ def _add_nightly(commands: argparse._SubParsersAction) -> None:
         "--keep-versions", type=_at_least_one, help="published versions to keep ($SPECCOMM_KEEP_VERSIONS, 3)"
     )
     nightly.add_argument("--verbose", action="store_true", help="echo every dbt line")
+    nightly.add_argument(
+        "--footprint",
+        help="the ICBs this warehouse serves: comma-separated ICB codes or 'national' "
+        "($SPECCOMM_FOOTPRINT; default QKK,QWE from dbt_project.yml)",
+    )
 
 
 def _at_least_one(text: str) -> int:
@@ -93,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         generate(scale=args.scale, out=args.out, seed=args.seed)
         return 0
     if args.command == "docs":
-        from speccomm.build.docs import build_docs
+        from speccomm.dbt_runner.docs import build_docs
 
         warehouse = None if args.fresh else _paths(parser, args).warehouse
         return build_docs(args.out, warehouse=warehouse)
@@ -113,8 +125,14 @@ def _paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Paths:
 
 def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "nightly":
+        from speccomm.config import UnknownFootprint, resolve_footprint
         from speccomm.nightly import run_nightly
 
+        try:
+            footprint = resolve_footprint(args.footprint, paths.landing)
+        except UnknownFootprint as exc:
+            print(f"speccomm nightly: not started: {exc}", file=sys.stderr)
+            return 2
         return run_nightly(
             paths,
             revalidate_all=args.revalidate_all,
@@ -122,6 +140,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
             force=args.force,
             keep=args.keep_versions,
             verbose=args.verbose,
+            footprint=footprint,
         )
     if args.command == "rollback":
         from speccomm.publish import rollback
@@ -135,6 +154,16 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
         from speccomm.publish import export_parquet
 
         return export_parquet(paths, args.out.resolve())
+    if args.command == "resend":
+        from speccomm.delivery import resend
+        from speccomm.state import StateLayout
+
+        try:
+            print(resend(StateLayout.of(paths).delivery_db, args.message_key, delivered=args.delivered))
+        except KeyError as exc:
+            print(f"speccomm resend: {exc.args[0]}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "extract":
         from speccomm.publish import extract_icb
         from speccomm.publish.suppression import Suppression

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # The warehouse's schemas (raw from speccomm.load, the rest from dbt_project.yml). DuckDB names a
 # database after its file, so a file named like one of them makes `raw.file_registry` or
 # `marts.fct_sus_activity` ambiguous, for the build and for every reader.
-WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq")
+WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq", "dq_checks")
 
 
 SERVICE_LINE_BASES = ("supplied", "derived")
@@ -29,16 +30,7 @@ class Paths:
 
     landing: Path
     warehouse: Path  # the published DuckDB file BI tools open
-    outbox: Path
-
-    @property
-    def state_dir(self) -> Path:
-        """Working copy, published versions, lock and delivery ledger live beside the warehouse."""
-        return self.warehouse.parent
-
-    @property
-    def working_copy(self) -> Path:
-        return self.state_dir / "work" / self.warehouse.name
+    outbox: Path  # the nightly's own files beside the warehouse: speccomm.state.StateLayout
 
 
 def resolve_paths(
@@ -76,3 +68,51 @@ def service_line_basis() -> str:
     if value not in SERVICE_LINE_BASES:
         raise ValueError(f"SPECCOMM_SERVICE_LINE_BASIS={value!r}: use one of {', '.join(SERVICE_LINE_BASES)}")
     return value
+
+
+# --- the footprint: the ICBs this deployment serves -----------------------------------------
+# One home for the rule: dbt var `footprint` (dbt_project.yml holds the default), set for a
+# night by `--footprint` or SPECCOMM_FOOTPRINT; docs/footprint.md.
+NATIONAL = "national"
+FOOTPRINT_ENV = "SPECCOMM_FOOTPRINT"
+
+
+class UnknownFootprint(ValueError):
+    """The footprint names an ICB code the reference data does not know (or names none)."""
+
+
+def resolve_footprint(given: str | None = None, landing: Path | None = None) -> list[str] | str | None:
+    """`--footprint` value, else SPECCOMM_FOOTPRINT, else None (dbt_project.yml's default).
+
+    Returns the string 'national' or a sorted list of upper-case ICB codes. Every code must be
+    an ICB of the reference data (the shipped seed `icbs`, or `<landing>/reference/icbs.csv`
+    when one is dropped in); an unknown code raises UnknownFootprint naming it."""
+    text = given if given is not None else os.environ.get(FOOTPRINT_ENV)
+    if text is None or not text.strip():
+        return None
+    source = "--footprint" if given is not None else FOOTPRINT_ENV
+    if text.strip().lower() == NATIONAL:
+        return NATIONAL
+    codes = sorted({part.strip().upper() for part in text.split(",") if part.strip()})
+    known = known_icb_codes(landing)
+    unknown = [code for code in codes if code not in known]
+    if not codes or unknown:
+        raise UnknownFootprint(
+            f"{source}={text!r}: "
+            + (f"unknown ICB code(s) {', '.join(unknown)}" if unknown else "no ICB code given")
+            + ". Give comma-separated ICB codes from seeds/reference/icbs.csv (e.g. QKK,QWE)"
+            + f" or '{NATIONAL}'."
+        )
+    return codes
+
+
+def known_icb_codes(landing: Path | None = None) -> set[str]:
+    """ICB codes of the shipped `icbs` seed, and of a reference update in the landing folder."""
+    files = [SEEDS_DIR / "icbs.csv"]
+    if landing is not None and (landing / "reference" / "icbs.csv").is_file():
+        files.append(landing / "reference" / "icbs.csv")
+    codes: set[str] = set()
+    for path in files:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            codes |= {(row.get("icb_code") or "").strip().upper() for row in csv.DictReader(handle)}
+    return codes - {""}

@@ -12,10 +12,11 @@ row per run (state/runs.sqlite, mirrored as ops.run_log). See docs/operations.md
 
 from __future__ import annotations
 
-import json
-import os
+import errno
+import re
 import shutil
 import signal
+import sqlite3
 import sys
 import time
 import traceback
@@ -28,9 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from speccomm.build import BuildFailed, build_warehouse, code_fingerprint
-from speccomm.config import PROJECT_ROOT, Paths
+from speccomm.config import Paths
+from speccomm.dbt_runner import (
+    BuildFailed,
+    build_fingerprint,
+    build_warehouse,
+    dbt_target_path,
+    dbt_test_counts,
+)
 from speccomm.load import load_landing
+from speccomm.load.entries import LandingUnavailable, check_landing_root
 from speccomm.load.reference import (
     ReferenceFolder,
     read_reference_folder,
@@ -38,9 +46,9 @@ from speccomm.load.reference import (
     write_seed_overlay,
 )
 from speccomm.pending import built_by_other_code, published_state, why_build
-from speccomm.progress import Ticker, dbt_progress, format_seconds, run_test_hooks, strip_ansi
+from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
-from speccomm.publish.export import has_table
+from speccomm.relations import relation_exists
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.runlog import (
     FAILED,
@@ -51,7 +59,9 @@ from speccomm.runlog import (
     RunRecord,
     utc_now,
 )
+from speccomm.safe_text import printable
 from speccomm.state import StateLayout, keep_versions
+from speccomm.test_hooks import run_test_hooks
 
 if TYPE_CHECKING:
     from speccomm.delivery import RunSummaryMessage
@@ -65,8 +75,10 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("deliver", "send the reports (SMTP, else the outbox)"),
     ("publish", "swap the new warehouse in for readers"),
 )
-# Exit status: 0 done (or nothing to do); 11..16 the step that failed; 75 another run holds
-# the lock; 130 interrupted (SIGINT / SIGTERM); 1 an unexpected error outside the steps.
+# Exit status: 0 done (or nothing to do); 11..16 the step that failed (a fault before the
+# first step, e.g. a missing landing folder or a state folder that cannot be written, is the
+# load step's 11; one after the last, the publish step's 16); 75 another run holds the lock;
+# 130 interrupted (SIGINT / SIGTERM).
 EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
 EXIT_INTERRUPTED = 130
 
@@ -89,6 +101,7 @@ class NightlyOptions:
     force: bool = False
     keep_versions: int = 3
     verbose: bool = False
+    footprint: list[str] | str | None = None  # None: dbt_project.yml's default (speccomm.config)
 
 
 def run_nightly(
@@ -99,9 +112,12 @@ def run_nightly(
     force: bool = False,
     keep: int | None = None,
     verbose: bool = False,
+    footprint: list[str] | str | None = None,
 ) -> int:
-    """Run the night; returns the exit status (0 when it succeeded or had nothing to do)."""
-    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose)
+    """Run the night; returns the exit status (0 when it succeeded or had nothing to do).
+    `footprint` comes checked from speccomm.config.resolve_footprint."""
+    options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose,
+                             footprint)
     layout = StateLayout.of(paths)
     try:
         lock = RunLock(layout.lock_path).acquire()
@@ -109,11 +125,23 @@ def run_nightly(
         print(f"speccomm nightly: not started: {held}. Exit {EXIT_LOCKED}: try again when it has "
               "finished.", file=sys.stderr)
         return EXIT_LOCKED
+    except OSError as exc:  # a read-only or full warehouse folder: no run log can be written either
+        code = EXIT_CODES["load"]
+        print(f"speccomm nightly: FAILED before the first step (exit {code}): cannot take the run lock "
+              f"{layout.lock_path}: {describe_fault(exc)}", file=sys.stderr)
+        return code
     try:
         with _signals_as_interrupts():
-            return Night(paths, layout, options).run()
+            try:
+                night = Night(paths, layout, options)
+            except (OSError, sqlite3.Error) as exc:
+                code = EXIT_CODES["load"]
+                print(f"speccomm nightly: FAILED before the first step (exit {code}): cannot open the run "
+                      f"log {layout.runs_db}: {describe_fault(exc)}", file=sys.stderr)
+                return code
+            return night.run()
     finally:
-        lock.release()
+        _quietly(lock.release)
 
 
 @dataclass
@@ -127,6 +155,7 @@ class Night:
     late: list[str] = field(default_factory=list)
     rejected_new: list[tuple[str, str]] = field(default_factory=list)
     rejected_still: int = 0
+    replaced: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reference: ReferenceFolder = field(default_factory=ReferenceFolder)
     reference_changed: bool = False  # since the published build: every slice is checked again
@@ -147,22 +176,35 @@ class Night:
     # --- the run -------------------------------------------------------------------------
 
     def run(self) -> int:
-        self._tidy_after_earlier_runs()
-        self.record.build_fingerprint = code_fingerprint()
-        reason = "--force" if self.options.force else why_build(
-            self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
-        )
+        """The night; any error, inside a step or not, ends it with a step's exit status."""
+        try:
+            return self._run()
+        except StepFailed as failure:
+            return self._failed(failure)
+        except Exception as exc:  # outside the steps: tidying, the run log, the summary
+            done = [name for name, seconds in self.record.step_seconds.items() if seconds >= 0]
+            return self._failed(StepFailed(self._current_step() or ("publish" if done else "load"), exc))
+
+    def _run(self) -> int:
+        try:
+            self._tidy_after_earlier_runs()
+            self.record.build_fingerprint = build_fingerprint(self.options.footprint)
+            check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
+            reason = "--force" if self.options.force else why_build(
+                self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
+            )
+        except LandingUnavailable as exc:
+            self.record.reason = "the landing folder is unavailable"
+            raise StepFailed("load", exc) from exc
         if reason is None:
             return self._nothing_to_do()
         self.record.reason = reason
         self.runlog.save(self.record)
         print(f"speccomm nightly {self.run_id}: {reason}")
-        print(f"  landing {self.paths.landing}\n  warehouse {self.paths.warehouse}")
+        print(f"  landing {printable(self.paths.landing)}\n  warehouse {printable(self.paths.warehouse)}")
         try:
             for number, (name, title) in enumerate(STEPS, start=1):
                 self._step(number, name, title)
-        except StepFailed as failure:
-            return self._failed(failure)
         except Interrupted:
             self.record.failed_step = self._current_step()
             self.record.step_seconds = {k: v for k, v in self.record.step_seconds.items() if v >= 0}
@@ -222,27 +264,34 @@ class Night:
         self.record.files_duplicate = summary.files_duplicate
         self.record.files_rejected = len(self.rejected_new)
         self.record.rows_loaded = summary.rows_loaded
+        self.replaced = summary.replaced
         print(f"      {summary.files_loaded} file(s) loaded ({summary.files_duplicate} re-sent "
               f"duplicates), {summary.rows_loaded:,} rows; {len(self.rejected_new)} rejected")
         for name, why in self.rejected_new:
-            print(f"      REJECTED {name}: {why}")
+            print(f"      REJECTED {printable(name)}: {printable(why)}")
+        for name, what in self.replaced:
+            print(f"      REPLACED {printable(name)}: {printable(what)}")
         changed = " (changed since the published build: every slice is checked again)"
         print(f"      reference data: {self.reference.version}" + (changed if self.reference_changed else ""))
 
     def _build(self) -> None:
         started = time.time()
         failure: BuildFailed | None = None
-        full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint)
+        full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint or "")
         if full_refresh:
             print("      the published warehouse was built by another version of the project: full refresh")
+        elif self.replaced:  # the incremental models hold rows of the versions replaced
+            full_refresh = True
+            print(f"      {len(self.replaced)} landing file(s) replaced by a later version: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
             build_warehouse(
-                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds
+                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
+                footprint=self.options.footprint,
             )
         except BuildFailed as exc:
             failure = exc
-        counts = _dbt_test_counts(_dbt_target_path(self.working_copy), since=started)
+        counts = dbt_test_counts(dbt_target_path(self.working_copy), since=started)
         if counts is not None:
             passed, failed, warned, failures = counts
             self.record.dbt_tests_passed, self.record.dbt_tests_failed = passed, failed
@@ -305,7 +354,7 @@ class Night:
         from speccomm.delivery import RunSummaryMessage
 
         r = self.record
-        figures = {
+        figures: dict[str, object] = {
             "reason for the run": r.reason,
             "files loaded": r.files_loaded,
             "re-sent duplicates": r.files_duplicate,
@@ -319,7 +368,8 @@ class Night:
             "late submissions": r.late_submissions,
             "provider reports built": r.reports_built,
         }
-        notes = [f"Rejected {name}: {why}" for name, why in self.rejected_new]
+        notes = [f"Rejected {printable(name)}: {printable(why)}" for name, why in self.rejected_new]
+        notes += [f"Replaced {printable(name)}: {printable(what)}" for name, what in self.replaced]
         notes += [f"Late submission: {line}" for line in self.late]
         notes.append(f"The warehouse is published after delivery: {self.paths.warehouse}")
         return RunSummaryMessage(run_id=r.run_id, run_at=r.started_at, figures=figures, notes=tuple(notes))
@@ -352,39 +402,78 @@ class Night:
 
     def _nothing_to_do(self) -> int:
         self.record.reason = "no new landing files and the dbt project is unchanged"
+        retried = self._retry_queued_messages()
         self.record.finish(NOTHING_TO_DO)
         self.runlog.save(self.record)
-        print(f"speccomm nightly {self.run_id}: nothing to do — no new files in {self.paths.landing} "
-              f"since the published build, and the dbt project is unchanged. {self.paths.warehouse} "
-              "left as it was; nothing sent.")
+        landing, warehouse = printable(self.paths.landing), printable(self.paths.warehouse)
+        print(f"speccomm nightly {self.run_id}: nothing to do — no new files in {landing} since the "
+              f"published build, and the dbt project is unchanged. {warehouse} left as it was; "
+              + ("nothing sent." if retried is None else f"{retried}."))
         return 0
 
+    def _retry_queued_messages(self) -> str | None:
+        """Reports queued by an earlier night (a failed send) or left unresolved by a killed one
+        are sent now, even though nothing new arrived (speccomm.delivery.retry_queued)."""
+        from speccomm.delivery import retry_queued
+
+        self.record.step_seconds["deliver"] = -1.0
+        started = time.monotonic()
+        try:
+            summary = retry_queued(outbox=self.paths.outbox, state_path=self.layout.delivery_db)
+        except Exception as exc:
+            self.record.step_seconds["deliver"] = round(time.monotonic() - started, 1)
+            raise StepFailed("deliver", exc) from exc
+        self.record.step_seconds["deliver"] = round(time.monotonic() - started, 1)
+        if summary is None:
+            del self.record.step_seconds["deliver"]
+            return None
+        self.record.reports_sent = sum(1 for key in summary.sent if key.startswith("provider:"))
+        for line in summary.lines():
+            print(f"      {line}")
+        return f"{len(summary.sent)} queued message(s) sent, {len(summary.failed)} still failing"
+
     def _failed(self, failure: StepFailed) -> int:
+        """One line of cause, the run-log row `failed`, the step's exit status: whatever the fault.
+
+        The traceback is printed only with --verbose: an operator reads the cause, and a
+        traceback may quote values. On a full disk the night's work folder is removed first
+        (it is of no use to the next run, which starts afresh), so that the run log can be
+        written; if it still cannot be, that is said too.
+        """
+        cause = describe_fault(failure.cause)
         self.record.failed_step = failure.step
-        self.record.error = str(failure.cause)[:2000]
+        self.record.error = cause[:2000]
         self.record.finish(FAILED)
         self.record.published_version = None
-        self.runlog.save(self.record)
-        if not isinstance(failure.cause, BuildFailed):
+        disk_full = _is_disk_full(failure.cause)
+        if disk_full:
+            shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
+        log_error = _quietly(self.runlog.save, self.record)
+        if self.options.verbose and not isinstance(failure.cause, BuildFailed):
             traceback.print_exception(failure.cause, file=sys.stderr)
-        self._print_summary()
+        _quietly(self._print_summary)
         code = EXIT_CODES[failure.step]
-        print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {failure.cause}",
+        print(f"speccomm nightly: FAILED at step '{failure.step}' (exit {code}): {cause}", file=sys.stderr)
+        if log_error is not None:
+            print(f"  The run log {self.layout.runs_db} could not be written either: "
+                  f"{describe_fault(log_error)}", file=sys.stderr)
+        work = self.layout.work_dir(self.run_id)
+        kept = "removed (disk full)" if disk_full else f"kept in {work} until the next run"
+        print(f"  The published warehouse {self.paths.warehouse} was left untouched; work {kept}.",
               file=sys.stderr)
-        print(f"  The published warehouse {self.paths.warehouse} was left untouched; work kept in "
-              f"{self.layout.work_dir(self.run_id)} until the next run.", file=sys.stderr)
         return code
 
     def _print_summary(self) -> None:
         r = self.record
         took = format_seconds((r.ended_at - r.started_at).total_seconds()) if r.ended_at else "?"
         print(f"\n== speccomm nightly {r.run_id}: {r.status.upper()} in {took}")
-        print(f"   landing    {r.files_loaded} file(s) loaded, {r.files_duplicate} re-sent duplicate(s), "
-              f"{(r.rows_loaded or 0):,} rows; {r.files_rejected} newly rejected"
-              + (f"; {self.rejected_still} rejected on an earlier night, still in the landing folder"
-                 if self.rejected_still else ""))
+        if r.files_loaded is not None:  # the load step ran
+            print(f"   landing    {r.files_loaded} file(s) loaded, {r.files_duplicate} re-sent duplicate(s), "
+                  f"{(r.rows_loaded or 0):,} rows; {r.files_rejected} newly rejected"
+                  + (f"; {self.rejected_still} rejected on an earlier night, still in the landing folder"
+                     if self.rejected_still else ""))
         for name, why in self.rejected_new:
-            print(f"              rejected {name}: {why}")
+            print(f"              rejected {printable(name)}: {printable(why)}")
         print(f"   reference  {r.reference_version}")
         if r.dbt_tests_passed is not None:
             print(f"   dbt tests  {r.dbt_tests_passed} passed, {r.dbt_tests_failed} failed, "
@@ -407,8 +496,53 @@ class Night:
 # --- module helpers ------------------------------------------------------------------------
 
 
+def describe_fault(exc: BaseException) -> str:
+    """One line saying what went wrong, without the values an error message may quote."""
+    if isinstance(exc, BuildFailed | LandingUnavailable | StepFailed):
+        return printable(exc)
+    if _is_disk_full(exc):
+        where = getattr(exc, "filename", None)
+        return "disk full: no space left on device" + (f" ({printable(where)})" if where else "") + \
+            f" [{type(exc).__name__}]"
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = "read-only file system" if exc.errno == errno.EROFS else "permission denied"
+        where = f" ({printable(exc.filename)})" if exc.filename else ""
+        return f"cannot write: {what}{where} [{type(exc).__name__}]"
+    first = next((line for line in str(exc).splitlines() if line.strip()), "") or type(exc).__name__
+    shown = _QUOTED_VALUE.sub(r"\1 <value not shown>", first)
+    return f"{type(exc).__name__}: {printable(shown)}"
+
+
+# Database errors quote the offending value ("Could not convert string 'x' to INT32"); a
+# value may be an identifier, so the run log and console name the error, not the value.
+_QUOTED_VALUE = re.compile(r"\b(string|value|Original Line:?)\s*(\'[^\']*\'|\"[^\"]*\"|.*$)", re.IGNORECASE)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(current).lower()
+        if "no space left on device" in text or "database or disk is full" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _quietly(action: Callable[..., Any], *args: Any) -> BaseException | None:
+    """Run a tidy-up action of a failing night; its own error is returned, not raised."""
+    try:
+        action(*args)
+    except Exception as exc:
+        return exc
+    return None
+
+
 def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:
-    if not has_table(con, "raw", "rejected_files"):
+    if not relation_exists(con, "raw.rejected_files"):
         return set()
     rows = con.execute("select feed, file_name from raw.rejected_files").fetchall()
     return {f"{feed}/{name}" for feed, name in rows}
@@ -416,7 +550,7 @@ def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _late_submissions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """`submission_missing` results of this run that did not pass, one line each."""
-    if not has_table(con, "dq", "dq_check_results"):
+    if not relation_exists(con, "dq.dq_check_results"):
         return []
     rows = con.execute(
         """
@@ -431,45 +565,14 @@ def _late_submissions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
             else f"{provider} {dataset} {year} ({status})" for dataset, provider, year, month, status in rows]
 
 
-def _dbt_target_path(database: Path) -> Path:
-    """Where run_dbt lets dbt write run_results.json (same rule as speccomm.build.run_dbt)."""
-    configured = os.environ.get("DBT_TARGET_PATH")
-    if not configured:
-        return database.parent / "dbt-target"
-    path = Path(configured)
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
-def _dbt_test_counts(target: Path, *, since: float) -> tuple[int, int, int, list[str]] | None:
-    """(passed, failed, warned, failing nodes) of dbt's data and unit tests in this build."""
-    results_file = target / "run_results.json"
-    try:
-        if results_file.stat().st_mtime < since:
-            return None  # dbt stopped before writing results; this file is an older build's
-        results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
-    except (OSError, ValueError, KeyError):
-        return None
-    passed = failed = warned = 0
-    failures = []
-    for result in results:
-        node, status = result.get("unique_id", ""), result.get("status")
-        is_test = node.startswith(("test.", "unit_test."))
-        if is_test and status == "pass":
-            passed += 1
-        elif is_test and status == "warn":
-            warned += 1
-        elif status in ("fail", "error"):
-            failed += is_test
-            failures.append(f"{node} ({status})")
-    return passed, failed, warned, failures
-
-
 def _print_log_tail(log: Path, lines: int = 30) -> None:
     try:
         text = log.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return
-    kept = [line for line in strip_ansi(text).splitlines() if line.strip()][-lines:]
+    # dbt's errors quote database errors, which may quote a value: shown without it
+    kept = [printable(_QUOTED_VALUE.sub(r"\1 <value not shown>", line))
+            for line in strip_ansi(text).splitlines() if line.strip()][-lines:]
     print("      dbt's last lines:\n" + "\n".join(f"      | {line}" for line in kept), flush=True)
 
 

@@ -1,11 +1,12 @@
 """Is there anything for tonight's run to do?
 
-A run builds when the landing folder holds a file the published warehouse has neither loaded
-nor rejected, when the reference folder (`<landing>/reference/`, speccomm.load.reference)
-differs from the one the published build read, or when the dbt project
-(speccomm.build.code_fingerprint: models, macros, seeds, dbt_project.yml) changed since the
-published build. Otherwise it changes nothing and sends
-nothing.
+A run builds when the landing folder holds an entry the published warehouse has neither loaded
+nor rejected, or one whose size or modification time changed since it was loaded or rejected
+(a file completed after a partial upload, one that changed while it was read), when the
+reference folder (`<landing>/reference/`, speccomm.load.reference) differs from the one the
+published build read, or when the dbt project (speccomm.dbt_runner.code_fingerprint: models,
+macros, seeds, dbt_project.yml) changed since the published build. Otherwise it changes
+nothing and sends nothing.
 
 A night that failed or was killed never published, so the files it loaded are still unknown
 to the published warehouse: the next run sees them as new and does the whole night again.
@@ -19,40 +20,43 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.load.loader import FEEDS
+from speccomm.load.entries import Seen, list_landing
 from speccomm.load.reference import folder_digest
 
 
 @dataclass(frozen=True)
 class PublishedState:
-    known_files: frozenset[tuple[str, str]]  # (feed, file name) loaded or rejected
+    # (feed, name) loaded or rejected -> its size and time then (None: not recorded)
+    known_files: dict[tuple[str, str], Seen | None]
     build_fingerprint: str | None
     reference_digest: str | None = None
 
 
-def landing_files(landing: Path) -> Iterator[tuple[str, str]]:
-    """(feed, file name) of every file the loader would look at."""
-    for feed in FEEDS:
-        folder = landing / feed
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.is_file():
-                    yield feed, path.name
+def landing_files(landing: Path) -> Iterator[tuple[str, str, Seen | None]]:
+    """(feed, name, size and time) of every entry the loader would look at (loaded or rejected)."""
+    for entry in list_landing(landing):
+        yield entry.feed, entry.name, entry.seen
 
 
 def published_state(published: Path) -> PublishedState | None:
     if not published.exists():
         return None
     with duckdb.connect(str(published), read_only=True) as con:
-        tables = {
-            f"{schema}.{name}" for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables"
-            ).fetchall()
-        }
-        known: set[tuple[str, str]] = set()
-        for table in ("raw.file_registry", "raw.rejected_files"):
-            if table in tables:
-                known.update(con.execute(f"select feed, file_name from {table}").fetchall())
+        tables: dict[str, set[str]] = {}
+        for schema, name, column in con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns"
+        ).fetchall():
+            tables.setdefault(f"{schema}.{name}", set()).add(column)
+        known: dict[tuple[str, str], Seen | None] = {}
+        # rejections first, oldest first, so that a later rejection and then a load win
+        for table, order in (("raw.rejected_files", "seen_at"), ("raw.file_registry", "file_id")):
+            if table not in tables:
+                continue
+            seen = "file_size, file_mtime_ns" if "file_size" in tables[table] else "null, null"
+            for feed, name, size, mtime in con.execute(
+                f"select feed, file_name, {seen} from {table} order by {order}"
+            ).fetchall():
+                known[(feed, name)] = Seen(size, mtime) if size is not None and mtime is not None else None
         fingerprint = reference = None
         if "ops.run_log" in tables:
             columns = {name for (name,) in con.execute(
@@ -65,12 +69,16 @@ def published_state(published: Path) -> PublishedState | None:
                 " where kind = 'nightly' and status = 'succeeded' order by started_at desc limit 1"
             ).fetchone()
             fingerprint, reference = row if row else (None, None)
-    return PublishedState(frozenset(known), fingerprint, reference)
+    return PublishedState(known, fingerprint, reference)
 
 
 def new_files(landing: Path, state: PublishedState) -> list[str]:
+    """Entries not known to the published warehouse, or changed since it saw them."""
     known = state.known_files
-    return [f"{feed}/{name}" for feed, name in landing_files(landing) if (feed, name) not in known]
+    return [
+        f"{feed}/{name}" for feed, name, seen in landing_files(landing)
+        if (feed, name) not in known or (known[(feed, name)] not in (None, seen))
+    ]
 
 
 def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
@@ -80,7 +88,7 @@ def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
         return "first build: nothing is published yet"
     arrived = new_files(landing, state)
     if arrived:
-        return f"{len(arrived)} new landing file(s)"
+        return f"{len(arrived)} new or changed landing entries"
     if state.reference_digest != folder_digest(landing):
         return "the reference folder changed since the published build"
     if state.build_fingerprint != fingerprint:

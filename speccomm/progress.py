@@ -1,4 +1,4 @@
-"""Console progress for long steps, and the test-only hooks that pause or fail a step.
+"""Console progress for long steps (the test-only fault hooks are in `test_hooks.py`).
 
 A step that runs longer than `interval` seconds prints a line every `interval` seconds saying
 it is still running (and, for dbt, how far it has got), so an operator watching a national
@@ -7,7 +7,6 @@ build knows it is alive.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import threading
@@ -16,35 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-# Test-only hooks (never set in production). SPECCOMM_TEST_PAUSE_AT=<step> makes the nightly
-# write <warehouse dir>/state/test-paused-at-<step> (holding its PID) at the start of that step
-# and sleep, so that a test can kill it there deterministically. SPECCOMM_TEST_FAIL_AT=<step>
-# makes that step fail at its start.
-PAUSE_ENV = "SPECCOMM_TEST_PAUSE_AT"
-FAIL_ENV = "SPECCOMM_TEST_FAIL_AT"
-PAUSE_SECONDS = 600
-
 _DBT_PROGRESS = re.compile(r"(\d+) of (\d+) (START|OK|PASS|FAIL|ERROR|WARN|SKIP|NO-OP)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-class InjectedFailure(RuntimeError):
-    """Raised by the test-only SPECCOMM_TEST_FAIL_AT hook."""
-
-
-def run_test_hooks(step: str, state_dir: Path) -> None:
-    if os.environ.get(FAIL_ENV) == step:
-        raise InjectedFailure(f"{FAIL_ENV}={step} (test hook)")
-    if os.environ.get(PAUSE_ENV) == step:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        marker = pause_marker(state_dir, step)
-        marker.write_text(f"{os.getpid()}\n")
-        print(f"      test hook: paused at {step} (pid {os.getpid()}); marker {marker}", flush=True)
-        time.sleep(PAUSE_SECONDS)
-
-
-def pause_marker(state_dir: Path, step: str) -> Path:
-    return state_dir / f"test-paused-at-{step}"
 
 
 def dbt_progress(console_log: Path) -> Callable[[], str]:

@@ -23,6 +23,11 @@ from pathlib import Path
 
 from speccomm.config import Paths
 
+
+class ProtectedTarget(ValueError):
+    """An output would overwrite the published warehouse, a kept version or the state folder."""
+
+
 DEFAULT_KEEP_VERSIONS = 3
 KEEP_VERSIONS_ENV = "SPECCOMM_KEEP_VERSIONS"
 
@@ -66,6 +71,30 @@ class StateLayout:
     @property
     def delivery_db(self) -> Path:
         return self.state_dir / "delivery.sqlite"
+
+    def protected(self) -> tuple[tuple[Path, str], ...]:
+        """What an output (export, extract) must never be written over or into."""
+        return (
+            (self.warehouse, "the published warehouse"),
+            (self.versions_dir, "the folder of the published warehouse's kept versions"),
+            (self.state_dir, "the nightly's state folder (run log, delivery ledger, lock)"),
+            (self.work_root, "the nightly's work folder"),
+            (self.reports_root, "the nightly's reports folder"),
+        )
+
+    def refuse_protected(self, target: Path) -> None:
+        """ProtectedTarget when `target` (resolved, links followed) is, or lies inside, one of
+        the nightly's own files and folders: `extract --out speccomm.duckdb` must not replace
+        the warehouse readers open."""
+        resolved = target.resolve()
+        for path, what in self.protected():
+            own = path.resolve()
+            if resolved == own or resolved.is_relative_to(own):
+                raise ProtectedTarget(
+                    f"refusing to write to {target}: it is {what}"
+                    + ("" if resolved == own else f" ({own}) or inside it")
+                    + "; choose a target outside the warehouse's own files"
+                )
 
     def work_dir(self, run_id: str) -> Path:
         return self.work_root / run_id

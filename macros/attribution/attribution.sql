@@ -37,11 +37,18 @@
         ('provider_host', 'provider_host_icb_code'),
     ] -%}
     {%- for alias, code_column in stated %}
+    {{ join_icb_in_force(row_alias ~ '.' ~ code_column, month, alias) }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- One stated ICB code looked up in the model's `icb_codes` CTE (int_icb__codes_in_force) for
+    a month, joined as `alias` (alias.icb_code is NULL when the code is missing, unknown or not
+    in force that month). -#}
+{% macro join_icb_in_force(code, month, alias) -%}
     left join icb_codes as {{ alias }}
         on
-            {{ row_alias }}.{{ code_column }} = {{ alias }}.code
+            {{ code }} = {{ alias }}.code
             and {{ month }} between {{ alias }}.valid_from and {{ alias }}.valid_to
-    {%- endfor %}
 {%- endmacro %}
 
 {% macro icbs_in_force_columns() -%}

@@ -1,5 +1,5 @@
 {#- Which SUS service line decides the funding stream (var service_line_basis, set by
-    speccomm.build from SPECCOMM_SERVICE_LINE_BASIS): 'supplied' (default) or 'derived'.
+    speccomm.dbt_runner from SPECCOMM_SERVICE_LINE_BASIS): 'supplied' (default) or 'derived'.
     Anything else stops the build. -#}
 {% macro service_line_basis() -%}
     {%- set basis = var('service_line_basis', 'supplied') | string | lower -%}

@@ -4,8 +4,12 @@
     only_slices_to_rebuild_in: the month column of the incremental model being built; the rows
     are then those of the slices it rebuilds (macros/incremental/sus_slices.sql), filtered where
     the staged rows are read. A filter on the view's output would not reach that far: DuckDB
-    would clean and join all 21 M national rows first. -#}
-{% macro sus_records_placed(only_slices_to_rebuild_in=none) -%}
+    would clean and join all 21 M national rows first.
+    only_files_where: a condition on the extract files (alias extract_files, columns of
+    int_sus__extract_files); the rows are then those of the files it keeps, filtered in the
+    same place (the data-quality check models read the slices being validated this way). -#}
+{% macro sus_records_placed(only_slices_to_rebuild_in=none, only_files_where=none) -%}
+{%- set only_some_files = only_slices_to_rebuild_in or only_files_where -%}
 with
 
 files as (
@@ -27,6 +31,9 @@ files as (
             'extract_files.dataset', 'extract_files.name_activity_month', only_slices_to_rebuild_in
         ) }}
         {%- endif %}
+        {%- if only_files_where %}
+        and {{ only_files_where }}
+        {%- endif %}
 ),
 
 fingerprint as (
@@ -37,7 +44,7 @@ fingerprint as (
 records as (
     select {{ star(ref('stg_sus__records')) }}
     from {{ ref('stg_sus__records') }}
-    {%- if only_slices_to_rebuild_in %}
+    {%- if only_some_files %}
     where file_id in (select files.file_id from files)
     {%- endif %}
 ),
@@ -48,7 +55,7 @@ occurrences as (
         source_row,
         occurrence_in_extract
     from {{ ref('int_sus__record_occurrences') }}
-    {%- if only_slices_to_rebuild_in %}
+    {%- if only_some_files %}
     where file_id in (select files.file_id from files)
     {%- endif %}
 ),

@@ -2,7 +2,8 @@
     account for every row of every current file (see the conservation tests):
     - slam: a row whose financial month is invalid cannot be placed in a month (from the
       latest file of each file-name slice);
-    - sus: a repeat of a sus_record_id within the current extract (the first is kept);
+    - sus: a repeat of a sus_record_id within the current extract (the first is kept), and
+      every row whose sus_record_id is blank (it identifies no record);
     - ledger: a repeat of a (journal_id, journal_line) within the current extract. -#}
 with
 
@@ -37,7 +38,7 @@ sus_repeats as (
         repeat_tariff_price_raw as tariff_price_raw,
         occurrence_in_extract
     from {{ ref('int_sus__record_occurrences') }}
-    where occurrence_in_extract > 1
+    where occurrence_in_extract != 1
 ),
 
 sus_current_files as (
@@ -113,14 +114,19 @@ slam_unplaceable as (
     where slam_rows.placed_financial_month is null
 ),
 
-sus_duplicates as (
+sus_quarantined as (
     select
         'sus' as feed,
         file_id,
         source_file,
         source_row,
-        'sus_record_duplicate' as reason,
-        'sus_record_id = "' || sus_record_id || '" repeats an earlier row' as detail,
+        case when occurrence_in_extract = 0 then 'sus_record_id_missing' else 'sus_record_duplicate' end
+            as reason,
+        -- names the field and the copy, never the id itself (identifiers stay out of messages)
+        case
+            when occurrence_in_extract = 0 then 'sus_record_id is blank'
+            else 'sus_record_id repeats an earlier row of the extract (copy ' || occurrence_in_extract || ')'
+        end as detail,
         provider_code_resolved as provider_code,
         financial_year,
         financial_month,
@@ -128,7 +134,7 @@ sus_duplicates as (
         tariff_price as amount,
         tariff_price_raw as amount_raw
     from sus_records
-    where is_current_extract and occurrence_in_extract > 1
+    where is_current_extract and occurrence_in_extract != 1
 ),
 
 ledger_duplicates as (
@@ -153,7 +159,7 @@ ledger_duplicates as (
 final as (
     select * from slam_unplaceable
     union all
-    select * from sus_duplicates
+    select * from sus_quarantined
     union all
     select * from ledger_duplicates
 )

@@ -5,7 +5,7 @@ Entry point: `deliver_reports(reports, outbox=..., state_path=..., send_only_cha
 run_summary=None)`. Settings come from the environment (see `settings.py`).
 """
 
-from speccomm.delivery.deliver import DeliverySummary, deliver_reports
+from speccomm.delivery.deliver import DeliverySummary, deliver_reports, resend, retry_queued
 from speccomm.delivery.messages import RunSummaryMessage
 from speccomm.delivery.settings import MailSettings, SettingsError, SmtpSettings, mail_settings
 
@@ -17,4 +17,6 @@ __all__ = [
     "SmtpSettings",
     "deliver_reports",
     "mail_settings",
+    "resend",
+    "retry_queued",
 ]

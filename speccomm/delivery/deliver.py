@@ -4,7 +4,10 @@
 
 1. Recover messages a killed process left `sending`: outbox messages whose file exists are
    `sent`, others are queued again (writing a file twice is harmless); SMTP messages become
-   `unconfirmed` and are not sent again (at most once), the BI summary lists them.
+   `unconfirmed` and are not sent again (at most once). Every unconfirmed message is listed
+   in every night's summary, with its Message-ID and recipients to look for in the mail
+   server's log, until a person settles it: `speccomm resend KEY` queues it again (it never
+   arrived), `speccomm resend --delivered KEY` records that it did.
 2. Queue each report not sent before (same provider + same content fingerprint = the same
    report, never sent twice). With send_only_changed, a report whose provider's own results
    equal those of the last report sent to that provider is not queued. A newer report
@@ -22,9 +25,9 @@ from datetime import UTC, datetime
 from email.policy import SMTP
 from pathlib import Path
 
-from speccomm.delivery import ledger as states
-from speccomm.delivery.ledger import DeliveryLedger, QueuedMessage
+from speccomm.delivery import send_log as states
 from speccomm.delivery.messages import RunSummaryMessage, message_id, provider_message, summary_message
+from speccomm.delivery.send_log import DeliveryLedger, QueuedMessage
 from speccomm.delivery.settings import MailSettings, mail_settings
 from speccomm.delivery.transport import DeliveryError, Transport, make_transport
 from speccomm.reports import ProviderReport
@@ -43,6 +46,7 @@ class DeliverySummary:
     superseded: int = 0
     recovered_sent: int = 0
     unconfirmed: list[str] = field(default_factory=list)  # found interrupted now: check by hand
+    awaiting_person: list[str] = field(default_factory=list)  # every unconfirmed one, with what to check
     summary_sent: bool = False
 
     @property
@@ -59,6 +63,7 @@ class DeliverySummary:
             f"failed, queued for the next run: {', '.join(sorted(self.failed)) or 'none'}",
             f"may not have been delivered (process killed while sending, check by hand): "
             f"{', '.join(self.unconfirmed) or 'none'}",
+            *self.awaiting_person,
         ]
 
 
@@ -77,17 +82,63 @@ def deliver_reports(
     summary = DeliverySummary(channel=transport.channel)
     try:
         _recover(ledger, transport, summary)
+        summary.awaiting_person = _awaiting_person(ledger)
         for report in reports:
             _queue_report(ledger, report, settings, send_only_changed, summary)
         _send_pending(ledger, transport, settings, summary, kind="provider_report")
         if run_summary is not None:
             _queue_summary(ledger, run_summary, settings, summary)
-            _send_pending(ledger, transport, settings, summary, kind="run_summary")
+        # earlier nights' summaries that failed to go are retried too, with or without a new one
+        _send_pending(ledger, transport, settings, summary, kind="run_summary")
+        if run_summary is not None:
             summary.summary_sent = ledger.status_of(_summary_key(run_summary)) == states.SENT
     finally:
         transport.close()
         ledger.close()
     return summary
+
+
+def retry_queued(
+    *, outbox: Path, state_path: Path, settings: MailSettings | None = None
+) -> DeliverySummary | None:
+    """On a night with nothing new: send what earlier nights left queued or failed, and settle
+    sends a killed process left half-done. None when nothing waits."""
+    if not state_path.exists():
+        return None
+    ledger = DeliveryLedger(state_path)
+    try:
+        waiting = bool(ledger.pending() or ledger.interrupted())
+    finally:
+        ledger.close()
+    if not waiting:
+        return None
+    return deliver_reports([], outbox=outbox, state_path=state_path, settings=settings)
+
+
+def resend(state_path: Path, message_key: str, *, delivered: bool = False) -> str:
+    """A person's answer about an unconfirmed message: queue it again, or record it delivered."""
+    ledger = DeliveryLedger(state_path)
+    try:
+        status = ledger.status_of(message_key)
+        if status is None:
+            raise KeyError(f"no message {message_key!r} in {state_path}")
+        if delivered:
+            ledger.mark_sent(message_key)
+            return f"{message_key}: recorded as delivered (was {status})"
+        ledger.mark_queued(message_key)
+        return f"{message_key}: queued again (was {status}); the next nightly sends it"
+    finally:
+        ledger.close()
+
+
+def _awaiting_person(ledger: DeliveryLedger) -> list[str]:
+    return [
+        f"UNCONFIRMED {m.message_key}: Message-ID {m.message_id} to {', '.join(m.recipients)} may not have "
+        f"arrived (the sending process was killed). Look for that Message-ID in the mail server's log; "
+        f"then `speccomm resend {m.message_key}` if it never arrived, or "
+        f"`speccomm resend --delivered {m.message_key}` if it did."
+        for m in ledger.unconfirmed()
+    ]
 
 
 def _recover(ledger: DeliveryLedger, transport: Transport, summary: DeliverySummary) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hmac
 import os
 import smtplib
 import ssl
@@ -67,7 +69,7 @@ class SmtpTransport:
         try:
             client = self._connect()
             refused = client.sendmail(sender, list(recipients), payload)
-        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        except (smtplib.SMTPException, OSError, ssl.SSLError, UnicodeError, ValueError) as exc:
             self._drop()
             raise DeliveryError(self._describe(exc)) from None
         if refused:
@@ -89,9 +91,9 @@ class SmtpTransport:
         s = self._settings
         context = ssl.create_default_context(cafile=s.ca_file)
         if s.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            client: smtplib.SMTP = _Utf8SmtpSsl(s.host, s.port, timeout=s.timeout, context=context)
         else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            client = _Utf8Smtp(s.host, s.port, timeout=s.timeout)
         try:
             client.ehlo()
             if s.security == "starttls":
@@ -112,12 +114,61 @@ class SmtpTransport:
             self._client = None
 
     def _describe(self, exc: BaseException) -> str:
+        if isinstance(exc, UnicodeError):  # its text quotes the characters it could not handle
+            return self._settings.redact(f"{self._settings}: {type(exc).__name__} (details not shown)")
         detail = str(exc)
         if isinstance(exc, smtplib.SMTPResponseException):
             message = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) \
                 else str(exc.smtp_error)
             detail = f"{exc.smtp_code} {message}"
         return self._settings.redact(f"{self._settings}: {type(exc).__name__}: {detail}")
+
+
+class _Utf8Auth:
+    """SMTP AUTH with the user name and password as UTF-8 (RFC 4616 for PLAIN; what mail
+    clients send). smtplib encodes them as ASCII, so a password with `ä` or `£` that works in
+    a mail client failed here, with an error quoting its characters."""
+
+    user: str
+    password: str
+
+    def auth(self, mechanism: str, authobject, *, initial_response_ok: bool = True):
+        mechanism = mechanism.upper()
+        initial = authobject() if initial_response_ok else None
+        if initial is not None:
+            code, resp = self.docmd("AUTH", f"{mechanism} {_b64(initial)}")  # type: ignore[attr-defined]
+            self._auth_challenge_count = 1
+        else:
+            code, resp = self.docmd("AUTH", mechanism)  # type: ignore[attr-defined]
+            self._auth_challenge_count = 0
+        while code == 334:
+            self._auth_challenge_count += 1
+            challenge = base64.decodebytes(resp)
+            code, resp = self.docmd(_b64(authobject(challenge)))  # type: ignore[attr-defined]
+            if self._auth_challenge_count > smtplib._MAXCHALLENGE:  # type: ignore[attr-defined]
+                raise smtplib.SMTPException("Server AUTH mechanism infinite loop")
+        if code in (235, 503):
+            return code, resp
+        raise smtplib.SMTPAuthenticationError(code, resp)
+
+    def auth_cram_md5(self, challenge: bytes | None = None) -> str:
+        if challenge is None:
+            return None  # type: ignore[return-value]
+        digest = hmac.HMAC(self.password.encode("utf-8"), challenge, "md5").hexdigest()
+        return f"{self.user} {digest}"
+
+
+class _Utf8Smtp(_Utf8Auth, smtplib.SMTP):
+    pass
+
+
+class _Utf8SmtpSsl(_Utf8Auth, smtplib.SMTP_SSL):
+    pass
+
+
+def _b64(text: str | bytes) -> str:
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    return base64.b64encode(raw).decode("ascii")
 
 
 def make_transport(settings: SmtpSettings | None, outbox: Path) -> Transport:

@@ -13,7 +13,7 @@ from speccomm.generate.ledger import generate_ledger, ledger_entities
 from speccomm.generate.manifest import Results, build_manifest, write_manifest
 from speccomm.generate.reference import load_reference
 from speccomm.generate.scales import SCALES, DefectRates, Scale, Scenarios
-from speccomm.generate.slam import generate_slam
+from speccomm.generate.slam import generate_slam, withheld_months
 from speccomm.generate.slam_schedule import plan_years
 from speccomm.generate.sus import generate_sus
 from speccomm.generate.tallies import DqTally, InvalidValues
@@ -50,6 +50,7 @@ def generate(scale: str | Scale, out: Path, seed: int = 42, rates: DefectRates |
     sus_under = {p.cell for p in activity_plants if p.side == "sus_under"}
     slam = generate_slam(world, out, plans, slam_over, slam_expect)
     missing = slam_expect.submission_missing()
+    withheld = withheld_months(slam, plans, missing, slam_expect)
     sus = generate_sus(world, out, sus_under, sus_expect)
     entities = ledger_entities(world)
     spend_plants = plant_spend(world, slam_expect.green_spend, entities)
@@ -59,7 +60,7 @@ def generate(scale: str | Scale, out: Path, seed: int = 42, rates: DefectRates |
     manifest = build_manifest(Results(
         scale=chosen, seed=seed, providers=world.providers, entities=entities,
         slam=slam, sus=sus, ledger=ledger, slam_expect=slam_expect, sus_expect=sus_expect,
-        ledger_expect=ledger_expect, dq=dq, missing=missing,
+        ledger_expect=ledger_expect, dq=dq, missing=missing, withheld=withheld,
         activity=compare_activity(ref, slam_expect.activity_cells, sus_expect.activity_cells,
                                   activity_plants, stated),
         spend=compare_spend(slam_expect.green_spend, ledger_expect.green_spend, entities,

@@ -13,12 +13,11 @@ from datetime import date
 from speccomm.generate import rules
 from speccomm.generate.reference import Reference
 from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
+from speccomm.quality.suites import check_ids
 
-SLAM_ROW_CHECKS = (
-    "icb_of_residence_missing", "icb_of_residence_invalid", "icb_of_registration_missing",
-    "icb_of_registration_invalid", "service_line_unknown", "pod_unknown", "price_invalid",
-    "activity_invalid", "activity_negative", "gp_practice_default", "icb_code_superseded",
-)
+# Which checks count SLAM current rows: the ids come from the suite (one list of checks); how
+# each row fails them is decided here, independently of the warehouse's check models.
+SLAM_ROW_CHECKS = check_ids("slam", batch="slam_current_rows")
 
 
 @dataclass
@@ -97,9 +96,7 @@ class SlamExpectations:
         registration = resolver.icb(registration_text, on)
         residence = resolver.icb(residence_text, on)
         gp = rules.clean(row.get("gp_practice_code")).upper()
-        provider = resolver.provider(row.get("provider_code"))
-        host_of = ref.providers.get(provider) or ref.providers.get(org)
-        icb, method = rules.attribute(registration, residence, gp, host_of.host_icb if host_of else None)
+        icb, method = self._attribute(org, row, registration, residence, gp)
         service_line = rules.clean(row.get("service_line_code")).upper()
         pod = rules.clean(row.get("pod_code")).upper()
         stream = ref.funding_stream(service_line, year)
@@ -123,11 +120,44 @@ class SlamExpectations:
             "gp_practice_default": gp in rules.DEFAULT_GP_CODES,
             # the generator writes against the shipped seeds, which dissolve no ICB
             "icb_code_superseded": False,
+            "record_type_invalid": record_type not in ("Actual", "Plan"),
         }
         failures = [check for check, bad in failed.items() if bad]
         if record_type == "Actual":
             self._cross_sums(org, year, month, service_line, pod, stream, icb, pence, activity)
         return pence, activity, failures
+
+    def _attribute(
+        self, org: str, row: dict[str, str], registration: str | None, residence: str | None, gp: str
+    ) -> tuple[str | None, str]:
+        """The contract's attribution of one row (its ICBs resolved): (attributed ICB, method)."""
+        provider = self.ref.resolver.provider(row.get("provider_code"))
+        host_of = self.ref.providers.get(provider) or self.ref.providers.get(org)
+        return rules.attribute(registration, residence, gp, host_of.host_icb if host_of else None)
+
+    def would_have_been(
+        self, org: str, year: int, month: int, rows: list[dict[str, str]]
+    ) -> list[dict[str, object]]:
+        """A withheld month's Actual pounds and activity per attributed ICB x funding stream, as
+        the warehouse would have published them had the file come (rows as the file's text)."""
+        on = rules.month_start(year, month)
+        cells: dict[tuple[str, str], list[float]] = {}
+        for row in rows:
+            if (rules.clean(row.get("record_type")).capitalize() or "Actual") != "Actual":
+                continue
+            resolver = self.ref.resolver
+            icb, _ = self._attribute(
+                org, row, resolver.icb(rules.clean(row.get("icb_of_registration_code")), on),
+                resolver.icb(rules.clean(row.get("icb_of_residence_code")), on),
+                rules.clean(row.get("gp_practice_code")).upper(),
+            )
+            stream = self.ref.funding_stream(rules.clean(row.get("service_line_code")).upper(), year)
+            cell = cells.setdefault((icb or "UNKNOWN", stream), [0, 0.0])
+            cell[0] += rules.parse_money_pence(row.get("price")) or 0
+            cell[1] += rules.parse_number(row.get("activity")) or 0.0
+        return [{"icb_code": icb, "funding_stream": stream, "price_gbp": round(pence / 100, 2),
+                 "activity": round(activity, 3)}
+                for (icb, stream), (pence, activity) in sorted(cells.items())]
 
     def _cross_sums(self, org, year, month, service_line, pod, stream, icb, pence, activity) -> None:
         """Actual rows feed the two triangulations (SLAM side)."""
@@ -165,6 +195,8 @@ class SlamExpectations:
             ):
                 if column in row and valid(row[column]) is None:
                     self.invalid.add("slam", column, row[column])
+            if rules.clean(row.get("record_type")).lower() not in ("", "actual", "plan"):
+                self.invalid.add("slam", "record_type", row["record_type"])
 
     def submission_missing(self) -> list[dict[str, object]]:
         """Every month up to the year's latest stated month, for each provider that submitted."""

@@ -15,13 +15,11 @@ from speccomm.generate import rules
 from speccomm.generate.periods import Month
 from speccomm.generate.reference import Reference
 from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
+from speccomm.quality.suites import check_ids
 
-SUS_CHECKS = (
-    "icb_of_residence_missing", "icb_of_residence_invalid", "icb_of_registration_missing",
-    "icb_of_registration_invalid", "service_line_unknown", "pod_unknown", "price_invalid",
-    "nhs_number_not_verified", "gp_practice_default", "sus_record_duplicate",
-    "sus_dates_inconsistent", "icb_code_superseded",
-)
+# Which checks count SUS rows: the ids come from the suite (one list of checks); how each row
+# fails them is decided here, independently of the warehouse's check models.
+SUS_CHECKS = check_ids("sus")
 METHODS = ("registration", "residence", "provider_host", "unattributed")
 _MONEY = (r"^-?£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", r"^\(£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\)$")
 
@@ -62,7 +60,9 @@ class SusExpectations:
         status = values.get("nhs_number_status")
         verified = (np.zeros(n, bool) if status is None
                     else pc.equal(pc.utf8_trim_whitespace(status), "01").to_numpy(zero_copy_only=False))
-        first = _first_occurrence(values["sus_record_id"])
+        ids = pc.utf8_trim_whitespace(values["sus_record_id"])
+        blank_id = pc.equal(ids, "").to_numpy(zero_copy_only=False)
+        first = _first_occurrence(values["sus_record_id"]) & ~blank_id  # a blank id: no record, quarantined
         failed = {
             "icb_of_residence_missing": residence[0],
             "icb_of_residence_invalid": residence[1],
@@ -74,7 +74,8 @@ class SusExpectations:
             "price_invalid": price_bad,
             "nhs_number_not_verified": ~verified,
             "gp_practice_default": gp_default,
-            "sus_record_duplicate": ~first,
+            "sus_record_duplicate": ~first & ~blank_id,
+            "sus_record_id_missing": blank_id,
             "sus_dates_inconsistent": dates_bad,
             # the generator writes against the shipped seeds, which dissolve no ICB
             "icb_code_superseded": np.zeros(n, bool),

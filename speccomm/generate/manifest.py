@@ -40,6 +40,11 @@ NOTES = {
                              "planted: the disagreements by how they were made (their outcomes sum to "
                              "the disagreeing outcomes); service_line_ir_mismatch dq_counts: current "
                              "records checked, disagreements failed"),
+    "withheld_provider_months": ("each provider-month of missing_submissions, why it is missing "
+                                 "(stopped_after, skipped, not_stated) and what its statement "
+                                 "would have published: Actual pounds and activity per attributed "
+                                 "ICB (UNKNOWN = unattributed) x funding stream; the warehouse's "
+                                 "estimates are tested against it (docs/marts/completeness.md)"),
     "attribution": ("registration ICB when valid on the row's month and the GP practice is not "
                     "V81997/8/9; else residence ICB when valid; else the provider's host ICB; else "
                     "unattributed"),
@@ -60,6 +65,7 @@ class Results:
     ledger_expect: LedgerExpectations
     dq: DqTally
     missing: list[dict[str, object]]
+    withheld: list[dict[str, object]]
     activity: tuple[list[dict[str, object]], dict[str, object]]
     spend: tuple[list[dict[str, object]], dict[str, object]]
     world_volume: dict[str, float]
@@ -95,6 +101,7 @@ def build_manifest(r: Results) -> dict[str, object]:
         "planted_variances": {"slam_sus_activity": r.activity[0], "slam_ledger_spend": r.spend[0]},
         "triangulation": {"slam_sus_activity": r.activity[1], "slam_ledger_spend": r.spend[1]},
         "missing_submissions": r.missing,
+        "withheld_provider_months": r.withheld,
         "late_submissions": r.slam.late,
         "scenarios": {"slam": r.slam.scenarios, "sus": r.sus.scenarios, "ledger": r.ledger.scenarios},
         "planted_invalid_values": _merged_invalid(r),

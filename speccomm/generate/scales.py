@@ -30,6 +30,8 @@ class DefectRates:
     nhs_number_not_verified: float = 0.02
     gp_practice_default: float = 0.02
     sus_record_duplicate: float = 0.002
+    sus_record_id_missing: float = 0.0005
+    record_type_invalid: float = 0.003
     sus_dates_inconsistent: float = 0.004
     # identification rules (speccomm.generate.ir): the share of specialised records planted with
     # another line's or no line's codes, and of background records with a line's diagnosis

@@ -12,7 +12,7 @@ from speccomm.generate.periods import Month
 from speccomm.generate.rand import random_for
 from speccomm.generate.slam_render import SlamRenderer, SlamStyle, columns_for, file_name, style_for
 from speccomm.generate.slam_schedule import SlamFile, YearPlan, schedule_year
-from speccomm.generate.slam_statements import SlamRow, StatementBuilder
+from speccomm.generate.slam_statements import Columns, SlamRow, StatementBuilder
 from speccomm.generate.world import World
 from speccomm.generate.writers import WrittenFile, write_text_csv
 
@@ -24,6 +24,8 @@ class SlamOutput:
     files: list[WrittenFile] = field(default_factory=list)
     late: list[dict[str, object]] = field(default_factory=list)
     scenarios: list[dict[str, object]] = field(default_factory=list)
+    columns: dict[tuple[str, int], Columns] = field(default_factory=dict)  # optional columns sent
+    builder: StatementBuilder | None = None  # the statements, for the months never sent
 
 
 def generate_slam(
@@ -35,7 +37,7 @@ def generate_slam(
     renderer = SlamRenderer(world.ref, seed)
     order = sorted(plans, key=lambda key: (key[1], key[0]))
     offset = random_for(seed, "slam", "style-offset").randrange(6)
-    output = SlamOutput()
+    output = SlamOutput(builder=builder)
     for provider in tqdm(world.providers, desc=f"SLAM ({scale.name})", unit="provider", disable=None):
         texts: list[SlamFileText] = []
         for year in scale.years:
@@ -44,8 +46,9 @@ def generate_slam(
             style = style_for(plan, index, seed, world.ref, scale.years[0])
             files = schedule_year(plan, seed)
             renderer.new_template()
+            output.columns[(provider, year)] = columns_for(plan, index)
             truth = {
-                m: builder.truth(provider, Month(year, m), columns_for(plan, index), plan.has_plan)
+                m: builder.truth(provider, Month(year, m), output.columns[(provider, year)], plan.has_plan)
                 for m in sorted({m for f in files for m in f.stated})
             }
             for f in files:
@@ -109,3 +112,43 @@ def _describe(plan: YearPlan) -> list[dict[str, object]]:
     if not plan.has_plan:
         events.append({**base, "scenario": "no_plan_rows"})
     return events
+
+
+def withheld_months(
+    output: SlamOutput, plans: dict[tuple[str, int], YearPlan], missing: list[dict[str, object]],
+    expectations: SlamExpectations,
+) -> list[dict[str, object]]:
+    """Every provider-month the warehouse sees as missing (`submission_missing`), why, and what
+    its statement would have published: the month's truth, built as for a sent file (statements
+    are seeded per provider-month, so building one here changes no file) and attributed by the
+    contract's rules. The test of the warehouse's estimates compares with `would_have_been`."""
+    assert output.builder is not None
+    withheld = []
+    for entry in missing:
+        provider, month = str(entry["provider_code"]), int(entry["financial_month"])  # type: ignore[call-overload]
+        year = int(str(entry["financial_year"])[:4])
+        plan = plans[(provider, year)]
+        columns = output.columns[(provider, year)]
+        rows = [_row_text(provider, row, columns)
+                for row in output.builder.truth(provider, Month(year, month), columns, plan.has_plan)]
+        reason = ("stopped_after" if month > plan.last_month
+                  else "skipped" if month in plan.skipped else "not_stated")
+        withheld.append({**entry, "reason": reason,
+                         "would_have_been": expectations.would_have_been(provider, year, month, rows)})
+    return withheld
+
+
+def _row_text(provider: str, row: SlamRow, columns: Columns) -> dict[str, str]:
+    """One statement row as the warehouse would read it (planted values as written)."""
+    text = {
+        "provider_code": provider, "record_type": row.record_type if columns.record_type else "",
+        "service_line_code": row.service_line, "pod_code": row.pod,
+        "gp_practice_code": row.gp if columns.gp_practice else "",
+        "icb_of_registration_code": row.registration if columns.registration else "",
+        "icb_of_residence_code": row.residence, "activity": repr(row.activity),
+        "price": f"{row.price / 100:.2f}",
+    }
+    text.update(row.raw)
+    if not columns.registration:
+        text["icb_of_registration_code"] = ""
+    return text

@@ -181,6 +181,10 @@ class _Defects:
                 (rates.icb_of_registration_invalid, self._icb_rows,
                  _setter("icb_of_registration_code", formats.INVALID_ICB, self.rng)),
             ]
+        # last, so that the draws of the defects above are those of earlier versions: Plan rows
+        # (never a provider's stray rows, which may have no record_type column) get an unknown type
+        plan.append((rates.record_type_invalid, lambda rows: self._carriers(rows) or [],
+                     _setter("record_type", formats.INVALID_RECORD_TYPE, self.rng)))
         for rate, eligible, plant in plan:
             self._plant(rows, rate, eligible, plant, force)
         self._adjustments(rows, force)

@@ -161,6 +161,7 @@ class ChunkMaker:
         c = self._extras(c, rng, chunk_no, force)
         _Defects(self, rng, dataset, force).apply(c)
         c = self._duplicates(c, rng, force)
+        c = self._blank_ids(c, rng, force)
         return _take(c, rng.permutation(c.k.size))
 
     def _provider_text(self, line: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -224,6 +225,17 @@ class ChunkMaker:
         if not count:
             return c
         return _concat(c, _take(c, rng.choice(clean, count, replace=False)))
+
+
+    def _blank_ids(self, c: Chunk, rng: np.random.Generator, force: bool) -> Chunk:
+        """Copies of records whose sus_record_id is blank (k < 0 renders as blank): the
+        warehouse quarantines every one of them (sus_record_id_missing)."""
+        count = _count(rng, c.k.size, self.rates.sus_record_id_missing, force)
+        if not count:
+            return c
+        blank = _take(c, rng.integers(0, c.k.size, count))
+        blank.k = -1 - np.arange(count)
+        return _concat(c, blank)
 
 
 class _Defects:

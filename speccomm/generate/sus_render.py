@@ -80,7 +80,7 @@ class SusRenderer:
             self.line_sl[c.line])
         ir = self.ir.assign(c, supplied, month, dataset)
         values = {
-            "sus_record_id": hex_text(mix48(c.k + salt), 12),
+            "sus_record_id": pc.if_else(pa.array(c.k < 0), "", hex_text(mix48(c.k + salt), 12)),
             "provider_code": _take(self.provider_vocab, c.provider),
             "provider_record_ref": pc.binary_join_element_wise(
                 line_provider, pc.utf8_lpad(pc.cast(pa.array(c.k), pa.string()), 8, "0"),

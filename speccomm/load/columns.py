@@ -94,16 +94,20 @@ def normalise_header(name: str) -> str:
 class HeaderMatch:
     positions: dict[str, int]  # canonical column -> 0-based position in the file
     missing_required: tuple[str, ...]
+    # (canonical column, first header, second header): two headers of the file mean the same
+    # contract column (`Price` and `price_actual`): the file is rejected, naming both
+    duplicates: tuple[tuple[str, str, str], ...] = ()
 
 
 def match_header(feed: str, header: list[str]) -> HeaderMatch:
-    """Map the file's header onto the contract's columns; the first matching file column wins."""
+    """Map the file's header onto the contract's columns."""
     normalised = [normalise_header(h) for h in header]
     positions: dict[str, int] = {}
+    duplicates: list[tuple[str, str, str]] = []
     for column in COLUMNS_BY_FEED[feed]:
-        for index, name in enumerate(normalised):
-            if name in column.accepted:
-                positions[column.name] = index
-                break
+        matches = [index for index, name in enumerate(normalised) if name in column.accepted]
+        if matches:
+            positions[column.name] = matches[0]
+        duplicates += [(column.name, header[matches[0]].strip(), header[i].strip()) for i in matches[1:]]
     missing = tuple(c.name for c in COLUMNS_BY_FEED[feed] if c.required and c.name not in positions)
-    return HeaderMatch(positions, missing)
+    return HeaderMatch(positions, missing, tuple(duplicates))

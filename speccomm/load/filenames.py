@@ -6,12 +6,23 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-_RECEIVED = r"(?P<received>\d{14})"
+# ASCII digits only: Python's \d, int() and str.isdigit() also accept other scripts' digits
+# (full-width "２０２８"), which DuckDB cannot cast; such a name is rejected, never loaded.
+# \Z, not $: a name ending in a line break is not a match either.
+_DIGIT = "[0-9]"
+_RECEIVED = rf"(?P<received>{_DIGIT}{{14}})"
 _PATTERNS = {
-    "slam": re.compile(rf"^(?P<org>[A-Z0-9]{{3,5}})_ACM_(?P<fy>\d{{4}})_M(?P<mm>\d{{2}})_{_RECEIVED}\.CSV$"),
-    "sus": re.compile(rf"^(?P<dataset>APC|OP)_(?P<yyyymm>\d{{6}})_{_RECEIVED}\.CSV$"),
-    "ledger": re.compile(rf"^(?P<org>[A-Z0-9]{{3,5}})_GL_(?P<fy>\d{{4}})_M(?P<mm>\d{{2}})_{_RECEIVED}\.CSV$"),
+    "slam": re.compile(
+        rf"^(?P<org>[A-Z0-9]{{3,5}})_ACM_(?P<fy>{_DIGIT}{{4}})_M(?P<mm>{_DIGIT}{{2}})_{_RECEIVED}\.CSV\Z"
+    ),
+    "sus": re.compile(rf"^(?P<dataset>APC|OP)_(?P<yyyymm>{_DIGIT}{{6}})_{_RECEIVED}\.CSV\Z"),
+    "ledger": re.compile(
+        rf"^(?P<org>[A-Z0-9]{{3,5}})_GL_(?P<fy>{_DIGIT}{{4}})_M(?P<mm>{_DIGIT}{{2}})_{_RECEIVED}\.CSV\Z"
+    ),
 }
+# Years a landing file may name (activity month, received time): the contract's financial
+# years are 20xx (`2526`), so a SUS month in 0999 or 9999 is a typing error, not a period.
+YEARS = range(2000, 2100)
 _EXAMPLES = {
     "slam": "<PROVIDER>_ACM_<FY>_M<MM>_<RECEIVED>.csv, e.g. RJ1_ACM_2526_M05_20250912093000.csv",
     "sus": "<APC|OP>_<YYYYMM>_<RECEIVED>.csv, e.g. APC_202508_20250915061500.csv",
@@ -35,6 +46,10 @@ class LandingName:
 
 
 def parse_landing_name(feed: str, file_name: str) -> LandingName:
+    if not file_name.isascii():
+        raise BadFileName(
+            f"name holds non-ASCII characters (e.g. full-width digits); expected {_EXAMPLES[feed]}"
+        )
     match = _PATTERNS[feed].match(file_name.upper())
     if not match:
         raise BadFileName(f"name does not match {_EXAMPLES[feed]}")
@@ -43,8 +58,12 @@ def parse_landing_name(feed: str, file_name: str) -> LandingName:
         received = datetime.strptime(parts["received"], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     except ValueError as exc:
         raise BadFileName(f"received time {parts['received']} is not a valid YYYYMMDDHHMMSS") from exc
+    if received.year not in YEARS:
+        raise BadFileName(f"received time {parts['received']}: year {received.year} is not 2000 to 2099")
     if feed == "sus":
         yyyymm = parts["yyyymm"]
+        if int(yyyymm[:4]) not in YEARS:
+            raise BadFileName(f"activity month {yyyymm}: year {yyyymm[:4]} is not 2000 to 2099")
         if not 1 <= int(yyyymm[4:]) <= 12:
             raise BadFileName(f"activity month {yyyymm} is not a valid YYYYMM")
         return LandingName(feed, None, parts["dataset"], None, None, yyyymm, received)

@@ -12,9 +12,10 @@ roll back together, and a killed run leaves whole batches behind, never part of 
 
 from __future__ import annotations
 
+import os
+import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,10 +23,11 @@ import duckdb
 
 from speccomm.load.columns import COLUMNS_BY_FEED, match_header
 from speccomm.load.csvfile import Sniffed, UnreadableFile, sniff, utf8_copy
+from speccomm.load.entries import FEEDS, LandingEntry, Seen, list_landing
 from speccomm.load.filenames import BadFileName, LandingName, parse_landing_name
 from speccomm.load.raw_schema import ensure_raw_schema
 
-FEEDS = ("slam", "sus", "ledger")
+__all__ = ["FEEDS", "LoadSummary", "load_landing"]
 
 # A batch is committed once it holds this many bytes of landing files or this many files.
 BATCH_BYTES = 64 << 20
@@ -36,12 +38,21 @@ class MissingColumn(ValueError):
     """A required contract column is not in the header."""
 
 
+class DuplicateColumn(ValueError):
+    """Two header names mean the same contract column after normalisation."""
+
+
+class FileChanged(ValueError):
+    """The file changed while it was being read: not loaded tonight, read again next night."""
+
+
 @dataclass
 class LoadSummary:
     files_loaded: int = 0
     files_duplicate: int = 0
     rows_loaded: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    replaced: list[tuple[str, str]] = field(default_factory=list)  # (file, what changed)
 
     @property
     def files_rejected(self) -> int:
@@ -53,10 +64,13 @@ class _NewFile:
     """A landing file whose name and header passed: its rows are still to be read."""
 
     feed: str
-    path: Path
+    name_in_feed: str  # the entry's name (a link's own name, not its target's)
+    path: Path  # what is read
     name: LandingName
     sniffed: Sniffed
     positions: dict[str, int]  # canonical column -> position in the file's header
+    seen: Seen | None = None  # size and modification time when listed
+    replaces_file_id: int | None = None  # a loaded file of this name changed since: replaced
 
 
 @dataclass(frozen=True)
@@ -68,9 +82,9 @@ class _Loaded:
 
 
 class _RowsUnreadable(Exception):
-    """DuckDB could not read one file's rows; its batch's transaction is aborted."""
+    """One file's rows could not be read (or changed meanwhile); its batch's transaction is aborted."""
 
-    def __init__(self, file: _NewFile, error: duckdb.Error) -> None:
+    def __init__(self, file: _NewFile, error: Exception) -> None:
         super().__init__(str(error))
         self.file = file
         self.error = error
@@ -92,10 +106,14 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummary:
 
 
 def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummary:
+    entries = list_landing(landing)  # before anything is written: a missing landing root fails here
     ensure_raw_schema(con)
     summary = LoadSummary()
-    known = {
-        (feed, name) for feed, name in con.execute("select feed, file_name from raw.file_registry").fetchall()
+    known: dict[tuple[str, str], _Registered] = {
+        (feed, name): _Registered(file_id, checksum, Seen(size, mtime) if size is not None else None)
+        for feed, name, file_id, checksum, size, mtime in con.execute(
+            "select feed, file_name, file_id, checksum, file_size, file_mtime_ns from raw.file_registry"
+        ).fetchall()
     }
     # the first file loaded with each content: a later file with the same bytes repeats it
     first_with_checksum: dict[tuple[str, str], int] = {
@@ -108,40 +126,85 @@ def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummar
     batch: list[_NewFile] = []
     with tempfile.TemporaryDirectory(prefix="speccomm-load-") as tmp:
         workdir = Path(tmp)
-        for feed, path in _landing_files(landing):
-            if (feed, path.name) in known:
+        unchanged: list[tuple[int, Seen]] = []  # loaded files seen for the first time since 0003
+        for entry in entries:
+            if not entry.loadable:
+                _reject(con, summary, entry.feed, entry.name, entry.problem or "", entry.seen)
+                continue
+            registered = known.get((entry.feed, entry.name))
+            if registered is not None and (registered.seen is None or registered.seen == entry.seen):
+                if registered.seen is None and entry.seen is not None:
+                    unchanged.append((registered.file_id, entry.seen))
                 continue
             try:
-                batch.append(_read_name_and_header(feed, path))
-            except (BadFileName, UnreadableFile, MissingColumn) as exc:
-                _reject(con, summary, feed, path.name, str(exc))
+                new_file = _read_name_and_header(entry)
+            except (BadFileName, UnreadableFile, MissingColumn, DuplicateColumn, FileChanged) as exc:
+                _reject(con, summary, entry.feed, entry.name, str(exc), entry.seen)
                 continue
+            except OSError as exc:  # unreadable (permissions), vanished, or an I/O error of the share
+                _reject(con, summary, entry.feed, entry.name, _reason(exc), entry.seen)
+                continue
+            if registered is not None:
+                if new_file.sniffed.checksum == registered.checksum:
+                    if (seen := new_file.seen or entry.seen) is not None:  # touched only
+                        unchanged.append((registered.file_id, seen))
+                    continue
+                new_file = _replacing(new_file, registered)
+            batch.append(new_file)
             if len(batch) >= BATCH_FILES or sum(f.sniffed.size for f in batch) >= BATCH_BYTES:
                 _load_batch(con, batch, first_with_checksum, summary, workdir)
                 batch = []
         _load_batch(con, batch, first_with_checksum, summary, workdir)
+        _record_seen(con, unchanged)
     return summary
 
 
-def _landing_files(landing: Path) -> Iterator[tuple[str, Path]]:
-    for feed in FEEDS:
-        folder = landing / feed
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.is_file():
-                    yield feed, path
+@dataclass(frozen=True)
+class _Registered:
+    file_id: int
+    checksum: str
+    seen: Seen | None
 
 
-def _read_name_and_header(feed: str, path: Path) -> _NewFile:
-    name = parse_landing_name(feed, path.name)
-    sniffed = sniff(path)
+def _replacing(new_file: _NewFile, registered: _Registered) -> _NewFile:
+    """A loaded file whose bytes changed since (an upload completed after a partial one was
+    loaded): the new version replaces the old one's rows (the contract's files are never
+    edited in place, so the later bytes are the file the provider meant to send)."""
+    return replace(new_file, replaces_file_id=registered.file_id)
+
+
+def _read_name_and_header(entry: LandingEntry) -> _NewFile:
+    name = parse_landing_name(entry.feed, entry.name)
+    sniffed = sniff(entry.path)
+    seen = _unchanged_since_listing(entry, sniffed)
     positions: dict[str, int] = {}
     if sniffed.header is not None:
-        match = match_header(feed, sniffed.header)
+        match = match_header(entry.feed, sniffed.header)
+        if match.duplicates:
+            raise DuplicateColumn(_duplicate_column_message(match.duplicates))
         if match.missing_required:
-            raise MissingColumn(_missing_column_message(feed, match.missing_required))
+            raise MissingColumn(_missing_column_message(entry.feed, match.missing_required))
         positions = match.positions
-    return _NewFile(feed, path, name, sniffed, positions)
+    return _NewFile(entry.feed, entry.name, entry.path, name, sniffed, positions, seen)
+
+
+def _unchanged_since_listing(entry: LandingEntry, sniffed: Sniffed | None = None) -> Seen:
+    """The file's size and time now; FileChanged when they differ from the listing (or from
+    the bytes just read): it is still being written, or was replaced meanwhile."""
+    now = Seen.of(os.stat(entry.path))
+    if entry.seen is not None and now != entry.seen:
+        raise FileChanged(_changed_message(entry.seen, now))
+    if sniffed is not None and sniffed.size != now.size:
+        raise FileChanged(_changed_message(Seen(sniffed.size, now.mtime_ns), now))
+    return now
+
+
+def _changed_message(before: Seen, after: Seen) -> str:
+    sizes = f"{before.size:,} -> {after.size:,} bytes" if before.size != after.size else "modified"
+    return (
+        f"changed while it was being read ({sizes}): not loaded tonight, so that no part of it is; "
+        "it is read again on the next night"
+    )
 
 
 def _load_batch(
@@ -159,11 +222,17 @@ def _load_batch(
             loaded = _load_in_one_transaction(con, pending, first_with_checksum, workdir)
         except _RowsUnreadable as unreadable:
             pending.remove(unreadable.file)
-            _reject(con, summary, unreadable.file.feed, unreadable.file.path.name, _reason(unreadable.error))
+            file = unreadable.file
+            _reject(con, summary, file.feed, file.name_in_feed, _reason(unreadable.error), file.seen)
             continue
         for entry in loaded:
             if entry.duplicate_of is None:
                 first_with_checksum[(entry.file.feed, entry.file.sniffed.checksum)] = entry.file_id
+            if entry.file.replaces_file_id is not None:
+                summary.replaced.append((
+                    f"{entry.file.feed}/{entry.file.name_in_feed}",
+                    f"changed since it was loaded: the new version ({entry.rows:,} rows) replaces the old",
+                ))
             summary.files_loaded += 1
             summary.files_duplicate += entry.duplicate_of is not None
             summary.rows_loaded += entry.rows
@@ -188,6 +257,10 @@ def _load_in_one_transaction(
         new_ids = con.execute("select nextval('raw.file_id_seq') from range(?)", [len(files)]).fetchall()
         file_ids = sorted(row[0] for row in new_ids)
         loaded = []
+        for file in files:
+            if file.replaces_file_id is not None:
+                _remove_loaded_version(con, file.feed, file.replaces_file_id)
+                firsts = {key: first for key, first in firsts.items() if first != file.replaces_file_id}
         for file, file_id in zip(files, file_ids, strict=True):
             rows = 0
             # No insert for a file without rows: in DuckDB 2.0 a CSV insert of no rows hides
@@ -197,6 +270,12 @@ def _load_in_one_transaction(
                     rows = _insert_rows(con, file, file_id, workdir)
                 except duckdb.Error as exc:
                     raise _RowsUnreadable(file, exc) from exc
+            try:  # the rows DuckDB read are the bytes listed and sniffed, or none of them count
+                _unchanged_since_listing(
+                    LandingEntry(file.feed, file.name_in_feed, file.path, file.seen), file.sniffed
+                )
+            except (FileChanged, OSError) as exc:
+                raise _RowsUnreadable(file, exc) from exc
             first = firsts.setdefault((file.feed, file.sniffed.checksum), file_id)
             loaded.append(_Loaded(file, file_id, rows, None if first == file_id else first))
         for feed in {entry.file.feed for entry in loaded if entry.rows}:
@@ -207,6 +286,31 @@ def _load_in_one_transaction(
         con.rollback()
         raise
     return loaded
+
+
+def _remove_loaded_version(con: duckdb.DuckDBPyConnection, feed: str, file_id: int) -> None:
+    """The rows and registry row of a file's earlier version (in the caller's transaction)."""
+    con.execute(f"delete from raw.{feed}_rows where file_id = ?", [file_id])
+    con.execute(
+        "update raw.file_registry set duplicate_of_file_id = null where duplicate_of_file_id = ?", [file_id]
+    )
+    con.execute("delete from raw.file_registry where file_id = ?", [file_id])
+
+
+def _record_seen(con: duckdb.DuckDBPyConnection, seen: list[tuple[int, Seen]]) -> None:
+    """Size and time of loaded files whose bytes are unchanged (touched, or first seen by this version)."""
+    for start in range(0, len(seen), 500):
+        chunk = seen[start:start + 500]
+        values = ", ".join(["(?, ?, ?)"] * len(chunk))
+        parameters = [value for file_id, s in chunk for value in (file_id, s.size, s.mtime_ns)]
+        con.execute(
+            f"""
+            update raw.file_registry set file_size = seen.size, file_mtime_ns = seen.mtime_ns
+            from (values {values}) as seen (seen_file_id, size, mtime_ns)
+            where raw.file_registry.file_id = seen.seen_file_id
+            """,
+            parameters,
+        )
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, file: _NewFile, file_id: int, workdir: Path) -> int:
@@ -226,7 +330,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, file: _NewFile, file_id: int, w
         from read_csv(?, header = true, auto_detect = false, columns = {{{file_columns}}},
                       delim = ',', quote = '"', escape = '"', strict_mode = true)
         """,
-        [file_id, file.path.name, str(csv_path)],
+        [file_id, file.name_in_feed, str(csv_path)],
     ).fetchone()
     return int(inserted[0]) if inserted else 0
 
@@ -256,10 +360,11 @@ def _number_rows(con: duckdb.DuckDBPyConnection, feed: str, loaded: list[_Loaded
         first, last, rows = found.get(entry.file_id, (0, -1, 0))
         if rows != entry.rows:
             raise RuntimeError(
-                f"{entry.file.path.name}: {entry.rows} rows inserted but {rows} read back; nothing committed"
+                f"{entry.file.name_in_feed}: {entry.rows} rows inserted but {rows} read back; "
+                "nothing committed"
             )
         if last - first + 1 != rows:
-            raise RuntimeError(f"row ids of {entry.file.path.name} are not contiguous: cannot number them")
+            raise RuntimeError(f"row ids of {entry.file.name_in_feed} are not contiguous: cannot number them")
     con.execute(
         f"""
         update raw.{feed}_rows
@@ -277,14 +382,15 @@ def _number_rows(con: duckdb.DuckDBPyConnection, feed: str, loaded: list[_Loaded
 
 
 def _register(con: duckdb.DuckDBPyConnection, loaded: list[_Loaded]) -> None:
-    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(loaded))
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(loaded))
     loaded_at = _utc_now()
     parameters = []
     for entry in loaded:
         name = entry.file.name
+        seen = entry.file.seen
         parameters += [
             entry.file_id,
-            entry.file.path.name,
+            entry.file.name_in_feed,
             entry.file.feed,
             name.dataset,
             name.org_code,
@@ -297,26 +403,41 @@ def _register(con: duckdb.DuckDBPyConnection, loaded: list[_Loaded]) -> None:
             entry.file.sniffed.checksum,
             entry.duplicate_of,
             loaded_at,
+            seen.size if seen else None,
+            seen.mtime_ns if seen else None,
         ]
-    con.execute(f"insert into raw.file_registry values {values}", parameters)
+    con.execute(
+        "insert into raw.file_registry (file_id, file_name, feed, dataset, org_code, name_financial_year,"
+        " name_financial_month, name_activity_month, received_at, encoding, row_count, checksum,"
+        f" duplicate_of_file_id, loaded_at, file_size, file_mtime_ns) values {values}",
+        parameters,
+    )
 
 
 def _reject(
-    con: duckdb.DuckDBPyConnection, summary: LoadSummary, feed: str, file_name: str, reason: str
+    con: duckdb.DuckDBPyConnection, summary: LoadSummary, feed: str, file_name: str, reason: str,
+    seen: Seen | None = None,
 ) -> None:
-    _record_rejection(con, feed, file_name, reason)
+    _record_rejection(con, feed, file_name, reason, seen)
     summary.rejected.append((f"{feed}/{file_name}", reason))
 
 
-def _record_rejection(con: duckdb.DuckDBPyConnection, feed: str, file_name: str, reason: str) -> None:
-    """Once per file and reason: a file still lying in the landing folder is not re-reported."""
-    already = con.execute(
-        "select count(*) from raw.rejected_files where feed = ? and file_name = ? and reason = ?",
-        [feed, file_name, reason],
+def _record_rejection(
+    con: duckdb.DuckDBPyConnection, feed: str, file_name: str, reason: str, seen: Seen | None
+) -> None:
+    """Once per file and reason: a file still lying in the landing folder is not re-reported
+    (its size and time are brought up to date, so that it is not new to speccomm.pending)."""
+    size, mtime = (seen.size, seen.mtime_ns) if seen else (None, None)
+    updated = con.execute(
+        "update raw.rejected_files set file_size = ?, file_mtime_ns = ?"
+        " where feed = ? and file_name = ? and reason = ?",
+        [size, mtime, feed, file_name, reason],
     ).fetchone()[0]
-    if not already:
+    if not updated:
         con.execute(
-            "insert into raw.rejected_files values (?, ?, ?, ?)", [file_name, feed, reason, _utc_now()]
+            "insert into raw.rejected_files (file_name, feed, reason, seen_at, file_size, file_mtime_ns)"
+            " values (?, ?, ?, ?, ?, ?)",
+            [file_name, feed, reason, _utc_now(), size, mtime],
         )
 
 
@@ -326,13 +447,42 @@ def _missing_column_message(feed: str, missing: tuple[str, ...]) -> str:
     return "missing required column " + "; ".join(parts)
 
 
+def _duplicate_column_message(duplicates: tuple[tuple[str, str, str], ...]) -> str:
+    parts = [f'headers "{first}" and "{second}" both mean {column}' for column, first, second in duplicates]
+    return "duplicate column: " + "; ".join(parts) + " (keep one of them)"
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, duckdb.Error):
-        # DuckDB's CSV errors start with the line and what was wrong; keep those lines only.
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        kept = [line for line in lines[:4] if not line.startswith("Possible fixes")]
-        return "cannot be parsed as CSV: " + " | ".join(kept)
+        return "cannot be parsed as CSV: " + csv_error_without_values(str(exc))
+    if isinstance(exc, OSError):
+        return f"cannot be read: {exc.strerror or exc}"
     return str(exc)
+
+
+def csv_error_without_values(message: str) -> str:
+    """DuckDB's CSV error, with where and what went wrong but none of the file's values.
+
+    DuckDB quotes the offending line ("Original Line: ...") and values ("Could not convert
+    string 'x'"): a line may hold a pseudonymised patient id or any other identifier, and the
+    reason travels to the console, the run summary email and dq.rejected_files. So only the
+    line number and the kind of error are kept (the file and line locate the row).
+    """
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    line_number = next((m.group(1) for line in lines for m in [_LINE_NUMBER.search(line)] if m), None)
+    kind = next((m.group(0) for line in lines for m in [_CSV_PROBLEM.search(line)] if m), None)
+    where = f"Line: {line_number}" if line_number else "a line"
+    return f"{where}: {kind if kind else 'the row does not fit the header'} (values not shown)"
+
+
+# What is kept of a DuckDB CSV error: its line number and one of its known kinds of fault,
+# nothing else (everything else it says may quote the file's values).
+_LINE_NUMBER = re.compile(r"\bLine: (\d+)", re.ASCII)
+_CSV_PROBLEM = re.compile(
+    r"Expected Number of Columns: \d+ Found: \d+|Value with unterminated quote found"
+    r"|Invalid unicode[^.:]*|Maximum line size of \d+ bytes exceeded",
+    re.IGNORECASE | re.ASCII,
+)
 
 
 def _utc_now() -> datetime:

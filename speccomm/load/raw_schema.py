@@ -41,6 +41,12 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Size and modification time of each landing file when it was loaded or rejected: a file
+    # that changes afterwards is noticed (speccomm.load.entries, speccomm.pending). Added to
+    # warehouses built before they existed; NULL there until the file is seen again.
+    for table in ("file_registry", "rejected_files"):
+        con.execute(f"alter table raw.{table} add column if not exists file_size bigint")
+        con.execute(f"alter table raw.{table} add column if not exists file_mtime_ns bigint")
     for feed, columns in COLUMNS_BY_FEED.items():
         text_columns = ",\n".join(f"{c.name} varchar" for c in columns)
         con.execute(

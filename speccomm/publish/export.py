@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from speccomm.config import Paths
+from speccomm.relations import relation_exists, scalar
 
 EXPORTED_SCHEMAS = ("marts", "dq")
 
@@ -24,6 +25,13 @@ EXPORTED_SCHEMAS = ("marts", "dq")
 def export_parquet(paths: Paths, out: Path) -> int:
     if not paths.warehouse.exists():
         print(f"speccomm export: no published warehouse at {paths.warehouse}", file=sys.stderr)
+        return 1
+    from speccomm.state import ProtectedTarget, StateLayout
+
+    try:
+        StateLayout.of(paths).refuse_protected(out)
+    except ProtectedTarget as exc:
+        print(f"speccomm export: {exc}", file=sys.stderr)
         return 1
     manifest = write_parquet_export(paths.warehouse, out)
     for entry in manifest["tables"]:
@@ -56,7 +64,7 @@ def published_tables(
     con: duckdb.DuckDBPyConnection, *, schemas: tuple[str, ...], catalog: str | None = None
 ) -> list[tuple[str, str]]:
     """(schema, table) of the tables and views in `schemas`, sorted."""
-    catalog = catalog or con.execute("select current_database()").fetchone()[0]
+    catalog = catalog or scalar(con, "select current_database()")
     return con.execute(
         "select table_schema, table_name from information_schema.tables"
         " where table_catalog = ? and list_contains(?, table_schema)"
@@ -71,7 +79,7 @@ def copy_to_parquet(con: duckdb.DuckDBPyConnection, relation: str, target: Path)
     options = "(format parquet, compression zstd)"
     con.execute(f"copy (select * from {relation}) to {sql_string(str(staged))} {options}")
     os.replace(staged, target)
-    return con.execute(f"select count(*) from {relation}").fetchone()[0]
+    return int(scalar(con, f"select count(*) from {relation}"))
 
 
 def sql_string(text: str) -> str:
@@ -79,15 +87,8 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()[0] > 0
-
-
 def _published_run(con: duckdb.DuckDBPyConnection) -> str | None:
-    if not has_table(con, "ops", "run_log"):
+    if not relation_exists(con, "ops.run_log"):
         return None
     row = con.execute(
         "select run_id from ops.run_log where status = 'succeeded' and kind = 'nightly'"

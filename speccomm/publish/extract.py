@@ -30,6 +30,7 @@ from speccomm.config import Paths
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import DQ_TABLES, MARTS_RULES, ROW, IcbRows, Rule
 from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
+from speccomm.state import ProtectedTarget, StateLayout
 
 ICB_CODE = re.compile(r"^[A-Z0-9]{3}$")
 OWN_ICB = "own ICB: its own population and providers, no sharing agreement needed"
@@ -81,10 +82,13 @@ def extract_icb(
         print(f"speccomm extract: no published warehouse at {paths.warehouse}", file=sys.stderr)
         return 1
     try:
+        layout = StateLayout.of(paths)
+        layout.refuse_protected(out)
+        layout.refuse_protected(parquet_dir(out))
         result = write_footprint_extract(
             paths.warehouse, icbs, out, footprint=footprint, suppression=suppression
         )
-    except UnknownIcb as exc:
+    except (UnknownIcb, ProtectedTarget) as exc:
         print(f"speccomm extract: {exc}", file=sys.stderr)
         return 1
     fp = result.footprint

@@ -2,7 +2,8 @@
 
 The changed slices of the batch's dataset are taken in groups of about GROUP_ROWS rows (sizes
 from the fingerprints, in period order, so a group reads neighbouring data). A group's slices
-are put in the temporary table `dq_scope` (the batch SQL reads only the periods listed there)
+are put in the table `dq_checks.dq_check_scope` (the batch's check model reads only the periods
+listed there)
 and its rows materialised in the temporary table `dq_batch_rows` (not sorted; rows are named by rowid);
 chunks of whole slices (at most CHUNK_ROWS rows) are read into pandas and validated. Memory
 stays bounded at any scale. Per slice and check, the runner keeps rows checked, rows failed
@@ -20,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from speccomm.quality.suites import Batch, Check
+from speccomm.quality.suites import SCOPE_RELATION, Batch, Check
 
 if TYPE_CHECKING:
     from speccomm.quality.validate import GxValidator
@@ -52,11 +53,14 @@ def validate_batch(
     sample_cap: int,
 ) -> BatchCounts:
     counts = BatchCounts()
-    for group in _groups(con, batch):
-        _materialise(con, batch, group)
-        for first, last in _chunks(con):
-            _validate_chunk(con, validator, batch, checks, sample_cap, counts, first, last)
-    con.execute("drop table if exists dq_batch_rows")
+    try:
+        for group in _groups(con, batch):
+            _materialise(con, batch, group)
+            for first, last in _chunks(con):
+                _validate_chunk(con, validator, batch, checks, sample_cap, counts, first, last)
+    finally:
+        con.execute(f"delete from {SCOPE_RELATION}")
+        con.execute("drop table if exists dq_batch_rows")
     return counts
 
 
@@ -120,26 +124,25 @@ def _groups(con: duckdb.DuckDBPyConnection, batch: Batch) -> Iterator[list[int]]
 
 
 def _materialise(con: duckdb.DuckDBPyConnection, batch: Batch, group: list[int]) -> None:
-    """`dq_scope` = the group's slices (the batch SQL reads only their periods), then its rows."""
+    """The scope = the group's slices (the check model reads only their periods), then its rows."""
+    con.execute(f"delete from {SCOPE_RELATION}")
     con.execute(
-        """
-        create or replace temp table dq_scope as
+        f"""
+        insert into {SCOPE_RELATION} (slice_no, provider_code, financial_year, financial_month)
         select slice_no, provider_code, financial_year, financial_month
         from dq_changed_slices
         where dataset = $dataset and slice_no in (select unnest($group))
         """,
         {"dataset": batch.dataset, "group": group},
     )
-    sql = batch.sql().strip().rstrip(";")
     con.execute(
         f"""
         create or replace temp table dq_batch_rows as
         select
             dq_scope.slice_no,
             batch_rows.*
-        from ({sql}
-        ) as batch_rows
-        inner join dq_scope
+        from {batch.relation} as batch_rows
+        inner join {SCOPE_RELATION} as dq_scope
             on
                 batch_rows.provider_code = dq_scope.provider_code
                 and batch_rows.financial_year = dq_scope.financial_year

@@ -23,8 +23,9 @@ from speccomm.quality import batches as batch_runner
 from speccomm.quality import results, slices
 from speccomm.quality.dqmi import write_dqmi_scores
 from speccomm.quality.suites import Batch, Suite, load_suites, rules_digest
-from speccomm.quality.tables import ensure_tables, relation_exists
+from speccomm.quality.tables import ensure_tables
 from speccomm.quality.thresholds import Threshold, read_thresholds
+from speccomm.relations import relation_exists
 
 log = logging.getLogger(__name__)
 DEFAULT_SAMPLE_CAP = 20
@@ -61,7 +62,7 @@ def run_quality_checks(
     suites = load_suites()
     thresholds = read_thresholds(con, suites)
     available, skipped = _available_batches(con, suites)
-    rules = rules_digest(suites) + slices.reference_digest(con)
+    rules = rules_digest(con, suites) + slices.reference_digest(con)
     current = slices.build_current_slices(con, [batch for _, batch in available], rules)
     changed = slices.build_changed_slices(con, revalidate_all)
     results.create_staging_tables(con)
@@ -104,6 +105,12 @@ def _available_batches(
                 log.warning("data quality: %s skipped, %s does not exist yet", batch.key, batch.requires)
                 skipped.append(batch.key)
                 continue
+            for relation in (batch.relation, batch.fingerprint_relation):
+                if not relation_exists(con, relation):
+                    raise RuntimeError(
+                        f"data quality: check model {relation} (models/dq/checks/) is not in the "
+                        "warehouse: run dbt build first"
+                    )
             available.append((suite, batch))
     return available, skipped
 

@@ -45,7 +45,7 @@ def reference_digest(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = R
 def build_current_slices(con: duckdb.DuckDBPyConnection, batches: list[Batch], rules: str) -> int:
     """Create `dq_slice_parts` and `dq_current_slices`; returns how many slices have current data.
 
-    Each fingerprint SQL returns provider_code, financial_year, financial_month, part (text that
+    Each fingerprint model returns provider_code, financial_year, financial_month, part (text that
     changes when the slice's data changes) and row_count (the rows its batches will read, used
     to size the work)."""
     parts = []
@@ -57,7 +57,7 @@ def build_current_slices(con: duckdb.DuckDBPyConnection, batches: list[Batch], r
         parts.append(
             f"select '{batch.dataset}' as dataset, '{batch.fingerprint_key}' as fingerprint_key, "
             "provider_code, financial_year, cast(financial_month as integer) as financial_month, part, "
-            f"cast(row_count as bigint) as row_count from ({_strip(batch.fingerprint_sql())}\n) as part_rows"
+            f"cast(row_count as bigint) as row_count from {batch.fingerprint_relation} as part_rows"
         )
     union = "\nunion all\n".join(parts) if parts else (
         "select null::varchar as dataset, null::varchar as fingerprint_key, null::varchar as provider_code, "
@@ -168,10 +168,6 @@ def record_run_slices(con: duckdb.DuckDBPyConnection, run_id: str, run_at: objec
         """,
         {"run_id": run_id, "run_at": run_at},
     )
-
-
-def _strip(sql: str) -> str:
-    return sql.strip().rstrip(";")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

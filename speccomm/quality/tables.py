@@ -117,12 +117,3 @@ DDL = (
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         con.execute(statement)
-
-
-def relation_exists(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:
-    schema, _, name = qualified_name.partition(".")
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])

@@ -78,6 +78,7 @@ class CheckSummary:
     rows_failed: int
     worst_status: str
     months_failing: list[Period]
+    title: str
     meaning: str
     how_to_fix: str
     max_failure_rate: float
@@ -265,7 +266,8 @@ def _checks(
             group by check_id
         )
         select own.check_id, own.severity, own.rows_checked, own.rows_failed, own.worst_status,
-            own.months_failing, thresholds.meaning, thresholds.how_to_fix, thresholds.max_failure_rate,
+            own.months_failing, thresholds.title, thresholds.meaning, thresholds.how_to_fix,
+            thresholds.max_failure_rate,
             peers.peer_median_rate
         from own
         left join peers on own.check_id = peers.check_id
@@ -279,7 +281,7 @@ def _checks(
     samples = _samples(con, provider_code, dataset, start)
     checks = []
     passed = 0
-    for check_id, severity, checked, failed, worst, months, meaning, fix, max_rate, peer in rows:
+    for check_id, severity, checked, failed, worst, months, title, meaning, fix, max_rate, peer in rows:
         if int(failed) == 0:
             passed += 1
             continue
@@ -287,7 +289,8 @@ def _checks(
             dataset=dataset, check_id=check_id, severity=severity, rows_checked=int(checked),
             rows_failed=int(failed), worst_status=worst,
             months_failing=[Period(m["fy"], int(m["fm"])) for m in months or []],
-            meaning=meaning or "", how_to_fix=fix or "", max_failure_rate=float(max_rate or 0.0),
+            title=title or check_id, meaning=meaning or "", how_to_fix=fix or "",
+            max_failure_rate=float(max_rate or 0.0),
             peer_median_rate=None if peer is None else float(peer),
         )
         summary.samples = samples.get(check_id, [])

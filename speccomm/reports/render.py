@@ -21,6 +21,7 @@ from speccomm.reports.data import (
     Sample,
 )
 from speccomm.reports.spc import RUN_LENGTH, Panel
+from speccomm.safe_text import neutralise_row, printable
 
 TEMPLATES = Path(__file__).parent / "templates"
 DATASET_TITLES = {"slam": "SLAM contract monitoring", "sus": "SUS patient-level activity"}
@@ -28,27 +29,6 @@ STATUS_TEXT = {
     "fail": "Above tolerance (error)",
     "warn": "Above tolerance (warning)",
     "pass": "Within tolerance",
-}
-CHECK_TITLES = {
-    "icb_of_residence_missing": "ICB of residence missing",
-    "icb_of_residence_invalid": "ICB of residence not valid",
-    "icb_of_registration_missing": "ICB of registration missing",
-    "icb_of_registration_invalid": "ICB of registration not valid",
-    "service_line_unknown": "Service line not recognised",
-    "pod_unknown": "Point of delivery not recognised",
-    "price_invalid": "Price not valid",
-    "activity_invalid": "Activity not a number",
-    "activity_negative": "Negative activity",
-    "financial_period_invalid": "Financial year or month not valid",
-    "provider_code_mismatch": "Provider code differs from the file name",
-    "nhs_number_not_verified": "NHS number not verified",
-    "gp_practice_default": "Default GP practice code",
-    "sus_record_duplicate": "Duplicate SUS record",
-    "sus_dates_inconsistent": "Activity or discharge date inconsistent",
-    "slam_sus_activity_variance": "SLAM activity differs from SUS",
-    "slam_ledger_spend_variance": "SLAM money differs from the ICB ledger",
-    "submission_missing": "Monthly SLAM statement missing",
-    "service_line_ir_mismatch": "Service line differs from the identification rules",
 }
 # A provider's report never shows another organisation's code, even one the provider typed
 # into its own file: the file and row locate the record.
@@ -127,13 +107,13 @@ def render_csv(data: ReportData) -> str:
     for section in data.sections:
         for check in section.checks:
             for sample in check.samples:
-                writer.writerow([
+                writer.writerow(neutralise_row([
                     section.dataset, check.check_id, sample.period.financial_year,
                     sample.period.financial_month, sample.source_file or "",
                     "" if sample.source_row is None else sample.source_row, sample.record_ref or "",
                     sample.service_line_code or "", sample.pod_code or "", sample.context or "",
                     sample.field or "", shown_value(check.check_id, sample),
-                ])
+                ]))
     return buffer.getvalue()
 
 
@@ -203,7 +183,7 @@ def _check_view(check: CheckSummary) -> dict[str, object]:
     months = ", ".join(m.label for m in check.months_failing)
     return {
         "check_id": check.check_id,
-        "title": CHECK_TITLES.get(check.check_id, check.check_id.replace("_", " ").capitalize()),
+        "title": check.title,
         "worst_status": check.worst_status,
         "status_text": STATUS_TEXT[check.worst_status],
         "rows_failed": check.rows_failed,
@@ -239,13 +219,15 @@ def _sample_view(check_id: str, sample: Sample) -> dict[str, str]:
         value = f'{sample.field} = "{value}"'
     elif not value:
         value = sample.context or ""
+    # what the provider sent, escaped: a line break in a file name or value cannot fake a
+    # line of the plain-text email (HTML is escaped by the template engine as well)
     return {
         "month": sample.period.label,
-        "location": location or "-",
-        "record_ref": sample.record_ref or "-",
-        "service_line_code": sample.service_line_code or "-",
-        "pod_code": sample.pod_code or "-",
-        "value": value,
+        "location": printable(location or "-"),
+        "record_ref": printable(sample.record_ref or "-"),
+        "service_line_code": printable(sample.service_line_code or "-"),
+        "pod_code": printable(sample.pod_code or "-"),
+        "value": printable(value),
     }
 
 

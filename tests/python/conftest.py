@@ -19,7 +19,7 @@ from landing_files import (
     sus_row,
     write_csv,
 )
-from speccomm.build import run_dbt
+from speccomm.dbt_runner import run_dbt
 from speccomm.load import load_landing
 
 # A service line that is Amber in 2024/25 and Green in 2025/26 in the reference data.

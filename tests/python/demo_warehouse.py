@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from speccomm.build import run_dbt
+from speccomm.dbt_runner import run_dbt
 from speccomm.load import load_landing
 
 DEMO_SEED = 11

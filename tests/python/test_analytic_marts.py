@@ -9,15 +9,20 @@ reading of every ICB-level mart adding up to the at-the-time reading.
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from analytics_warehouse import PACE_LIMIT, AnalyticsWarehouse, build_analytics_warehouse
+from analytics_warehouse import ANALYTICS_SELECTION, PACE_LIMIT, AnalyticsWarehouse, build_analytics_warehouse
+
+from speccomm.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -74,19 +79,55 @@ def test_each_allocation_basis_sums_to_the_national_slam_total(analytics: Analyt
 
 
 def test_pace_of_change_limit_holds_and_money_is_still_conserved(analytics: AnalyticsWarehouse) -> None:
-    """The warehouse is built with pace_of_change_limit set: the needs basis stays within the
-    limit of the host basis (rounding aside) and still adds up (previous test)."""
+    """The warehouse is built with pace_of_change_limit set: each footprint ICB's needs basis
+    moves from its population basis (where it starts) by at most the limit (rounding aside),
+    and the footprint's figures still add up to the footprint total."""
     rows = analytics.query(
-        "select icb_code, host_basis_gbp, needs_basis_gbp, needs_target_gbp, pace_of_change_limit "
-        "from marts.rpt_allocation_impact where icb_code != 'UNKNOWN' and not is_pace_limit_relaxed"
+        "select icb_code, population_basis_gbp, needs_basis_gbp, needs_target_gbp, pace_of_change_limit "
+        "from marts.rpt_allocation_impact where is_in_footprint and not is_pace_limit_relaxed"
     )
     assert rows and all(limit == PACE_LIMIT for *_, limit in rows)
     moved = 0
-    for icb, host, needs, target, _ in rows:
-        low, high = host * Decimal(str(1 - PACE_LIMIT)), host * Decimal(str(1 + PACE_LIMIT))
-        assert low - Decimal("1.00") <= needs <= high + Decimal("1.00"), (icb, host, needs)
+    for icb, start, needs, target, _ in rows:
+        low, high = start * Decimal(str(1 - PACE_LIMIT)), start * Decimal(str(1 + PACE_LIMIT))
+        assert low - Decimal("0.01") <= needs <= high + Decimal("0.01"), (icb, start, needs)
         moved += needs != target
     assert moved, "the limit should bind somewhere on demo data"
+    totals = analytics.query(
+        "select financial_year, funding_stream, max(footprint_total_gbp), sum(population_basis_gbp), "
+        "sum(needs_target_gbp), sum(needs_basis_gbp) from marts.rpt_allocation_impact "
+        "where is_in_footprint group by all"
+    )
+    assert totals
+    for year, stream, footprint_total, *sums in totals:
+        assert sums == [footprint_total] * 3, (year, stream)
+
+
+def test_an_icb_hosting_no_provider_moves_from_its_population_basis(
+    analytics: AnalyticsWarehouse, tmp_path: Path
+) -> None:
+    """National footprint, pace limit: Kent and Medway (QKS) hosts no provider in the demo data,
+    so its host basis is £0; its needs basis starts from its population basis, not from £0."""
+    database = tmp_path / "national.duckdb"
+    shutil.copyfile(analytics.database, database)
+    dbt_vars = json.dumps({"pace_of_change_limit": PACE_LIMIT, "footprint": "national"})
+    result = run_dbt(["build", "--select", "+rpt_allocation_impact", "--indirect-selection", "cautious",
+                      "--exclude", "test_type:unit",
+                      "--vars", dbt_vars], database, target="test", echo=False)
+    assert result.returncode == 0, result.log_path
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute(
+            "select icb_code, host_basis_gbp, population_basis_gbp, needs_basis_gbp, is_in_footprint "
+            "from marts.rpt_allocation_impact where funding_stream = 'green' and icb_code = 'QKS'"
+        ).fetchall()
+        in_footprint = con.execute(
+            "select count(distinct icb_code) from marts.rpt_allocation_impact where is_in_footprint"
+        ).fetchone()
+    assert rows and in_footprint is not None and in_footprint[0] > 2
+    for _, host, population, needs, is_in in rows:
+        assert is_in and host == 0 and population > 0
+        low, high = population * Decimal("0.95"), population * Decimal("1.05")
+        assert low - Decimal("0.01") <= needs <= high + Decimal("0.01")
 
 
 def test_monthly_plan_sums_to_the_allocation(analytics: AnalyticsWarehouse) -> None:
@@ -187,3 +228,190 @@ def test_current_boundary_reading_sums_equal_at_the_time_sums(
         f"where d.icb_code is null and m.{current_column} != 'UNKNOWN'"
     )
     assert stale == [], "current ICB codes are ICBs in force today"
+
+
+# --------------------------------------------------------------------------- issue 12: finance
+
+# Stated in docs/marts/completeness.md: the tolerances the estimates are held to on demo data
+# (small counts, so noisy); the pathfinder figures measured there are far tighter.
+PROVIDER_MONTH_TOLERANCE = 0.15  # a withheld provider-month's estimate, all ICBs and streams
+ICB_MONTH_TOLERANCE = 0.20  # a footprint ICB x stream month with estimates, true figure >= £100k
+
+
+def _withheld_truth(manifest: dict) -> dict[tuple, float]:
+    truth: dict[tuple, float] = {}
+    for w in manifest["withheld_provider_months"]:
+        for cell in w["would_have_been"]:
+            key = (cell["icb_code"], cell["funding_stream"], w["financial_year"], w["financial_month"])
+            truth[key] = truth.get(key, 0.0) + cell["price_gbp"]
+    return truth
+
+
+def test_every_withheld_provider_month_is_named_missing_and_nothing_else(
+    analytics: AnalyticsWarehouse,
+) -> None:
+    withheld = {(w["provider_code"], w["financial_year"], w["financial_month"])
+                for w in analytics.manifest["withheld_provider_months"]}
+    assert withheld
+    rows = analytics.query(
+        "select financial_year, financial_month, missing_providers, is_complete, slam_estimated_gbp "
+        "from marts.fct_icb_spend_monthly where is_slam_reported"
+    )
+    named = set()
+    for year, month, missing, complete, estimated in rows:
+        providers = {p for p in missing.split(", ") if p}
+        assert complete == (not providers), (year, month, missing)
+        assert (estimated == 0) == complete or not complete, (year, month)
+        named |= {(p, year, month) for p in providers}
+    assert named == withheld
+
+
+def test_withheld_months_are_estimated_within_the_stated_tolerance(analytics: AnalyticsWarehouse) -> None:
+    estimates = dict(((p, y, m), float(g)) for p, y, m, g in analytics.query(
+        "select provider_code, financial_year, financial_month, sum(estimated_gbp) "
+        "from intermediate.int_finance__slam_flow_estimates where not is_submitted group by all"))
+    for w in analytics.manifest["withheld_provider_months"]:
+        truth = sum(cell["price_gbp"] for cell in w["would_have_been"])
+        estimate = estimates[(w["provider_code"], w["financial_year"], w["financial_month"])]
+        assert abs(estimate - truth) <= PROVIDER_MONTH_TOLERANCE * truth, (w, estimate)
+    truth = _withheld_truth(analytics.manifest)
+    checked = 0
+    for icb, stream, year, month, actual, estimated in analytics.query(
+        "select icb_code, funding_stream, financial_year, financial_month, slam_actual_gbp, "
+        "slam_estimated_gbp from marts.fct_icb_spend_monthly "
+        "where is_in_footprint and not is_complete and is_slam_reported"
+    ):
+        true_figure = float(actual) + truth.get((icb, stream, year, month), 0.0)
+        if true_figure < 100_000:
+            continue
+        with_estimate = float(actual) + float(estimated)
+        error = abs(with_estimate - true_figure)
+        assert error <= ICB_MONTH_TOLERANCE * true_figure, (icb, stream, year, month)
+        assert abs(with_estimate - true_figure) < abs(float(actual) - true_figure), "the estimate must help"
+        checked += 1
+    assert checked >= 4
+
+
+def test_spend_and_estimates_reconcile_to_the_facts(analytics: AnalyticsWarehouse) -> None:
+    """Actuals equal the fact; the estimates equal the flows' estimates; the forecast with
+    estimates at the latest month is the year to date with estimates ÷ its phasing."""
+    [(fact, mart, flows, mart_estimates)] = analytics.query(
+        "select (select sum(price) from marts.fct_contract_activity where record_type = 'Actual'), "
+        "(select sum(slam_actual_gbp) from marts.fct_icb_spend_monthly), "
+        "(select sum(estimated_gbp) from intermediate.int_finance__slam_flow_estimates), "
+        "(select sum(slam_estimated_gbp) from marts.fct_icb_spend_monthly)")
+    assert fact == mart and flows == mart_estimates and mart_estimates > 0
+
+
+def test_contract_plan_against_actual_totals_equal_the_facts(analytics: AnalyticsWarehouse) -> None:
+    facts = analytics.query(
+        "select financial_year, provider_code, "
+        "sum(price) filter (where record_type = 'Plan'), "
+        "sum(price) filter (where record_type = 'Actual'), "
+        "sum(activity) filter (where record_type = 'Plan'), "
+        "sum(activity) filter (where record_type = 'Actual') "
+        "from marts.fct_contract_activity group by all order by all")
+    mart = analytics.query(
+        "select financial_year, provider_code, sum(plan_gbp), sum(actual_gbp), sum(plan_activity), "
+        "sum(actual_activity) from marts.rpt_contract_plan_vs_actual group by all order by all")
+    zero = Decimal("0")
+    assert [tuple(v if v is not None else zero for v in row) for row in facts] == mart
+    assert any(plan > 0 for _, _, plan, *_ in mart)
+    ytd = analytics.query(
+        "select count(*) from marts.rpt_contract_plan_vs_actual as r where r.ytd_actual_gbp != ("
+        "select sum(x.actual_gbp) from marts.rpt_contract_plan_vs_actual as x where x.provider_code = "
+        "r.provider_code and x.service_line_code = r.service_line_code and x.financial_year = "
+        "r.financial_year and x.financial_month <= r.financial_month)")
+    assert ytd == [(0,)]
+
+
+def test_low_volume_flows_equal_an_independent_count(analytics: AnalyticsWarehouse) -> None:
+    with (SEEDS / "low_volume_flow_thresholds.csv").open(newline="", encoding="utf-8") as handle:
+        thresholds = {row["financial_year"]: Decimal(row["threshold_gbp"]) for row in csv.DictReader(handle)}
+    assert thresholds["2024/25"] == Decimal("500000.00") and thresholds["2025/26"] == Decimal("1500000.00")
+    flows = analytics.query(
+        "with months as (select provider_code, financial_year, count(distinct financial_month) as n "
+        "from marts.fct_contract_activity group by all) "
+        "select f.provider_code, f.attributed_icb_code, f.financial_year, f.funding_stream, "
+        "sum(f.price), sum(f.activity), any_value(months.n) "
+        "from marts.fct_contract_activity as f inner join months using (provider_code, financial_year) "
+        "where f.record_type = 'Actual' and f.attributed_icb_code is not null group by all")
+    expected = set()
+    for provider, icb, year, stream, price, activity, months in flows:
+        annual = (price * 12 / months).quantize(Decimal("0.01"))
+        if 0 < annual < thresholds[year]:
+            expected.add((provider, icb, year, stream, price, activity))
+    listed = set(analytics.query(
+        "select provider_code, icb_code, financial_year, funding_stream, price_gbp, activity "
+        "from marts.rpt_low_volume_flows"))
+    assert listed == expected and listed
+
+
+def test_funnel_limits_recomputed_independently(analytics: AnalyticsWarehouse) -> None:
+    from statistics import NormalDist
+
+    rows = analytics.query(
+        "select service_line_code, financial_year, weighted_population, activity, spend_gbp, "
+        "activity_per_100k, activity_lower_95_per_100k, activity_upper_95_per_100k, "
+        "activity_lower_998_per_100k, activity_upper_998_per_100k, is_outlier_95, is_outlier_998 "
+        "from marts.rpt_icb_variation where is_in_footprint and weighted_population > 0")
+    groups: dict[tuple, list] = {}
+    for row in rows:
+        groups.setdefault(row[:2], []).append(row)
+    z95, z998 = NormalDist().inv_cdf(0.975), NormalDist().inv_cdf(0.999)
+    flagged = 0
+    for members in groups.values():
+        pooled = sum(float(r[3]) for r in members) / sum(float(r[2]) for r in members)
+        for r in members:
+            se = 1e5 * (pooled / float(r[2])) ** 0.5
+            for z, low, high in ((z95, r[6], r[7]), (z998, r[8], r[9])):
+                assert abs(float(low) - max(1e5 * pooled - z * se, 0)) < 0.01 * max(se, 1), r
+                assert abs(float(high) - (1e5 * pooled + z * se)) < 0.01 * max(se, 1), r
+            rate = 1e5 * float(r[3]) / float(r[2])
+            assert r[10] == (rate < float(r[6]) or rate > float(r[7])) or abs(rate - float(r[6])) < 1e-3 \
+                or abs(rate - float(r[7])) < 1e-3, r
+            flagged += r[10]
+    assert groups and flagged
+
+
+def test_a_late_file_replaces_the_estimate_and_the_movement_says_so(
+    analytics: AnalyticsWarehouse, tmp_path: Path
+) -> None:
+    """The withheld month arrives: the next build shows the actual, the month is complete, and
+    rpt_icb_spend_movements says estimate_replaced (and nothing else moved)."""
+    from landing_files import SLAM_HEADER, slam_row, write_csv
+    from speccomm.load import load_landing
+
+    skipped = [w for w in analytics.manifest["withheld_provider_months"] if w["reason"] == "skipped"]
+    assert skipped
+    late = skipped[0]
+    provider, year, month = late["provider_code"], late["financial_year"], late["financial_month"]
+    database = tmp_path / "late.duckdb"
+    shutil.copyfile(analytics.database, database)
+    landing = tmp_path / "landing"
+    name = f"{provider}_ACM_{year[:4][2:]}{year[5:]}_M{month:02d}_20270101090000.csv"
+    write_csv(landing / "slam" / name, SLAM_HEADER, [
+        slam_row(str(month), provider=provider, year=year, price="1000.00"),
+        slam_row(str(month), provider=provider, year=year, price="2000.00"),
+    ])
+    with duckdb.connect(str(database)) as con:
+        load_landing(con, landing)
+    result = run_dbt(["build", *ANALYTICS_SELECTION, "--exclude", "test_type:unit",
+                      "--vars", json.dumps({"pace_of_change_limit": PACE_LIMIT})],
+                     database, target="test", echo=False)
+    assert result.returncode == 0, result.log_path
+    with duckdb.connect(str(database), read_only=True) as con:
+        moved = con.execute(
+            "select provider_code, financial_year, financial_month, movement, icb_code, funding_stream, "
+            "current_gbp, last_build_gbp, since_last_build_gbp from marts.rpt_icb_spend_movements "
+            "where movement != 'unchanged'").fetchall()
+        spend = con.execute(
+            "select is_complete, slam_actual_gbp, slam_estimated_gbp from marts.fct_icb_spend_monthly "
+            "where icb_code = 'QKK' and funding_stream = 'green' and financial_year = ? "
+            "and financial_month = ?",
+            [year, month]).fetchall()
+    why = {(p, y, m, reason) for p, y, m, reason, *_ in moved}
+    assert moved and why == {(provider, year, month, "estimate_replaced")}
+    qkk = [r for r in moved if r[4] == "QKK" and r[5] == "green"]
+    assert qkk and qkk[0][6] == Decimal("3000.00") and qkk[0][8] == qkk[0][6] - qkk[0][7]
+    assert spend == [(True, spend[0][1], Decimal("0.00"))]  # the only missing month: now complete

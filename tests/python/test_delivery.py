@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from speccomm.delivery import RunSummaryMessage, SettingsError, deliver_reports, mail_settings
-from speccomm.delivery.ledger import DeliveryLedger
+from speccomm.delivery.send_log import DeliveryLedger
 from speccomm.reports import ProviderReport
 
 if TYPE_CHECKING:
@@ -429,3 +429,89 @@ def test_settings_from_the_environment() -> None:
         with pytest.raises(SettingsError) as caught:
             mail_settings({"SPECCOMM_SMTP_HOST": "mail.example.org", **bad})
         assert PASSWORD not in str(caught.value)
+
+
+# --- issue 18: sending that loses nothing ---------------------------------------------------------
+
+NON_ASCII_PASSWORD = "pässwörd-£-7Qx"
+
+
+class _NonAsciiRecorder(Recorder):
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append((auth_data.login.decode("utf-8"), mechanism))
+        login, password = auth_data.login.decode("utf-8"), auth_data.password.decode("utf-8")
+        ok = login == USER and password == NON_ASCII_PASSWORD
+        return AuthResult(success=ok, handled=False)
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_a_non_ascii_password_logs_in_and_never_shows(
+    mechanism: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    recorder = _NonAsciiRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port(),
+                            authenticator=recorder.authenticate,
+                            auth_required=True, auth_require_tls=False, auth_exclude_mechanism=(
+                                {"LOGIN"} if mechanism == "PLAIN" else {"PLAIN"}))
+    controller.start()
+    caplog.set_level(logging.DEBUG)
+    try:
+        _clear_env(monkeypatch)
+        monkeypatch.setenv("SPECCOMM_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SPECCOMM_SMTP_PORT", str(controller.port))
+        monkeypatch.setenv("SPECCOMM_SMTP_SECURITY", "none")
+        monkeypatch.setenv("SPECCOMM_SMTP_USER", USER)
+        monkeypatch.setenv("SPECCOMM_SMTP_PASSWORD", NON_ASCII_PASSWORD)
+        ok = _deliver([fake_report(tmp_path, "RJ1")], tmp_path)
+        monkeypatch.setenv("SPECCOMM_SMTP_PASSWORD", "wrong-" + NON_ASCII_PASSWORD)
+        refused = _deliver([fake_report(tmp_path, "RJZ")], tmp_path)
+    finally:
+        controller.stop()
+    assert len(ok.sent) == 1 and len(recorder.received) == 1 and recorder.logins[0] == (USER, mechanism)
+    assert len(refused.failed) == 1 and "535" in next(iter(refused.failed.values()))
+    shown = "\n".join([caplog.text, *capsys.readouterr(), repr(ok), repr(refused), *refused.lines()])
+    state = (tmp_path / "state" / "delivery.sqlite").read_bytes()
+    for secret in (NON_ASCII_PASSWORD, "pässwörd", "ä", "£-7Qx"):
+        assert secret not in shown and secret.encode() not in state
+
+
+def test_queued_reports_go_on_a_night_with_nothing_new(plain_smtp_env: Recorder, tmp_path: Path) -> None:
+    from speccomm.delivery import retry_queued
+
+    state = tmp_path / "state" / "delivery.sqlite"
+    assert retry_queued(outbox=tmp_path / "outbox", state_path=state) is None  # no ledger yet
+    plain_smtp_env.refuse_next = 1
+    first = _deliver([fake_report(tmp_path, "RJ7")], tmp_path)
+    assert len(first.failed) == 1 and plain_smtp_env.received == []
+    retried = retry_queued(outbox=tmp_path / "outbox", state_path=state)
+    assert retried is not None and len(retried.sent) == 1 and len(plain_smtp_env.received) == 1
+    assert retry_queued(outbox=tmp_path / "outbox", state_path=state) is None  # nothing waits now
+
+
+def test_a_send_cut_by_a_kill_is_listed_every_night_until_a_person_settles_it(
+    plain_smtp_env: Recorder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from speccomm.delivery import resend
+
+    report = fake_report(tmp_path, "RPY")
+    key = f"provider:RPY:{report.content_fingerprint}"
+    original = DeliveryLedger.mark_sent
+    monkeypatch.setattr(DeliveryLedger, "mark_sent", lambda self, message_key: (_ for _ in ()).throw(
+        SystemExit("killed")))
+    with pytest.raises(SystemExit):
+        _deliver([report], tmp_path)
+    monkeypatch.setattr(DeliveryLedger, "mark_sent", original)
+    state = tmp_path / "state" / "delivery.sqlite"
+    for night in ("run-1", "run-2"):  # found on the first night, still listed on the second
+        after = _deliver([], tmp_path, run_summary=RunSummaryMessage(night, dt.datetime(2026, 5, 2)))
+        listed = [line for line in after.lines() if line.startswith("UNCONFIRMED")]
+        assert len(listed) == 1 and key in listed[0] and "Message-ID <" in listed[0]
+        assert "dq.rpy@example.org" in listed[0] and "speccomm resend" in listed[0]
+    assert len([r for r in plain_smtp_env.received if r.message["X-Speccomm-Provider"]]) == 1
+    assert "queued again" in resend(state, key)  # the person found it never arrived
+    again = _deliver([], tmp_path)
+    assert again.sent == [key] and not [line for line in again.lines() if line.startswith("UNCONFIRMED")]
+    assert len([r for r in plain_smtp_env.received if r.message["X-Speccomm-Provider"]]) == 2
+    assert _deliver([report], tmp_path).already_sent == ["RPY"]  # and never again after that

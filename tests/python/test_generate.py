@@ -160,7 +160,7 @@ def test_sus_and_ledger_current_rows_recounted_from_the_files(demo, report):
     for name in sorted(_loaded(manifest, "sus"), key=_received):
         dataset, month = name.split("/")[1].upper().split("_")[:2]
         latest[(dataset, month)] = name
-    ids = sum(len({parsed.value(row, "sus_record_id") for row in parsed.rows})
+    ids = sum(len({parsed.value(row, "sus_record_id") for row in parsed.rows} - {""})  # blank: quarantined
               for parsed in (report.files[n] for n in latest.values()))
     assert ids == manifest["expected"]["fct_sus_activity"]["rows"]
     assert sorted(latest.values()) == sorted(c["file"] for c in manifest["sus_current"])
@@ -268,3 +268,23 @@ def test_national_world_has_about_twenty_million_sus_records_a_year():
     assert summary["sus_records"] == pytest.approx(20e6, rel=0.05)
     assert len(world.providers) >= 120
     assert world.scale.years == (2025,)
+
+
+def test_withheld_provider_months_are_the_missing_submissions_with_what_they_would_have_been(demo):
+    """Each missing provider-month, why (from the scenarios) and its would-be Actual pounds per
+    attributed ICB x stream: the warehouse's estimates are tested against these."""
+    _, manifest = demo
+    withheld = manifest["withheld_provider_months"]
+    key = ("provider_code", "financial_year", "financial_month")
+    assert [tuple(w[k] for k in key) for w in withheld] == [
+        tuple(m[k] for k in key) for m in manifest["missing_submissions"]]
+    scenarios = {(s["provider_code"], s["financial_year"], s["scenario"]): s.get("financial_month")
+                 for s in manifest["scenarios"]["slam"]}
+    for w in withheld:
+        if w["reason"] == "stopped_after":
+            stopped = scenarios[(w["provider_code"], w["financial_year"], "stopped_after")]
+            assert w["financial_month"] > stopped
+        cells = w["would_have_been"]
+        assert cells and sum(c["price_gbp"] for c in cells) > 0, w
+        assert len({(c["icb_code"], c["funding_stream"]) for c in cells}) == len(cells)
+        assert {c["funding_stream"] for c in cells} <= {"green", "amber", "red", "blue", "unknown"}

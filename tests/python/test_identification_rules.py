@@ -16,9 +16,9 @@ import duckdb
 import pytest
 
 from speccomm import config
-from speccomm.build import BuildFailed, build_warehouse, run_dbt
-from speccomm.build.ir_rules import RULE_FILES, RuleFileInvalid, validate_rule_seeds
 from speccomm.config import SEEDS_DIR
+from speccomm.dbt_runner import BuildFailed, build_warehouse, run_dbt
+from speccomm.dbt_runner.ir_rules import RULE_FILES, RuleFileInvalid, validate_rule_seeds
 from speccomm.generate.ir import OUTCOME_OF_KIND
 
 pytest_plugins = ["demo_warehouse"]
@@ -305,7 +305,27 @@ def test_a_missing_column_is_named(tmp_path: Path) -> None:
 def test_the_build_stops_before_dbt_on_a_malformed_rule_file(tmp_path: Path, monkeypatch) -> None:
     seeds = _seeds_copy(tmp_path)
     _edit(seeds / "ir_rules.csv", 1, "requires_designation", "yes")
-    monkeypatch.setattr("speccomm.build.SEEDS_DIR", seeds)
+    monkeypatch.setattr("speccomm.dbt_runner.SEEDS_DIR", seeds)
     with pytest.raises(BuildFailed, match=r"ir_rules.csv, row 1 \(line 2\), field requires_designation"):
         build_warehouse(tmp_path / "never_built.duckdb", echo=False)
     assert not (tmp_path / "never_built.duckdb").exists()
+
+
+def test_a_reference_update_of_the_rules_is_checked_and_a_bad_one_rejected(tmp_path: Path) -> None:
+    """`<landing>/reference/` (speccomm.load.reference): rule files that fit are taken; a rule
+    file that does not is rejected naming row and field, and the shipped rule seeds stay."""
+    from speccomm.load.reference import read_reference_folder
+
+    folder = tmp_path / "landing" / "reference"
+    folder.mkdir(parents=True)
+    for name in ("ir_rules", "ir_code_sets"):
+        shutil.copyfile(SEEDS_DIR / f"{name}.csv", folder / f"{name}.csv")
+    good = read_reference_folder(tmp_path / "landing")
+    assert sorted(good.updates) == ["ir_code_sets", "ir_rules"] and not good.rejected
+    _edit(folder / "ir_code_sets.csv", 1, "code_pattern", "C50-")
+    bad = read_reference_folder(tmp_path / "landing")
+    assert not bad.updates
+    reasons = dict(bad.rejected)
+    assert set(reasons) == {"ir_rules.csv", "ir_code_sets.csv"}
+    assert "the shipped seed ir_code_sets stays" in reasons["ir_code_sets.csv"]
+    assert "ir_code_sets.csv, row 1 (line 2), field code_pattern" in reasons["ir_code_sets.csv"]

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import write_core_landing
 from landing_files import SLAM_HEADER, SUS_HEADER, slam_row, sus_row, write_csv
-from speccomm.build import build_warehouse, run_dbt
+from speccomm.dbt_runner import build_warehouse, run_dbt
 from speccomm.load import load_landing
 
 pytestmark = pytest.mark.slow
@@ -115,7 +115,7 @@ def test_reference_change_rebuilds_every_slice(
     database = core_night
     with duckdb.connect(str(database), read_only=True) as con:
         (old,) = con.execute("select distinct reference_fingerprint from marts.fct_sus_activity").fetchone()
-    monkeypatch.setattr("speccomm.build.code_fingerprint", lambda: "changed")
+    monkeypatch.setattr("speccomm.dbt_runner.code_fingerprint", lambda: "changed")
     shutil.copyfile(database, tmp_path / "copy.duckdb")
     build_warehouse(tmp_path / "copy.duckdb", echo=False)
     with duckdb.connect(str(tmp_path / "copy.duckdb"), read_only=True) as con:

@@ -25,7 +25,7 @@ import pytest
 
 from conftest import write_core_landing
 from landing_files import SLAM_HEADER, SUS_HEADER, slam_row, sus_row, write_csv
-from speccomm.build import code_fingerprint
+from speccomm.dbt_runner import code_fingerprint
 from speccomm.publish.atomic import NoEarlierVersion, list_versions, publish_database, rollback_published
 from speccomm.publish.extract import write_extract
 from speccomm.publish.extract_rules import MARTS_RULES, Shared

@@ -21,7 +21,7 @@ import pytest
 from test_nightly import NightEnv, add_second_month, first_night
 
 from landing_files import SUS_HEADER, write_csv
-from speccomm.progress import PAUSE_ENV, pause_marker
+from speccomm.test_hooks import PAUSE_ENV, pause_marker
 
 pytestmark = pytest.mark.slow
 

@@ -18,6 +18,7 @@ import yaml
 
 from speccomm.config import EXPECTATIONS_DIR, SEEDS_DIR
 from speccomm.quality import run_quality_checks
+from speccomm.quality import suites as suites_module
 from speccomm.quality.results import status_of
 from speccomm.quality.suites import load_suites
 from speccomm.quality.thresholds import Threshold
@@ -318,20 +319,32 @@ def test_an_item_score_by_hand(checked_demo: CheckedDemo) -> None:
 
 # --- the suites -------------------------------------------------------------------------------
 
-def test_suites_repeat_the_seed_exactly_and_cover_every_documented_check() -> None:
+def test_the_seed_is_the_one_home_of_each_checks_words_and_numbers() -> None:
+    """The suites cover exactly the seed's checks and state none of its words or numbers; the
+    docs tables are the ones generated from the two."""
+    from speccomm.quality import catalogue
+
     with (SEEDS_DIR / "dq_thresholds.csv").open(encoding="utf-8") as handle:
         seed = {row["check_id"]: row for row in csv.DictReader(handle)}
     suites = load_suites()
     listed = {(s.dataset, c.check_id) for s in suites for c in s.checks}
-    for suite in suites:
-        for check in suite.checks:
-            row = seed[check.check_id]
-            assert (check.severity, check.meaning, check.how_to_fix) == (
-                row["severity"], row["meaning"], row["how_to_fix"]
-            ), f"{suite.dataset}.yml {check.check_id} differs from seeds/reference/dq_thresholds.csv"
     assert {check_id for _, check_id in listed} == set(seed)
-    documented = _documented_checks()
-    assert listed == documented
+    for name in ("slam", "sus", "ledger"):
+        document = yaml.safe_load((EXPECTATIONS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
+        for spec in document["checks"]:
+            assert not set(spec) & suites_module.WORDS_AND_NUMBERS, f"{name}.yml {spec['check_id']}"
+    assert catalogue.stale_docs() == []
+    assert listed == _documented_checks()
+
+
+def test_a_suite_repeating_a_threshold_is_refused(tmp_path: Path) -> None:
+    text = (EXPECTATIONS_DIR / "ledger.yml").read_text(encoding="utf-8")
+    check = "  - check_id: price_invalid\n"
+    edited = text.replace(check, check + "    severity: warn\n", 1)
+    assert edited != text
+    (tmp_path / "ledger.yml").write_text(edited, encoding="utf-8")
+    with pytest.raises(ValueError, match=r"dq_thresholds\.csv"):
+        suites_module.load_suite(tmp_path / "ledger.yml")
 
 
 def test_suite_files_are_valid_yaml_with_one_primary_batch() -> None:
@@ -350,3 +363,18 @@ def _documented_checks() -> set[tuple[str, str]]:
             for dataset in cells[1].split(","):
                 pairs.add((dataset.strip(), cells[0].strip("`")))
     return pairs
+
+
+def test_check_sql_lives_in_dbt_and_the_exposure_lists_it() -> None:
+    """Every batch and fingerprint of the suites is a model in models/dq/checks/ (no SQL files of
+    the runner's own), every such model is used, and the reports' exposure names exactly them."""
+    root = EXPECTATIONS_DIR.parent
+    assert not sorted(EXPECTATIONS_DIR.rglob("*.sql")), "check SQL belongs in models/dq/checks/"
+    batches = [batch for suite in load_suites() for batch in suite.batches]
+    named = {name for batch in batches for name in (batch.model, batch.fingerprint_model)}
+    models = {path.stem for path in (root / "models" / "dq" / "checks").glob("*.sql")}
+    assert named == models - {"dq_check_scope"}
+    exposures = yaml.safe_load((root / "models" / "exposures.yml").read_text(encoding="utf-8"))
+    reports = next(e for e in exposures["exposures"] if e["name"] == "provider_data_quality_reports")
+    refs = {entry.removeprefix("ref('").removesuffix("')") for entry in reports["depends_on"]}
+    assert {ref for ref in refs if ref.startswith(("dq_check_", "dq_fingerprint_"))} == named

@@ -174,6 +174,7 @@ def test_typed_values_parse(seed: str) -> None:
         ("provider_dq_contacts", ("provider_code", "email")),
         ("dq_thresholds", ("check_id",)),
         ("plan_phasing", ("financial_month",)),
+        ("low_volume_flow_thresholds", ("financial_year",)),
     ],
 )
 def test_keys_are_unique_and_filled(seed: str, key: tuple[str, ...]) -> None:
@@ -511,6 +512,8 @@ def test_dq_threshold_severity_and_rates() -> None:
         "financial_period_invalid",
         "provider_code_mismatch",
         "sus_record_duplicate",
+        "sus_record_id_missing",
+        "record_type_invalid",
         "activity_invalid",
     }
     for row in read("dq_thresholds"):

@@ -73,7 +73,7 @@ CONTRACT_COLUMNS = {
 
 def test_dbt_build_passes_every_model_and_test(core_warehouse: BuiltWarehouse) -> None:
     assert core_warehouse.dbt_returncode == 0, core_warehouse.dbt_log.read_text()[-3000:]
-    # the nightly leaves the dbt unit tests out (speccomm.build): this build is where they run
+    # the nightly leaves the dbt unit tests out (speccomm.dbt_runner): this build is where they run
     run_results = json.loads((core_warehouse.database.parent / "run_results.json").read_text())
     unit_tests = [r for r in run_results["results"] if r["unique_id"].startswith("unit_test.")]
     assert len(unit_tests) >= 14

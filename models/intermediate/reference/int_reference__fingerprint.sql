@@ -2,7 +2,7 @@
     rows (codes in force with successors, today's boundaries, provider codes and hosts,
     service-line statuses and categories, PODs, dimension keys, identification rules), of the
     service-line basis (var service_line_basis: which line pays), and of the project's code
-    (var code_fingerprint, set by speccomm.build).
+    (var code_fingerprint, set by speccomm.dbt_runner).
     When it changes, those models rebuild every slice. -#}
 with
 

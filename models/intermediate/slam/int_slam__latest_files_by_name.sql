@@ -12,10 +12,7 @@ files as (
         name_financial_year,
         name_financial_month,
         received_at,
-        row_number() over (
-            partition by org_code, name_financial_year, name_financial_month
-            order by received_at desc, file_id desc
-        ) as recency_rank
+        {{ recency_rank(['org_code', 'name_financial_year', 'name_financial_month']) }} as recency_rank
     from {{ ref('stg_landing__files') }}
     where feed = 'slam'
 ),

@@ -45,10 +45,7 @@ ranked as (
         count(*) over (
             partition by provider_code, financial_year, financial_month
         ) as files_stating_slice,
-        row_number() over (
-            partition by provider_code, financial_year, financial_month
-            order by received_at desc, file_id desc
-        ) as recency_rank
+        {{ recency_rank(['provider_code', 'financial_year', 'financial_month']) }} as recency_rank
     from files_per_slice
 ),
 

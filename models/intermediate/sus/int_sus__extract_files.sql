@@ -13,10 +13,7 @@ files as (
         dataset,
         name_activity_month,
         received_at,
-        row_number() over (
-            partition by dataset, name_activity_month
-            order by received_at desc, file_id desc
-        ) as recency_rank,
+        {{ recency_rank(['dataset', 'name_activity_month']) }} as recency_rank,
         max(file_id) over (partition by dataset, name_activity_month) as slice_file_watermark,
         make_date(
             cast(left(name_activity_month, 4) as integer),

@@ -1,8 +1,9 @@
 {#- The repeat number of every staged SUS row's record id within its extract (1 = the first
-    row with that sus_record_id; a blank id is always 1), narrow so that it is cheap to keep:
-    int_sus__records_placed joins it back to the staged rows. Only ids that repeat are
-    numbered by a window; the rest are 1 without sorting 21 M rows. A repeat (2 and up) also
-    keeps what dq.quarantined_rows shows of it, so that the quarantine, rebuilt every night,
+    row with that sus_record_id; 0 = a blank id, which identifies no record and is
+    quarantined as sus_record_id_missing however many there are), narrow so that it is cheap
+    to keep: int_sus__records_placed joins it back to the staged rows. Only ids that repeat are
+    numbered by a window; the rest are 1 without sorting 21 M rows. A repeat (2 and up) or a
+    blank id (0) also keeps what dq.quarantined_rows shows of it, so that the quarantine, rebuilt every night,
     need not clean every staged row again.
     Incremental by slice (dataset × extract month): see macros/incremental/sus_slices.sql. -#}
 {{ config(
@@ -80,29 +81,44 @@ repeats as (
             and record_ids.sus_record_id = repeated_ids.sus_record_id
 ),
 
-final as (
+numbered as (
     select
         record_ids.file_id,
         record_ids.source_row,
-        coalesce(repeats.occurrence_in_extract, 1) as occurrence_in_extract,
-        case when repeats.occurrence_in_extract > 1 then record_ids.sus_record_id end as repeat_sus_record_id,
-        case when repeats.occurrence_in_extract > 1 then record_ids.provider_code end as repeat_provider_code,
-        case when repeats.occurrence_in_extract > 1 then record_ids.tariff_price end as repeat_tariff_price,
-        case when repeats.occurrence_in_extract > 1 then record_ids.tariff_price_raw end
+        record_ids.sus_record_id,
+        record_ids.provider_code,
+        record_ids.tariff_price,
+        record_ids.tariff_price_raw,
+        case
+            when record_ids.sus_record_id is null then 0
+            else coalesce(repeats.occurrence_in_extract, 1)
+        end as occurrence_in_extract
+    from record_ids
+    left join repeats
+        on
+            record_ids.file_id = repeats.file_id
+            and record_ids.source_row = repeats.source_row
+),
+
+final as (
+    select
+        numbered.file_id,
+        numbered.source_row,
+        numbered.occurrence_in_extract,
+        case when numbered.occurrence_in_extract != 1 then numbered.sus_record_id end as repeat_sus_record_id,
+        case when numbered.occurrence_in_extract != 1 then numbered.provider_code end as repeat_provider_code,
+        case when numbered.occurrence_in_extract != 1 then numbered.tariff_price end as repeat_tariff_price,
+        case when numbered.occurrence_in_extract != 1 then numbered.tariff_price_raw end
             as repeat_tariff_price_raw,
         files_to_build.dataset,
         files_to_build.name_activity_month as file_activity_month,
         files_to_build.slice_file_watermark,
         fingerprint.reference_fingerprint,
         '{{ invocation_id }}' as build_invocation_id
-    from record_ids
+    from numbered
     inner join files_to_build
-        on record_ids.file_id = files_to_build.file_id
+        on numbered.file_id = files_to_build.file_id
     cross join fingerprint
-    left join repeats
-        on
-            record_ids.file_id = repeats.file_id
-            and record_ids.source_row = repeats.source_row
 )
 
 select * from final

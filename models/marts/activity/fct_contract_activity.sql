@@ -103,13 +103,10 @@ final as (
         current_boundaries.current_icb_code as attributed_current_icb_code,
         current_rows.icb_code_superseded,
         current_rows.host_icb_valid as provider_host_icb_code,
-        coalesce(
-            current_rows.funding_stream = 'green'
-            and dim_provider.is_nhs_trust
-            and dim_service_line.service_category = 'standard'
-            and not dim_point_of_delivery.is_high_cost_drugs_devices,
-            false
-        ) as is_pathfinder_scope,
+        {{ is_pathfinder_scope(
+            'current_rows.funding_stream', 'dim_provider.is_nhs_trust', 'dim_service_line.service_category',
+            'dim_point_of_delivery.is_high_cost_drugs_devices'
+        ) }} as is_pathfinder_scope,
         current_rows.activity,
         current_rows.activity_raw,
         current_rows.price,

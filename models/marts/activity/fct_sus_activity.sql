@@ -164,14 +164,12 @@ final as (
         current_boundaries.current_icb_code as attributed_current_icb_code,
         current_records.icb_code_superseded,
         current_records.host_icb_valid as provider_host_icb_code,
-        coalesce(
-            {{ "derived_statuses.funding_stream" if paid_on_derived
-                else 'current_records.funding_stream' }} = 'green'
-            and dim_provider.is_nhs_trust
-            and {{ 'paying_service_line' if paid_on_derived else 'dim_service_line' }}.service_category = 'standard'
-            and not dim_point_of_delivery.is_high_cost_drugs_devices,
-            false
-        ) as is_pathfinder_scope,
+        {{ is_pathfinder_scope(
+            'derived_statuses.funding_stream' if paid_on_derived else 'current_records.funding_stream',
+            'dim_provider.is_nhs_trust',
+            ('paying_service_line' if paid_on_derived else 'dim_service_line') ~ '.service_category',
+            'dim_point_of_delivery.is_high_cost_drugs_devices'
+        ) }} as is_pathfinder_scope,
         current_records.tariff_price,
         current_records.tariff_price_raw,
         coalesce(dim_provider.provider_key, {{ unknown_key() }}) as provider_key,

@@ -36,7 +36,7 @@ flows as (
         fct_contract_activity.funding_stream,
         count(distinct fct_contract_activity.provider_code) as providers,
         coalesce(sum(fct_contract_activity.activity), 0) as activity,
-        cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(18, 2)) as price_gbp,
+        cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(38, 2)) as price_gbp,
         coalesce(
             sum(fct_contract_activity.activity) filter (
                 where fct_contract_activity.attribution_method = 'provider_host'
@@ -49,7 +49,7 @@ flows as (
                     where fct_contract_activity.attribution_method = 'provider_host'
                 ),
                 0
-            ) as decimal(18, 2)
+            ) as decimal(38, 2)
         ) as host_fallback_gbp
     from fct_contract_activity
     group by

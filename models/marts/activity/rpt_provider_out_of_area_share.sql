@@ -133,11 +133,11 @@ final as (
         outside_host_activity,
         unattributed_activity,
         host_fallback_activity,
-        cast(price_gbp as decimal(18, 2)) as price_gbp,
-        cast(host_icb_gbp as decimal(18, 2)) as host_icb_gbp,
-        cast(outside_host_gbp as decimal(18, 2)) as outside_host_gbp,
-        cast(unattributed_gbp as decimal(18, 2)) as unattributed_gbp,
-        cast(host_fallback_gbp as decimal(18, 2)) as host_fallback_gbp,
+        cast(price_gbp as decimal(38, 2)) as price_gbp,
+        cast(host_icb_gbp as decimal(38, 2)) as host_icb_gbp,
+        cast(outside_host_gbp as decimal(38, 2)) as outside_host_gbp,
+        cast(unattributed_gbp as decimal(38, 2)) as unattributed_gbp,
+        cast(host_fallback_gbp as decimal(38, 2)) as host_fallback_gbp,
         cast(round(100.0 * outside_host_activity / attributed_activity, 2) as decimal(9, 2))
             as outside_host_activity_pct,
         cast(round(100.0 * outside_host_gbp / attributed_gbp, 2) as decimal(9, 2))

@@ -77,7 +77,7 @@ slam_cells as (
         financial_year,
         financial_month,
         coalesce(sum(activity), 0) as slam_activity,
-        cast(coalesce(sum(price), 0) as decimal(18, 2)) as slam_price_gbp,
+        cast(coalesce(sum(price), 0) as decimal(38, 2)) as slam_price_gbp,
         count(*) as slam_rows
     from fct_contract_activity
     group by
@@ -97,7 +97,7 @@ sus_cells as (
         financial_year,
         financial_month,
         count(*) as sus_activity,
-        cast(coalesce(sum(tariff_price), 0) as decimal(18, 2)) as sus_tariff_gbp,
+        cast(coalesce(sum(tariff_price), 0) as decimal(38, 2)) as sus_tariff_gbp,
         count(tariff_price) as sus_priced_records
     from fct_sus_activity
     where service_line_code is not null and provider_code is not null
@@ -198,11 +198,11 @@ variances as (
         not_compared_reason,
         not_compared_reason is null as is_compared,
         slam_activity - sus_activity as activity_variance,
-        cast(round(100.0 * (slam_activity - sus_activity) / nullif(sus_activity, 0), 2) as decimal(18, 2))
+        cast(round(100.0 * (slam_activity - sus_activity) / nullif(sus_activity, 0), 2) as decimal(38, 2))
             as activity_pct_variance,
         slam_price_gbp - sus_tariff_gbp as price_variance_gbp,
-        cast(round(slam_price_gbp / nullif(slam_activity, 0), 2) as decimal(18, 2)) as slam_unit_price_gbp,
-        cast(round(sus_tariff_gbp / nullif(sus_priced_records, 0), 2) as decimal(18, 2)) as sus_unit_tariff_gbp
+        cast(round(slam_price_gbp / nullif(slam_activity, 0), 2) as decimal(38, 2)) as slam_unit_price_gbp,
+        cast(round(sus_tariff_gbp / nullif(sus_priced_records, 0), 2) as decimal(38, 2)) as sus_unit_tariff_gbp
     from comparability
 ),
 
@@ -228,9 +228,9 @@ unit_prices as (
         sus_unit_tariff_gbp,
         cast(
             round(100.0 * (slam_unit_price_gbp - sus_unit_tariff_gbp) / nullif(sus_unit_tariff_gbp, 0), 2)
-            as decimal(18, 2)
+            as decimal(38, 2)
         ) as unit_price_pct_variance,
-        cast((slam_unit_price_gbp - sus_unit_tariff_gbp) * slam_activity as decimal(18, 2)) as price_effect_gbp
+        cast((slam_unit_price_gbp - sus_unit_tariff_gbp) * slam_activity as decimal(38, 2)) as price_effect_gbp
     from variances
 ),
 
@@ -261,17 +261,16 @@ flags as (
         unit_prices.sus_unit_tariff_gbp,
         unit_prices.unit_price_pct_variance,
         unit_prices.price_effect_gbp,
-        unit_prices.is_compared
-        and abs(unit_prices.activity_variance) >= activity_threshold.min_abs_variance
-        and greatest(abs(unit_prices.slam_activity), unit_prices.sus_activity) >= activity_threshold.min_cell_size
-        and coalesce(abs(unit_prices.activity_pct_variance) > activity_threshold.max_abs_pct_variance, true)
-            as is_activity_flagged,
+        {{ flagged_beyond_thresholds(
+            'unit_prices.is_compared', 'unit_prices.activity_variance', 'unit_prices.slam_activity',
+            'unit_prices.sus_activity', 'unit_prices.activity_pct_variance', 'activity_threshold'
+        ) }} as is_activity_flagged,
         coalesce(
-            unit_prices.is_compared
-            and abs(unit_prices.price_effect_gbp) >= price_threshold.min_abs_variance
-            and greatest(abs(unit_prices.slam_price_gbp), abs(unit_prices.sus_tariff_gbp))
-            >= price_threshold.min_cell_size
-            and abs(unit_prices.unit_price_pct_variance) > price_threshold.max_abs_pct_variance,
+            {{ flagged_beyond_thresholds(
+                'unit_prices.is_compared', 'unit_prices.price_effect_gbp', 'unit_prices.slam_price_gbp',
+                'unit_prices.sus_tariff_gbp', 'unit_prices.unit_price_pct_variance', 'price_threshold',
+                missing_pct_is_beyond=false
+            ) }},
             false
         ) as is_price_flagged
     from unit_prices

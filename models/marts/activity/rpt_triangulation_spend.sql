@@ -82,7 +82,7 @@ slam_cells as (
         coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN') as icb_code,
         fct_contract_activity.financial_year,
         fct_contract_activity.financial_month,
-        cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(18, 2)) as slam_gbp
+        cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(38, 2)) as slam_gbp
     from fct_contract_activity
     inner join dim_funding_stream
         on fct_contract_activity.funding_stream = dim_funding_stream.funding_stream
@@ -101,7 +101,7 @@ ledger_cells as (
         fct_ledger_posting.entity_code as icb_code,
         fct_ledger_posting.financial_year,
         fct_ledger_posting.financial_month,
-        cast(coalesce(sum(fct_ledger_posting.amount), 0) as decimal(18, 2)) as ledger_gbp
+        cast(coalesce(sum(fct_ledger_posting.amount), 0) as decimal(38, 2)) as ledger_gbp
     from fct_ledger_posting
     inner join dim_funding_stream
         on fct_ledger_posting.funding_stream = dim_funding_stream.funding_stream
@@ -180,7 +180,7 @@ variances as (
         not_compared_reason,
         not_compared_reason is null as is_compared,
         slam_gbp - ledger_gbp as spend_variance_gbp,
-        cast(round(100.0 * (slam_gbp - ledger_gbp) / nullif(ledger_gbp, 0), 2) as decimal(18, 2))
+        cast(round(100.0 * (slam_gbp - ledger_gbp) / nullif(ledger_gbp, 0), 2) as decimal(38, 2))
             as spend_pct_variance
     from comparability
 ),
@@ -199,11 +199,10 @@ flags as (
         variances.spend_pct_variance,
         variances.is_compared,
         variances.not_compared_reason,
-        variances.is_compared
-        and abs(variances.spend_variance_gbp) >= spend_threshold.min_abs_variance
-        and greatest(abs(variances.slam_gbp), abs(variances.ledger_gbp)) >= spend_threshold.min_cell_size
-        and coalesce(abs(variances.spend_pct_variance) > spend_threshold.max_abs_pct_variance, true)
-            as is_flagged
+        {{ flagged_beyond_thresholds(
+            'variances.is_compared', 'variances.spend_variance_gbp', 'variances.slam_gbp',
+            'variances.ledger_gbp', 'variances.spend_pct_variance', 'spend_threshold'
+        ) }} as is_flagged
     from variances
     inner join triangulation_thresholds as spend_threshold
         on spend_threshold.measure = 'slam_ledger_spend'

@@ -1,17 +1,22 @@
 {#- ICB spend against plan, month by month: one row per ICB × financial year × financial month ×
-    funding stream. Plan = the ICB's allocation phased by month; actuals from SLAM (priced
-    activity attributed to the ICB) and from the ICB's own ledger; variances, year to date and
-    two forecast outturns. Method and worked example: docs/marts/icb-spend-against-plan.md. -#}
+    funding stream. Plan = the ICB's published allocation phased by month; actuals from SLAM
+    (priced activity attributed to the ICB, all providers in the feed) and from the ICB's own
+    ledger; the completeness of the SLAM figure (providers expected and reported, the missing
+    provider-months by name) and the estimate for the missing ones; variances, year to date and
+    forecast outturns, with and without the estimates. Method and worked example:
+    docs/marts/icb-spend-against-plan.md and docs/marts/completeness.md. -#}
 with
 
-icb_allocations as (
+monthly_plan as (
     select
         icb_code,
         financial_year,
         funding_stream,
         allocation_basis,
-        allocation_gbp
-    from {{ ref('icb_allocations') }}
+        financial_month,
+        annual_plan_gbp,
+        plan_gbp
+    from {{ ref('int_finance__icb_monthly_plan') }}
 ),
 
 plan_phasing as (
@@ -21,113 +26,73 @@ plan_phasing as (
     from {{ ref('plan_phasing') }}
 ),
 
-fct_contract_activity as (
+completeness as (
     select
-        attributed_icb_code,
+        icb_code,
+        funding_stream,
+        financial_year,
+        financial_month,
+        providers_expected,
+        providers_reported,
+        missing_providers,
+        is_complete,
+        slam_actual_gbp,
+        slam_estimated_gbp
+    from {{ ref('int_finance__icb_slam_completeness') }}
+),
+
+ledger_monthly as (
+    select
+        icb_code,
         financial_year,
         financial_month,
         funding_stream,
-        price
-    from {{ ref('fct_contract_activity') }}
-    where record_type = 'Actual'
+        ledger_reported_to_month,
+        ledger_actual_gbp,
+        ledger_feed_providers_gbp
+    from {{ ref('int_finance__icb_ledger_monthly') }}
 ),
 
-fct_ledger_posting as (
+submissions as (
     select
-        entity_code,
         financial_year,
-        financial_month,
-        funding_stream,
-        amount
-    from {{ ref('fct_ledger_posting') }}
+        latest_month_stated
+    from {{ ref('dq_slam_submissions') }}
 ),
 
-dim_icb as (
+footprint as (
     select
         icb_code,
         icb_name,
         current_icb_code,
-        valid_from
-    from {{ ref('dim_icb') }}
+        is_in_footprint
+    from {{ ref('int_reference__footprint') }}
 ),
 
 cumulative_phasing as (
     select
         financial_month,
         phase_weight,
-        sum(phase_weight) over (order by financial_month) as cumulative_weight,
-        coalesce(
-            sum(phase_weight) over (
-                order by financial_month rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as previous_cumulative_weight
+        sum(phase_weight) over (order by financial_month) as cumulative_weight
     from plan_phasing
-),
-
--- Phase by cumulative difference so the twelve months add back to the allocation to the penny.
-monthly_plan as (
-    select
-        upper(trim(icb_allocations.icb_code)) as icb_code,
-        icb_allocations.financial_year,
-        lower(trim(icb_allocations.funding_stream)) as funding_stream,
-        icb_allocations.allocation_basis,
-        cumulative_phasing.financial_month,
-        cumulative_phasing.phase_weight,
-        cumulative_phasing.cumulative_weight,
-        icb_allocations.allocation_gbp as annual_plan_gbp,
-        cast(
-            round(icb_allocations.allocation_gbp * cumulative_phasing.cumulative_weight, 2)
-            - round(icb_allocations.allocation_gbp * cumulative_phasing.previous_cumulative_weight, 2)
-            as decimal(18, 2)
-        ) as plan_gbp
-    from icb_allocations
-    cross join cumulative_phasing
-),
-
-slam_actuals as (
-    select
-        coalesce(attributed_icb_code, 'UNKNOWN') as icb_code,
-        financial_year,
-        financial_month,
-        funding_stream,
-        cast(coalesce(sum(price), 0) as decimal(18, 2)) as slam_actual_gbp
-    from fct_contract_activity
-    group by coalesce(attributed_icb_code, 'UNKNOWN'), financial_year, financial_month, funding_stream
-),
-
--- Only postings on specialised cost centres: place and suspense cost centres map to the unknown
--- stream and are not specialised spend.
-ledger_actuals as (
-    select
-        entity_code as icb_code,
-        financial_year,
-        financial_month,
-        funding_stream,
-        cast(coalesce(sum(amount), 0) as decimal(18, 2)) as ledger_actual_gbp
-    from fct_ledger_posting
-    where funding_stream != 'unknown'
-    group by entity_code, financial_year, financial_month, funding_stream
 ),
 
 -- The latest month SLAM states in each year (any provider): later months are not yet reported.
 slam_reported_to as (
     select
         financial_year,
-        max(financial_month) as slam_reported_to_month
-    from fct_contract_activity
+        max(latest_month_stated) as slam_reported_to_month
+    from submissions
     group by financial_year
 ),
 
--- The latest period of each ICB's own ledger in each year (any posting); an ICB without a ledger
--- feed has none.
 ledger_reported_to as (
     select
-        entity_code as icb_code,
+        icb_code,
         financial_year,
-        max(financial_month) as ledger_reported_to_month
-    from fct_ledger_posting
-    group by entity_code, financial_year
+        max(ledger_reported_to_month) as ledger_reported_to_month
+    from ledger_monthly
+    group by icb_code, financial_year
 ),
 
 icb_year_streams as (
@@ -141,13 +106,13 @@ icb_year_streams as (
         icb_code,
         financial_year,
         funding_stream
-    from slam_actuals
+    from completeness
     union
     select
         icb_code,
         financial_year,
         funding_stream
-    from ledger_actuals
+    from ledger_monthly
 ),
 
 spine as (
@@ -160,15 +125,6 @@ spine as (
         cumulative_phasing.cumulative_weight
     from icb_year_streams
     cross join cumulative_phasing
-),
-
-icb_names as (
-    select
-        icb_code,
-        icb_name,
-        current_icb_code,
-        row_number() over (partition by icb_code order by valid_from desc nulls last) as name_rank
-    from dim_icb
 ),
 
 monthly as (
@@ -188,12 +144,37 @@ monthly as (
             as is_ledger_reported,
         case
             when spine.financial_month <= slam_reported_to.slam_reported_to_month
-                then coalesce(slam_actuals.slam_actual_gbp, 0)
+                then coalesce(completeness.providers_expected, 0)
+        end as providers_expected,
+        case
+            when spine.financial_month <= slam_reported_to.slam_reported_to_month
+                then coalesce(completeness.providers_reported, 0)
+        end as providers_reported,
+        case
+            when spine.financial_month <= slam_reported_to.slam_reported_to_month
+                then coalesce(completeness.missing_providers, '')
+        end as missing_providers,
+        coalesce(
+            spine.financial_month <= slam_reported_to.slam_reported_to_month
+            and coalesce(completeness.is_complete, true),
+            false
+        ) as is_complete,
+        case
+            when spine.financial_month <= slam_reported_to.slam_reported_to_month
+                then coalesce(completeness.slam_actual_gbp, 0)
         end as slam_actual_gbp,
         case
+            when spine.financial_month <= slam_reported_to.slam_reported_to_month
+                then coalesce(completeness.slam_estimated_gbp, 0)
+        end as slam_estimated_gbp,
+        case
             when spine.financial_month <= ledger_reported_to.ledger_reported_to_month
-                then coalesce(ledger_actuals.ledger_actual_gbp, 0)
-        end as ledger_actual_gbp
+                then coalesce(ledger_monthly.ledger_actual_gbp, 0)
+        end as ledger_actual_gbp,
+        case
+            when spine.financial_month <= ledger_reported_to.ledger_reported_to_month
+                then coalesce(ledger_monthly.ledger_feed_providers_gbp, 0)
+        end as ledger_feed_providers_gbp
     from spine
     left join monthly_plan
         on
@@ -201,18 +182,18 @@ monthly as (
             and spine.financial_year = monthly_plan.financial_year
             and spine.funding_stream = monthly_plan.funding_stream
             and spine.financial_month = monthly_plan.financial_month
-    left join slam_actuals
+    left join completeness
         on
-            spine.icb_code = slam_actuals.icb_code
-            and spine.financial_year = slam_actuals.financial_year
-            and spine.funding_stream = slam_actuals.funding_stream
-            and spine.financial_month = slam_actuals.financial_month
-    left join ledger_actuals
+            spine.icb_code = completeness.icb_code
+            and spine.financial_year = completeness.financial_year
+            and spine.funding_stream = completeness.funding_stream
+            and spine.financial_month = completeness.financial_month
+    left join ledger_monthly
         on
-            spine.icb_code = ledger_actuals.icb_code
-            and spine.financial_year = ledger_actuals.financial_year
-            and spine.funding_stream = ledger_actuals.funding_stream
-            and spine.financial_month = ledger_actuals.financial_month
+            spine.icb_code = ledger_monthly.icb_code
+            and spine.financial_year = ledger_monthly.financial_year
+            and spine.funding_stream = ledger_monthly.funding_stream
+            and spine.financial_month = ledger_monthly.financial_month
     left join slam_reported_to
         on spine.financial_year = slam_reported_to.financial_year
     left join ledger_reported_to
@@ -223,26 +204,18 @@ monthly as (
 
 year_to_date as (
     select
-        icb_code,
-        financial_year,
-        financial_month,
-        funding_stream,
-        allocation_basis,
-        phase_weight,
-        cumulative_weight,
-        annual_plan_gbp,
-        plan_gbp,
-        is_slam_reported,
-        is_ledger_reported,
-        slam_actual_gbp,
-        ledger_actual_gbp,
-        sum(plan_gbp) over year_so_far as ytd_plan_gbp,
+        monthly.*,
+        sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
+        case when monthly.is_slam_reported then sum(monthly.slam_actual_gbp) over year_so_far end
+            as ytd_slam_actual_gbp,
+        case when monthly.is_slam_reported then sum(monthly.slam_estimated_gbp) over year_so_far end
+            as ytd_slam_estimated_gbp,
         case
-            when is_slam_reported then sum(slam_actual_gbp) over year_so_far
-        end as ytd_slam_actual_gbp,
+            when monthly.is_ledger_reported then sum(monthly.ledger_actual_gbp) over year_so_far
+        end as ytd_ledger_actual_gbp,
         case
-            when is_ledger_reported then sum(ledger_actual_gbp) over year_so_far
-        end as ytd_ledger_actual_gbp
+            when monthly.is_ledger_reported then sum(monthly.ledger_feed_providers_gbp) over year_so_far
+        end as ytd_ledger_feed_providers_gbp
     from monthly
     window year_so_far as (
         partition by icb_code, financial_year, funding_stream
@@ -253,28 +226,23 @@ year_to_date as (
 
 forecasts as (
     select
-        icb_code,
-        financial_year,
-        financial_month,
-        funding_stream,
-        allocation_basis,
-        phase_weight,
-        annual_plan_gbp,
-        plan_gbp,
-        is_slam_reported,
-        is_ledger_reported,
-        slam_actual_gbp,
-        ledger_actual_gbp,
-        ytd_plan_gbp,
-        ytd_slam_actual_gbp,
-        ytd_ledger_actual_gbp,
-        cast(round(ytd_slam_actual_gbp * 12.0 / financial_month, 2) as decimal(18, 2))
+        year_to_date.*,
+        year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp as ytd_slam_with_estimates_gbp,
+        cast(round(year_to_date.ytd_slam_actual_gbp * 12.0 / year_to_date.financial_month, 2) as decimal(38, 2))
             as slam_forecast_run_rate_gbp,
-        cast(round(ytd_slam_actual_gbp / cumulative_weight, 2) as decimal(18, 2))
+        cast(round(year_to_date.ytd_slam_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
             as slam_forecast_phased_gbp,
-        cast(round(ytd_ledger_actual_gbp * 12.0 / financial_month, 2) as decimal(18, 2))
+        cast(
+            round(
+                (year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp)
+                / year_to_date.cumulative_weight,
+                2
+            ) as decimal(38, 2)
+        )
+            as slam_forecast_outturn_gbp,
+        cast(round(year_to_date.ytd_ledger_actual_gbp * 12.0 / year_to_date.financial_month, 2) as decimal(38, 2))
             as ledger_forecast_run_rate_gbp,
-        cast(round(ytd_ledger_actual_gbp / cumulative_weight, 2) as decimal(18, 2))
+        cast(round(year_to_date.ytd_ledger_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
             as ledger_forecast_phased_gbp
     from year_to_date
 ),
@@ -286,10 +254,11 @@ final as (
             'forecasts.funding_stream'
         ]) }} as icb_spend_monthly_key,
         forecasts.icb_code,
-        coalesce(icb_names.icb_name, 'Unattributed / unknown ICB') as icb_name,
-        coalesce(icb_names.current_icb_code, forecasts.icb_code) as current_icb_code,
-        coalesce(current_names.icb_name, icb_names.icb_name, 'Unattributed / unknown ICB')
+        coalesce(footprint.icb_name, 'Unattributed / unknown ICB') as icb_name,
+        coalesce(footprint.current_icb_code, forecasts.icb_code) as current_icb_code,
+        coalesce(current_names.icb_name, footprint.icb_name, 'Unattributed / unknown ICB')
             as current_icb_name,
+        coalesce(footprint.is_in_footprint, false) as is_in_footprint,
         forecasts.financial_year,
         forecasts.financial_month,
         {{ date_of_financial_period('forecasts.financial_year', 'forecasts.financial_month') }}
@@ -300,31 +269,44 @@ final as (
         forecasts.annual_plan_gbp,
         forecasts.plan_gbp,
         forecasts.slam_actual_gbp,
+        forecasts.providers_expected,
+        forecasts.providers_reported,
+        forecasts.missing_providers,
+        forecasts.is_complete,
+        forecasts.slam_estimated_gbp,
+        forecasts.slam_actual_gbp + forecasts.slam_estimated_gbp as slam_with_estimates_gbp,
         forecasts.ledger_actual_gbp,
+        forecasts.ledger_feed_providers_gbp,
+        cast(
+            round(forecasts.ledger_feed_providers_gbp / nullif(forecasts.ledger_actual_gbp, 0), 4)
+            as decimal(18, 4)
+        ) as feed_coverage_ratio,
         forecasts.slam_actual_gbp - forecasts.plan_gbp as slam_variance_gbp,
         forecasts.ledger_actual_gbp - forecasts.plan_gbp as ledger_variance_gbp,
         forecasts.ytd_plan_gbp,
         forecasts.ytd_slam_actual_gbp,
+        forecasts.ytd_slam_estimated_gbp,
+        forecasts.ytd_slam_with_estimates_gbp,
         forecasts.ytd_ledger_actual_gbp,
+        forecasts.ytd_ledger_feed_providers_gbp,
         forecasts.ytd_slam_actual_gbp - forecasts.ytd_plan_gbp as ytd_slam_variance_gbp,
+        forecasts.ytd_slam_with_estimates_gbp - forecasts.ytd_plan_gbp as ytd_slam_with_estimates_variance_gbp,
         forecasts.ytd_ledger_actual_gbp - forecasts.ytd_plan_gbp as ytd_ledger_variance_gbp,
         forecasts.slam_forecast_run_rate_gbp,
         forecasts.slam_forecast_phased_gbp,
         forecasts.slam_forecast_phased_gbp - forecasts.annual_plan_gbp as slam_forecast_variance_gbp,
+        forecasts.slam_forecast_outturn_gbp,
+        forecasts.slam_forecast_outturn_gbp - forecasts.annual_plan_gbp as slam_forecast_outturn_variance_gbp,
         forecasts.ledger_forecast_run_rate_gbp,
         forecasts.ledger_forecast_phased_gbp,
         forecasts.ledger_forecast_phased_gbp - forecasts.annual_plan_gbp as ledger_forecast_variance_gbp,
         forecasts.is_slam_reported,
         forecasts.is_ledger_reported
     from forecasts
-    left join icb_names
-        on
-            forecasts.icb_code = icb_names.icb_code
-            and icb_names.name_rank = 1
-    left join icb_names as current_names
-        on
-            icb_names.current_icb_code = current_names.icb_code
-            and current_names.name_rank = 1
+    left join footprint
+        on forecasts.icb_code = footprint.icb_code
+    left join footprint as current_names
+        on footprint.current_icb_code = current_names.icb_code
 )
 
 select * from final

@@ -1,10 +1,10 @@
 {#- The South London Pathfinder's scope: SLAM Actual pounds on rows inside the Pathfinder's
     definition (fct_contract_activity.is_pathfinder_scope: green line, NHS trust, standard
     service category, no high-cost drugs or devices POD), one row per provider × financial
-    year × month × attributed ICB × attribution method. In-scope spend = the rows of SEL (QKK)
-    and SWL (QWE) patients; the other rows show how the provider's pounds were attributed
-    (coverage). Method: docs/marts/pathfinder-scope.md. -#}
-{%- set pathfinder_icbs = ['QKK', 'QWE'] -%}
+    year × month × attributed ICB × attribution method. In-scope spend = the rows of the
+    footprint's patients (int_reference__footprint; SEL QKK and SWL QWE by default); the other
+    rows show how the provider's pounds were attributed (coverage). Method:
+    docs/marts/pathfinder-scope.md. -#}
 with
 
 fct_contract_activity as (
@@ -48,11 +48,19 @@ icb_names as (
     from dim_icb
 ),
 
--- The ICBs that hold the Pathfinder populations today (QKK and QWE themselves until they merge).
+footprint as (
+    select
+        icb_code,
+        current_icb_code,
+        is_in_footprint
+    from {{ ref('int_reference__footprint') }}
+),
+
+-- The ICBs that hold the footprint's populations today (themselves until they merge).
 pathfinder_current_icbs as (
     select distinct current_icb_code
-    from dim_icb
-    where icb_code in ({{ "'" ~ pathfinder_icbs | join("', '") ~ "'" }})
+    from footprint
+    where is_in_footprint
 ),
 
 grouped as (
@@ -64,7 +72,7 @@ grouped as (
         financial_month,
         period_start_date,
         coalesce(sum(activity), 0) as activity,
-        cast(coalesce(sum(price), 0) as decimal(18, 2)) as price_gbp
+        cast(coalesce(sum(price), 0) as decimal(38, 2)) as price_gbp
     from fct_contract_activity
     group by
         provider_code,
@@ -106,7 +114,7 @@ final as (
         coalesce(icb_names.icb_name, 'Unattributed / unknown ICB') as icb_name,
         coalesce(icb_names.current_icb_code, with_shares.icb_code) as current_icb_code,
         with_shares.attribution_method,
-        with_shares.icb_code in ({{ "'" ~ pathfinder_icbs | join("', '") ~ "'" }}) as is_pathfinder_icb,
+        coalesce(footprint.is_in_footprint, false) as is_pathfinder_icb,
         coalesce(icb_names.current_icb_code, with_shares.icb_code) in (
             select pathfinder_current_icbs.current_icb_code from pathfinder_current_icbs
         ) as is_pathfinder_icb_current,
@@ -122,6 +130,8 @@ final as (
         on
             with_shares.icb_code = icb_names.icb_code
             and icb_names.name_rank = 1
+    left join footprint
+        on with_shares.icb_code = footprint.icb_code
 )
 
 select * from final

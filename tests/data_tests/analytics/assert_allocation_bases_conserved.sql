@@ -1,7 +1,8 @@
 -- Money is conserved in rpt_allocation_impact: for every financial year and funding stream, the
 -- host, population and needs bases (before and after any pace-of-change limit) each add up to
--- the national total, and the national total is the SLAM Actual pounds of fct_contract_activity.
--- Returns the years and streams where any of them differ.
+-- the national total, and the national total is the SLAM Actual pounds of fct_contract_activity;
+-- within the footprint, the needs target and needs basis add up to the footprint total, which is
+-- the footprint ICBs' population basis. Returns the years and streams where any of them differ.
 with
 
 slam_totals as (
@@ -23,7 +24,11 @@ basis_totals as (
         sum(host_basis_gbp) as host_basis_gbp,
         sum(population_basis_gbp) as population_basis_gbp,
         sum(needs_target_gbp) as needs_target_gbp,
-        sum(needs_basis_gbp) as needs_basis_gbp
+        sum(needs_basis_gbp) as needs_basis_gbp,
+        max(footprint_total_gbp) as footprint_total_gbp,
+        coalesce(sum(population_basis_gbp) filter (where is_in_footprint), 0) as footprint_population_gbp,
+        coalesce(sum(needs_target_gbp) filter (where is_in_footprint), 0) as footprint_needs_target_gbp,
+        coalesce(sum(needs_basis_gbp) filter (where is_in_footprint), 0) as footprint_needs_basis_gbp
     from {{ ref('rpt_allocation_impact') }}
     group by financial_year, funding_stream
 ),
@@ -37,7 +42,10 @@ final as (
         basis_totals.host_basis_gbp,
         basis_totals.population_basis_gbp,
         basis_totals.needs_target_gbp,
-        basis_totals.needs_basis_gbp
+        basis_totals.needs_basis_gbp,
+        basis_totals.footprint_total_gbp,
+        basis_totals.footprint_needs_target_gbp,
+        basis_totals.footprint_needs_basis_gbp
     from slam_totals
     full outer join basis_totals
         on
@@ -50,6 +58,9 @@ final as (
         or basis_totals.population_basis_gbp != basis_totals.national_total_gbp
         or basis_totals.needs_target_gbp != basis_totals.national_total_gbp
         or basis_totals.needs_basis_gbp != basis_totals.national_total_gbp
+        or coalesce(basis_totals.footprint_total_gbp, 0) != basis_totals.footprint_population_gbp
+        or basis_totals.footprint_needs_target_gbp != basis_totals.footprint_population_gbp
+        or basis_totals.footprint_needs_basis_gbp != basis_totals.footprint_population_gbp
 )
 
 select * from final

@@ -1,0 +1,11 @@
+{#- True when a row's financial year and month is one of the slices the data-quality runner
+    is validating now (dq_check_scope). A check model applies it where it reads the big
+    tables, so that only the scope's periods are read. -#}
+{% macro in_dq_check_scope(financial_year, financial_month) -%}
+    exists (
+        select 1 from {{ ref('dq_check_scope') }} as dq_check_scope
+        where
+            dq_check_scope.financial_year = {{ financial_year }}
+            and dq_check_scope.financial_month = {{ financial_month }}
+    )
+{%- endmacro %}

@@ -1,0 +1,254 @@
+{#- The three allocation bases before any pace-of-change limit, true to the footprint: per ICB ×
+    financial year × funding stream, the year's SLAM Actual pounds by the provider's host ICB
+    (host basis) and by the attributed ICB (population basis); and for the footprint's ICBs a
+    needs target that shares the footprint's population-basis total among them only, by their
+    published allocations when every footprint ICB has one (seed icb_allocations, basis needs
+    or population) else by registered population × needs index (seed icb_populations; failing
+    both, the population basis itself). ICBs
+    outside the footprint (and UNKNOWN) keep their population basis as their needs figure: the
+    warehouse does not see the money it would share among them. docs/marts/allocation-impact.md. -#}
+with
+
+flows_monthly as (
+    select
+        provider_code,
+        icb_code,
+        funding_stream,
+        financial_year,
+        actual_gbp
+    from {{ ref('int_finance__slam_flows_monthly') }}
+),
+
+dim_provider as (
+    select
+        provider_code,
+        host_icb_code
+    from {{ ref('dim_provider') }}
+    where not is_unknown_member
+),
+
+icb_populations as (
+    select
+        upper(trim(icb_code)) as icb_code,
+        financial_year,
+        registered_population,
+        needs_index
+    from {{ ref('icb_populations') }}
+),
+
+icb_allocations as (
+    select
+        upper(trim(icb_code)) as icb_code,
+        financial_year,
+        lower(trim(funding_stream)) as funding_stream,
+        allocation_gbp
+    from {{ ref('icb_allocations') }}
+    where lower(trim(allocation_basis)) in ('needs', 'population')
+),
+
+footprint as (
+    select
+        icb_code,
+        is_in_footprint
+    from {{ ref('int_reference__footprint') }}
+),
+
+spend as (
+    select
+        coalesce(dim_provider.host_icb_code, 'UNKNOWN') as host_icb_code,
+        flows_monthly.icb_code as population_icb_code,
+        flows_monthly.funding_stream,
+        flows_monthly.financial_year,
+        flows_monthly.actual_gbp
+    from flows_monthly
+    left join dim_provider
+        on flows_monthly.provider_code = dim_provider.provider_code
+),
+
+year_streams as (
+    select
+        financial_year,
+        funding_stream,
+        cast(sum(actual_gbp) as decimal(38, 2)) as national_total_gbp
+    from spend
+    group by financial_year, funding_stream
+),
+
+host_basis as (
+    select
+        host_icb_code as icb_code,
+        financial_year,
+        funding_stream,
+        cast(sum(actual_gbp) as decimal(38, 2)) as host_basis_gbp
+    from spend
+    group by host_icb_code, financial_year, funding_stream
+),
+
+population_basis as (
+    select
+        population_icb_code as icb_code,
+        financial_year,
+        funding_stream,
+        cast(sum(actual_gbp) as decimal(38, 2)) as population_basis_gbp
+    from spend
+    group by population_icb_code, financial_year, funding_stream
+),
+
+footprint_rows as (
+    select
+        footprint.icb_code,
+        year_streams.financial_year,
+        year_streams.funding_stream
+    from footprint
+    cross join year_streams
+    where footprint.is_in_footprint
+),
+
+icb_rows as (
+    select
+        icb_code,
+        financial_year,
+        funding_stream
+    from host_basis
+    union
+    select
+        icb_code,
+        financial_year,
+        funding_stream
+    from population_basis
+    union
+    select
+        icb_code,
+        financial_year,
+        funding_stream
+    from footprint_rows
+),
+
+-- The population year used for each spend year: the same year, else the latest earlier one,
+-- else the earliest there is.
+population_year_used as (
+    select
+        year_streams.financial_year,
+        coalesce(
+            max(icb_populations.financial_year) filter (
+                where icb_populations.financial_year <= year_streams.financial_year
+            ),
+            min(icb_populations.financial_year)
+        ) as population_financial_year
+    from year_streams
+    cross join icb_populations
+    group by year_streams.financial_year
+),
+
+bases as (
+    select
+        icb_rows.icb_code,
+        icb_rows.financial_year,
+        icb_rows.funding_stream,
+        coalesce(footprint.is_in_footprint, false) as is_in_footprint,
+        year_streams.national_total_gbp,
+        coalesce(host_basis.host_basis_gbp, 0) as host_basis_gbp,
+        coalesce(population_basis.population_basis_gbp, 0) as population_basis_gbp,
+        population_year_used.population_financial_year,
+        icb_populations.registered_population,
+        icb_populations.needs_index,
+        icb_populations.registered_population * icb_populations.needs_index as weighted_population,
+        icb_allocations.allocation_gbp as published_allocation_gbp
+    from icb_rows
+    inner join year_streams
+        on
+            icb_rows.financial_year = year_streams.financial_year
+            and icb_rows.funding_stream = year_streams.funding_stream
+    left join footprint
+        on icb_rows.icb_code = footprint.icb_code
+    left join host_basis
+        on
+            icb_rows.icb_code = host_basis.icb_code
+            and icb_rows.financial_year = host_basis.financial_year
+            and icb_rows.funding_stream = host_basis.funding_stream
+    left join population_basis
+        on
+            icb_rows.icb_code = population_basis.icb_code
+            and icb_rows.financial_year = population_basis.financial_year
+            and icb_rows.funding_stream = population_basis.funding_stream
+    left join population_year_used
+        on icb_rows.financial_year = population_year_used.financial_year
+    left join icb_populations
+        on
+            icb_rows.icb_code = icb_populations.icb_code
+            and population_year_used.population_financial_year = icb_populations.financial_year
+    left join icb_allocations
+        on
+            icb_rows.icb_code = icb_allocations.icb_code
+            and icb_rows.financial_year = icb_allocations.financial_year
+            and icb_rows.funding_stream = icb_allocations.funding_stream
+),
+
+-- Per year and stream, over the footprint's ICBs: the money to share, and which weights share it.
+footprint_totals as (
+    select
+        financial_year,
+        funding_stream,
+        sum(population_basis_gbp) as footprint_total_gbp,
+        count(*) = count(published_allocation_gbp) and sum(published_allocation_gbp) > 0
+            as has_published_allocations,
+        sum(published_allocation_gbp) as published_allocation_total,
+        sum(weighted_population) as weighted_population_total
+    from bases
+    where is_in_footprint
+    group by financial_year, funding_stream
+),
+
+final as (
+    select
+        bases.icb_code,
+        bases.financial_year,
+        bases.funding_stream,
+        bases.is_in_footprint,
+        bases.national_total_gbp,
+        footprint_totals.footprint_total_gbp,
+        bases.host_basis_gbp,
+        bases.population_basis_gbp,
+        bases.population_financial_year,
+        bases.registered_population,
+        bases.needs_index,
+        bases.published_allocation_gbp,
+        case
+            when not bases.is_in_footprint then null
+            when footprint_totals.has_published_allocations then 'published_allocation'
+            when footprint_totals.weighted_population_total > 0 then 'needs_weighted_population'
+            else 'population_basis'
+        end as needs_target_source,
+        case
+            when not bases.is_in_footprint then null
+            when footprint_totals.has_published_allocations
+                then
+                    cast(bases.published_allocation_gbp as double)
+                    / cast(footprint_totals.published_allocation_total as double)
+            when footprint_totals.weighted_population_total > 0
+                then coalesce(bases.weighted_population / footprint_totals.weighted_population_total, 0)
+            else
+                cast(bases.population_basis_gbp as double)
+                / nullif(cast(footprint_totals.footprint_total_gbp as double), 0)
+        end as needs_share,
+        case
+            when not bases.is_in_footprint then cast(bases.population_basis_gbp as double)
+            when footprint_totals.has_published_allocations
+                then
+                    cast(footprint_totals.footprint_total_gbp as double)
+                    * cast(bases.published_allocation_gbp as double)
+                    / cast(footprint_totals.published_allocation_total as double)
+            when footprint_totals.weighted_population_total > 0
+                then
+                    cast(footprint_totals.footprint_total_gbp as double)
+                    * coalesce(bases.weighted_population / footprint_totals.weighted_population_total, 0)
+            else cast(bases.population_basis_gbp as double)
+        end as needs_target_exact
+    from bases
+    left join footprint_totals
+        on
+            bases.financial_year = footprint_totals.financial_year
+            and bases.funding_stream = footprint_totals.funding_stream
+)
+
+select * from final

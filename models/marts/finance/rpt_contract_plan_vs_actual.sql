@@ -1,0 +1,142 @@
+{#- The contract plan against the actuals: one row per provider × service line × financial year ×
+    month the provider submitted (dq_slam_submissions), from current SLAM Plan and Actual rows
+    (int_finance__contract_lines_monthly), with the month's and the year-to-date variances and
+    whether the provider states a plan for the line at all. Method:
+    docs/marts/contract-plan-vs-actual.md. -#}
+with
+
+contract_lines as (
+    select
+        provider_code,
+        service_line_code,
+        financial_year,
+        financial_month,
+        funding_stream,
+        plan_activity,
+        actual_activity,
+        plan_gbp,
+        actual_gbp,
+        plan_rows
+    from {{ ref('int_finance__contract_lines_monthly') }}
+),
+
+submissions as (
+    select
+        provider_code,
+        financial_year,
+        financial_month,
+        is_missing
+    from {{ ref('dq_slam_submissions') }}
+),
+
+dim_provider as (
+    select
+        provider_code,
+        provider_name
+    from {{ ref('dim_provider') }}
+    where not is_unknown_member
+),
+
+-- Every line the provider states in the year, on every month it submitted.
+provider_lines as (
+    select
+        provider_code,
+        service_line_code,
+        financial_year,
+        max(funding_stream) as funding_stream,
+        sum(plan_rows) > 0 as has_plan
+    from contract_lines
+    group by provider_code, service_line_code, financial_year
+),
+
+spine as (
+    select
+        provider_lines.provider_code,
+        provider_lines.service_line_code,
+        provider_lines.financial_year,
+        submissions.financial_month,
+        provider_lines.funding_stream,
+        provider_lines.has_plan
+    from provider_lines
+    inner join submissions
+        on
+            provider_lines.provider_code = submissions.provider_code
+            and provider_lines.financial_year = submissions.financial_year
+    where not submissions.is_missing
+),
+
+monthly as (
+    select
+        spine.provider_code,
+        spine.service_line_code,
+        spine.financial_year,
+        spine.financial_month,
+        coalesce(contract_lines.funding_stream, spine.funding_stream) as funding_stream,
+        spine.has_plan,
+        coalesce(contract_lines.plan_activity, 0) as plan_activity,
+        coalesce(contract_lines.actual_activity, 0) as actual_activity,
+        coalesce(contract_lines.plan_gbp, 0) as plan_gbp,
+        coalesce(contract_lines.actual_gbp, 0) as actual_gbp
+    from spine
+    left join contract_lines
+        on
+            spine.provider_code = contract_lines.provider_code
+            and spine.service_line_code = contract_lines.service_line_code
+            and spine.financial_year = contract_lines.financial_year
+            and spine.financial_month = contract_lines.financial_month
+),
+
+year_to_date as (
+    select
+        monthly.*,
+        sum(monthly.plan_activity) over year_so_far as ytd_plan_activity,
+        sum(monthly.actual_activity) over year_so_far as ytd_actual_activity,
+        sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
+        sum(monthly.actual_gbp) over year_so_far as ytd_actual_gbp
+    from monthly
+    window year_so_far as (
+        partition by provider_code, service_line_code, financial_year
+        order by financial_month
+        rows between unbounded preceding and current row
+    )
+),
+
+final as (
+    select
+        {{ surrogate_key([
+            'year_to_date.provider_code', 'year_to_date.service_line_code',
+            'year_to_date.financial_year', 'year_to_date.financial_month'
+        ]) }} as contract_plan_vs_actual_key,
+        year_to_date.provider_code,
+        dim_provider.provider_name,
+        year_to_date.service_line_code,
+        year_to_date.funding_stream,
+        year_to_date.financial_year,
+        year_to_date.financial_month,
+        {{ date_of_financial_period('year_to_date.financial_year', 'year_to_date.financial_month') }}
+            as period_start_date,
+        year_to_date.has_plan,
+        year_to_date.plan_activity,
+        year_to_date.actual_activity,
+        year_to_date.actual_activity - year_to_date.plan_activity as activity_variance,
+        year_to_date.plan_gbp,
+        year_to_date.actual_gbp,
+        year_to_date.actual_gbp - year_to_date.plan_gbp as variance_gbp,
+        year_to_date.ytd_plan_activity,
+        year_to_date.ytd_actual_activity,
+        year_to_date.ytd_plan_gbp,
+        year_to_date.ytd_actual_gbp,
+        year_to_date.ytd_actual_gbp - year_to_date.ytd_plan_gbp as ytd_variance_gbp,
+        cast(
+            round(
+                100.0 * (year_to_date.ytd_actual_gbp - year_to_date.ytd_plan_gbp)
+                / nullif(year_to_date.ytd_plan_gbp, 0),
+                2
+            ) as decimal(38, 2)
+        ) as ytd_variance_pct
+    from year_to_date
+    left join dim_provider
+        on year_to_date.provider_code = dim_provider.provider_code
+)
+
+select * from final

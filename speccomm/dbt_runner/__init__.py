@@ -1,0 +1,178 @@
+"""Run dbt against one DuckDB file (a subprocess, so a failure or a kill cannot leave dbt's
+state inside the caller)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from speccomm.children import die_with_parent
+from speccomm.config import PROJECT_ROOT, SEEDS_DIR, service_line_basis
+from speccomm.dbt_runner.ir_rules import RuleFileInvalid, validate_rule_seeds
+
+
+class BuildFailed(RuntimeError):
+    """dbt exited non-zero: a model failed or a test of severity error failed."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    returncode: int
+    log_path: Path
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(
+    args: list[str],
+    database: Path,
+    *,
+    target: str = "dev",
+    log_dir: Path | None = None,
+    echo: bool = True,
+    seed_path: Path | None = None,
+) -> BuildResult:
+    """Run `dbt <args>` with the warehouse file `database`; stream dbt's console lines.
+    `seed_path` replaces the project's `seeds/` folder (tonight's reference updates,
+    speccomm.load.reference.write_seed_overlay)."""
+    log_dir = log_dir or database.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "SPECCOMM_DBT_DATABASE": str(database),
+        "DBT_LOG_PATH": str(log_dir),
+        "DBT_TARGET_PATH": str(dbt_target_path(database)),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    if seed_path is not None:
+        # relative to the project: dbt writes the compiled SQL of a seed's tests under
+        # <target>/compiled/<project>/<seed path>/…, which for an absolute path would be the
+        # seeds' YAML file itself
+        env["SPECCOMM_SEED_PATH"] = os.path.relpath(seed_path, PROJECT_ROOT)
+    else:
+        env.pop("SPECCOMM_SEED_PATH", None)
+    command = [
+        dbt_executable(),
+        *args,
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+        "--target",
+        target,
+    ]
+    log_path = log_dir / "dbt-console.log"
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=die_with_parent,
+        ) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            if echo:
+                sys.stdout.write("  dbt | " + line)
+                sys.stdout.flush()
+    return BuildResult(process.returncode, log_path)
+
+
+def code_fingerprint() -> str:
+    """Hash of everything that decides what a build produces: models, macros, seeds, config
+    (the service-line basis included).
+    Incremental models rebuild every slice when it changes (see macros/incremental/)."""
+    digest = hashlib.sha256()
+    paths = [PROJECT_ROOT / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds"):
+        paths.extend(sorted(p for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file()))
+    for path in paths:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(path.read_bytes())
+    digest.update(f"service_line_basis={service_line_basis()}".encode())  # which line pays
+    return digest.hexdigest()[:16]
+
+
+def build_fingerprint(footprint: list[str] | str | None = None) -> str:
+    """What decides a night's build: the code fingerprint and, when set, the footprint (a
+    footprint change rebuilds the marts even when no file is new)."""
+    if footprint is None:
+        return code_fingerprint()
+    return f"{code_fingerprint()}+{hashlib.sha256(json.dumps(footprint).encode()).hexdigest()[:8]}"
+
+
+def build_warehouse(
+    database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None,
+    footprint: list[str] | str | None = None,
+) -> BuildResult:
+    """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
+    tests are left out: they test the SQL with fixed inputs, not the night's data, so they
+    run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py).
+    `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
+    folder with tonight's reference updates (None: the shipped seeds). The identification-rule
+    seeds of that folder are validated first (speccomm.dbt_runner.ir_rules). `footprint` (codes
+    or 'national', from speccomm.config.resolve_footprint) is passed as the dbt var of that name;
+    None keeps dbt_project.yml's default."""
+    try:
+        validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
+    except RuleFileInvalid as exc:
+        raise BuildFailed(str(exc)) from exc
+    dbt_vars: dict[str, object] = {
+        "code_fingerprint": code_fingerprint(),
+        "service_line_basis": service_line_basis(),
+    }
+    if footprint is not None:
+        dbt_vars["footprint"] = footprint
+    args = ["build", "--exclude", "test_type:unit", "--vars", json.dumps(dbt_vars)]
+    args = [*args, "--full-refresh"] if full_refresh else args
+    result = run_dbt(args, database, echo=echo, seed_path=seed_path)
+    if result.returncode != 0:
+        raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
+    return result
+
+
+def dbt_target_path(database: Path) -> Path:
+    """Where run_dbt lets dbt write its target folder (run_results.json, manifest.json):
+    DBT_TARGET_PATH (relative to the project), else beside the warehouse file."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    if not configured:
+        return database.parent / "dbt-target"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def dbt_test_counts(target: Path, *, since: float) -> tuple[int, int, int, list[str]] | None:
+    """(passed, failed, warned, failing nodes) of dbt's data and unit tests in this build."""
+    results_file = target / "run_results.json"
+    try:
+        if results_file.stat().st_mtime < since:
+            return None  # dbt stopped before writing results; this file is an older build's
+        results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return None
+    passed = failed = warned = 0
+    failures = []
+    for result in results:
+        node, status = result.get("unique_id", ""), result.get("status")
+        is_test = node.startswith(("test.", "unit_test."))
+        if is_test and status == "pass":
+            passed += 1
+        elif is_test and status == "warn":
+            warned += 1
+        elif status in ("fail", "error"):
+            failed += is_test
+            failures.append(f"{node} ({status})")
+    return passed, failed, warned, failures

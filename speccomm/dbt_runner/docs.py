@@ -1,0 +1,72 @@
+"""`speccomm docs`: the dbt docs site (models, columns, tests, exposures, lineage graph).
+
+`dbt docs generate` needs a built warehouse for its catalog (column types, row counts). It runs
+on a private copy of the published warehouse — never on the published file itself, which
+readers hold open read-only — or, with `--fresh` or when nothing is published yet, on an empty
+warehouse built from the reference data. The site folder gets `index.html`, `manifest.json`
+and `catalog.json` (serve the folder: the page fetches the JSON files) and `static_index.html`
+(everything in one file: open it straight from disk).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from speccomm.config import PROJECT_ROOT
+from speccomm.dbt_runner import BuildFailed, build_warehouse, run_dbt
+from speccomm.load import load_landing
+
+SITE_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
+
+
+def build_docs(out: Path | None, *, warehouse: Path | None = None) -> int:
+    """Write the site to `out` (default target/docs); returns dbt's exit status."""
+    out = (out or PROJECT_ROOT / "target" / "docs").resolve()
+    with tempfile.TemporaryDirectory(prefix="speccomm-docs-") as tmp:
+        work = Path(tmp)
+        database = work / "docs.duckdb"
+        if warehouse is not None and warehouse.exists():
+            print(f"speccomm docs: documenting a copy of {warehouse}")
+            shutil.copyfile(warehouse, database)
+        else:
+            print("speccomm docs: no published warehouse given or found; building an empty one")
+            code = _build_empty(database, work)
+            if code:
+                return code
+        result = run_dbt(
+            ["docs", "generate", "--static", "--target-path", str(work / "target")],
+            database, log_dir=work / "logs", echo=False,
+        )
+        if result.returncode != 0:
+            sys.stderr.write(result.log_path.read_text(encoding="utf-8")[-4000:])
+            return result.returncode
+        _copy_site(work / "target", out)
+    print(f"speccomm docs: site in {out} (open static_index.html, or serve the folder: "
+          f"python -m http.server -d {out})")
+    return 0
+
+
+def _build_empty(database: Path, work: Path) -> int:
+    """Reference data and every model, no activity: what an empty landing folder builds."""
+    empty_landing = work / "landing"
+    empty_landing.mkdir()
+    with duckdb.connect(str(database)) as con:
+        load_landing(con, empty_landing)
+    try:
+        build_warehouse(database, echo=False)
+    except BuildFailed as exc:
+        log = database.parent / "logs" / "dbt-console.log"
+        sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:] + f"\n{exc}\n")
+        return 1
+    return 0
+
+
+def _copy_site(target: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SITE_FILES:
+        shutil.copyfile(target / name, out / name)
