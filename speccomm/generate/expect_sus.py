@@ -19,7 +19,9 @@ from speccomm.quality.suites import check_ids
 
 # Which checks count SUS rows: the ids come from the suite (one list of checks); how each row
 # fails them is decided here, independently of the warehouse's check models.
-SUS_CHECKS = check_ids("sus")
+# the row checks of the extract rows; service_line_ir_mismatch (current records) is predicted
+# by speccomm.generate.expect_ir
+SUS_CHECKS = tuple(c for c in check_ids("sus") if c != "service_line_ir_mismatch")
 METHODS = ("registration", "residence", "provider_host", "unattributed")
 _MONEY = (r"^-?£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", r"^\(£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\)$")
 
