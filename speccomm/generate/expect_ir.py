@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from speccomm.generate.expect_sus import _distinct, _first_occurrence, _money
+from speccomm.generate.expect_sus import _distinct, _money, current_records
 from speccomm.generate.ir import KINDS
 from speccomm.generate.periods import Month
 from speccomm.generate.reference import Reference
@@ -32,11 +32,12 @@ class IrExpectations:
     derived_lines: Counter[str] = field(default_factory=Counter)
 
     def add_current(self, values: dict[str, pa.Array], ir: dict[str, object], month: Month) -> None:
-        """One chunk of a current extract; fct_sus_activity keeps the first copy of an id."""
+        """One chunk of a current extract; fct_sus_activity keeps the first copy of an id and no
+        row with a blank id."""
         n = len(values["sus_record_id"])
         if n == 0:
             return
-        keep = _first_occurrence(values["sus_record_id"])
+        keep = current_records(values["sus_record_id"])
         texts, index = _distinct(values["provider_code"], n)
         resolved = [self.ref.resolver.provider(t) for t in texts]
         orgs = sorted(set(resolved))
