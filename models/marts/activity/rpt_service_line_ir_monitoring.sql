@@ -100,7 +100,7 @@ cells as (
         financial_month,
         outcome,
         sum(records) as records,
-        cast(coalesce(sum(tariff), 0) as decimal(18, 2)) as tariff_gbp,
+        cast(coalesce(sum(tariff), 0) as decimal(38, 2)) as tariff_gbp,
         sum(priced_records) as priced_records,
         string_agg(distinct derived_line, ', ' order by derived_line) as derived_service_line_codes,
         min(funding_stream_supplied) as funding_stream_supplied,
@@ -111,7 +111,7 @@ cells as (
             as records_stream_changed,
         cast(
             coalesce(sum(tariff) filter (where funding_stream_supplied <> funding_stream_derived), 0)
-            as decimal(18, 2)
+            as decimal(38, 2)
         ) as tariff_gbp_stream_changed
     from line_pairs
     group by provider_code, service_line_code, financial_year, financial_month, outcome
