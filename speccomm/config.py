@@ -18,6 +18,9 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq", "dq_checks")
 
 
+SERVICE_LINE_BASES = ("supplied", "derived")
+
+
 class BadWarehouseName(ValueError):
     """The warehouse file's name would make the warehouse's own schema names ambiguous."""
 
@@ -79,6 +82,14 @@ def report_contact(environ: Mapping[str, str] | None = None) -> ReportContact:
         name=env.get("SPECCOMM_DQ_CONTACT_NAME", "").strip() or DEFAULT_CONTACT_NAME,
         email=env.get("SPECCOMM_REPLY_TO", "").strip() or bi_team,
     )
+def service_line_basis() -> str:
+    """Which SUS service line decides the funding stream: `supplied` (the service_line_code on the
+    record, the default) or `derived` (the identification rules' line); SPECCOMM_SERVICE_LINE_BASIS.
+    See docs/identification-rules.md ("Which line pays")."""
+    value = os.environ.get("SPECCOMM_SERVICE_LINE_BASIS", "").strip().lower() or "supplied"
+    if value not in SERVICE_LINE_BASES:
+        raise ValueError(f"SPECCOMM_SERVICE_LINE_BASIS={value!r}: use one of {', '.join(SERVICE_LINE_BASES)}")
+    return value
 
 
 # --- the footprint: the ICBs this deployment serves -----------------------------------------

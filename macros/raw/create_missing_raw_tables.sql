@@ -2,10 +2,11 @@
     yet is created empty, with the columns and types its YAML declares. The nightly's loader
     (speccomm.load, Python) creates and fills these tables before dbt runs, so there this is a
     no-op; on a fresh development database it lets `dbt build -s <model>+`, `dbt test` and the
-    unit tests run with no landing file loaded. tests/python/test_dbt_habits.py checks that the
+    unit tests run with no landing file loaded. On Spark the raw tables are the loader's
+    Parquet files, registered by register_raw_sources: nothing to create. tests/python/test_dbt_habits.py checks that the
     declared columns are those the loader creates. -#}
 {% macro create_missing_raw_tables() %}
-    {%- if execute -%}
+    {%- if execute and target.type != 'spark' -%}
         {%- set created = [] -%}
         {%- for source in graph.sources.values()
             if source.schema == 'raw' and source.identifier not in created

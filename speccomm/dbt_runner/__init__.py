@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from speccomm.children import die_with_parent
-from speccomm.config import PROJECT_ROOT
+from speccomm.config import PROJECT_ROOT, SEEDS_DIR, service_line_basis
+from speccomm.dbt_runner.ir_rules import RuleFileInvalid, validate_rule_seeds
 
 
 class BuildFailed(RuntimeError):
@@ -94,7 +95,8 @@ def run_dbt(
 
 
 def code_fingerprint() -> str:
-    """Hash of everything that decides what a build produces: models, macros, seeds, config.
+    """Hash of everything that decides what a build produces: models, macros, seeds, config
+    (the service-line basis included).
     Incremental models rebuild every slice when it changes (see macros/incremental/)."""
     digest = hashlib.sha256()
     paths = [PROJECT_ROOT / "dbt_project.yml", PROJECT_ROOT / "selectors.yml"]
@@ -103,6 +105,7 @@ def code_fingerprint() -> str:
     for path in paths:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
         digest.update(path.read_bytes())
+    digest.update(f"service_line_basis={service_line_basis()}".encode())  # which line pays
     return digest.hexdigest()[:16]
 
 
@@ -122,10 +125,18 @@ def build_warehouse(
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
     run where the code changes (the test suite's `dbt build`, see tests/python/conftest.py).
     `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
-    folder with tonight's reference updates (None: the shipped seeds). `footprint` (codes or
-    'national', from speccomm.config.resolve_footprint) is passed as the dbt var of that name;
+    folder with tonight's reference updates (None: the shipped seeds). The identification-rule
+    seeds of that folder are validated first (speccomm.dbt_runner.ir_rules). `footprint` (codes
+    or 'national', from speccomm.config.resolve_footprint) is passed as the dbt var of that name;
     None keeps dbt_project.yml's default."""
-    dbt_vars: dict[str, object] = {"code_fingerprint": code_fingerprint()}
+    try:
+        validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
+    except RuleFileInvalid as exc:
+        raise BuildFailed(str(exc)) from exc
+    dbt_vars: dict[str, object] = {
+        "code_fingerprint": code_fingerprint(),
+        "service_line_basis": service_line_basis(),
+    }
     if footprint is not None:
         dbt_vars["footprint"] = footprint
     args = ["build", "--selector", "nightly", "--vars", json.dumps(dbt_vars)]  # selectors.yml

@@ -35,6 +35,11 @@ NOTES = {
     "ledger_slices": "fct_ledger_posting by_slice and ledger dq_counts use the file name's entity and period",
     "cross_checks": ("slam_sus_activity_variance and slam_ledger_spend_variance rows list the "
                      "planted variances (rows_checked null); see planted_variances and thresholds"),
+    "identification_rules": ("identification_rules.outcomes: every current SUS record once (first copy), "
+                             "per provider x extract month x outcome of rpt_service_line_ir_monitoring; "
+                             "planted: the disagreements by how they were made (their outcomes sum to "
+                             "the disagreeing outcomes); service_line_ir_mismatch dq_counts: current "
+                             "records checked, disagreements failed"),
     "withheld_provider_months": ("each provider-month of missing_submissions, why it is missing "
                                  "(stopped_after, skipped, not_stated) and what its statement "
                                  "would have published: Actual pounds and activity per attributed "
@@ -100,6 +105,10 @@ def build_manifest(r: Results) -> dict[str, object]:
         "late_submissions": r.slam.late,
         "scenarios": {"slam": r.slam.scenarios, "sus": r.sus.scenarios, "ledger": r.ledger.scenarios},
         "planted_invalid_values": _merged_invalid(r),
+        "identification_rules": {
+            "rates": {"service_line_ir_mismatch": r.scale.rates.service_line_ir_mismatch},
+            **(r.sus.ir.as_dict() if r.sus.ir else {}),
+        },
         "formats_written": _formats_written(),
     }
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from speccomm.generate.expect_ir import IrExpectations
 from speccomm.generate.expect_sus import SusExpectations
 from speccomm.generate.periods import Month
 from speccomm.generate.rand import random_for
@@ -50,6 +51,7 @@ class SusOutput:
     files: list[WrittenFile] = field(default_factory=list)
     current: list[dict[str, object]] = field(default_factory=list)
     scenarios: list[dict[str, object]] = field(default_factory=list)
+    ir: IrExpectations | None = None  # what the identification-rules monitoring must find
 
 
 def plan_extracts(world: World) -> dict[tuple[str, Month], list[Extract]]:
@@ -92,7 +94,7 @@ def generate_sus(
     in_dataset = {ds: np.array([line.dataset == ds for line in world.lines])[world.pair_line]
                   for ds in DATASETS}
     total = int(sum(world.counts[:, in_dataset[ds]].sum() for ds in DATASETS))
-    output = SusOutput()
+    output = SusOutput(ir=IrExpectations(world.ref, expectations.dq, renderer.ir.targets))
     style_rng = random_for(world.seed, "sus", "styles")
     with tqdm(total=total, unit="rec", desc=f"SUS ({world.scale.name})", disable=None) as bar:
         for mi, month in enumerate(world.months):
@@ -156,6 +158,8 @@ def _write_extract(
         expectations.collect_invalid(present)
         if extract.version == "final":
             expectations.add_current(present, extract.month)
+            assert output.ir is not None
+            output.ir.add_current(present, values, extract.month)
             bar.update(int(counts.sum()))
     size = writer.close()
     encoding = "utf-8-sig" if style.bom else "utf-8"

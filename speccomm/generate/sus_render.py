@@ -10,8 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from speccomm.generate import codes, formats
+from speccomm.generate import formats
 from speccomm.generate.contract import SUS_COLUMNS
+from speccomm.generate.ir import IrCoder
 from speccomm.generate.periods import Month
 from speccomm.generate.sus_records import NHS_STATUS_OTHER, Chunk, ChunkMaker, hex_text, mix48
 
@@ -62,8 +63,7 @@ class SusRenderer:
         self.line_sl = np.array([self.service_lines.index(line.service_line) for line in lines])
         self.line_hrg, self.hrgs = _encode([line.hrg for line in lines])
         self.line_tfc, self.tfcs = _encode([line.tfc for line in lines])
-        self.diagnoses, self.diag_offset, self.diag_size = _grouped(codes.DIAGNOSES, lines)
-        self.procedures, self.proc_offset, self.proc_size = _grouped(codes.PROCEDURES, lines)
+        self.ir = IrCoder(w, v, self.service_lines)
         self.provider_vocab = pa.array(v.provider_text)
         self.icb_vocab = pa.array(v.icb_text)
 
@@ -74,6 +74,11 @@ class SusRenderer:
         v, n = self.vocab, c.k.size
         salt = zlib.crc32(f"{dataset}{month.yyyymm}".encode()) << 12
         line_provider = _take(self.provider_vocab, self.maker.line_provider[c.line])
+        supplied = np.where(
+            c.service_line_override >= 0,
+            len(self.service_lines) - len(formats.UNKNOWN_SERVICE_LINES) + c.service_line_override,
+            self.line_sl[c.line])
+        ir = self.ir.assign(c, supplied, month, dataset)
         values = {
             "sus_record_id": pc.if_else(pa.array(c.k < 0), "", hex_text(mix48(c.k + salt), 12)),
             "provider_code": _take(self.provider_vocab, c.provider),
@@ -82,7 +87,7 @@ class SusRenderer:
                 f"/{month.yyyymm}/"),
             "pseudo_patient_id": hex_text(mix48(c.patient * 7 + 12345), 12),
             "nhs_number_status": _take(pa.array(["01", *NHS_STATUS_OTHER]), c.nhs_status),
-            "age_at_activity": pc.cast(pa.array(c.age), pa.string()),
+            "age_at_activity": pc.cast(pa.array(ir["age"]), pa.string()),
             "gp_practice_code": _take(pa.array(v.practices), c.gp),
             "icb_of_registration_code": _take(self.icb_vocab, c.registration),
             "icb_of_residence_code": _take(self.icb_vocab, c.residence),
@@ -91,20 +96,17 @@ class SusRenderer:
             "pod_code": _take(pa.array(self.pods), np.where(
                 c.pod_override >= 0, self._unknown_pod(c.pod_override), self.line_pod[c.line])),
             "hrg_code": _take(pa.array(self.hrgs), self.line_hrg[c.line]),
-            "primary_diagnosis_code": _take(pa.array(self.diagnoses),
-                                            self.diag_offset[c.line] + c.patient % self.diag_size[c.line]),
-            "primary_procedure_code": _take(pa.array(self.procedures),
-                                            self.proc_offset[c.line] + c.k % self.proc_size[c.line]),
+            # identification-rule codes (speccomm.generate.ir): a stream apart from the rest
+            "primary_diagnosis_code": ir["primary_diagnosis_code"],
+            "primary_procedure_code": ir["primary_procedure_code"],
             "treatment_function_code": _take(pa.array(self.tfcs), self.line_tfc[c.line]),
-            "service_line_code": _take(pa.array(self.service_lines), np.where(
-                c.service_line_override >= 0,
-                len(self.service_lines) - len(formats.UNKNOWN_SERVICE_LINES) + c.service_line_override,
-                self.line_sl[c.line])),
+            "service_line_code": _take(pa.array(self.service_lines), supplied),
             "tariff_price": _money(c),
             "extra:extract_date": pa.array(np.full(n, extract_date)),
             "extra:der_financial_year": pa.array(np.full(n, month.fy)),
         }
         values["activity_date"], values["discharge_date"] = self._dates(c, style, month)
+        values["ir:target"], values["ir:kind"] = ir["ir:target"], ir["ir:kind"]
         return values
 
     def _unknown_pod(self, override: np.ndarray) -> np.ndarray:
@@ -170,12 +172,3 @@ def _take(vocab: pa.Array, index: np.ndarray) -> pa.Array:
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:
     vocab = sorted(set(values))
     return np.array([vocab.index(x) for x in values]), vocab
-
-
-def _grouped(table: dict[str, tuple[str, ...]], lines) -> tuple[list[str], np.ndarray, np.ndarray]:
-    vocab, offset = [], {}
-    for npoc, values in sorted(table.items()):
-        offset[npoc] = len(vocab)
-        vocab += list(values)
-    return (vocab, np.array([offset[line.npoc] for line in lines]),
-            np.array([len(table[line.npoc]) for line in lines]))

@@ -19,7 +19,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,7 +128,36 @@ def read_reference_folder(landing: Path) -> ReferenceFolder:
             continue
         result.updates[seed] = ReferenceUpdate(seed, path.name, layout_name, sniffed.checksum, tuple(rows))
     _check_relationships(result, layouts)
+    _check_rule_files(result, layouts)
     return result
+
+
+def _check_rule_files(result: ReferenceFolder, layouts: dict[str, SeedLayout]) -> None:
+    """The identification-rule files (ir_rules, ir_code_sets, ir_designated_providers) are
+    checked together by speccomm.dbt_runner.ir_rules.validate_rule_seeds, as tonight's build
+    would read them (with tonight's service_codes). When they do not fit, every rule file of
+    the folder is rejected and the shipped rule seeds stay, instead of the build stopping."""
+    from speccomm.dbt_runner.ir_rules import RULE_FILES, RuleFileInvalid, validate_rule_seeds
+
+    updated = [seed for seed in RULE_FILES if seed in result.updates]
+    if not updated:
+        return
+    with tempfile.TemporaryDirectory(prefix="speccomm-ir-rules-") as tmp:
+        folder = Path(tmp)
+        for seed in (*RULE_FILES, "service_codes"):
+            if seed in result.updates:
+                _write_seed(result.updates[seed], layouts, folder / f"{seed}.csv")
+            else:
+                shutil.copyfile(SEEDS_DIR / f"{seed}.csv", folder / f"{seed}.csv")
+        try:
+            validate_rule_seeds(folder, most=MAX_ERRORS)
+        except RuleFileInvalid as exc:
+            lines = str(exc).replace(f"{folder}{os.sep}", "").splitlines()
+            reason = "; ".join(line.strip() for line in lines[1:] if line.strip())
+            for seed in updated:
+                update = result.updates.pop(seed)
+                why = f"not used, the shipped seed {seed} stays: identification rules: {reason}"
+                result.rejected.append((update.file_name, why))
 
 
 def _unknown_name(name: str, layouts: dict[str, SeedLayout]) -> str:
@@ -266,12 +297,16 @@ def write_seed_overlay(folder: ReferenceFolder, target: Path) -> Path | None:
     shutil.copytree(SEEDS_DIR.parent, seeds)
     layouts = seed_layouts()
     for update in folder.updates.values():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(layouts[update.seed].columns)
-        writer.writerows(update.rows)
-        (seeds / SEEDS_DIR.name / f"{update.seed}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+        _write_seed(update, layouts, seeds / SEEDS_DIR.name / f"{update.seed}.csv")
     return seeds
+
+
+def _write_seed(update: ReferenceUpdate, layouts: dict[str, SeedLayout], path: Path) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(layouts[update.seed].columns)
+    writer.writerows(update.rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def record_reference_folder(con: duckdb.DuckDBPyConnection, folder: ReferenceFolder) -> list[tuple[str, str]]:

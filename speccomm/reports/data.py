@@ -17,6 +17,12 @@ REPORT_DATASETS = ("slam", "sus")  # ledger results belong to ICBs, not provider
 TREND_MONTHS = 12
 MIN_PEERS = 5  # a peer median is shown only when at least this many providers have a figure
 SAMPLES_IN_HTML = 5
+IR_CHECK = "service_line_ir_mismatch"
+IR_OUTCOMES = {
+    "supplied_not_derived": "a service line sent that the rules do not find",
+    "derived_not_supplied": "specialised by the rules but sent without a service line",
+    "different_line": "the rules find a different service line",
+}
 MONTH_NAMES = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 
 
@@ -83,6 +89,7 @@ class CheckSummary:
     judged_rows_failed: int = 0
     judged_rows_checked: int = 0
     samples: list[Sample] = field(default_factory=list)
+    detail: str = ""  # a check's own breakdown (service_line_ir_mismatch: by outcome, in pounds)
 
     @property
     def rate(self) -> float:
@@ -309,6 +316,8 @@ def _checks(
             judged_rows_failed=int(judged["failed"]), judged_rows_checked=int(judged["checked"]),
         )
         summary.samples = samples.get(check_id, [])
+        if check_id == IR_CHECK:
+            summary.detail = _ir_detail(con, provider_code, start)
         checks.append(summary)
     return checks, passed
 
@@ -334,6 +343,29 @@ def _samples(
                    _field_name(column), raw)
         )
     return by_check
+
+
+def _ir_detail(con: duckdb.DuckDBPyConnection, provider_code: str, start: date) -> str:
+    """The provider's disagreements with the identification rules in the window, by outcome, with
+    the tariff at stake and the part that would change funding stream
+    (marts.rpt_service_line_ir_monitoring; docs/identification-rules.md)."""
+    found = con.execute(
+        """
+        select outcome, sum(records), sum(tariff_gbp), sum(tariff_gbp_stream_changed)
+        from marts.rpt_service_line_ir_monitoring
+        where provider_code = ? and is_disagreement and period_start_date >= ?
+        group by outcome
+        order by outcome
+        """,
+        [provider_code, start],
+    ).fetchall()
+    if not found:
+        return ""
+    parts = [f"{IR_OUTCOMES.get(outcome, outcome)}: {int(records):,} records, £{float(gbp):,.2f}"
+             for outcome, records, gbp, _ in found]
+    moved = sum(float(changed or 0) for *_, changed in found)
+    return ("Against the identification rules, in these months: " + "; ".join(parts)
+            + f". £{moved:,.2f} of it would change funding stream (who pays) if the rules' line applied.")
 
 
 def _own_results(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[tuple]:

@@ -35,7 +35,7 @@ STATUS_TEXT = {
 # into its own file: the file and row locate the record.
 MASKED_CHECKS = {"provider_code_mismatch": "(another organisation's code: not shown)"}
 # Raw values that already describe themselves (not a single field's text).
-DESCRIBED_FIELDS = ("period", "dates", "variance", "duplicate", "submission")
+DESCRIBED_FIELDS = ("period", "dates", "variance", "duplicate", "submission", "ir")
 CSV_COLUMNS = (
     "dataset", "check_id", "financial_year", "financial_month", "source_file", "source_row",
     "provider_record_ref", "service_line_code", "pod_code", "context", "field", "value_sent",
@@ -205,6 +205,7 @@ def _check_view(check: CheckSummary) -> dict[str, object]:
         "months_text": f"Above tolerance in: {months}." if months else "Within tolerance in every month.",
         "meaning": check.meaning,
         "how_to_fix": check.how_to_fix,
+        "detail": check.detail,
         "samples": [_sample_view(check.check_id, sample) for sample in check.samples[:SAMPLES_IN_HTML]],
         "sample_total": len(check.samples),
     }

@@ -1,0 +1,262 @@
+{#- The identification rules applied to every current SUS record (latest extract, first
+    occurrence of each record id): the derived service line (NULL = not specialised by the
+    rules), the rule that decided it, and why the other rules that matched the record's codes
+    lost (a higher precedence number) or did not fire (dataset, age, date, designation).
+    A rule applies on the record's activity date (the extract month's first day when the
+    activity date is blank or invalid). Rules: docs/identification-rules.md.
+    The codes are matched once per distinct code, then joined back to the records, so the cost
+    is one pass over the slice's records whatever the size of the rule tables.
+    Incremental by slice (dataset × extract month): see macros/incremental/sus_slices.sql. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ delete_sus_slices_to_rebuild('file_activity_month') }}",
+    meta={'tests_cover': 'rows_built_in_this_run'},
+) }}
+
+-- depends_on: {{ ref('stg_landing__files') }}
+-- depends_on: {{ ref('int_reference__fingerprint') }}
+
+with
+
+current_records as (
+    select
+        placed.file_id,
+        placed.source_row,
+        placed.dataset,
+        placed.file_activity_month,
+        placed.slice_file_watermark,
+        placed.reference_fingerprint,
+        placed.financial_year,
+        placed.financial_month,
+        placed.provider_code_resolved as provider_code,
+        placed.age_at_activity,
+        coalesce(placed.activity_date, placed.file_month_start) as ir_date,
+        {{ ir_code('placed.primary_diagnosis_code') }} as diagnosis_code,
+        {{ ir_code('placed.primary_procedure_code') }} as procedure_code,
+        {{ ir_code('placed.hrg_code') }} as hrg_code,
+        {{ ir_code('placed.treatment_function_code') }} as treatment_function_code
+    -- the slices to rebuild are chosen where the staged rows are read (see the macro)
+    {%- set rebuilt_month_column = 'file_activity_month' if is_incremental() else none %}
+    from ({{ sus_records_placed(only_slices_to_rebuild_in=rebuilt_month_column) }}) as placed  -- noqa: AL05
+    where
+        placed.is_current_extract
+        and placed.occurrence_in_extract = 1
+),
+
+ir_rules as (
+    select
+        rule_id,
+        service_line_code,
+        dataset,
+        code_set_id,
+        age_from,
+        age_to,
+        requires_designation,
+        precedence,
+        valid_from,
+        valid_to
+    from {{ ref('stg_reference__ir_rules') }}
+),
+
+ir_code_sets as (
+    select
+        code_set_id,
+        code_type,
+        match_kind,
+        code_from,
+        code_to,
+        match_length
+    from {{ ref('stg_reference__ir_code_sets') }}
+),
+
+ir_designated_providers as (
+    select
+        service_line_code,
+        provider_code,
+        valid_from,
+        valid_to
+    from {{ ref('stg_reference__ir_designated_providers') }}
+),
+
+-- one row per record and code it carries (primary diagnosis, primary procedure, HRG, TFC)
+record_codes as (
+    select
+        file_id,
+        source_row,
+        'diagnosis' as code_type,
+        diagnosis_code as code
+    from current_records
+    where diagnosis_code is not null
+    union all
+    select
+        file_id,
+        source_row,
+        'procedure' as code_type,
+        procedure_code as code
+    from current_records
+    where procedure_code is not null
+    union all
+    select
+        file_id,
+        source_row,
+        'hrg' as code_type,
+        hrg_code as code
+    from current_records
+    where hrg_code is not null
+    union all
+    select
+        file_id,
+        source_row,
+        'treatment_function' as code_type,
+        treatment_function_code as code
+    from current_records
+    where treatment_function_code is not null
+),
+
+distinct_codes as (
+    select distinct
+        code_type,
+        code
+    from record_codes
+),
+
+code_matches as (
+    select distinct
+        distinct_codes.code_type,
+        distinct_codes.code,
+        ir_code_sets.code_set_id
+    from distinct_codes
+    inner join ir_code_sets
+        on
+            distinct_codes.code_type = ir_code_sets.code_type
+            and left(distinct_codes.code, ir_code_sets.match_length)
+            between ir_code_sets.code_from and ir_code_sets.code_to
+            and (ir_code_sets.match_kind <> 'exact' or distinct_codes.code = ir_code_sets.code_from)
+),
+
+-- every rule whose code set holds one of the record's codes, and whether it fires
+candidates as (
+    select distinct
+        record_codes.file_id,
+        record_codes.source_row,
+        ir_rules.rule_id,
+        ir_rules.service_line_code,
+        ir_rules.precedence,
+        case
+            when ir_rules.dataset is not null and ir_rules.dataset <> current_records.dataset
+                then 'dataset'
+            when current_records.ir_date not between ir_rules.valid_from and ir_rules.valid_to
+                then 'not in force on the activity date'
+            when
+                (ir_rules.age_from is not null or ir_rules.age_to is not null)
+                and current_records.age_at_activity is null
+                then 'age unknown'
+            when
+                current_records.age_at_activity < ir_rules.age_from
+                or current_records.age_at_activity > ir_rules.age_to
+                then 'age outside the band'
+            when ir_rules.requires_designation and designated.provider_code is null
+                then 'provider not designated'
+        end as not_fired_reason
+    from record_codes
+    inner join code_matches
+        on
+            record_codes.code_type = code_matches.code_type
+            and record_codes.code = code_matches.code
+    inner join ir_rules
+        on code_matches.code_set_id = ir_rules.code_set_id
+    inner join current_records
+        on
+            record_codes.file_id = current_records.file_id
+            and record_codes.source_row = current_records.source_row
+    left join ir_designated_providers as designated
+        on
+            ir_rules.requires_designation
+            and ir_rules.service_line_code = designated.service_line_code
+            and current_records.provider_code = designated.provider_code
+            and current_records.ir_date between designated.valid_from and designated.valid_to
+),
+
+ranked as (
+    select
+        file_id,
+        source_row,
+        rule_id,
+        service_line_code,
+        precedence,
+        not_fired_reason,
+        row_number() over (
+            partition by file_id, source_row
+            order by precedence, rule_id
+        ) as fired_rank
+    from candidates
+    where not_fired_reason is null
+),
+
+decisions as (
+    select
+        file_id,
+        source_row,
+        max(case when fired_rank = 1 then rule_id end) as ir_rule_id,
+        max(case when fired_rank = 1 then service_line_code end) as derived_service_line_code,
+        max(case when fired_rank = 1 then precedence end) as ir_rule_precedence,
+        count(*) as ir_rules_fired,
+        string_agg(
+            case
+                when fired_rank > 1
+                    then rule_id || ' (' || service_line_code || ', precedence ' || precedence || ')'
+            end,
+            '; ' order by fired_rank
+        ) as ir_rules_lost
+    from ranked
+    group by file_id, source_row
+),
+
+not_fired as (
+    select
+        file_id,
+        source_row,
+        string_agg(rule_id || ': ' || not_fired_reason, '; ' order by rule_id) as ir_rules_not_fired
+    from candidates
+    where not_fired_reason is not null
+    group by file_id, source_row
+),
+
+final as (
+    select
+        current_records.file_id,
+        current_records.source_row,
+        current_records.provider_code,
+        current_records.financial_year,
+        current_records.financial_month,
+        current_records.ir_date,
+        decisions.derived_service_line_code,
+        decisions.ir_rule_id,
+        decisions.ir_rule_precedence,
+        coalesce(decisions.ir_rules_fired, 0) as ir_rules_fired,
+        decisions.ir_rules_lost,
+        not_fired.ir_rules_not_fired,
+        case
+            when decisions.ir_rule_id is not null then 'rule_fired'
+            when not_fired.ir_rules_not_fired is not null then 'codes_matched_no_rule_fired'
+            else 'no_rule_matched'
+        end as ir_decision,
+        current_records.dataset,
+        current_records.file_activity_month,
+        current_records.slice_file_watermark,
+        current_records.reference_fingerprint,
+        '{{ invocation_id }}' as build_invocation_id
+    from current_records
+    left join decisions
+        on
+            current_records.file_id = decisions.file_id
+            and current_records.source_row = decisions.source_row
+    left join not_fired
+        on
+            current_records.file_id = not_fired.file_id
+            and current_records.source_row = not_fired.source_row
+)
+
+select * from final

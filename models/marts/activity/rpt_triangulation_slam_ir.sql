@@ -1,0 +1,168 @@
+{#- SLAM against the identification rules: each provider's SLAM activity (Actual rows) per
+    service line × financial year × month against the SUS records the rules assign to that line
+    (derived_service_line_code), beside the SUS records supplied with that line. SLAM lines are
+    the provider's own assignment; a gap on the derived side that the supplied side does not show
+    points at the provider's service-line assignment rather than at its counting. Only points of
+    delivery SUS records (admitted and outpatient spells and attendances) count on the SLAM side,
+    and only provider-months with a SLAM submission and a SUS extract are compared. -#}
+with
+
+fct_contract_activity as (
+    select
+        provider_code,
+        service_line_code,
+        pod_code,
+        financial_year,
+        financial_month,
+        activity
+    from {{ ref('fct_contract_activity') }}
+    where record_type = 'Actual'
+),
+
+fct_sus_activity as (
+    select
+        provider_code,
+        service_line_code,
+        derived_service_line_code,
+        financial_year,
+        financial_month
+    from {{ ref('fct_sus_activity') }}
+    where provider_code is not null
+),
+
+dim_point_of_delivery as (
+    select pod_code
+    from {{ ref('dim_point_of_delivery') }}
+    where
+        not is_unknown_member
+        and setting in ('admitted', 'outpatient')
+        and unit_of_activity in ('spell', 'attendance')
+),
+
+rpt_slam_slice_winners as (
+    select
+        provider_code,
+        financial_year,
+        financial_month
+    from {{ ref('rpt_slam_slice_winners') }}
+),
+
+slam_lines as (
+    select
+        fct_contract_activity.provider_code,
+        fct_contract_activity.service_line_code,
+        fct_contract_activity.financial_year,
+        fct_contract_activity.financial_month,
+        coalesce(sum(fct_contract_activity.activity), 0) as slam_activity
+    from fct_contract_activity
+    inner join dim_point_of_delivery
+        on fct_contract_activity.pod_code = dim_point_of_delivery.pod_code
+    where
+        fct_contract_activity.service_line_code is not null
+        and fct_contract_activity.service_line_code <> '99999999'
+    group by
+        fct_contract_activity.provider_code,
+        fct_contract_activity.service_line_code,
+        fct_contract_activity.financial_year,
+        fct_contract_activity.financial_month
+),
+
+-- each side grouped on its own (one pass over the fact each), then put side by side
+sus_supplied as (
+    select
+        provider_code,
+        service_line_code,
+        financial_year,
+        financial_month,
+        count(*) as records
+    from fct_sus_activity
+    where service_line_code is not null and service_line_code <> '99999999'
+    group by provider_code, service_line_code, financial_year, financial_month
+),
+
+sus_derived as (
+    select
+        provider_code,
+        derived_service_line_code as service_line_code,
+        financial_year,
+        financial_month,
+        count(*) as records
+    from fct_sus_activity
+    where derived_service_line_code is not null
+    group by provider_code, derived_service_line_code, financial_year, financial_month
+),
+
+sus_lines as (
+    select
+        coalesce(sus_supplied.provider_code, sus_derived.provider_code) as provider_code,
+        coalesce(sus_supplied.service_line_code, sus_derived.service_line_code) as service_line_code,
+        coalesce(sus_supplied.financial_year, sus_derived.financial_year) as financial_year,
+        coalesce(sus_supplied.financial_month, sus_derived.financial_month) as financial_month,
+        coalesce(sus_supplied.records, 0) as sus_supplied_activity,
+        coalesce(sus_derived.records, 0) as sus_derived_activity
+    from sus_supplied
+    full outer join sus_derived
+        on
+            sus_supplied.provider_code = sus_derived.provider_code
+            and sus_supplied.service_line_code = sus_derived.service_line_code
+            and sus_supplied.financial_year = sus_derived.financial_year
+            and sus_supplied.financial_month = sus_derived.financial_month
+),
+
+sus_months as (
+    select distinct
+        financial_year,
+        financial_month
+    from fct_sus_activity
+),
+
+cells as (
+    select
+        coalesce(slam_lines.provider_code, sus_lines.provider_code) as provider_code,
+        coalesce(slam_lines.service_line_code, sus_lines.service_line_code) as service_line_code,
+        coalesce(slam_lines.financial_year, sus_lines.financial_year) as financial_year,
+        coalesce(slam_lines.financial_month, sus_lines.financial_month) as financial_month,
+        coalesce(slam_lines.slam_activity, 0) as slam_activity,
+        coalesce(sus_lines.sus_supplied_activity, 0) as sus_supplied_activity,
+        coalesce(sus_lines.sus_derived_activity, 0) as sus_derived_activity
+    from slam_lines
+    full outer join sus_lines
+        on
+            slam_lines.provider_code = sus_lines.provider_code
+            and slam_lines.service_line_code = sus_lines.service_line_code
+            and slam_lines.financial_year = sus_lines.financial_year
+            and slam_lines.financial_month = sus_lines.financial_month
+),
+
+final as (
+    select
+        {{ surrogate_key([
+            'cells.provider_code', 'cells.service_line_code', 'cells.financial_year', 'cells.financial_month'
+        ]) }} as triangulation_slam_ir_key,
+        cells.provider_code,
+        cells.service_line_code,
+        cells.financial_year,
+        cells.financial_month,
+        cells.slam_activity,
+        cells.sus_supplied_activity,
+        cells.sus_derived_activity,
+        cells.slam_activity - cells.sus_supplied_activity as supplied_activity_variance,
+        cells.slam_activity - cells.sus_derived_activity as derived_activity_variance,
+        cast(
+            round(100.0 * (cells.slam_activity - cells.sus_derived_activity) / nullif(cells.sus_derived_activity, 0), 2)
+            as decimal(18, 2)
+        ) as derived_activity_pct_variance,
+        rpt_slam_slice_winners.provider_code is not null and sus_months.financial_month is not null as is_compared
+    from cells
+    left join rpt_slam_slice_winners
+        on
+            cells.provider_code = rpt_slam_slice_winners.provider_code
+            and cells.financial_year = rpt_slam_slice_winners.financial_year
+            and cells.financial_month = rpt_slam_slice_winners.financial_month
+    left join sus_months
+        on
+            cells.financial_year = sus_months.financial_year
+            and cells.financial_month = sus_months.financial_month
+)
+
+select * from final
