@@ -6,7 +6,9 @@ Each fenced block with a language is executed against the first night's publishe
 - `python`: run in its own process, with the documented paths pointed at that warehouse;
 - `sh`: each command line — `duckdb …` is run with the 1.x command line (read-only, fed
   `select 1;`), `speccomm …` is run with `--help` appended after its arguments are parsed by
-  the real parser, `make …` as `make -n` (a dry run: some targets take a national build).
+  the real parser, `make …` as `make -n` (a dry run: some targets take a national build),
+  `python -m M …` as an import of M; leading `NAME=value` environment settings are skipped;
+- `yaml`: parsed (profiles and configuration snippets must be valid YAML).
 Blocks without a language are diagrams and file layouts, not code. A block in a language not
 listed here fails the test: teach it how to run the new kind of example.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from test_nightly import NightEnv, first_night
 
 from speccomm.cli import _parser
@@ -54,13 +57,17 @@ def first(tmp_path_factory: pytest.TempPathFactory) -> NightEnv:
 
 
 def test_the_docs_have_examples_of_every_kind() -> None:
-    assert {lang for _, lang, _ in EXAMPLES} <= {"sql", "python", "sh"}, "a new kind of example"
+    assert {lang for _, lang, _ in EXAMPLES} <= {"sql", "python", "sh", "yaml"}, "a new kind of example"
     assert sum(lang == "sql" for _, lang, _ in EXAMPLES) >= 20
 
 
 @pytest.mark.parametrize(("where", "lang", "body"), EXAMPLES, ids=[e[0] for e in EXAMPLES])
 def test_example_runs(first: NightEnv, tmp_path: Path, where: str, lang: str, body: str) -> None:
-    {"sql": _run_sql, "python": _run_python, "sh": _run_sh}[lang](first, tmp_path, body)
+    {"sql": _run_sql, "python": _run_python, "sh": _run_sh, "yaml": _parse_yaml}[lang](first, tmp_path, body)
+
+
+def _parse_yaml(env: NightEnv, tmp_path: Path, body: str) -> None:
+    assert yaml.safe_load(body), "an empty YAML example"
 
 
 def _run_sql(env: NightEnv, tmp_path: Path, body: str) -> None:
@@ -109,6 +116,8 @@ def _run_python(env: NightEnv, tmp_path: Path, body: str) -> None:
 def _run_sh(env: NightEnv, tmp_path: Path, body: str) -> None:
     for line in _command_lines(body):
         words = shlex.split(line, comments=True)
+        while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=.*", words[0]):
+            words = words[1:]  # an environment setting for the command
         if not words:
             continue
         program = Path(words[0]).name

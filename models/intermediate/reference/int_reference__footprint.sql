@@ -4,7 +4,7 @@
     ICBs reads is_in_footprint here; no ICB list is written in SQL. -#}
 {%- set codes = footprint_codes() -%}
 {%- set is_national = codes is none -%}
-{%- set listed_values = "(cast(null as {{ type_text() }}))" if is_national
+{%- set listed_values = "(cast(null as " ~ type_text() ~ "))" if is_national
     else "('" ~ (codes | map('replace', "'", "''") | join("'), ('")) ~ "')" -%}
 with
 
