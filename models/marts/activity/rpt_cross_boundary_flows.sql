@@ -93,9 +93,9 @@ final as (
         and flows.patient_icb_code != 'UNKNOWN'
         and flows.provider_host_icb_code != 'UNKNOWN' as is_cross_boundary_current,
         flows.providers,
-        flows.activity,
+        cast(flows.activity as decimal(38, 3)) as activity,
         flows.price_gbp,
-        flows.host_fallback_activity,
+        cast(flows.host_fallback_activity as decimal(38, 3)) as host_fallback_activity,
         flows.host_fallback_gbp
     from flows
     left join icb_names as patient_icb

@@ -84,8 +84,8 @@ cells as (
         financial_year,
         financial_month,
         funding_stream,
-        sum(supplied_records) as records_supplied_basis,
-        sum(derived_records) as records_derived_basis,
+        cast(sum(supplied_records) as bigint) as records_supplied_basis,
+        cast(sum(derived_records) as bigint) as records_derived_basis,
         cast(coalesce(sum(supplied_tariff), 0) as decimal(38, 2)) as tariff_gbp_supplied_basis,
         cast(coalesce(sum(derived_tariff), 0) as decimal(38, 2)) as tariff_gbp_derived_basis,
         min(paying_basis) as paying_basis

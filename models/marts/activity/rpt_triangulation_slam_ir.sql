@@ -143,15 +143,12 @@ final as (
         cells.service_line_code,
         cells.financial_year,
         cells.financial_month,
-        cells.slam_activity,
+        cast(cells.slam_activity as decimal(38, 3)) as slam_activity,
         cells.sus_supplied_activity,
         cells.sus_derived_activity,
-        cells.slam_activity - cells.sus_supplied_activity as supplied_activity_variance,
-        cells.slam_activity - cells.sus_derived_activity as derived_activity_variance,
-        cast(
-            round(100.0 * (cells.slam_activity - cells.sus_derived_activity) / nullif(cells.sus_derived_activity, 0), 2)
-            as decimal(18, 2)
-        ) as derived_activity_pct_variance,
+        cast(cells.slam_activity - cells.sus_supplied_activity as decimal(38, 3)) as supplied_activity_variance,
+        cast(cells.slam_activity - cells.sus_derived_activity as decimal(38, 3)) as derived_activity_variance,
+        {{ pct_variance('cells.slam_activity', 'cells.sus_derived_activity') }} as derived_activity_pct_variance,
         rpt_slam_slice_winners.provider_code is not null and sus_months.financial_month is not null as is_compared
     from cells
     left join rpt_slam_slice_winners

@@ -118,7 +118,7 @@ final as (
         coalesce(icb_names.current_icb_code, with_shares.icb_code) in (
             select pathfinder_current_icbs.current_icb_code from pathfinder_current_icbs
         ) as is_pathfinder_icb_current,
-        with_shares.activity,
+        cast(with_shares.activity as decimal(38, 3)) as activity,
         with_shares.price_gbp,
         cast(
             with_shares.price_gbp / nullif(with_shares.provider_month_gbp, 0) as decimal(18, 6)
