@@ -12,3 +12,8 @@
 {% macro duckdb__regexp_replace_all(text, pattern, replacement) -%}
     regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+
+{#- Spark's string literals treat a backslash as an escape (as in regexp_full_match) -#}
+{% macro spark__regexp_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, '{{ pattern | replace("\\", "\\\\") }}', '{{ replacement }}')
+{%- endmacro %}

@@ -203,13 +203,10 @@ decisions as (
         max(case when fired_rank = 1 then service_line_code end) as derived_service_line_code,
         max(case when fired_rank = 1 then precedence end) as ir_rule_precedence,
         count(*) as ir_rules_fired,
-        string_agg(
-            case
-                when fired_rank > 1
-                    then rule_id || ' (' || service_line_code || ', precedence ' || precedence || ')'
-            end,
-            '; ' order by fired_rank
-        ) as ir_rules_lost
+        {{ ordered_string_agg(
+            "rule_id || ' (' || service_line_code || ', precedence ' || cast(precedence as " ~ type_text() ~ ") || ')'",
+            '; ', 'fired_rank', filter='fired_rank > 1'
+        ) }} as ir_rules_lost
     from ranked
     group by file_id, source_row
 ),
@@ -218,7 +215,7 @@ not_fired as (
     select
         file_id,
         source_row,
-        string_agg(rule_id || ': ' || not_fired_reason, '; ' order by rule_id) as ir_rules_not_fired
+        {{ ordered_string_agg("rule_id || ': ' || not_fired_reason", '; ', 'rule_id') }} as ir_rules_not_fired
     from candidates
     where not_fired_reason is not null
     group by file_id, source_row

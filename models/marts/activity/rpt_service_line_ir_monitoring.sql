@@ -99,15 +99,15 @@ cells as (
         financial_year,
         financial_month,
         outcome,
-        sum(records) as records,
+        cast(sum(records) as bigint) as records,
         cast(coalesce(sum(tariff), 0) as decimal(38, 2)) as tariff_gbp,
-        sum(priced_records) as priced_records,
-        string_agg(distinct derived_line, ', ' order by derived_line) as derived_service_line_codes,
+        cast(sum(priced_records) as bigint) as priced_records,
+        {{ ordered_string_agg('derived_line', ', ', 'derived_line', distinct=true) }} as derived_service_line_codes,
         min(funding_stream_supplied) as funding_stream_supplied,
         case
-            when count(distinct funding_stream_derived) = 1 then min(funding_stream_derived) else 'mixed'
+            when min(funding_stream_derived) = max(funding_stream_derived) then min(funding_stream_derived) else 'mixed'
         end as funding_stream_derived,
-        coalesce(sum(records) filter (where funding_stream_supplied <> funding_stream_derived), 0)
+        cast(coalesce(sum(records) filter (where funding_stream_supplied <> funding_stream_derived), 0) as bigint)
             as records_stream_changed,
         cast(
             coalesce(sum(tariff) filter (where funding_stream_supplied <> funding_stream_derived), 0)

@@ -36,12 +36,12 @@ parsed as (
             else 'exact'
         end as match_kind,
         case
-            when pattern like '%*' then rtrim(pattern, '*')
+            when pattern like '%*' then {{ trim_characters('pattern', "'*'", side='trailing') }}
             when pattern like '%-%' then split_part(pattern, '-', 1)
             else pattern
         end as code_from,
         case
-            when pattern like '%*' then rtrim(pattern, '*')
+            when pattern like '%*' then {{ trim_characters('pattern', "'*'", side='trailing') }}
             when pattern like '%-%' then split_part(pattern, '-', 2)
             else pattern
         end as code_to,
