@@ -7,6 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 LANDING ?= data/landing
 SEED    ?= 42
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
@@ -39,9 +40,11 @@ dev:
 	cp warehouse/speccomm.duckdb warehouse/dev/speccomm.duckdb
 	@echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of the published warehouse)"
 
-## test: lint SQL and Python, then the whole pytest suite (fails if no test ran)
+## test: lint SQL and Python, then the whole pytest suite (fails if no test ran), on
+## TEST_WORKERS processes (default 2, the machine's cores; each takes whole test modules, so
+## a module's shared warehouse is built once)
 test: $(STAMP) system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## test-fast: the tests not marked slow (no warehouse build, no servers), for a quick loop
 test-fast: $(STAMP)

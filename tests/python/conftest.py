@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,13 @@ from landing_files import (
 )
 from speccomm.dbt_runner import run_dbt
 from speccomm.load import load_landing
+
+# With the Spark extra installed, Great Expectations imports pyspark.sql.connect, whose import
+# exits the process when __main__ has neither __spec__ nor __file__ (it takes that for a
+# doctest run), as a pytest-xdist worker's __main__ has. speccomm never uses Spark Connect:
+# in a worker that import fails as if it were not installed, and GX carries on without it.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    sys.modules.setdefault("pyspark.sql.connect", None)
 
 # A service line that is Amber in 2024/25 and Green in 2025/26 in the reference data.
 AMBER_THEN_GREEN = "NCBPS01H"
