@@ -24,17 +24,10 @@ BUILD_TIME_COLUMNS = frozenset({"built_at", "build_invocation_id"})
 # engine-internal: a hash of the reference data's rows cast to text, which each engine formats
 # its own way (the fingerprint is only ever compared with one built by the same engine)
 ENGINE_INTERNAL_COLUMNS = frozenset({"reference_fingerprint"})
-# KNOWN, NOT FIXED (docs/scale-out.md, "Parity"): values computed in double and rounded to
-# pence, where DuckDB's round(double) and Spark's (through BigDecimal, half up) differ at an
-# exact half penny; a few rows differ by 1p, and price_effect_gbp multiplies the difference.
-# These columns are left out of the except-all and sum comparison of their table only; every
-# other column, and the row count, is still compared. Remove an entry when it is fixed.
-KNOWN_DIFFERENCES = {
-    "marts.fct_icb_spend_monthly": frozenset({"slam_forecast_run_rate_gbp"}),
-    "marts.rpt_triangulation_activity": frozenset(
-        {"slam_unit_price_gbp", "sus_unit_tariff_gbp", "unit_price_pct_variance", "price_effect_gbp"}
-    ),
-}
+# KNOWN, NOT FIXED (docs/scale-out.md, "Parity"): columns left out of the except-all and sum
+# comparison of their table only (every other column, and the row count, still compared).
+# Empty: the half-penny rounding that was listed here is fixed (macros/numbers/round_quotient.sql).
+KNOWN_DIFFERENCES: dict[str, frozenset[str]] = {}
 
 
 @dataclass

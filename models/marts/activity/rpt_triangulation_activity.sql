@@ -200,10 +200,8 @@ variances as (
         slam_activity - sus_activity as activity_variance,
         {{ pct_variance('slam_activity', 'sus_activity') }} as activity_pct_variance,
         slam_price_gbp - sus_tariff_gbp as price_variance_gbp,
-        cast(round(cast(slam_price_gbp as double) / nullif(slam_activity, 0), 2) as decimal(38, 2))
-            as slam_unit_price_gbp,
-        cast(round(cast(sus_tariff_gbp as double) / nullif(sus_priced_records, 0), 2) as decimal(38, 2))
-            as sus_unit_tariff_gbp
+        {{ round_quotient('slam_price_gbp', 'slam_activity') }} as slam_unit_price_gbp,
+        {{ round_quotient('sus_tariff_gbp', 'sus_priced_records') }} as sus_unit_tariff_gbp
     from comparability
 ),
 

@@ -219,7 +219,7 @@ forecasts as (
     select
         year_to_date.*,
         year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp as ytd_slam_with_estimates_gbp,
-        cast(round(year_to_date.ytd_slam_actual_gbp * 12.0 / year_to_date.financial_month, 2) as decimal(38, 2))
+        {{ round_quotient('year_to_date.ytd_slam_actual_gbp * 12', 'year_to_date.financial_month') }}
             as slam_forecast_run_rate_gbp,
         cast(round(year_to_date.ytd_slam_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
             as slam_forecast_phased_gbp,
@@ -231,7 +231,7 @@ forecasts as (
             ) as decimal(38, 2)
         )
             as slam_forecast_outturn_gbp,
-        cast(round(year_to_date.ytd_ledger_actual_gbp * 12.0 / year_to_date.financial_month, 2) as decimal(38, 2))
+        {{ round_quotient('year_to_date.ytd_ledger_actual_gbp * 12', 'year_to_date.financial_month') }}
             as ledger_forecast_run_rate_gbp,
         cast(round(year_to_date.ytd_ledger_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
             as ledger_forecast_phased_gbp
