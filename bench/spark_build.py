@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/speccomm-bench/spark"))
     args = parser.parse_args()
     shutil.rmtree(args.workdir, ignore_errors=True)
+    args.workdir.mkdir(parents=True)
     work = SparkWork(args.workdir)
     figures: dict[str, float] = {}
     with _timed(figures, "load"), duckdb.connect(str(work.raw_database)) as con:
