@@ -87,8 +87,8 @@ bench: $(STAMP)
 	fi
 	$(BIN)/python -m bench.core_build --landing $(BENCH_DIR)/landing-$(BENCH_SCALE) --workdir $(BENCH_DIR)/core
 
-## spark-demo: the demo landing built on Spark (local[2], dbt-spark session) and published
-## to a DuckDB file (docs/scale-out.md); SPARK_TESTS=1 also runs the data tests on Spark
+## spark-demo: a night on Spark (local[2], dbt-spark session) on the demo landing, published
+## to $(SPARK_DIR)/demo/speccomm.duckdb (`speccomm nightly --engine spark`, docs/scale-out.md)
 SPARK_STAMP := $(VENV)/.spark-installed
 SPARK_DIR   ?= /tmp/speccomm-spark
 $(SPARK_STAMP): $(STAMP)
@@ -97,11 +97,11 @@ $(SPARK_STAMP): $(STAMP)
 $(SPARK_DIR)/landing-demo: | $(STAMP)
 	$(BIN)/speccomm generate --scale demo --out $@ --seed $(SEED)
 spark-demo: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
-	$(BIN)/python -m speccomm.spark build --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/demo \
-		$(if $(SPARK_TESTS),--with-tests)
+	$(BIN)/speccomm nightly --engine spark --landing $(SPARK_DIR)/landing-demo \
+		--warehouse $(SPARK_DIR)/demo/speccomm.duckdb --outbox $(SPARK_DIR)/demo/outbox
 
-## spark-parity: the demo landing built on DuckDB and on Spark; every published table compared
-## (rows, money sums, except all both ways); fails on any difference
+## spark-parity: a night on DuckDB and a night on Spark on the demo landing; every published
+## table compared (marts, dq results, run log: rows, money sums, except all both ways)
 spark-parity: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
 	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity
 

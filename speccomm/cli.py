@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from speccomm.config import BadWarehouseName, Paths, resolve_paths
+from speccomm.config import ENGINES, BadWarehouseName, Paths, resolve_paths
 
 SCALES = ("demo", "pathfinder", "national")
 
@@ -85,6 +85,11 @@ def _add_nightly(commands: argparse._SubParsersAction) -> None:
     )
     nightly.add_argument("--verbose", action="store_true", help="echo every dbt line")
     nightly.add_argument(
+        "--engine", choices=ENGINES, default="duckdb",
+        help="where dbt builds: duckdb (the default) or spark (the profile's spark target; the "
+        '".[spark]" extra and Java 17, docs/scale-out.md)',
+    )
+    nightly.add_argument(
         "--footprint",
         help="the ICBs this warehouse serves: comma-separated ICB codes or 'national' "
         "($SPECCOMM_FOOTPRINT; default QKK,QWE from dbt_project.yml)",
@@ -148,6 +153,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
             keep=args.keep_versions,
             verbose=args.verbose,
             footprint=footprint,
+            engine=args.engine,
         )
     if args.command == "rollback":
         from speccomm.publish import rollback

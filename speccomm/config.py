@@ -19,6 +19,9 @@ WAREHOUSE_SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "dq
 
 
 SERVICE_LINE_BASES = ("supplied", "derived")
+# Where a night's dbt build runs (`speccomm nightly --engine`): DuckDB in the working copy
+# itself, or Spark, whose tables are copied into the working copy (speccomm.spark.night).
+ENGINES = ("duckdb", "spark")
 
 
 class BadWarehouseName(ValueError):

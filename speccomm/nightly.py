@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from speccomm.config import Paths
+from speccomm.config import ENGINES, Paths
 from speccomm.dbt_runner import (
     BuildFailed,
     build_fingerprint,
@@ -107,6 +107,7 @@ class NightlyOptions:
     keep_versions: int = 3
     verbose: bool = False
     footprint: list[str] | str | None = None  # None: dbt_project.yml's default (speccomm.config)
+    engine: str = "duckdb"  # ENGINES: where dbt builds (docs/scale-out.md)
 
 
 def run_nightly(
@@ -118,11 +119,14 @@ def run_nightly(
     keep: int | None = None,
     verbose: bool = False,
     footprint: list[str] | str | None = None,
+    engine: str = "duckdb",
 ) -> int:
     """Run the night; returns the exit status (0 when it succeeded or had nothing to do).
-    `footprint` comes checked from speccomm.config.resolve_footprint."""
+    `footprint` comes checked from speccomm.config.resolve_footprint; `engine` is one of ENGINES."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose,
-                             footprint)
+                             footprint, engine)
     layout = StateLayout.of(paths)
     try:
         lock = RunLock(layout.lock_path).acquire()
@@ -193,7 +197,7 @@ class Night:
     def _run(self) -> int:
         try:
             self._tidy_after_earlier_runs()
-            self.record.build_fingerprint = build_fingerprint(self.options.footprint)
+            self.record.build_fingerprint = build_fingerprint(self.options.footprint, self.options.engine)
             storage_version()  # a bad setting fails now, not after the whole build
             check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
             reason = "--force" if self.options.force else why_build(
@@ -293,10 +297,19 @@ class Night:
             print(f"      {len(self.replaced)} landing file(s) replaced by a later version: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
-            build_warehouse(
-                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
-                footprint=self.options.footprint,
-            )
+            if self.options.engine == "spark":
+                from speccomm.spark.night import build_night_on_spark
+
+                build_night_on_spark(
+                    self.working_copy, raw_parquet=self.layout.raw_parquet_dir,
+                    spark_dir=self.layout.work_dir(self.run_id) / "spark", seed_path=seeds,
+                    footprint=self.options.footprint, echo=self.options.verbose,
+                )
+            else:
+                build_warehouse(
+                    self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
+                    footprint=self.options.footprint,
+                )
         except BuildFailed as exc:
             failure = exc
         counts = dbt_test_counts(dbt_target_path(self.working_copy), since=started)

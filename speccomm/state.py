@@ -9,6 +9,8 @@
     state/nightly.lock         one run at a time (fcntl.flock; PID, host and start inside)
     state/runs.sqlite          the run log, kept across runs (mirrored as ops.run_log)
     state/delivery.sqlite      the delivery queue and never-twice ledger (speccomm.delivery)
+    raw-parquet/               nights on Spark: the raw layer as Parquet, one file per landing
+                               file, kept across nights (speccomm.spark.raw_export)
 ```
 Everything that must survive a failed or killed night (run log, delivery ledger) lives
 outside the warehouse file, because a failed night never publishes its working copy.
@@ -72,6 +74,10 @@ class StateLayout:
     def delivery_db(self) -> Path:
         return self.state_dir / "delivery.sqlite"
 
+    @property
+    def raw_parquet_dir(self) -> Path:
+        return self.root / "raw-parquet"
+
     def protected(self) -> tuple[tuple[Path, str], ...]:
         """What an output (export, extract) must never be written over or into."""
         return (
@@ -80,6 +86,7 @@ class StateLayout:
             (self.state_dir, "the nightly's state folder (run log, delivery ledger, lock)"),
             (self.work_root, "the nightly's work folder"),
             (self.reports_root, "the nightly's reports folder"),
+            (self.raw_parquet_dir, "the raw layer of the nightly on Spark"),
         )
 
     def refuse_protected(self, target: Path) -> None:

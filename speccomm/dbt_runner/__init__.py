@@ -109,17 +109,20 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def build_fingerprint(footprint: list[str] | str | None = None) -> str:
+def build_fingerprint(footprint: list[str] | str | None = None, engine: str = "duckdb") -> str:
     """What decides a night's build: the code fingerprint and, when set, the footprint (a
-    footprint change rebuilds the marts even when no file is new)."""
-    if footprint is None:
-        return code_fingerprint()
-    return f"{code_fingerprint()}+{hashlib.sha256(json.dumps(footprint).encode()).hexdigest()[:8]}"
+    footprint change rebuilds the marts even when no file is new) and an engine other than
+    DuckDB (a switch of engine rebuilds the warehouse, the incremental models whole)."""
+    fingerprint = code_fingerprint()
+    if footprint is not None:
+        fingerprint += f"+{hashlib.sha256(json.dumps(footprint).encode()).hexdigest()[:8]}"
+    return fingerprint if engine == "duckdb" else f"{fingerprint}+{engine}"
 
 
 def build_warehouse(
     database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None,
-    footprint: list[str] | str | None = None,
+    footprint: list[str] | str | None = None, target: str = "dev", extra_env: dict[str, str] | None = None,
+    extra_vars: dict[str, object] | None = None,
 ) -> BuildResult:
     """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
@@ -128,7 +131,8 @@ def build_warehouse(
     folder with tonight's reference updates (None: the shipped seeds). The identification-rule
     seeds of that folder are validated first (speccomm.dbt_runner.ir_rules). `footprint` (codes
     or 'national', from speccomm.config.resolve_footprint) is passed as the dbt var of that name;
-    None keeps dbt_project.yml's default."""
+    None keeps dbt_project.yml's default. `target`, `extra_env` and `extra_vars` are for another
+    engine's build (speccomm.spark.night: the spark target, its environment, its dq scope)."""
     try:
         validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
     except RuleFileInvalid as exc:
@@ -139,11 +143,13 @@ def build_warehouse(
     }
     if footprint is not None:
         dbt_vars["footprint"] = footprint
+    dbt_vars.update(extra_vars or {})
     args = ["build", "--selector", "nightly", "--vars", json.dumps(dbt_vars)]  # selectors.yml
     args = [*args, "--full-refresh"] if full_refresh else args
-    result = run_dbt(args, database, echo=echo, seed_path=seed_path)
+    result = run_dbt(args, database, echo=echo, seed_path=seed_path, target=target, extra_env=extra_env)
     if result.returncode != 0:
-        raise BuildFailed(f"dbt build failed (exit {result.returncode}); see {result.log_path}")
+        engine = "" if target == "dev" else f" on the {target} target"
+        raise BuildFailed(f"dbt build{engine} failed (exit {result.returncode}); see {result.log_path}")
     return result
 
 

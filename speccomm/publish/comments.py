@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -19,6 +20,33 @@ def comment_sources(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
     """COMMENT ON each declared source table that exists, and its described columns; returns
     how many comments were set."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    described = [
+        ((source["schema"], source["identifier"]), source)
+        for source in manifest.get("sources", {}).values()
+        if source.get("columns")
+    ]
+    return _comment(con, described)
+
+
+def comment_models(
+    con: duckdb.DuckDBPyConnection, manifest_path: Path, relations: set[tuple[str, str]]
+) -> int:
+    """COMMENT ON the models and seeds of `relations` (schema, name) as the manifest describes
+    them: what dbt's persist_docs does on the engine that built them, for tables another engine
+    built and DuckDB copied (speccomm.spark.night). Returns how many comments were set."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    described = [
+        (key, node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+        and (key := (node["schema"], node["alias"] or node["name"])) in relations
+    ]
+    return _comment(con, described)
+
+
+def _comment(con: duckdb.DuckDBPyConnection, described: list[tuple[tuple[str, str], dict[str, Any]]]) -> int:
+    """COMMENT ON each (schema, table) that exists, with the entry's description and those of
+    its described columns that exist; the first entry of a table wins."""
     existing = {
         (schema, table): {c for (c,) in con.execute(
             "select column_name from duckdb_columns() where schema_name = ? and table_name = ?"
@@ -30,14 +58,14 @@ def comment_sources(con: duckdb.DuckDBPyConnection, manifest_path: Path) -> int:
     }
     done: set[tuple[str, str]] = set()
     count = 0
-    for source in manifest.get("sources", {}).values():
-        key = (source["schema"], source["identifier"])
-        if key not in existing or key in done or not source.get("columns"):
+    for key, entry in described:
+        if key not in existing or key in done:
             continue
         relation = f'"{key[0]}"."{key[1]}"'
-        con.execute(f"comment on table {relation} is {_literal(source['description'])}")
-        count += 1
-        for name, column in source["columns"].items():
+        if entry.get("description"):
+            con.execute(f"comment on table {relation} is {_literal(entry['description'])}")
+            count += 1
+        for name, column in entry.get("columns", {}).items():
             if name in existing[key] and column.get("description"):
                 con.execute(f'comment on column {relation}."{name}" is {_literal(column["description"])}')
                 count += 1

@@ -1,17 +1,24 @@
 """The Spark engine's parts that need no Spark: the raw layer's Parquet export, the parity
-comparison and the publishing of Spark's Parquet tables (make spark-parity runs Spark itself)."""
+comparison, the copying of Spark's Parquet tables into DuckDB, the engine switch of the night
+(make spark-parity runs a night on Spark itself)."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from landing_files import SLAM_HEADER, slam_row, write_csv
+from speccomm.cli import main
+from speccomm.dbt_runner import build_fingerprint
 from speccomm.load import load_landing
-from speccomm.spark.parity import compare_builds
-from speccomm.spark.publish import publish_spark_build
+from speccomm.nightly import EXIT_CODES
+from speccomm.publish.comments import comment_models
+from speccomm.spark.parity import compare_warehouses
+from speccomm.spark.publish import SparkTable, built_tables, copy_spark_tables, publish_spark_build
 from speccomm.spark.raw_export import export_raw_layer
 
 
@@ -51,47 +58,143 @@ def test_raw_export_removes_a_file_the_registry_no_longer_holds(tmp_path: Path) 
     assert len(list((out / "slam_rows").glob("*.parquet"))) == 1
 
 
-def _fake_builds(tmp_path: Path, spark_amount: str) -> tuple[Path, Path, Path]:
-    """A DuckDB build with one mart, and 'Spark's' Parquet copy of it with one amount given."""
-    duck = tmp_path / "duck.duckdb"
+def _fake_spark_tables(tmp_path: Path, spark_amount: str) -> tuple[Path, Path]:
+    """'Spark's' Parquet table of one mart (one amount given) and of an empty seed, and the
+    manifest naming them, as a Spark build leaves them."""
     tables = tmp_path / "tables"
     (tables / "marts.db" / "fct_x").mkdir(parents=True)
-    with duckdb.connect(str(duck)) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.fct_x as select * from (values (1, cast(10.50 as decimal(18, 2)), 0.1 + 0.2),"
-            " (2, cast(5.00 as decimal(18, 2)), 1.0)) as t (x_key, amount_gbp, ratio)"
-        )
+    (tables / "reference.db" / "empty_seed").mkdir(parents=True)  # Spark writes no file for no row
+    with duckdb.connect() as con:
         con.execute(
             f"copy (select * from (values (1, cast(10.50 as decimal(28, 2)), 0.3), (2, cast({spark_amount}"
             f" as decimal(28, 2)), 1.0)) as t (x_key, amount_gbp, ratio))"
             f" to '{tables}/marts.db/fct_x/part-0.parquet' (format parquet)"
         )
     manifest = tmp_path / "manifest.json"
-    manifest.write_text(json.dumps({"nodes": {"model.speccomm.fct_x": {
-        "resource_type": "model", "schema": "marts", "name": "fct_x", "alias": "fct_x",
-        "config": {"materialized": "table"},
-        "columns": {"amount_gbp": {"data_type": "decimal(18,2)"}},
-    }}}))
-    return duck, tables, manifest
+    manifest.write_text(json.dumps({"nodes": {
+        "model.speccomm.fct_x": {
+            "resource_type": "model", "schema": "marts", "name": "fct_x", "alias": "fct_x",
+            "config": {"materialized": "table"}, "description": "One row per x.",
+            "columns": {"amount_gbp": {"data_type": "decimal(18,2)", "description": "Money."}},
+        },
+        "model.speccomm.stg_x": {
+            "resource_type": "model", "schema": "staging", "name": "stg_x", "alias": "stg_x",
+            "config": {"materialized": "view"}, "columns": {},
+        },
+        "seed.speccomm.empty_seed": {
+            "resource_type": "seed", "schema": "reference", "name": "empty_seed", "alias": "empty_seed",
+            "config": {"column_types": {"code": "string", "amount_gbp": "decimal(18,2)"}},
+            "columns": {"code": {"description": "A code."}},
+        },
+    }}))
+    return tables, manifest
+
+
+def _duckdb_night(tmp_path: Path) -> Path:
+    """The DuckDB night's published file: the same mart, DuckDB's types."""
+    duck = tmp_path / "duck.duckdb"
+    with duckdb.connect(str(duck)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_x as select * from (values (1, cast(10.50 as decimal(18, 2)), 0.1 + 0.2),"
+            " (2, cast(5.00 as decimal(18, 2)), 1.0)) as t (x_key, amount_gbp, ratio)"
+        )
+    return duck
+
+
+def _spark_night(tmp_path: Path, spark_amount: str) -> Path:
+    tables, manifest = _fake_spark_tables(tmp_path, spark_amount)
+    out = tmp_path / "spark-night.duckdb"
+    publish_spark_build(tables, manifest, out)
+    return out
 
 
 def test_parity_passes_on_equal_builds_within_the_float_tolerance(tmp_path: Path) -> None:
-    (result,) = compare_builds(*_fake_builds(tmp_path, "5.00"))
+    (result,) = compare_warehouses(_duckdb_night(tmp_path), _spark_night(tmp_path, "5.00"))
     assert result.matches, result.line()
 
 
 def test_parity_fails_on_a_different_amount(tmp_path: Path) -> None:
-    (result,) = compare_builds(*_fake_builds(tmp_path, "5.01"))
+    (result,) = compare_warehouses(_duckdb_night(tmp_path), _spark_night(tmp_path, "5.01"))
     assert not result.matches
     assert (result.only_in_duckdb, result.only_in_spark) == (1, 1)
     assert result.money_differences == ["amount_gbp 15.50 ≠ 15.51"]
 
 
+def test_parity_fails_on_a_table_only_one_night_has(tmp_path: Path) -> None:
+    duck = _duckdb_night(tmp_path)
+    with duckdb.connect(str(duck)) as con:
+        con.execute("create schema dq")
+        con.execute("create table dq.dq_check_results as select 'x' as check_id, 'r1' as run_id")
+    results = {result.table: result for result in compare_warehouses(duck, _spark_night(tmp_path, "5.00"))}
+    assert results["marts.fct_x"].matches
+    assert not results["dq.dq_check_results"].matches
+    assert results["dq.dq_check_results"].problem == "not in the Spark night's warehouse"
+
+
 def test_publish_casts_declared_columns_to_their_type(tmp_path: Path) -> None:
-    _, tables, manifest = _fake_builds(tmp_path, "5.00")
+    tables, manifest = _fake_spark_tables(tmp_path, "5.00")
     out = tmp_path / "published.duckdb"
     assert publish_spark_build(tables, manifest, out) == ["marts.fct_x"]
     with duckdb.connect(str(out), read_only=True) as con:
         types = dict(con.execute("select column_name, data_type from information_schema.columns").fetchall())
     assert types["amount_gbp"] == "DECIMAL(18,2)"
+
+
+def test_a_spark_night_copies_every_table_into_the_working_copy(tmp_path: Path) -> None:
+    """Tables replace a view of the same name (a check model is a view on DuckDB), an empty seed
+    is built from its declared types, descriptions are applied, and what the night's Python
+    wrote (the data-quality runner's history) is left as it was."""
+    tables, manifest = _fake_spark_tables(tmp_path, "5.00")
+    working_copy = tmp_path / "work.duckdb"
+    with duckdb.connect(str(working_copy)) as con:
+        con.execute("create schema marts; create schema dq")
+        con.execute("create view marts.fct_x as select 1 as x_key")
+        con.execute("create table dq.dq_check_results as select 'earlier night' as run_id")
+        spark_tables = built_tables(manifest)
+        written = copy_spark_tables(con, tables, spark_tables)
+        comments = comment_models(con, manifest, {(t.schema, t.name) for t in spark_tables})
+        kinds = dict(con.execute(
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables()").fetchall())
+        seed_types = con.execute("describe reference.empty_seed").fetchall()
+        described = con.execute(
+            "select comment from duckdb_tables() where table_name = 'fct_x'").fetchone()
+        history = con.execute("select run_id from dq.dq_check_results").fetchall()
+        views = con.execute("select view_name from duckdb_views() where not internal").fetchall()
+    assert written == ["marts.fct_x", "reference.empty_seed"]  # the staging view is not a table
+    assert set(kinds) == {"marts.fct_x", "reference.empty_seed", "dq.dq_check_results"}
+    assert [(name, kind) for name, kind, *_ in seed_types] == [
+        ("code", "VARCHAR"), ("amount_gbp", "DECIMAL(18,2)")]
+    assert described == ("One row per x.",) and comments == 3  # fct_x, its column, the seed's column
+    assert history == [("earlier night",)] and views == []
+
+
+def test_an_empty_spark_table_without_declared_types_is_an_error_naming_it(tmp_path: Path) -> None:
+    tables, _ = _fake_spark_tables(tmp_path, "5.00")
+    with duckdb.connect() as con, pytest.raises(FileNotFoundError, match=r"reference\.empty_seed"):
+        copy_spark_tables(con, tables, [SparkTable("reference", "empty_seed", {"code": "string"},
+                                                   ("code", "amount_gbp"))])
+
+
+def test_an_engine_switch_is_a_change_of_build() -> None:
+    assert build_fingerprint(None, "spark") != build_fingerprint(None) == build_fingerprint(None, "duckdb")
+
+
+def test_a_night_on_spark_without_pyspark_fails_at_the_build_step_saying_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # an import of it fails, as when not installed
+    landing = _landing(tmp_path / "landing")
+    warehouse = tmp_path / "w" / "speccomm.duckdb"
+    code = main(["nightly", "--engine", "spark", "--landing", str(landing), "--warehouse", str(warehouse),
+                 "--outbox", str(tmp_path / "outbox")])
+    err = capsys.readouterr().err
+    assert code == EXIT_CODES["build"]
+    assert "pyspark is not installed" in err and '".[spark]"' in err
+    assert not warehouse.exists()
+
+
+def test_the_engine_option_accepts_only_known_engines(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["nightly", "--engine", "postgres"])
+    assert "invalid choice: 'postgres'" in capsys.readouterr().err
