@@ -138,13 +138,13 @@ final as (
         cast(outside_host_gbp as decimal(38, 2)) as outside_host_gbp,
         cast(unattributed_gbp as decimal(38, 2)) as unattributed_gbp,
         cast(host_fallback_gbp as decimal(38, 2)) as host_fallback_gbp,
-        cast(round(100.0 * outside_host_activity / attributed_activity, 2) as decimal(9, 2))
+        cast({{ round_quotient('100.0 * outside_host_activity', 'attributed_activity') }} as decimal(9, 2))
             as outside_host_activity_pct,
-        cast(round(100.0 * outside_host_gbp / attributed_gbp, 2) as decimal(9, 2))
+        cast({{ round_quotient('100.0 * outside_host_gbp', 'attributed_gbp') }} as decimal(9, 2))
             as outside_host_gbp_pct,
-        cast(round(100.0 * outside_current_host_activity / attributed_activity, 2) as decimal(9, 2))
+        cast({{ round_quotient('100.0 * outside_current_host_activity', 'attributed_activity') }} as decimal(9, 2))
             as outside_current_host_activity_pct,
-        cast(round(100.0 * outside_current_host_gbp / attributed_gbp, 2) as decimal(9, 2))
+        cast({{ round_quotient('100.0 * outside_current_host_gbp', 'attributed_gbp') }} as decimal(9, 2))
             as outside_current_host_gbp_pct
     from attributed
 )
