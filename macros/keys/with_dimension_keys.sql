@@ -9,7 +9,9 @@
     - icb_code, in force on icb_on → `icb_key_as` (dim_icb); with current_icb_code_as, also
       the ICB holding that ICB's population today (int_icb__current_boundaries)
     - pathfinder_funding_stream (needs the provider, service line and POD lookups) →
-      is_pathfinder_scope (macros/scope/is_pathfinder_scope.sql, the rule itself). -#}
+      is_pathfinder_scope (macros/scope/is_pathfinder_scope.sql, the rule itself), on the
+      category of the service line, or of pathfinder_service_line_code when given (the line
+      that pays, where it is not the one keyed: fct_sus_activity on the derived basis). -#}
 {% macro with_dimension_keys(
     fact,
     provider_code=none,
@@ -21,7 +23,8 @@
     icb_on=none,
     icb_key_as='attributed_icb_key',
     current_icb_code_as=none,
-    pathfinder_funding_stream=none
+    pathfinder_funding_stream=none,
+    pathfinder_service_line_code=none
 ) -%}
     {%- if pathfinder_funding_stream and not (provider_code and service_line_code and pod_code) -%}
         {{ exceptions.raise_compiler_error(
@@ -54,7 +57,7 @@
         {{ is_pathfinder_scope(
             fact ~ '.' ~ pathfinder_funding_stream,
             'dim_provider.is_nhs_trust',
-            'dim_service_line.service_category',
+            ('paying_service_line' if pathfinder_service_line_code else 'dim_service_line') ~ '.service_category',
             'dim_point_of_delivery.is_high_cost_drugs_devices'
         ) }} as is_pathfinder_scope
         {%- endif %}
@@ -64,12 +67,12 @@
         on {{ fact }}.{{ provider_code }} = dim_provider.provider_code
     {%- endif %}
     {%- if service_line_code %}
-    left join {{ ref('dim_service_line') }} as dim_service_line
-        on
-            {{ fact }}.{{ service_line_code }} = dim_service_line.service_line_code
-            and not dim_service_line.is_unknown_member
-            and {{ fact }}.{{ service_line_on }}
-            between dim_service_line.valid_from and coalesce(dim_service_line.valid_to, date '9999-12-31')
+    {{ _join_in_force('dim_service_line', 'dim_service_line', 'service_line_code', fact, service_line_code, service_line_on) }}
+    {%- endif %}
+    {%- if pathfinder_funding_stream and pathfinder_service_line_code %}
+    {{ _join_in_force(
+        'dim_service_line', 'paying_service_line', 'service_line_code', fact, pathfinder_service_line_code, service_line_on
+    ) }}
     {%- endif %}
     {%- if pod_code %}
     left join {{ ref('dim_point_of_delivery') }} as dim_point_of_delivery
@@ -80,10 +83,18 @@
         on {{ fact }}.{{ icb_code }} = current_boundaries.icb_code
     {%- endif %}
     {%- if icb_code %}
-    left join {{ ref('dim_icb') }} as dim_icb
-        on
-            {{ fact }}.{{ icb_code }} = dim_icb.icb_code
-            and not dim_icb.is_unknown_member
-            and {{ fact }}.{{ icb_on }} between dim_icb.valid_from and coalesce(dim_icb.valid_to, date '9999-12-31')
+    {{ _join_in_force('dim_icb', 'dim_icb', 'icb_code', fact, icb_code, icb_on) }}
     {%- endif %}
+{%- endmacro %}
+
+
+{#- A left join of an effective-dated dimension (`dimension`, as `alias`) on the code of
+    `fact`.`code_column` in force on `fact`.`on_column`; the unknown member never matches. -#}
+{% macro _join_in_force(dimension, alias, dimension_code, fact, code_column, on_column) -%}
+    left join {{ ref(dimension) }} as {{ alias }}
+        on
+            {{ fact }}.{{ code_column }} = {{ alias }}.{{ dimension_code }}
+            and not {{ alias }}.is_unknown_member
+            and {{ fact }}.{{ on_column }}
+            between {{ alias }}.valid_from and coalesce({{ alias }}.valid_to, date '9999-12-31')
 {%- endmacro %}

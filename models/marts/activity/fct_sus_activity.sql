@@ -82,117 +82,18 @@ derived_statuses as (
     from {{ ref('stg_reference__service_line_statuses') }}
 ),
 
-dim_service_line as (
+-- each record with its identification-rules line and the line and funding stream that pay
+sus_rows as (
     select
-        service_line_key,
-        service_line_code,
-        service_category,
-        valid_from,
-        coalesce(valid_to, date '9999-12-31') as valid_to
-    from {{ ref('dim_service_line') }}
-    where not is_unknown_member
-),
-
-dim_icb as (
-    select
-        icb_key,
-        icb_code,
-        valid_from,
-        coalesce(valid_to, date '9999-12-31') as valid_to
-    from {{ ref('dim_icb') }}
-    where not is_unknown_member
-),
-
-current_boundaries as (
-    select
-        icb_code,
-        current_icb_code
-    from {{ ref('int_icb__current_boundaries') }}
-),
-
-dim_provider as (
-    select
-        provider_key,
-        provider_code,
-        is_nhs_trust
-    from {{ ref('dim_provider') }}
-),
-
-dim_point_of_delivery as (
-    select
-        pod_key,
-        pod_code,
-        is_high_cost_drugs_devices
-    from {{ ref('dim_point_of_delivery') }}
-),
-
-final as (
-    select
-        {{ lineage_key('current_records.file_id', 'current_records.source_row') }} as sus_activity_key,
-        current_records.sus_record_id,
-        current_records.dataset,
-        current_records.provider_code_resolved as provider_code,
-        current_records.provider_record_ref,
-        current_records.activity_date,
-        current_records.discharge_date,
-        current_records.financial_year,
-        current_records.financial_month,
-        current_records.nhs_number_status,
-        current_records.age_at_activity,
-        current_records.gp_practice_code,
-        current_records.lsoa_code,
-        current_records.commissioner_code,
-        current_records.service_line_code,
+        current_records.*,
         ir_assignments.derived_service_line_code,
         ir_assignments.ir_rule_id,
         {{ 'ir_assignments.derived_service_line_code' if paid_on_derived else 'current_records.service_line_code' }}
             as paying_service_line_code,
-        current_records.pod_code,
-        current_records.hrg_code,
-        current_records.treatment_function_code,
         {{ "coalesce(derived_statuses.funding_stream, 'unknown')" if paid_on_derived
-            else 'current_records.funding_stream' }} as funding_stream,
-        current_records.funding_stream as funding_stream_supplied,
-        coalesce(derived_statuses.funding_stream, 'unknown') as funding_stream_derived,
-        '{{ service_line_basis() }}' as service_line_basis,
-        current_records.registration_icb_valid as icb_of_registration_code,
-        current_records.icb_of_registration_code_raw,
-        current_records.residence_icb_valid as icb_of_residence_code,
-        current_records.icb_of_residence_code_raw,
-        current_records.attributed_icb_code,
-        current_records.attribution_method,
-        current_boundaries.current_icb_code as attributed_current_icb_code,
-        current_records.icb_code_superseded,
-        current_records.host_icb_valid as provider_host_icb_code,
-        {{ is_pathfinder_scope(
-            'derived_statuses.funding_stream' if paid_on_derived else 'current_records.funding_stream',
-            'dim_provider.is_nhs_trust',
-            ('paying_service_line' if paid_on_derived else 'dim_service_line') ~ '.service_category',
-            'dim_point_of_delivery.is_high_cost_drugs_devices'
-        ) }} as is_pathfinder_scope,
-        current_records.tariff_price,
-        current_records.tariff_price_raw,
-        coalesce(dim_provider.provider_key, {{ unknown_key() }}) as provider_key,
-        coalesce(dim_service_line.service_line_key, {{ unknown_key() }}) as service_line_key,
-        coalesce(dim_point_of_delivery.pod_key, {{ unknown_key() }}) as pod_key,
-        coalesce(dim_icb.icb_key, {{ unknown_key() }}) as attributed_icb_key,
-        {{ "coalesce(derived_statuses.funding_stream, 'unknown')" if paid_on_derived
-            else 'current_records.funding_stream' }} as funding_stream_key,
-        {{ date_key('current_records.activity_date') }} as date_key,
-        current_records.file_id,
-        current_records.source_file,
-        current_records.source_row,
-        current_records.file_activity_month as extract_month,
-        current_records.slice_file_watermark,
-        current_records.reference_fingerprint,
-        '{{ invocation_id }}' as build_invocation_id
+            else 'current_records.funding_stream' }} as paying_funding_stream,
+        coalesce(derived_statuses.funding_stream, 'unknown') as funding_stream_derived
     from current_records
-    left join dim_provider
-        on current_records.provider_code_resolved = dim_provider.provider_code
-    left join dim_service_line
-        on
-            current_records.service_line_code = dim_service_line.service_line_code
-            and current_records.file_month_start between dim_service_line.valid_from and dim_service_line.valid_to
     left join ir_assignments
         on
             current_records.file_id = ir_assignments.file_id
@@ -201,20 +102,74 @@ final as (
         on
             ir_assignments.derived_service_line_code = derived_statuses.service_line_code
             and current_records.financial_year = derived_statuses.financial_year
-    {%- if paid_on_derived %}
-    left join dim_service_line as paying_service_line
-        on
-            ir_assignments.derived_service_line_code = paying_service_line.service_line_code
-            and current_records.file_month_start between paying_service_line.valid_from and paying_service_line.valid_to
-    {%- endif %}
-    left join dim_point_of_delivery
-        on current_records.pod_code = dim_point_of_delivery.pod_code
-    left join current_boundaries
-        on current_records.attributed_icb_code = current_boundaries.icb_code
-    left join dim_icb
-        on
-            current_records.attributed_icb_code = dim_icb.icb_code
-            and current_records.activity_month_start between dim_icb.valid_from and dim_icb.valid_to
+),
+
+with_keys as (
+    {{ with_dimension_keys(
+        'sus_rows',
+        provider_code='provider_code_resolved',
+        service_line_code='service_line_code', service_line_on='file_month_start',
+        pod_code='pod_code',
+        icb_code='attributed_icb_code', icb_on='activity_month_start',
+        current_icb_code_as='attributed_current_icb_code',
+        pathfinder_funding_stream='paying_funding_stream',
+        pathfinder_service_line_code='paying_service_line_code' if paid_on_derived else none,
+    ) }}
+),
+
+final as (
+    select
+        {{ lineage_key('with_keys.file_id', 'with_keys.source_row') }} as sus_activity_key,
+        with_keys.sus_record_id,
+        with_keys.dataset,
+        with_keys.provider_code_resolved as provider_code,
+        with_keys.provider_record_ref,
+        with_keys.activity_date,
+        with_keys.discharge_date,
+        with_keys.financial_year,
+        with_keys.financial_month,
+        with_keys.nhs_number_status,
+        with_keys.age_at_activity,
+        with_keys.gp_practice_code,
+        with_keys.lsoa_code,
+        with_keys.commissioner_code,
+        with_keys.service_line_code,
+        with_keys.derived_service_line_code,
+        with_keys.ir_rule_id,
+        with_keys.paying_service_line_code,
+        with_keys.pod_code,
+        with_keys.hrg_code,
+        with_keys.treatment_function_code,
+        with_keys.paying_funding_stream as funding_stream,
+        with_keys.funding_stream as funding_stream_supplied,
+        with_keys.funding_stream_derived,
+        '{{ service_line_basis() }}' as service_line_basis,
+        with_keys.registration_icb_valid as icb_of_registration_code,
+        with_keys.icb_of_registration_code_raw,
+        with_keys.residence_icb_valid as icb_of_residence_code,
+        with_keys.icb_of_residence_code_raw,
+        with_keys.attributed_icb_code,
+        with_keys.attribution_method,
+        with_keys.attributed_current_icb_code,
+        with_keys.icb_code_superseded,
+        with_keys.host_icb_valid as provider_host_icb_code,
+        with_keys.is_pathfinder_scope,
+        with_keys.tariff_price,
+        with_keys.tariff_price_raw,
+        with_keys.provider_key,
+        with_keys.service_line_key,
+        with_keys.pod_key,
+        with_keys.attributed_icb_key,
+        with_keys.paying_funding_stream as funding_stream_key,
+        {{ date_key('with_keys.activity_date') }} as date_key,
+        with_keys.file_id,
+        with_keys.source_file,
+        with_keys.source_row,
+        with_keys.file_activity_month as extract_month,
+        with_keys.slice_file_watermark,
+        with_keys.reference_fingerprint,
+        '{{ invocation_id }}' as build_invocation_id
+    from with_keys
 )
 
 select * from final
