@@ -51,6 +51,7 @@ from speccomm.publish.atomic import publish_database, remove_stale_stages
 from speccomm.publish.comments import comment_sources
 from speccomm.publish.holders import WarehouseHeld
 from speccomm.publish.storage import BadStorageVersion, storage_version
+from speccomm.quality.tables import ensure_tables as ensure_dq_tables
 from speccomm.relations import relation_exists
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.runlog import (
@@ -260,6 +261,7 @@ class Night:
         with duckdb.connect(str(self.working_copy)) as con:
             rejected_before = _rejected_files(con)
             summary = load_landing(con, self.paths.landing)
+            ensure_dq_tables(con)  # with their keys, before dbt's DQMI views are bound to them
             self.reference = read_reference_folder(self.paths.landing)
             reference_rejected = record_reference_folder(con, self.reference)
         self.rejected_new = [(f, why) for f, why in summary.rejected if f not in rejected_before]

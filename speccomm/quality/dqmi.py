@@ -1,67 +1,61 @@
 """DQMI-style scores (NHS England's Data Quality Maturity Index, adapted) for one run.
 
-Computed from the results that are current as of the run (dq.dq_run_slices), so a run that
-re-validated nothing still has a full set of scores. The SQL is in `sql/dqmi_*.sql`.
+The formula is dbt's (models/dq/dqmi/): views over the runner's own tables that score every
+slice current as of each run. Here the runner writes the suites' item map into
+dq_checks.dq_dqmi_item_map and appends this run's rows of the views to dq.dqmi_item_scores
+and dq.dqmi_scores, inside the transaction that wrote the run's results (dq.dq_run_slices),
+so a run that re-validated nothing still has a full set of scores.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
-import pandas as pd
 
-from speccomm.quality.suites import Suite
+from speccomm.quality.suites import CHECK_SCHEMA, Suite
 
-SQL_DIR = Path(__file__).parent / "sql"
+ITEM_MAP = f"{CHECK_SCHEMA}.dq_dqmi_item_map"
+RUN_ITEM_SCORES = f"{CHECK_SCHEMA}.dq_dqmi_run_item_scores"
+RUN_SCORES = f"{CHECK_SCHEMA}.dq_dqmi_run_scores"
+ITEM_SCORE_COLUMNS = (
+    "run_id, dataset, provider_code, financial_year, financial_month, data_item, records, incomplete_rate, "
+    "invalid_rate, default_rate, default_threshold, excess_default_rate, item_score"
+)
+SCORE_COLUMNS = (
+    "run_id, run_at, dataset, provider_code, financial_year, financial_month, period_start_date, records, "
+    "coverage, completeness, validity, excess_defaults, mean_item_score, item_scores, dqmi, "
+    "peer_median_dqmi, peer_count"
+)
+SLICE_ORDER = "dataset, provider_code, financial_year, financial_month"
 
 
-def write_dqmi_scores(
-    con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str, run_at: object
-) -> int:
+def write_dqmi_scores(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str) -> int:
     """Append this run's scores to dq.dqmi_scores and dq.dqmi_item_scores; returns the score rows."""
-    _register_item_map(con, suites)
-    params = {"run_id": run_id}
-    con.execute(_sql("dqmi_items.sql"), params)
+    _write_item_map(con, suites)
     con.execute(
-        """
-        insert into dq.dqmi_item_scores
-        select
-            $run_id, dataset, provider_code, financial_year, financial_month, data_item, records,
-            incomplete_rate, invalid_rate, default_rate, default_threshold, excess_default_rate, item_score
-        from dq_run_item_scores
-        order by dataset, provider_code, financial_year, financial_month, data_item
-        """,
-        params,
+        f"insert into dq.dqmi_item_scores select {ITEM_SCORE_COLUMNS} from {RUN_ITEM_SCORES} "
+        f"where run_id = ? order by {SLICE_ORDER}, data_item",
+        [run_id],
     )
     before = _count(con, run_id)
     con.execute(
-        f"insert into dq.dqmi_scores select * from ({_sql('dqmi_scores.sql')}) as scores "
-        "order by dataset, provider_code, financial_year, financial_month",
-        {"run_id": run_id, "run_at": run_at},
+        f"insert into dq.dqmi_scores select {SCORE_COLUMNS} from {RUN_SCORES} where run_id = ? "
+        f"order by {SLICE_ORDER}",
+        [run_id],
     )
     return _count(con, run_id) - before
 
 
-def _register_item_map(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> None:
+def _write_item_map(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> None:
     rows = [
         (check.dataset, check.check_id, check.dqmi_item, check.dqmi_role, suite.batch(check.batch).primary)
         for suite in suites
         for check in suite.checks
         if check.dqmi_item
     ]
-    frame = pd.DataFrame(rows, columns=["dataset", "check_id", "data_item", "role", "is_primary"])
-    con.register("dq_item_map_frame", frame)
-    try:
-        con.execute("create or replace temp table dq_item_map as select * from dq_item_map_frame")
-    finally:
-        con.unregister("dq_item_map_frame")
+    con.execute(f"delete from {ITEM_MAP}")
+    con.executemany(f"insert into {ITEM_MAP} values (?, ?, ?, ?, ?)", rows)
 
 
 def _count(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     row = con.execute("select count(*) from dq.dqmi_scores where run_id = ?", [run_id]).fetchone()
     return int(row[0]) if row else 0
-
-
-def _sql(name: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8").strip().rstrip(";")

@@ -141,7 +141,7 @@ def _write(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str, run
         results.write_results(con, run_id, run_at)
         slices.record_fingerprints(con, run_id, run_at)
         slices.record_run_slices(con, run_id, run_at)
-        dqmi_rows = write_dqmi_scores(con, suites, run_id, run_at)
+        dqmi_rows = write_dqmi_scores(con, suites, run_id)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -5,7 +5,8 @@ as the Parquet raw layer (kept beside the warehouse, a file per landing file, so
 writes only the new ones), dbt builds seeds, models and data tests on the spark target (the
 same selector as a DuckDB night; the data-quality check models as tables of every slice,
 var dq_check_scope), and every table Spark built is copied into the working copy, with its
-descriptions. The night's later steps (the data-quality runner, reports, delivery, the atomic
+descriptions; the DQMI views, which read the runner's tables, are built by dbt in the working
+copy itself. The night's later steps (the data-quality runner, reports, delivery, the atomic
 publish) then read the working copy exactly as after a DuckDB build.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.dbt_runner import BuildResult, build_warehouse, dbt_target_path
+from speccomm.dbt_runner import BuildFailed, BuildResult, build_warehouse, dbt_target_path, run_dbt
 from speccomm.publish.comments import comment_models
 from speccomm.spark.environment import spark_environment
 from speccomm.spark.publish import built_tables, copy_spark_tables
@@ -23,6 +24,7 @@ from speccomm.spark.raw_export import export_raw_layer
 
 # the check models read every slice and are tables; the runner keeps the changed slices' rows
 SPARK_NIGHT_VARS: dict[str, object] = {"dq_check_scope": "every_slice"}
+DUCKDB_ONLY_TAG = "dq_dqmi"  # dbt_project.yml: models over the runner's tables
 
 
 def build_night_on_spark(
@@ -49,4 +51,19 @@ def build_night_on_spark(
         tables = built_tables(manifest)
         copy_spark_tables(con, spark_dir / "tables", tables)
         comment_models(con, manifest, {(table.schema, table.name) for table in tables})
+    _build_duckdb_only_models(working_copy, spark_dir, echo)
     return result
+
+
+def _build_duckdb_only_models(working_copy: Path, spark_dir: Path, echo: bool) -> None:
+    """The DQMI views read the runner's tables, which only the DuckDB working copy has (tag
+    dq_dqmi, disabled on Spark): dbt builds them there, with a target folder of its own so the
+    night's run_results.json stays the Spark build's."""
+    result = run_dbt(
+        ["run", "--select", f"tag:{DUCKDB_ONLY_TAG}"], working_copy, echo=echo,
+        log_dir=spark_dir / "duckdb-logs", extra_env={"DBT_TARGET_PATH": str(spark_dir / "duckdb-target")},
+    )
+    if result.returncode != 0:
+        raise BuildFailed(
+            f"dbt run of the DuckDB-only models failed (exit {result.returncode}); see {result.log_path}"
+        )

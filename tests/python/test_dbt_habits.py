@@ -18,6 +18,7 @@ from test_nightly import NightEnv, first_night
 from speccomm.config import PROJECT_ROOT
 from speccomm.dbt_runner import dbt_executable
 from speccomm.load.raw_schema import ensure_raw_schema
+from speccomm.quality.tables import ensure_tables as ensure_dq_tables
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +75,24 @@ def test_the_declared_raw_tables_are_those_the_loader_creates(
     with duckdb.connect(str(loader), read_only=True) as con:
         by_loader = con.execute(query).fetchall()
     assert by_dbt == by_loader
+
+
+def test_the_declared_dq_tables_are_those_the_runner_creates(
+    fresh: tuple[Path, Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """A fresh database gets the runner's tables from their YAML (the DQMI views read them)."""
+    runner = tmp_path / "runner.duckdb"
+    with duckdb.connect(str(runner)) as con:
+        ensure_dq_tables(con)
+    query = ("select table_name, column_name, data_type from duckdb_columns()"
+             " where schema_name = 'dq' and table_name in (select table_name from duckdb_tables()"
+             " where schema_name = 'dq' and database_name = current_database())"
+             " order by table_name, column_index")
+    with duckdb.connect(str(runner), read_only=True) as con:
+        by_runner = con.execute(query).fetchall()
+    with duckdb.connect(str(fresh[0]), read_only=True) as con:
+        by_dbt = [row for row in con.execute(query).fetchall() if row[0] in {r[0] for r in by_runner}]
+    assert by_runner and by_dbt == by_runner
 
 
 def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> None:

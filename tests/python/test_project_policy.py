@@ -14,9 +14,9 @@ from speccomm.publish.extract_rules import marts_rules
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 PUBLISHED_FOLDERS = ("marts", "dq")
-# models/dq/checks/: the data-quality runner's check views (schema dq_checks), read by the
+# models/dq/checks/ and models/dq/dqmi/: the data-quality runner's views (schema dq_checks), read by the
 # runner only; described with grain and key like every model, their columns are the suites'.
-RUNNER_ONLY_FOLDERS = (("dq", "checks"),)
+RUNNER_ONLY_FOLDERS = (("dq", "checks"), ("dq", "dqmi"))
 SCHEMA_NAMES = ("raw", "staging", "intermediate", "marts", "dq", "dq_checks", "reference")
 
 
