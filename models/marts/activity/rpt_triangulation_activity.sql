@@ -3,6 +3,8 @@
     SLAM pounds against the SUS tariff prices, the variances, and flags against the thresholds
     in seed triangulation_thresholds (is_flagged: the activity; the price is flagged apart). Read by the data-quality check
     slam_sus_activity_variance. Method: docs/marts/triangulation.md. -#}
+{%- set cell_keys = ['provider_code', 'service_line_code', 'pod_code', 'financial_year', 'financial_month'] %}
+
 with
 
 fct_contract_activity as (
@@ -117,26 +119,10 @@ sus_months as (
 ),
 
 cells as (
-    select
-        coalesce(slam_cells.provider_code, sus_cells.provider_code) as provider_code,
-        coalesce(slam_cells.service_line_code, sus_cells.service_line_code) as service_line_code,
-        coalesce(slam_cells.pod_code, sus_cells.pod_code) as pod_code,
-        coalesce(slam_cells.financial_year, sus_cells.financial_year) as financial_year,
-        coalesce(slam_cells.financial_month, sus_cells.financial_month) as financial_month,
-        coalesce(slam_cells.slam_activity, 0) as slam_activity,
-        coalesce(sus_cells.sus_activity, 0) as sus_activity,
-        coalesce(slam_cells.slam_price_gbp, 0) as slam_price_gbp,
-        coalesce(sus_cells.sus_tariff_gbp, 0) as sus_tariff_gbp,
-        coalesce(slam_cells.slam_rows, 0) as slam_rows,
-        coalesce(sus_cells.sus_priced_records, 0) as sus_priced_records
-    from slam_cells
-    full outer join sus_cells
-        on
-            slam_cells.provider_code = sus_cells.provider_code
-            and slam_cells.service_line_code = sus_cells.service_line_code
-            and slam_cells.pod_code = sus_cells.pod_code
-            and slam_cells.financial_year = sus_cells.financial_year
-            and slam_cells.financial_month = sus_cells.financial_month
+    {{ cells_side_by_side(
+        'slam_cells', 'sus_cells', cell_keys,
+        ['slam_activity', 'slam_price_gbp', 'slam_rows'], ['sus_activity', 'sus_tariff_gbp', 'sus_priced_records']
+    ) }}
 ),
 
 -- A cell is compared only when both sides could hold it: a specialised service line and a POD

@@ -5,6 +5,8 @@
     points at the provider's service-line assignment rather than at its counting. Only points of
     delivery SUS records (admitted and outpatient spells and attendances) count on the SLAM side,
     and only provider-months with a SLAM submission and a SUS extract are compared. -#}
+{%- set cell_keys = ['provider_code', 'service_line_code', 'financial_year', 'financial_month'] %}
+
 with
 
 fct_contract_activity as (
@@ -74,7 +76,7 @@ sus_supplied as (
         service_line_code,
         financial_year,
         financial_month,
-        count(*) as records
+        count(*) as sus_supplied_activity
     from fct_sus_activity
     where service_line_code is not null and service_line_code <> '99999999'
     group by provider_code, service_line_code, financial_year, financial_month
@@ -86,27 +88,16 @@ sus_derived as (
         derived_service_line_code as service_line_code,
         financial_year,
         financial_month,
-        count(*) as records
+        count(*) as sus_derived_activity
     from fct_sus_activity
     where derived_service_line_code is not null
     group by provider_code, derived_service_line_code, financial_year, financial_month
 ),
 
 sus_lines as (
-    select
-        coalesce(sus_supplied.provider_code, sus_derived.provider_code) as provider_code,
-        coalesce(sus_supplied.service_line_code, sus_derived.service_line_code) as service_line_code,
-        coalesce(sus_supplied.financial_year, sus_derived.financial_year) as financial_year,
-        coalesce(sus_supplied.financial_month, sus_derived.financial_month) as financial_month,
-        coalesce(sus_supplied.records, 0) as sus_supplied_activity,
-        coalesce(sus_derived.records, 0) as sus_derived_activity
-    from sus_supplied
-    full outer join sus_derived
-        on
-            sus_supplied.provider_code = sus_derived.provider_code
-            and sus_supplied.service_line_code = sus_derived.service_line_code
-            and sus_supplied.financial_year = sus_derived.financial_year
-            and sus_supplied.financial_month = sus_derived.financial_month
+    {{ cells_side_by_side(
+        'sus_supplied', 'sus_derived', cell_keys, ['sus_supplied_activity'], ['sus_derived_activity']
+    ) }}
 ),
 
 sus_months as (
@@ -117,21 +108,9 @@ sus_months as (
 ),
 
 cells as (
-    select
-        coalesce(slam_lines.provider_code, sus_lines.provider_code) as provider_code,
-        coalesce(slam_lines.service_line_code, sus_lines.service_line_code) as service_line_code,
-        coalesce(slam_lines.financial_year, sus_lines.financial_year) as financial_year,
-        coalesce(slam_lines.financial_month, sus_lines.financial_month) as financial_month,
-        coalesce(slam_lines.slam_activity, 0) as slam_activity,
-        coalesce(sus_lines.sus_supplied_activity, 0) as sus_supplied_activity,
-        coalesce(sus_lines.sus_derived_activity, 0) as sus_derived_activity
-    from slam_lines
-    full outer join sus_lines
-        on
-            slam_lines.provider_code = sus_lines.provider_code
-            and slam_lines.service_line_code = sus_lines.service_line_code
-            and slam_lines.financial_year = sus_lines.financial_year
-            and slam_lines.financial_month = sus_lines.financial_month
+    {{ cells_side_by_side(
+        'slam_lines', 'sus_lines', cell_keys, ['slam_activity'], ['sus_supplied_activity', 'sus_derived_activity']
+    ) }}
 ),
 
 final as (

@@ -3,6 +3,8 @@
     the ICB's ledger payments to the provider on delegated specialised lines, the variance, and
     is_flagged against seed triangulation_thresholds. Read by the data-quality check
     slam_ledger_spend_variance. Method: docs/marts/triangulation.md. -#}
+{%- set cell_keys = ['provider_code', 'icb_code', 'financial_year', 'financial_month'] %}
+
 with
 
 fct_contract_activity as (
@@ -125,20 +127,7 @@ ledger_periods as (
 ),
 
 cells as (
-    select
-        coalesce(slam_cells.provider_code, ledger_cells.provider_code) as provider_code,
-        coalesce(slam_cells.icb_code, ledger_cells.icb_code) as icb_code,
-        coalesce(slam_cells.financial_year, ledger_cells.financial_year) as financial_year,
-        coalesce(slam_cells.financial_month, ledger_cells.financial_month) as financial_month,
-        coalesce(slam_cells.slam_gbp, 0) as slam_gbp,
-        coalesce(ledger_cells.ledger_gbp, 0) as ledger_gbp
-    from slam_cells
-    full outer join ledger_cells
-        on
-            slam_cells.provider_code = ledger_cells.provider_code
-            and slam_cells.icb_code = ledger_cells.icb_code
-            and slam_cells.financial_year = ledger_cells.financial_year
-            and slam_cells.financial_month = ledger_cells.financial_month
+    {{ cells_side_by_side('slam_cells', 'ledger_cells', cell_keys, ['slam_gbp'], ['ledger_gbp']) }}
 ),
 
 -- Compared only where both sides could hold the cell: an attributed ICB whose ledger covers the
