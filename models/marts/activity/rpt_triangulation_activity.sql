@@ -31,14 +31,6 @@ fct_sus_activity as (
     from {{ ref('fct_sus_activity') }}
 ),
 
-rpt_slam_slice_winners as (
-    select
-        provider_code,
-        financial_year,
-        financial_month
-    from {{ ref('rpt_slam_slice_winners') }}
-),
-
 dim_service_line as (
     select distinct service_line_code
     from {{ ref('dim_service_line') }}
@@ -111,13 +103,6 @@ sus_cells as (
         financial_month
 ),
 
-sus_months as (
-    select distinct
-        financial_year,
-        financial_month
-    from fct_sus_activity
-),
-
 cells as (
     {{ cells_side_by_side(
         'slam_cells', 'sus_cells', cell_keys,
@@ -125,47 +110,32 @@ cells as (
     ) }}
 ),
 
+periods as (
+    {{ with_periods_reported('cells', sus_rows='fct_sus_activity') }}
+),
+
 -- A cell is compared only when both sides could hold it: a specialised service line and a POD
 -- known to the reference data, a POD that SUS records (spells and attendances), SLAM submitted
 -- for the provider and month, and a SUS extract for the month. Otherwise other checks report it.
 comparability as (
     select
-        cells.provider_code,
-        cells.service_line_code,
-        cells.pod_code,
-        cells.financial_year,
-        cells.financial_month,
-        cells.slam_activity,
-        cells.sus_activity,
-        cells.slam_price_gbp,
-        cells.sus_tariff_gbp,
-        cells.slam_rows,
-        cells.sus_priced_records,
+        periods.*,
         case
             when dim_service_line.service_line_code is null then 'service_line_unknown'
-            when cells.service_line_code = '99999999' then 'not_specialised'
+            when periods.service_line_code = '99999999' then 'not_specialised'
             when dim_point_of_delivery.pod_code is null then 'pod_unknown'
             when
                 dim_point_of_delivery.setting not in ('admitted', 'outpatient')
                 or dim_point_of_delivery.unit_of_activity not in ('spell', 'attendance')
                 then 'pod_not_in_sus'
-            when rpt_slam_slice_winners.provider_code is null then 'slam_month_not_submitted'
-            when sus_months.financial_month is null then 'sus_month_not_extracted'
+            when not periods.is_slam_submitted then 'slam_month_not_submitted'
+            when not periods.is_sus_extracted then 'sus_month_not_extracted'
         end as not_compared_reason
-    from cells
+    from periods
     left join dim_service_line
-        on cells.service_line_code = dim_service_line.service_line_code
+        on periods.service_line_code = dim_service_line.service_line_code
     left join dim_point_of_delivery
-        on cells.pod_code = dim_point_of_delivery.pod_code
-    left join rpt_slam_slice_winners
-        on
-            cells.provider_code = rpt_slam_slice_winners.provider_code
-            and cells.financial_year = rpt_slam_slice_winners.financial_year
-            and cells.financial_month = rpt_slam_slice_winners.financial_month
-    left join sus_months
-        on
-            cells.financial_year = sus_months.financial_year
-            and cells.financial_month = sus_months.financial_month
+        on periods.pod_code = dim_point_of_delivery.pod_code
 ),
 
 variances as (

@@ -41,14 +41,6 @@ dim_point_of_delivery as (
         and unit_of_activity in ('spell', 'attendance')
 ),
 
-rpt_slam_slice_winners as (
-    select
-        provider_code,
-        financial_year,
-        financial_month
-    from {{ ref('rpt_slam_slice_winners') }}
-),
-
 slam_lines as (
     select
         fct_contract_activity.provider_code,
@@ -100,45 +92,33 @@ sus_lines as (
     ) }}
 ),
 
-sus_months as (
-    select distinct
-        financial_year,
-        financial_month
-    from fct_sus_activity
-),
-
 cells as (
     {{ cells_side_by_side(
         'slam_lines', 'sus_lines', cell_keys, ['slam_activity'], ['sus_supplied_activity', 'sus_derived_activity']
     ) }}
 ),
 
+periods as (
+    {{ with_periods_reported('cells', sus_rows='fct_sus_activity') }}
+),
+
 final as (
     select
         {{ surrogate_key([
-            'cells.provider_code', 'cells.service_line_code', 'cells.financial_year', 'cells.financial_month'
+            'periods.provider_code', 'periods.service_line_code', 'periods.financial_year', 'periods.financial_month'
         ]) }} as triangulation_slam_ir_key,
-        cells.provider_code,
-        cells.service_line_code,
-        cells.financial_year,
-        cells.financial_month,
-        cast(cells.slam_activity as decimal(38, 3)) as slam_activity,
-        cells.sus_supplied_activity,
-        cells.sus_derived_activity,
-        cast(cells.slam_activity - cells.sus_supplied_activity as decimal(38, 3)) as supplied_activity_variance,
-        cast(cells.slam_activity - cells.sus_derived_activity as decimal(38, 3)) as derived_activity_variance,
-        {{ pct_variance('cells.slam_activity', 'cells.sus_derived_activity') }} as derived_activity_pct_variance,
-        rpt_slam_slice_winners.provider_code is not null and sus_months.financial_month is not null as is_compared
-    from cells
-    left join rpt_slam_slice_winners
-        on
-            cells.provider_code = rpt_slam_slice_winners.provider_code
-            and cells.financial_year = rpt_slam_slice_winners.financial_year
-            and cells.financial_month = rpt_slam_slice_winners.financial_month
-    left join sus_months
-        on
-            cells.financial_year = sus_months.financial_year
-            and cells.financial_month = sus_months.financial_month
+        periods.provider_code,
+        periods.service_line_code,
+        periods.financial_year,
+        periods.financial_month,
+        cast(periods.slam_activity as decimal(38, 3)) as slam_activity,
+        periods.sus_supplied_activity,
+        periods.sus_derived_activity,
+        cast(periods.slam_activity - periods.sus_supplied_activity as decimal(38, 3)) as supplied_activity_variance,
+        cast(periods.slam_activity - periods.sus_derived_activity as decimal(38, 3)) as derived_activity_variance,
+        {{ pct_variance('periods.slam_activity', 'periods.sus_derived_activity') }} as derived_activity_pct_variance,
+        periods.is_slam_submitted and periods.is_sus_extracted as is_compared
+    from periods
 )
 
 select * from final

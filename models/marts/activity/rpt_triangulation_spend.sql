@@ -45,14 +45,6 @@ dim_funding_stream as (
     from {{ ref('dim_funding_stream') }}
 ),
 
-rpt_slam_slice_winners as (
-    select
-        provider_code,
-        financial_year,
-        financial_month
-    from {{ ref('rpt_slam_slice_winners') }}
-),
-
 dim_provider as (
     select
         provider_code,
@@ -117,45 +109,26 @@ ledger_cells as (
         fct_ledger_posting.financial_month
 ),
 
--- The periods each ICB's ledger covers (any posting at all, specialised or not).
-ledger_periods as (
-    select distinct
-        entity_code as icb_code,
-        financial_year,
-        financial_month
-    from fct_ledger_posting
-),
-
 cells as (
     {{ cells_side_by_side('slam_cells', 'ledger_cells', cell_keys, ['slam_gbp'], ['ledger_gbp']) }}
+),
+
+-- the periods each ICB's ledger covers: any posting at all, specialised or not
+periods as (
+    {{ with_periods_reported('cells', ledger_rows='fct_ledger_posting') }}
 ),
 
 -- Compared only where both sides could hold the cell: an attributed ICB whose ledger covers the
 -- period, and SLAM submitted by the provider for the month.
 comparability as (
     select
-        cells.provider_code,
-        cells.icb_code,
-        cells.financial_year,
-        cells.financial_month,
-        cells.slam_gbp,
-        cells.ledger_gbp,
+        periods.*,
         case
-            when cells.icb_code = 'UNKNOWN' then 'icb_unattributed'
-            when ledger_periods.icb_code is null then 'ledger_period_missing'
-            when rpt_slam_slice_winners.provider_code is null then 'slam_month_not_submitted'
+            when periods.icb_code = 'UNKNOWN' then 'icb_unattributed'
+            when not periods.is_ledger_period_covered then 'ledger_period_missing'
+            when not periods.is_slam_submitted then 'slam_month_not_submitted'
         end as not_compared_reason
-    from cells
-    left join ledger_periods
-        on
-            cells.icb_code = ledger_periods.icb_code
-            and cells.financial_year = ledger_periods.financial_year
-            and cells.financial_month = ledger_periods.financial_month
-    left join rpt_slam_slice_winners
-        on
-            cells.provider_code = rpt_slam_slice_winners.provider_code
-            and cells.financial_year = rpt_slam_slice_winners.financial_year
-            and cells.financial_month = rpt_slam_slice_winners.financial_month
+    from periods
 ),
 
 variances as (
