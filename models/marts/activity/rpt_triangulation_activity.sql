@@ -54,15 +54,6 @@ dim_provider as (
     where not is_unknown_member
 ),
 
-triangulation_thresholds as (
-    select
-        measure,
-        max_abs_pct_variance,
-        min_abs_variance,
-        min_cell_size
-    from {{ ref('triangulation_thresholds') }}
-),
-
 slam_cells as (
     select
         provider_code,
@@ -140,49 +131,24 @@ comparability as (
 
 variances as (
     select
-        provider_code,
-        service_line_code,
-        pod_code,
-        financial_year,
-        financial_month,
-        slam_activity,
-        sus_activity,
-        slam_price_gbp,
-        sus_tariff_gbp,
-        slam_rows,
-        sus_priced_records,
-        not_compared_reason,
-        not_compared_reason is null as is_compared,
-        slam_activity - sus_activity as activity_variance,
-        {{ pct_variance('slam_activity', 'sus_activity') }} as activity_pct_variance,
-        slam_price_gbp - sus_tariff_gbp as price_variance_gbp,
-        {{ round_quotient('slam_price_gbp', 'slam_activity') }} as slam_unit_price_gbp,
-        {{ round_quotient('sus_tariff_gbp', 'sus_priced_records') }} as sus_unit_tariff_gbp
+        comparability.*,
+        comparability.not_compared_reason is null as is_compared,
+        comparability.slam_activity - comparability.sus_activity as activity_variance,
+        {{ pct_variance('comparability.slam_activity', 'comparability.sus_activity') }} as activity_pct_variance,
+        comparability.slam_price_gbp - comparability.sus_tariff_gbp as price_variance_gbp,
+        {{ round_quotient('comparability.slam_price_gbp', 'comparability.slam_activity') }} as slam_unit_price_gbp,
+        {{ round_quotient('comparability.sus_tariff_gbp', 'comparability.sus_priced_records') }}
+            as sus_unit_tariff_gbp
     from comparability
 ),
 
 unit_prices as (
     select
-        provider_code,
-        service_line_code,
-        pod_code,
-        financial_year,
-        financial_month,
-        slam_activity,
-        sus_activity,
-        slam_price_gbp,
-        sus_tariff_gbp,
-        slam_rows,
-        sus_priced_records,
-        not_compared_reason,
-        is_compared,
-        activity_variance,
-        activity_pct_variance,
-        price_variance_gbp,
-        slam_unit_price_gbp,
-        sus_unit_tariff_gbp,
-        {{ pct_variance('slam_unit_price_gbp', 'sus_unit_tariff_gbp') }} as unit_price_pct_variance,
-        cast((slam_unit_price_gbp - sus_unit_tariff_gbp) * slam_activity as decimal(38, 2)) as price_effect_gbp
+        variances.*,
+        {{ pct_variance('variances.slam_unit_price_gbp', 'variances.sus_unit_tariff_gbp') }} as unit_price_pct_variance,
+        cast(
+            (variances.slam_unit_price_gbp - variances.sus_unit_tariff_gbp) * variances.slam_activity as decimal(38, 2)
+        ) as price_effect_gbp
     from variances
 ),
 
@@ -190,46 +156,20 @@ unit_prices as (
 -- infinite when SUS has nothing) and the absolute amount, on cells at least min_cell_size on
 -- either side. The price is compared per unit (SLAM pounds per unit of activity against the mean
 -- tariff of the SUS records that carry one), its absolute threshold on the pounds the unit-price
--- difference makes over the SLAM activity.
+-- difference makes over the SLAM activity; a missing unit price is not flagged.
+activity_flags as (
+    {{ with_threshold_flag(
+        'unit_prices', 'slam_sus_activity', 'is_activity_flagged',
+        'activity_variance', 'slam_activity', 'sus_activity', 'activity_pct_variance'
+    ) }}
+),
+
 flags as (
-    select
-        unit_prices.provider_code,
-        unit_prices.service_line_code,
-        unit_prices.pod_code,
-        unit_prices.financial_year,
-        unit_prices.financial_month,
-        unit_prices.slam_activity,
-        unit_prices.sus_activity,
-        unit_prices.slam_price_gbp,
-        unit_prices.sus_tariff_gbp,
-        unit_prices.slam_rows,
-        unit_prices.sus_priced_records,
-        unit_prices.not_compared_reason,
-        unit_prices.is_compared,
-        unit_prices.activity_variance,
-        unit_prices.activity_pct_variance,
-        unit_prices.price_variance_gbp,
-        unit_prices.slam_unit_price_gbp,
-        unit_prices.sus_unit_tariff_gbp,
-        unit_prices.unit_price_pct_variance,
-        unit_prices.price_effect_gbp,
-        {{ flagged_beyond_thresholds(
-            'unit_prices.is_compared', 'unit_prices.activity_variance', 'unit_prices.slam_activity',
-            'unit_prices.sus_activity', 'unit_prices.activity_pct_variance', 'activity_threshold'
-        ) }} as is_activity_flagged,
-        coalesce(
-            {{ flagged_beyond_thresholds(
-                'unit_prices.is_compared', 'unit_prices.price_effect_gbp', 'unit_prices.slam_price_gbp',
-                'unit_prices.sus_tariff_gbp', 'unit_prices.unit_price_pct_variance', 'price_threshold',
-                missing_pct_is_beyond=false
-            ) }},
-            false
-        ) as is_price_flagged
-    from unit_prices
-    inner join triangulation_thresholds as activity_threshold
-        on activity_threshold.measure = 'slam_sus_activity'
-    inner join triangulation_thresholds as price_threshold
-        on price_threshold.measure = 'slam_sus_price'
+    {{ with_threshold_flag(
+        'activity_flags', 'slam_sus_price', 'is_price_flagged',
+        'price_effect_gbp', 'slam_price_gbp', 'sus_tariff_gbp', 'unit_price_pct_variance',
+        missing_pct_is_beyond=false
+    ) }}
 ),
 
 final as (

@@ -60,15 +60,6 @@ current_boundaries as (
     from {{ ref('dim_icb') }}
 ),
 
-triangulation_thresholds as (
-    select
-        measure,
-        max_abs_pct_variance,
-        min_abs_variance,
-        min_cell_size
-    from {{ ref('triangulation_thresholds') }}
-),
-
 -- Delegated streams are those whose money sits in the ICB allocation (green).
 slam_cells as (
     select
@@ -133,40 +124,20 @@ comparability as (
 
 variances as (
     select
-        provider_code,
-        icb_code,
-        financial_year,
-        financial_month,
-        slam_gbp,
-        ledger_gbp,
-        not_compared_reason,
-        not_compared_reason is null as is_compared,
-        slam_gbp - ledger_gbp as spend_variance_gbp,
-        {{ pct_variance('slam_gbp', 'ledger_gbp') }} as spend_pct_variance
+        comparability.*,
+        comparability.not_compared_reason is null as is_compared,
+        comparability.slam_gbp - comparability.ledger_gbp as spend_variance_gbp,
+        {{ pct_variance('comparability.slam_gbp', 'comparability.ledger_gbp') }} as spend_pct_variance
     from comparability
 ),
 
 -- Flagged when beyond both thresholds: the percentage of the ledger (infinite when the ledger
 -- shows nothing) and the absolute pounds, on cells at least min_cell_size on either side.
 flags as (
-    select
-        variances.provider_code,
-        variances.icb_code,
-        variances.financial_year,
-        variances.financial_month,
-        variances.slam_gbp,
-        variances.ledger_gbp,
-        variances.spend_variance_gbp,
-        variances.spend_pct_variance,
-        variances.is_compared,
-        variances.not_compared_reason,
-        {{ flagged_beyond_thresholds(
-            'variances.is_compared', 'variances.spend_variance_gbp', 'variances.slam_gbp',
-            'variances.ledger_gbp', 'variances.spend_pct_variance', 'spend_threshold'
-        ) }} as is_flagged
-    from variances
-    inner join triangulation_thresholds as spend_threshold
-        on spend_threshold.measure = 'slam_ledger_spend'
+    {{ with_threshold_flag(
+        'variances', 'slam_ledger_spend', 'is_flagged',
+        'spend_variance_gbp', 'slam_gbp', 'ledger_gbp', 'spend_pct_variance'
+    ) }}
 ),
 
 final as (
