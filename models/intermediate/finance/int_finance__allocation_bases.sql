@@ -29,20 +29,20 @@ dim_provider as (
 
 icb_populations as (
     select
-        upper(trim(icb_code)) as icb_code,
+        icb_code,
         financial_year,
         registered_population,
         needs_index
-    from {{ ref('icb_populations') }}
+    from {{ ref('stg_reference__icb_populations') }}
 ),
 
 icb_allocations as (
     select
-        upper(trim(icb_code)) as icb_code,
+        icb_code,
         financial_year,
-        lower(trim(funding_stream)) as funding_stream,
+        funding_stream,
         allocation_gbp
-    from {{ ref('icb_allocations') }}
+    from {{ ref('stg_reference__icb_allocations') }}
     where lower(trim(allocation_basis)) in ('needs', 'population')
 ),
 

@@ -22,11 +22,11 @@ fct_contract_activity as (
 
 icb_populations as (
     select
-        upper(trim(icb_code)) as icb_code,
+        icb_code,
         financial_year,
         registered_population,
         needs_index
-    from {{ ref('icb_populations') }}
+    from {{ ref('stg_reference__icb_populations') }}
 ),
 
 footprint as (

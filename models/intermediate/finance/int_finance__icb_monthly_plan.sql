@@ -10,7 +10,7 @@ icb_allocations as (
         funding_stream,
         allocation_basis,
         allocation_gbp
-    from {{ ref('icb_allocations') }}
+    from {{ ref('stg_reference__icb_allocations') }}
 ),
 
 plan_phasing as (

@@ -5,11 +5,11 @@ with
 
 allocations as (
     select
-        upper(trim(icb_code)) as icb_code,
+        icb_code,
         financial_year,
-        lower(trim(funding_stream)) as funding_stream,
+        funding_stream,
         allocation_gbp
-    from {{ ref('icb_allocations') }}
+    from {{ ref('stg_reference__icb_allocations') }}
 ),
 
 phased as (
