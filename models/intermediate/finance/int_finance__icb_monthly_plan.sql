@@ -13,32 +13,20 @@ icb_allocations as (
     from {{ ref('stg_reference__icb_allocations') }}
 ),
 
-plan_phasing as (
-    select
-        financial_month,
-        phase_weight
-    from {{ ref('plan_phasing') }}
-),
-
 cumulative_phasing as (
     select
         financial_month,
         phase_weight,
-        sum(phase_weight) over (order by financial_month) as cumulative_weight,
-        coalesce(
-            sum(phase_weight) over (
-                order by financial_month rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as previous_cumulative_weight
-    from plan_phasing
+        cumulative_weight,
+        previous_cumulative_weight
+    from {{ ref('stg_reference__plan_phasing') }}
 ),
 
 final as (
     select
-        upper(trim(icb_allocations.icb_code)) as icb_code,
+        icb_allocations.icb_code,
         icb_allocations.financial_year,
-        lower(trim(icb_allocations.funding_stream)) as funding_stream,
+        icb_allocations.funding_stream,
         icb_allocations.allocation_basis,
         cumulative_phasing.financial_month,
         cumulative_phasing.phase_weight,

@@ -71,7 +71,7 @@ plan_phasing as (
     select
         financial_month,
         phase_weight
-    from {{ ref('plan_phasing') }}
+    from {{ ref('stg_reference__plan_phasing') }}
 ),
 
 provider_years as (

@@ -19,13 +19,6 @@ monthly_plan as (
     from {{ ref('int_finance__icb_monthly_plan') }}
 ),
 
-plan_phasing as (
-    select
-        financial_month,
-        phase_weight
-    from {{ ref('plan_phasing') }}
-),
-
 completeness as (
     select
         icb_code,
@@ -73,8 +66,8 @@ cumulative_phasing as (
     select
         financial_month,
         phase_weight,
-        sum(phase_weight) over (order by financial_month) as cumulative_weight
-    from plan_phasing
+        cumulative_weight
+    from {{ ref('stg_reference__plan_phasing') }}
 ),
 
 -- The latest month SLAM states in each year (any provider): later months are not yet reported.
