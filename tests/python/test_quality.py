@@ -367,7 +367,8 @@ def _documented_checks() -> set[tuple[str, str]]:
 
 def test_check_sql_lives_in_dbt_and_the_exposure_lists_it() -> None:
     """Every batch and fingerprint of the suites is a model in models/dq/checks/ (no SQL files of
-    the runner's own, DQMI's included), every such model is used, and the reports' exposure names exactly them."""
+    the runner's own, DQMI's included), every such model is used, and the reports' exposure
+    names exactly them."""
     root = EXPECTATIONS_DIR.parent
     assert not sorted(EXPECTATIONS_DIR.rglob("*.sql")), "check SQL belongs in models/dq/checks/"
     assert not sorted((root / "speccomm").rglob("*.sql")), "the DQMI SQL belongs in models/dq/dqmi/"
