@@ -42,9 +42,9 @@ dev:
 
 ## test: lint SQL and Python, then the whole pytest suite (fails if no test ran), on
 ## TEST_WORKERS processes (default 2, the machine's cores; each takes whole test modules, so
-## a module's shared warehouse is built once)
+## a module's shared warehouse is built once, the slowest modules first: tests/python/conftest.py)
 test: $(STAMP) system-deps lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## test-fast: the tests not marked slow (no warehouse build, no servers), for a quick loop
 test-fast: $(STAMP)
