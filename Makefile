@@ -8,6 +8,7 @@ STAMP   := $(VENV)/.installed
 LANDING ?= data/landing
 SEED    ?= 42
 TEST_WORKERS ?= 2
+LINT_PROCESSES ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
@@ -63,14 +64,14 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	fi
 
-## lint: ruff, the type checker (mypy on speccomm/), the generated checks table, sqlfluff
+## lint: ruff, the type checker (mypy on speccomm/), the generated checks table, sqlfluff (on LINT_PROCESSES processes, default 2)
 lint: $(STAMP)
 	$(BIN)/ruff check speccomm tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m speccomm.quality.catalogue
 	@mkdir -p warehouse/lint
 	SPECCOMM_DBT_DATABASE=warehouse/lint/speccomm.duckdb DBT_TARGET_PATH=warehouse/lint/target \
-		DBT_LOG_PATH=warehouse/lint/logs $(BIN)/sqlfluff lint models tests/data_tests
+		DBT_LOG_PATH=warehouse/lint/logs $(BIN)/sqlfluff lint --processes $(LINT_PROCESSES) models tests/data_tests
 
 ## docs: the dbt docs site in target/docs (open static_index.html, or serve the folder)
 docs: $(STAMP)
