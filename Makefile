@@ -32,14 +32,16 @@ run: $(STAMP)
 		$(BIN)/speccomm generate --scale demo --out $(LANDING) --seed $(SEED); \
 	fi
 	$(BIN)/speccomm nightly --landing $(LANDING)
-	@if [ ! -f warehouse/dev/speccomm.duckdb ] && [ -f warehouse/speccomm.duckdb ]; then $(MAKE) --no-print-directory dev; fi
+	@if [ ! -f warehouse/dev/speccomm.duckdb ] && [ -f warehouse/build.duckdb ]; then $(MAKE) --no-print-directory dev; fi
 
-## dev: (re)start dbt's development database (profiles.yml) from the published warehouse, so
-## `dbt build -s <model>+` works on last night's data; `make run` does it once
+## dev: (re)start dbt's development database (profiles.yml) from last night's build file
+## (warehouse/build.duckdb: raw layer and every model; the published file holds only the reader
+## schemas), so `dbt build -s <model>+` works on last night's data; `make run` does it once
 dev:
 	@mkdir -p warehouse/dev
-	cp warehouse/speccomm.duckdb warehouse/dev/speccomm.duckdb
-	@echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of the published warehouse)"
+	@if [ -f warehouse/build.duckdb ]; then src=warehouse/build.duckdb; else src=warehouse/speccomm.duckdb; fi; \
+		cp $$src warehouse/dev/speccomm.duckdb && \
+		echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of $$src)"
 
 ## test: lint SQL and Python, then the whole pytest suite (fails if no test ran), on
 ## TEST_WORKERS processes (default 2, the machine's cores; each takes whole test modules, so

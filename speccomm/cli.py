@@ -35,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("parquet", "csv", "xlsx"), default="parquet",
         help="parquet: one file per table; csv: the same as CSV; xlsx: one Excel workbook, a sheet per table",
     )
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True,
+                        help="the folder to write: new or empty, or any with --force")
+    export.add_argument("--force", action="store_true",
+                        help="write into a folder that holds files, replacing those of the same names")
 
     extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
     _add_location_options(extract)
@@ -45,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         "--suppress-up-to", type=int, help="withhold counts 1..N ($SPECCOMM_SUPPRESS_UP_TO; 7)"
     )
     extract.add_argument("--round-to", type=int, help="round other counts to N ($SPECCOMM_ROUND_TO, 5)")
-    extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write")
+    extract.add_argument("--out", type=Path, required=True, help="the DuckDB file to write (a new file)")
+    extract.add_argument("--force", action="store_true",
+                         help="replace an existing extract at --out (and its _parquet folder and manifest)")
 
     resend = commands.add_parser(
         "resend", help="settle a report whose send was interrupted: queue it again, or record it delivered"
@@ -55,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     resend.add_argument("--delivered", action="store_true", help="it did arrive: record it as sent")
 
     docs = commands.add_parser("docs", help="build the dbt docs site")
-    docs.add_argument("--warehouse", type=Path, help="built warehouse to document (default: published)")
+    docs.add_argument("--warehouse", type=Path,
+                      help="the published warehouse whose build (build.duckdb beside it) to document "
+                      "(default: the published one)")
     docs.add_argument("--fresh", action="store_true", help="build an empty warehouse instead of using one")
     docs.add_argument("--out", type=Path, help="site folder (default target/docs)")
     return parser
@@ -118,8 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "docs":
         from speccomm.dbt_runner.docs import build_docs
+        from speccomm.state import StateLayout
 
-        warehouse = None if args.fresh else _paths(parser, args).warehouse
+        # the build file beside the published one: the catalog then lists every relation
+        warehouse = None if args.fresh else StateLayout.of(_paths(parser, args)).state_source()
         return build_docs(args.out, warehouse=warehouse)
     return _run_warehouse_command(args, _paths(parser, args))
 
@@ -166,7 +175,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "export":
         from speccomm.publish import export_parquet
 
-        return export_parquet(paths, args.out.resolve(), args.format)
+        return export_parquet(paths, args.out.resolve(), args.format, force=args.force)
     if args.command == "resend":
         from speccomm.delivery import resend
         from speccomm.state import StateLayout
@@ -190,7 +199,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
             print(f"speccomm extract: {exc}", file=sys.stderr)
             return 2
         return extract_icb(paths, [code.strip().upper() for code in args.icb], args.out.resolve(),
-                           footprint=args.footprint, suppression=suppression)
+                           footprint=args.footprint, suppression=suppression, force=args.force)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -48,6 +48,11 @@ def resolve_paths(
         warehouse=_pick(warehouse, "SPECCOMM_WAREHOUSE", PROJECT_ROOT / "warehouse" / "speccomm.duckdb"),
         outbox=_pick(outbox, "SPECCOMM_OUTBOX", PROJECT_ROOT / "outbox"),
     )
+    if paths.warehouse.name.lower() == "build.duckdb":  # speccomm.state.BUILD_FILE_NAME
+        raise BadWarehouseName(
+            f"warehouse file {paths.warehouse}: build.duckdb is the name of the nightly's build file "
+            "beside the published one. Choose another file name (e.g. speccomm.duckdb)."
+        )
     if paths.warehouse.stem.lower() in WAREHOUSE_SCHEMAS:
         raise BadWarehouseName(
             f"warehouse file {paths.warehouse}: DuckDB would name the database '{paths.warehouse.stem}',"

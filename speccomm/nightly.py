@@ -1,8 +1,10 @@
 """The night, in order: load new files → dbt build → data-quality checks → provider reports →
 delivery → publish.
 
-Everything happens in a working copy of the published warehouse (`work/<run id>/`); the
-published file readers use is replaced, atomically, only at the very end and only when every
+Everything happens in a working copy of the build file (`work/<run id>/`, a copy of
+`build.duckdb` beside the published file: the last published night's whole build); the
+published file readers use (its reader schemas only) and the build file are replaced together,
+atomically, only at the very end and only when every
 step succeeded — in particular only when `dbt build` exited 0, i.e. every model built and every
 dbt test of severity `error` passed. Data-quality checks on provider data (speccomm.quality)
 never block publishing: their failures are findings about the providers' data, reported to
@@ -49,7 +51,8 @@ from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
 from speccomm.publish.comments import comment_sources
-from speccomm.publish.holders import WarehouseHeld
+from speccomm.publish.holders import EXIT_WAREHOUSE_HELD, WarehouseHeld, refuse_writers
+from speccomm.publish.journal import complete_pending
 from speccomm.publish.storage import BadStorageVersion, storage_version
 from speccomm.quality.tables import ensure_tables as ensure_dq_tables
 from speccomm.relations import relation_exists
@@ -58,6 +61,7 @@ from speccomm.runlog import (
     FAILED,
     INTERRUPTED,
     NOTHING_TO_DO,
+    RUNNING,
     SUCCEEDED,
     RunLog,
     RunRecord,
@@ -77,7 +81,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("quality", "data-quality checks on the slices that changed"),
     ("reports", "provider data-quality reports"),
     ("deliver", "send the reports (SMTP, else the outbox)"),
-    ("publish", "swap the new warehouse in for readers"),
+    ("publish", "swap the new warehouse in for readers, and the new build file beside it"),
 )
 # Exit status: 0 done (or nothing to do); 11..16 the step that failed (a fault before the
 # first step, e.g. a missing landing folder or a state folder that cannot be written, is the
@@ -85,7 +89,6 @@ STEPS: tuple[tuple[str, str], ...] = (
 # 76 a client holds the published warehouse read-write; 1 a bad SPECCOMM_STORAGE_VERSION
 # (not started); 130 interrupted (SIGINT / SIGTERM).
 EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
-EXIT_WAREHOUSE_HELD = 76
 EXIT_INTERRUPTED = 130
 
 
@@ -201,8 +204,9 @@ class Night:
             self.record.build_fingerprint = build_fingerprint(self.options.footprint, self.options.engine)
             storage_version()  # a bad setting fails now, not after the whole build
             check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
+            refuse_writers(self.paths.warehouse, self.layout.build_file)
             reason = "--force" if self.options.force else why_build(
-                self.paths.landing, self.paths.warehouse, self.record.build_fingerprint
+                self.paths.landing, self.layout.state_source(), self.record.build_fingerprint
             )
         except LandingUnavailable as exc:
             self.record.reason = "the landing folder is unavailable"
@@ -256,8 +260,9 @@ class Night:
 
     def _load(self) -> None:
         self.working_copy.parent.mkdir(parents=True, exist_ok=True)
-        if self.paths.warehouse.exists():
-            shutil.copyfile(self.paths.warehouse, self.working_copy)
+        source = self.layout.state_source()  # the build file (before the first night: none)
+        if source is not None:
+            shutil.copyfile(source, self.working_copy)
         with duckdb.connect(str(self.working_copy)) as con:
             rejected_before = _rejected_files(con)
             summary = load_landing(con, self.paths.landing)
@@ -270,7 +275,7 @@ class Night:
         self.rejected_still += len(self.reference.rejected) - len(reference_rejected)
         self.record.reference_version = self.reference.version
         self.record.reference_digest = self.reference.digest
-        published = published_state(self.paths.warehouse)
+        published = published_state(self.layout.state_source())
         self.reference_changed = (
             published is not None and published.reference_digest != self.reference.digest
         )
@@ -291,7 +296,7 @@ class Night:
     def _build(self) -> None:
         started = time.time()
         failure: BuildFailed | None = None
-        full_refresh = built_by_other_code(self.paths.warehouse, self.record.build_fingerprint or "")
+        full_refresh = built_by_other_code(self.layout.state_source(), self.record.build_fingerprint or "")
         if full_refresh:
             print("      the published warehouse was built by another version of the project: full refresh")
         elif self.replaced:  # the incremental models hold rows of the versions replaced
@@ -404,11 +409,11 @@ class Night:
             self.runlog.copy_into(con, self.record)
             comment_sources(con, dbt_target_path(self.working_copy) / "manifest.json")
         published = publish_database(
-            self.working_copy, self.paths.warehouse, self.layout.versions_dir,
-            version_name=self.run_id, keep=self.options.keep_versions,
+            self.working_copy, self.layout, version_name=self.run_id, keep=self.options.keep_versions,
         )
         self.notes.append(f"published {published.path} (version {published.version.name}; "
-                          f"{len(published.pruned)} old version(s) pruned)")
+                          f"{len(published.pruned)} old version(s) pruned); the build in "
+                          f"{self.layout.build_file.name} beside it")
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -416,13 +421,27 @@ class Night:
         return self.layout.work_dir(self.run_id) / "logs"
 
     def _tidy_after_earlier_runs(self) -> None:
+        finished = complete_pending(self.layout.publish_journal)  # before the work folder goes
+        if finished is not None:
+            print(f"note: an earlier run was stopped while {finished.what}; that is now done")
+            self._record_published(finished.published_version)
         for run_id in self.runlog.mark_abandoned(found_by=self.run_id):
             print(f"note: run {run_id} stopped without finishing (killed?); its work is discarded")
         if self.layout.work_root.is_dir():
             shutil.rmtree(self.layout.work_root, ignore_errors=True)
-        remove_stale_stages(self.paths.warehouse)
+        remove_stale_stages(self.layout)
         for marker in self.layout.state_dir.glob("test-paused-at-*"):
             marker.unlink()
+
+    def _record_published(self, version: str | None) -> None:
+        """The run whose publish a crash interrupted after its commit did publish: its run-log
+        row says so (the published file's copy of the log already did)."""
+        for record in self.runlog.records(last=50):
+            if version and record.status == RUNNING and record.run_id == Path(version).stem:
+                record.published_version = version
+                record.error = "stopped while swapping the published and build files; the next run ended it"
+                record.finish(SUCCEEDED)
+                self.runlog.save(record)
 
     def _nothing_to_do(self) -> int:
         self.record.reason = "no new landing files and the dbt project is unchanged"

@@ -1,6 +1,10 @@
 """Is there anything for tonight's run to do?
 
-A run builds when the landing folder holds an entry the published warehouse has neither loaded
+What the published night knows is read from its build file (`build.duckdb` beside the
+published file, which holds the raw layer: speccomm.state.StateLayout.state_source), which is
+always of the same night as the published file (speccomm.publish.journal).
+
+A run builds when the landing folder holds an entry the published night has neither loaded
 nor rejected, or one whose size or modification time changed since it was loaded or rejected
 (a file completed after a partial upload, one that changed while it was read), when the
 reference folder (`<landing>/reference/`, speccomm.load.reference) differs from the one the
@@ -37,9 +41,10 @@ def landing_files(landing: Path) -> Iterator[tuple[str, str, Seen | None]]:
         yield entry.feed, entry.name, entry.seen
 
 
-def published_state(published: Path) -> PublishedState | None:
-    """What the published file knows; raises WarehouseHeld when a client holds it read-write."""
-    if not published.exists():
+def published_state(published: Path | None) -> PublishedState | None:
+    """What the published night knows, read from its build file (StateLayout.state_source);
+    raises WarehouseHeld when a client holds that file read-write."""
+    if published is None or not published.exists():
         return None
     with connect_read_only(published) as con:
         tables: dict[str, set[str]] = {}
@@ -81,7 +86,7 @@ def new_files(landing: Path, state: PublishedState) -> list[str]:
     ]
 
 
-def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
+def why_build(landing: Path, published: Path | None, fingerprint: str) -> str | None:
     """The reason tonight must build, or None when there is nothing to do."""
     state = published_state(published)
     if state is None:
@@ -96,7 +101,7 @@ def why_build(landing: Path, published: Path, fingerprint: str) -> str | None:
     return None
 
 
-def built_by_other_code(published: Path, fingerprint: str) -> bool:
+def built_by_other_code(published: Path | None, fingerprint: str) -> bool:
     """Whether the published warehouse was built by another version of the dbt project (or
     its build is not on record). Tonight's build then starts every incremental model afresh
     (`dbt build --full-refresh`): their tables may have another shape, which a pre-hook

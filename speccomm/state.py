@@ -2,19 +2,27 @@
 
 ```
 <warehouse dir>/
-    speccomm.duckdb            the published file BI tools open (read-only)
+    speccomm.duckdb            the published file BI tools open (read-only): schemas marts, dq,
+                               reference and ops only (speccomm.publish.storage.READER_SCHEMAS)
+    build.duckdb               the build file: the last published night's whole build (raw,
+                               staging, intermediate, dq_checks too), where the next night starts;
+                               engineers and auditors open it read-only, BI readers never
     versions/<run id>.duckdb   the last few published files (rollback goes back one)
+    versions/build/<run id>.duckdb  the build file of each kept version (rollback restores both)
     work/<run id>/             the night's working copy, dbt target and logs (deleted when done)
     reports/<run id>/          the provider reports built that night
     state/nightly.lock         one run at a time (fcntl.flock; PID, host and start inside)
     state/runs.sqlite          the run log, kept across runs (mirrored as ops.run_log)
     state/delivery.sqlite      the delivery queue and never-twice ledger (speccomm.delivery)
+    state/publishing.json      only while the two files are swapped (speccomm.publish.journal)
     raw-parquet/               nights on Spark: the raw layer as Parquet, one file per landing
                                file, kept across nights (speccomm.spark.raw_export)
 ```
 Everything that must survive a failed or killed night (run log, delivery ledger) lives
-outside the warehouse file, because a failed night never publishes its working copy.
-One warehouse per folder: two warehouses in one folder would share these files.
+outside the warehouse file, because a failed night never publishes its working copy. The
+published file and the build file are swapped together (speccomm.publish.journal), so they
+always hold the same night. One warehouse per folder: two warehouses in one folder would share
+these files (a warehouse named build.duckdb is refused: speccomm.config).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ class ProtectedTarget(ValueError):
     """An output would overwrite the published warehouse, a kept version or the state folder."""
 
 
+BUILD_FILE_NAME = "build.duckdb"
 DEFAULT_KEEP_VERSIONS = 3
 KEEP_VERSIONS_ENV = "SPECCOMM_KEEP_VERSIONS"
 
@@ -47,8 +56,30 @@ class StateLayout:
         return self.warehouse.parent
 
     @property
+    def build_file(self) -> Path:
+        """The last published night's whole build: where the next night starts."""
+        return self.root / BUILD_FILE_NAME
+
+    @property
     def versions_dir(self) -> Path:
         return self.root / "versions"
+
+    @property
+    def build_versions_dir(self) -> Path:
+        return self.versions_dir / "build"
+
+    @property
+    def publish_journal(self) -> Path:
+        return self.state_dir / "publishing.json"
+
+    def state_source(self) -> Path | None:
+        """The file the next night starts from and learns what is loaded from: the build file;
+        the published file when there is none yet (a warehouse published before build files
+        were kept held everything); None before the first night."""
+        for candidate in (self.build_file, self.warehouse):
+            if candidate.exists():
+                return candidate
+        return None
 
     @property
     def work_root(self) -> Path:
@@ -82,6 +113,7 @@ class StateLayout:
         """What an output (export, extract) must never be written over or into."""
         return (
             (self.warehouse, "the published warehouse"),
+            (self.build_file, "the nightly's build file"),
             (self.versions_dir, "the folder of the published warehouse's kept versions"),
             (self.state_dir, "the nightly's state folder (run log, delivery ledger, lock)"),
             (self.work_root, "the nightly's work folder"),

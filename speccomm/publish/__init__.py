@@ -16,12 +16,15 @@ from speccomm.publish.atomic import (
 )
 from speccomm.publish.export import export_parquet
 from speccomm.publish.extract import extract_icb
+from speccomm.publish.holders import EXIT_WAREHOUSE_HELD, WarehouseHeld, refuse_writers
+from speccomm.publish.journal import complete_pending
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.runlog import FAILED, SUCCEEDED, RunLog, RunRecord, utc_now
 from speccomm.state import StateLayout
 
 __all__ = [
     "EXIT_LOCKED",
+    "EXIT_WAREHOUSE_HELD",
     "NoEarlierVersion",
     "Published",
     "export_parquet",
@@ -34,8 +37,9 @@ __all__ = [
 
 
 def rollback(paths: Paths) -> int:
-    """CLI entry: publish the previous kept version again. 0 done, 1 nothing to go back to,
-    75 a nightly (or another rollback) is running."""
+    """CLI entry: publish the previous kept version again, with its build file. 0 done, 1
+    nothing to go back to, 75 a nightly (or another rollback) is running, 76 a client holds the
+    published file (or the build file) read-write, as for the nightly."""
     layout = StateLayout.of(paths)
     try:
         lock = RunLock(layout.lock_path, purpose="rollback").acquire()
@@ -51,19 +55,24 @@ def rollback(paths: Paths) -> int:
 def _rollback_locked(paths: Paths, layout: StateLayout) -> int:
     record = RunRecord(run_id=utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(2), kind="rollback")
     runlog = RunLog(layout.runs_db)
+    finished = complete_pending(layout.publish_journal)
+    if finished is not None:
+        print(f"speccomm rollback: an earlier run was stopped while {finished.what}; that is now done")
     try:
-        was, now = rollback_published(paths.warehouse, layout.versions_dir)
-    except NoEarlierVersion as exc:
+        refuse_writers(paths.warehouse, layout.build_file)
+        was, now = rollback_published(layout)
+    except (NoEarlierVersion, WarehouseHeld) as exc:
         record.error = str(exc)
         record.finish(FAILED)
         runlog.save(record)
         print(f"speccomm rollback: nothing done: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_WAREHOUSE_HELD if isinstance(exc, WarehouseHeld) else 1
     record.reason = f"rolled back from {was.name}"
     record.published_version = now.name
     record.finish(SUCCEEDED)
     runlog.save(record)
-    print(f"speccomm rollback: {paths.warehouse} is version {now.name} again (was {was.name}).")
+    print(f"speccomm rollback: {paths.warehouse} is version {now.name} again (was {was.name}), "
+          f"and {layout.build_file.name} beside it the build of that version.")
     print("  New connections see it; connected readers keep the file they opened until they reconnect.")
     print(
         "  The next nightly loads again every landing file this version does not know. If a landing\n"

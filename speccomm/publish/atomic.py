@@ -5,19 +5,22 @@ Readers (BI tools) open the published file read-only. A new file is put in place
 path names either the old file or the new one, whole. A reader connected before the swap keeps
 its open file (the old one) until it disconnects; its next connection opens the new one.
 
-The published file is not the working copy itself but a copy of it written in the configured
-storage version (speccomm.publish.storage: DuckDB 1.x clients must open it), straight into a
-temporary name beside the published file; only that finished file is renamed into place.
+The published file is not the working copy itself but a copy of its reader schemas (marts, dq,
+reference, ops) written in the configured storage version (speccomm.publish.storage: DuckDB
+1.x clients must open it), straight into a temporary name beside the published file. The
+working copy itself, whole, becomes the build file beside it (the next night starts there).
+The two renames are done together through a journal (speccomm.publish.journal), so a crash
+never leaves the published file and the build file on different nights (docs/decisions/0016).
 
 The newest entry of `versions/` and the published file are the same file (a hard link where
-the file system allows, else a copy), so a version costs no extra space until it is replaced.
+the file system allows, else a copy), and so are `versions/build/<the same name>` and the
+build file: a version costs no extra space until it is replaced.
 """
 
 from __future__ import annotations
 
 import filecmp
 import os
-import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +28,9 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.publish.storage import rewrite_database
+from speccomm.publish.journal import Journal, fsync_file, link_or_copy
+from speccomm.publish.storage import write_reader_copy
+from speccomm.state import StateLayout
 
 ROLLED_BACK = "rolled-back"
 
@@ -53,25 +58,38 @@ def checkpoint(database: Path) -> None:
 
 
 def publish_database(
-    working: Path, published: Path, versions_dir: Path, *, version_name: str, keep: int,
-    storage_version: str | None = None,
+    working: Path, layout: StateLayout, *, version_name: str, keep: int, storage_version: str | None = None,
 ) -> Published:
-    """Publish a closed working copy: rewritten in the configured storage version under a
-    temporary name beside the published file, then renamed into place."""
+    """Publish a closed working copy: its reader schemas written in the configured storage
+    version under a temporary name beside the published file; then, together
+    (speccomm.publish.journal), that copy renamed to the published file and the working copy
+    itself to the build file, and both kept as this version."""
+    published = layout.warehouse
     checkpoint(working)
     published.parent.mkdir(parents=True, exist_ok=True)
-    versions_dir.mkdir(parents=True, exist_ok=True)
-    staged = _rewrite_beside(working, published, storage_version)
-    version = versions_dir / f"{version_name}{published.suffix}"
+    layout.versions_dir.mkdir(parents=True, exist_ok=True)
+    staged = _reader_copy_beside(working, published, storage_version)
+    name = f"{version_name}{published.suffix}"
+    version = layout.versions_dir / name
+    journal = Journal(
+        layout.publish_journal, f"publishing version {name}",
+        moves=[(staged, published), (working, layout.build_file)],
+        links=[(published, version), (layout.build_file, layout.build_versions_dir / name)],
+        published_version=name,
+    )
+    _commit(journal, [staged])
+    return Published(published, version, tuple(prune_versions(layout, keep)))
+
+
+def _commit(journal: Journal, staged: list[Path]) -> None:
+    """Commit and apply `journal`; the staged files are removed if it never committed."""
     try:
-        _link_or_copy(staged, version)
-        os.replace(staged, published)
-    finally:
-        staged.unlink(missing_ok=True)
-    fsync_dir(published.parent)
-    fsync_dir(versions_dir)
-    working.unlink()  # its night is published; the copy is all that is needed
-    return Published(published, version, tuple(prune_versions(versions_dir, keep, published)))
+        journal.commit_and_apply()
+    except BaseException:
+        if not journal.path.exists():
+            for path in staged:
+                path.unlink(missing_ok=True)
+        raise
 
 
 def list_versions(versions_dir: Path) -> list[Path]:
@@ -90,9 +108,11 @@ def current_version(versions_dir: Path, published: Path) -> Path | None:
     return None
 
 
-def prune_versions(versions_dir: Path, keep: int, published: Path) -> list[Path]:
-    """Delete all but the newest `keep` versions (never the one that is published)."""
+def prune_versions(layout: StateLayout, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` versions (never the one that is published), and the
+    build files of the versions deleted."""
     pruned = []
+    versions_dir, published = layout.versions_dir, layout.warehouse
     for old in list_versions(versions_dir)[:-keep]:
         if not _same_file(old, published):
             old.unlink()
@@ -101,15 +121,24 @@ def prune_versions(versions_dir: Path, keep: int, published: Path) -> list[Path]
     for old in list_versions(rolled_back)[:-keep]:
         old.unlink()
         pruned.append(old)
+    for folder, builds in ((versions_dir, layout.build_versions_dir), (rolled_back, rolled_back / "build")):
+        kept = {version.name for version in list_versions(folder)}
+        for old in list_versions(builds):
+            if old.name not in kept:
+                old.unlink()
     return pruned
 
 
-def rollback_published(published: Path, versions_dir: Path) -> tuple[Path, Path]:
-    """Publish the version before the current one again; returns (from, to).
+def rollback_published(layout: StateLayout) -> tuple[Path, Path]:
+    """Publish the version before the current one again, with its build file; returns (from, to).
 
-    The versions newer than the one restored move to versions/rolled-back/, so that the newest
-    kept version is again the published one and a second rollback goes one further back.
+    The versions newer than the one restored move to versions/rolled-back/ (their build files
+    to versions/rolled-back/build/), so that the newest kept version is again the published one
+    and a second rollback goes one further back. A version kept without a build file (published
+    before build files were kept: it holds the whole build) becomes the build file, and its
+    reader schemas the published file.
     """
+    published, versions_dir = layout.warehouse, layout.versions_dir
     versions = list_versions(versions_dir)
     current = current_version(versions_dir, published)
     if current is None:
@@ -121,22 +150,37 @@ def rollback_published(published: Path, versions_dir: Path) -> tuple[Path, Path]
     if index == 0:
         raise NoEarlierVersion(f"{current.name} is the oldest version kept in {versions_dir}")
     target = versions[index - 1]
-    staged = _stage_beside(target, published)
+    target_build = layout.build_versions_dir / target.name
+    staged: list[Path] = []
     try:
-        os.replace(staged, published)
-    finally:
-        staged.unlink(missing_ok=True)
-    fsync_dir(published.parent)
-    (versions_dir / ROLLED_BACK).mkdir(exist_ok=True)
+        if target_build.exists():
+            staged.append(_stage_beside(target, published))
+        else:
+            staged.append(_reader_copy_beside(target, published, None))
+            target_build = target
+        staged.append(_stage_beside(target_build, layout.build_file))
+    except BaseException:
+        for path in staged:
+            path.unlink(missing_ok=True)
+        raise
+    rolled = versions_dir / ROLLED_BACK
+    moves = [(staged[0], published), (staged[1], layout.build_file)]
+    links = []
+    if target_build == target:  # the old whole file is now the build file's version
+        moves.append((target, layout.build_versions_dir / target.name))
+        links.append((published, target))
     for newer in versions[index:]:
-        os.replace(newer, versions_dir / ROLLED_BACK / newer.name)
-    fsync_dir(versions_dir)
+        moves += [(newer, rolled / newer.name),
+                  (layout.build_versions_dir / newer.name, rolled / "build" / newer.name)]
+    _commit(Journal(layout.publish_journal, f"rolling back to version {target.name}", moves, links), staged)
     return current, target
 
 
-def remove_stale_stages(published: Path) -> list[Path]:
-    """Temporary files left in the published folder by a run killed while publishing."""
-    stale = list(published.parent.glob(f".{published.name}.*.publishing"))
+def remove_stale_stages(layout: StateLayout) -> list[Path]:
+    """Temporary files left in the published folder by a run killed while publishing, before
+    its journal was committed (call complete_pending first)."""
+    stale = [path for own in (layout.warehouse, layout.build_file)
+             for path in own.parent.glob(f".{own.name}.*.publishing")]
     for path in stale:
         path.unlink(missing_ok=True)
     return stale
@@ -149,9 +193,9 @@ def _stage_beside(source: Path, published: Path) -> Path:
     os.close(fd)
     staged = Path(name)
     try:
-        _fsync_file(source)
+        fsync_file(source)
         staged.unlink()
-        _link_or_copy(source, staged)
+        link_or_copy(source, staged)
         _match_mode(staged, published)
     except BaseException:
         staged.unlink(missing_ok=True)
@@ -159,30 +203,22 @@ def _stage_beside(source: Path, published: Path) -> Path:
     return staged
 
 
-def _rewrite_beside(working: Path, published: Path, storage_version: str | None) -> Path:
-    """A durable copy of `working` in the configured storage version, in the published file's
-    folder under a temporary name (removed again if anything fails)."""
+def _reader_copy_beside(source: Path, published: Path, storage_version: str | None) -> Path:
+    """A durable copy of `source`'s reader schemas in the configured storage version, in the
+    published file's folder under a temporary name (removed again if anything fails)."""
     fd, name = tempfile.mkstemp(dir=published.parent, prefix=f".{published.name}.", suffix=".publishing")
     os.close(fd)
     staged = Path(name)
     staged.unlink()  # DuckDB creates the file itself
     try:
-        rewrite_database(working, staged, version=storage_version)
-        _fsync_file(staged)
+        write_reader_copy(source, staged, version=storage_version)
+        fsync_file(staged)
         _match_mode(staged, published)
     except BaseException:
         staged.unlink(missing_ok=True)
         staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
         raise
     return staged
-
-
-def _link_or_copy(source: Path, destination: Path) -> None:
-    try:
-        os.link(source, destination)
-    except OSError:
-        shutil.copyfile(source, destination)
-        _fsync_file(destination)
 
 
 def _match_mode(staged: Path, published: Path) -> None:
@@ -196,20 +232,3 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b) or filecmp.cmp(a, b, shallow=False)
     except OSError:
         return False
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -5,13 +5,16 @@ Parquet here; csv and xlsx (for spreadsheet users) in speccomm.publish.spreadshe
 Writes `DIR/<schema>/<table>.parquet` for every table and view of schemas `marts` and `dq`,
 and `DIR/manifest.json` (source file, run, tables and row counts). One read-only connection
 reads one published file, so the export is a consistent snapshot even if a nightly publishes
-meanwhile. Each file is written under a temporary name and renamed into place.
+meanwhile. `--out` must be a new or empty folder, or (with `--force`) one whose files of the
+same names are replaced (speccomm.publish.output_path); the export is written into a temporary
+folder beside it and moved into place when complete, so a failed export writes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,27 +22,35 @@ from pathlib import Path
 import duckdb
 
 from speccomm.config import Paths
+from speccomm.publish.output_path import Kind, OutputRefused, check_output, place_folder, staged_folder_beside
 from speccomm.relations import relation_exists, scalar
+from speccomm.state import StateLayout
 
 EXPORTED_SCHEMAS = ("marts", "dq")
+# An older export's files that a forced export into the same folder removes when it no longer
+# writes them (a table dropped since); other files in the folder are left alone.
+STALE_FILES = {"parquet": "*/*.parquet", "csv": "*/*.csv"}
 
 
-def export_parquet(paths: Paths, out: Path, fmt: str = "parquet") -> int:
-    """CLI entry (any format): 0 when written, 1 when nothing is published."""
+def export_parquet(paths: Paths, out: Path, fmt: str = "parquet", *, force: bool = False) -> int:
+    """CLI entry (any format): 0 when written, 1 when nothing is published or `out` is refused."""
     from speccomm.publish.spreadsheets import write_csv_export, write_xlsx_export
 
     if not paths.warehouse.exists():
         print(f"speccomm export: no published warehouse at {paths.warehouse}", file=sys.stderr)
         return 1
-    from speccomm.state import ProtectedTarget, StateLayout
-
     try:
-        StateLayout.of(paths).refuse_protected(out)
-    except ProtectedTarget as exc:
+        out = check_output(out, Kind.FOLDER, force=force, layout=StateLayout.of(paths))
+    except OutputRefused as exc:
         print(f"speccomm export: {exc}", file=sys.stderr)
         return 1
     writers = {"parquet": write_parquet_export, "csv": write_csv_export, "xlsx": write_xlsx_export}
-    manifest = writers[fmt](paths.warehouse, out)
+    staged = staged_folder_beside(out)
+    try:
+        manifest = writers[fmt](paths.warehouse, staged)
+        place_folder(staged, out, stale=STALE_FILES.get(fmt))
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
     for entry in manifest["tables"]:
         where = entry.get("file") or (f"sheet {entry['sheet']}" if entry.get("sheet") else
                                       "NOT EXPORTED: too many rows for one sheet (use csv or parquet)")

@@ -10,7 +10,10 @@ and `main.extract_suppression`, what was suppressed where), the same tables as P
 `<FILE stem>_parquet/` and the manifest as `<FILE stem>_manifest.json`. The rules are each
 mart's `config.meta.extract` (read by `extract_rules.py`); a table without one is withheld and
 named on the console. An unknown ICB
-or footprint fails closed: nothing is written.
+or footprint fails closed: nothing is written. The three outputs are checked before anything is
+written (speccomm.publish.output_path: a regular file path, never a device, a folder or the
+warehouse's own files, and an existing one only with `--force`), written under temporary names
+and renamed into place when complete: a failed extract writes nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -31,9 +35,10 @@ from speccomm.config import Paths
 from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import DQ_TABLES, ROW, IcbRows, NotExtracted, Rule, marts_rules
+from speccomm.publish.output_path import Kind, OutputRefused, check_output, place_folder, staged_folder_beside
 from speccomm.publish.storage import new_file_config
 from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
-from speccomm.state import ProtectedTarget, StateLayout
+from speccomm.state import StateLayout
 
 ICB_CODE = re.compile(r"^[A-Z0-9]{3}$")
 OWN_ICB = "own ICB: its own population and providers, no sharing agreement needed"
@@ -79,6 +84,7 @@ def extract_icb(
     *,
     footprint: str | None = None,
     suppression: Suppression | None = None,
+    force: bool = False,
 ) -> int:
     """CLI entry: 0 when the extract was written (tables withheld are listed), 1 on error."""
     if not paths.warehouse.exists():
@@ -86,12 +92,13 @@ def extract_icb(
         return 1
     try:
         layout = StateLayout.of(paths)
-        layout.refuse_protected(out)
-        layout.refuse_protected(parquet_dir(out))
+        for target, kind in ((out, Kind.FILE), (parquet_dir(out), Kind.FOLDER),
+                             (manifest_path(out), Kind.FILE)):
+            check_output(target, kind, force=force, layout=layout)
         result = write_footprint_extract(
             paths.warehouse, icbs, out, footprint=footprint, suppression=suppression
         )
-    except (UnknownIcb, ProtectedTarget) as exc:
+    except (UnknownIcb, OutputRefused) as exc:
         print(f"speccomm extract: {exc}", file=sys.stderr)
         return 1
     fp = result.footprint
@@ -144,6 +151,8 @@ def write_footprint_extract(
     os.close(fd)
     staged = Path(name)
     staged.unlink()  # DuckDB creates the file itself
+    staged_parquet = staged_folder_beside(parquet_dir(out))
+    staged_manifest = manifest_path(out).with_name(f".{manifest_path(out).name}.tmp")
     try:
         with duckdb.connect(str(staged), config=new_file_config()) as con:  # 1.x clients read it
             con.execute(f"attach {sql_string(str(published))} as src (read_only)")
@@ -153,12 +162,17 @@ def write_footprint_extract(
             _copy_dq(con, result)
             info = _write_manifest(con, result, published, rule)
             con.execute("detach src")
-            _write_parquet(con, result.taken, parquet_dir(out))
+            _write_parquet(con, result.taken, staged_parquet)
+        staged_manifest.write_text(json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8")
+        # a table withheld today must not linger from an older extract (--force)
+        place_folder(staged_parquet, parquet_dir(out), stale="*.parquet")
         os.replace(staged, out)
-        manifest_path(out).write_text(json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(staged_manifest, manifest_path(out))
     finally:
         staged.unlink(missing_ok=True)
         staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
+        staged_manifest.unlink(missing_ok=True)
+        shutil.rmtree(staged_parquet, ignore_errors=True)
     return result
 
 
@@ -458,12 +472,7 @@ def _write_manifest(
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, taken: list[Taken], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    expected = set()
     for item in taken:
         schema, table = item.table.split(".")
         file_name = f"{table}.parquet" if schema == "marts" else f"{schema}.{table}.parquet"
         copy_to_parquet(con, f'{schema}."{table}"', folder / file_name)
-        expected.add(file_name)
-    for old in folder.glob("*.parquet"):
-        if old.name not in expected:  # a table withheld today must not linger from an older extract
-            old.unlink()

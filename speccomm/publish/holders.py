@@ -17,6 +17,12 @@ from pathlib import Path
 
 import duckdb
 
+from speccomm.state import BUILD_FILE_NAME
+
+# The exit status of a command refused because a client holds the published (or build) file
+# read-write: `speccomm nightly` and `speccomm rollback`.
+EXIT_WAREHOUSE_HELD = 76
+
 _CONFLICT = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 
@@ -32,11 +38,12 @@ class Holder:
 
 
 class WarehouseHeld(RuntimeError):
-    """Another process holds the published warehouse open read-write."""
+    """Another process holds the published warehouse (or the build file) open read-write."""
 
     def __init__(self, path: Path, holder: Holder) -> None:
+        what = "build file" if path.name == BUILD_FILE_NAME else "published warehouse"
         super().__init__(
-            f"the published warehouse {path} is open read-write in another process, "
+            f"the {what} {path} is open read-write in another process, "
             f"{holder.describe()}, which locks every reader out. Close that client, or open the "
             "file read-only (docs/bi-access.md, 'Open it read-only'), then run again"
         )
@@ -65,6 +72,15 @@ def connect_read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise WarehouseHeld(path, holder) from exc
     with con:
         yield con
+
+
+def refuse_writers(*paths: Path) -> None:
+    """WarehouseHeld when a process holds one of `paths` (those that exist) read-write: a file
+    about to be replaced by a rename must not be one a client is writing to."""
+    for path in paths:
+        if path.exists():
+            with connect_read_only(path):
+                pass
 
 
 def _process_name(pid: int) -> str | None:
