@@ -61,7 +61,7 @@ def test_its_months_are_named_missing_and_estimated_from_the_contract(night: Nig
     for _, expected, reported, missing, complete, estimated in rows:
         assert "RAX" in missing.split(", ") and not complete and reported < expected
         assert estimated > 0
-    estimates = night.query(
+    estimates = night.build_query(  # an intermediate model: in the build file
         f"select sum(e.estimated_gbp), sum(round({ANNUAL} * p.phase_weight, 2)),"
         " count(*) filter (where e.estimate_method <> 'contract_value'),"
         " count(*) filter (where e.estimated_activity is not null)"
@@ -71,7 +71,7 @@ def test_its_months_are_named_missing_and_estimated_from_the_contract(night: Nig
     )
     [(total, expected_total, other_methods, with_activity)] = estimates
     assert total == expected_total and total > 0 and other_methods == 0 and with_activity == 0
-    [(rj1_contract_months,)] = night.query(
+    [(rj1_contract_months,)] = night.build_query(
         "select count(*) from intermediate.int_finance__slam_flow_estimates"
         " where provider_code = 'RJ1' and estimate_method = 'contract_value'"
     )

@@ -30,6 +30,7 @@ from speccomm.publish.atomic import NoEarlierVersion, list_versions, publish_dat
 from speccomm.publish.extract import write_extract
 from speccomm.publish.extract_rules import NotExtracted, Shared, marts_rules
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
+from speccomm.state import StateLayout
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +51,11 @@ class NightEnv:
     @property
     def warehouse(self) -> Path:
         return self.root / "wh" / "speccomm.duckdb"
+
+    @property
+    def build(self) -> Path:
+        """The build file beside the published one (raw layer, staging, intermediate)."""
+        return self.root / "wh" / "build.duckdb"
 
     @property
     def outbox(self) -> Path:
@@ -82,7 +88,13 @@ class NightEnv:
         return NightEnv(destination)
 
     def query(self, sql: str) -> list[tuple]:
+        """On the published file (the reader schemas only)."""
         with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def build_query(self, sql: str) -> list[tuple]:
+        """On the build file, which holds the raw layer."""
+        with duckdb.connect(str(self.build), read_only=True) as con:
             return con.execute(sql).fetchall()
 
     def sha(self) -> str:
@@ -135,7 +147,7 @@ def test_first_night_publishes_one_version_and_logs_the_run(first: NightEnv) -> 
     ]
     [run] = first.runs()
     assert run["status"] == "succeeded" and run["kind"] == "nightly" and run["failed_step"] is None
-    [(registered, rows)] = first.query("select count(*), sum(row_count) from raw.file_registry")
+    [(registered, rows)] = first.build_query("select count(*), sum(row_count) from raw.file_registry")
     assert (run["files_loaded"], run["rows_loaded"], run["files_rejected"]) == (registered, rows, 2)
     assert run["dbt_tests_passed"] > 0 and run["dbt_tests_failed"] == 0
     steps = {"load", "build", "quality", "reports", "deliver", "publish"}
@@ -144,12 +156,24 @@ def test_first_night_publishes_one_version_and_logs_the_run(first: NightEnv) -> 
     assert published_log == [(run["run_id"], "succeeded", registered, 0)]
 
 
+def test_the_published_file_holds_the_reader_schemas_and_the_build_file_the_rest(first: NightEnv) -> None:
+    """Readers see marts, dq, reference and ops; the raw layer, staging, intermediate and the
+    check models stay in build.duckdb beside it, of the same night."""
+    listed = "select distinct table_schema from information_schema.tables order by 1"
+    assert [s for (s,) in first.query(listed)] == ["dq", "marts", "ops", "reference"]
+    assert {"raw", "staging", "intermediate", "dq_checks"} <= {s for (s,) in first.build_query(listed)}
+    last_night = "select max(run_id) from ops.run_log where status = 'succeeded'"
+    assert first.query(last_night) == first.build_query(last_night) == [(first.runs()[-1]["run_id"],)]
+    versions = first.warehouse.parent / "versions"
+    assert [v.name for v in list_versions(versions / "build")] == [v.name for v in list_versions(versions)]
+
+
 def test_a_malformed_file_is_rejected_and_reported_while_the_rest_lands(first: NightEnv) -> None:
     console = (first.root / "first-night.out").read_text()
     assert f"REJECTED slam/{MALFORMED}: missing required column price" in console
     assert first.query(f"select count(*) from dq.rejected_files where file_name = '{MALFORMED}'") == [(1,)]
     landed = [p for feed in ("slam", "sus", "ledger") for p in (first.landing / feed).iterdir()]
-    assert first.query("select count(*) from raw.file_registry") == [(len(landed) - 2,)]
+    assert first.build_query("select count(*) from raw.file_registry") == [(len(landed) - 2,)]
     assert first.query("select count(*) from marts.fct_contract_activity")[0][0] > 0
 
 
@@ -163,11 +187,13 @@ def test_a_second_night_with_nothing_new_changes_nothing_and_sends_nothing(
     if code_fingerprint() != env.runs()[0]["build_fingerprint"]:
         pytest.skip("the dbt project was edited since the first night: a rebuild is right")
     before, outbox_before = env.sha(), sorted(env.outbox.rglob("*"))
+    build_before = hashlib.sha256(env.build.read_bytes()).hexdigest()
     versions_before = list_versions(env.warehouse.parent / "versions")
     result = env.run("nightly")
     assert result.returncode == 0, result.stderr
     assert "nothing to do" in result.stdout
     assert env.sha() == before
+    assert hashlib.sha256(env.build.read_bytes()).hexdigest() == build_before
     assert sorted(env.outbox.rglob("*")) == outbox_before
     assert list_versions(env.warehouse.parent / "versions") == versions_before
     assert [r["status"] for r in env.runs()] == ["succeeded", "nothing_to_do"]
@@ -179,8 +205,8 @@ def test_a_night_after_a_project_change_rebuilds_the_incremental_models_afresh(
     """An upgrade may change an incremental model's table: the first night after it runs
     `dbt build --full-refresh` instead of reading the old table in a pre-hook."""
     env = first.copy(tmp_path / "env")
-    env.warehouse.chmod(0o644)
-    with duckdb.connect(str(env.warehouse)) as con:
+    env.build.chmod(0o644)
+    with duckdb.connect(str(env.build)) as con:  # where the next night starts
         con.execute("update ops.run_log set build_fingerprint = 'an older project'")
         # the table as an older version left it: without the column the pre-hook reads
         con.execute("alter table intermediate.int_slam__rows_placed drop column reference_fingerprint")
@@ -188,7 +214,7 @@ def test_a_night_after_a_project_change_rebuilds_the_incremental_models_afresh(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "the dbt project changed since the published build" in result.stdout
     assert "full refresh" in result.stdout
-    [(rows, fingerprints)] = env.query(
+    [(rows, fingerprints)] = env.build_query(
         "select count(*), count(distinct reference_fingerprint) from intermediate.int_slam__rows_placed"
     )
     assert rows > 0 and fingerprints == 1
@@ -255,10 +281,10 @@ import os
 while not os.path.exists(stop):
     try:
         if held is not None:
-            counts.append(held.execute("select count(*) from raw.file_registry").fetchone()[0])
+            counts.append(held.execute("select count(*) from ops.run_log").fetchone()[0])
         else:
             with duckdb.connect(path, read_only=True) as con:
-                counts.append(con.execute("select count(*) from raw.file_registry").fetchone()[0])
+                counts.append(con.execute("select count(*) from ops.run_log").fetchone()[0])
     except Exception as exc:
         errors.append(repr(exc))
     time.sleep(0.1 if held is not None else 0.3)  # opening a connection costs ~0.1 s of CPU
@@ -281,8 +307,9 @@ def test_readers_keep_working_through_a_publish_then_rollback_goes_back_one(
     first: NightEnv, tmp_path: Path
 ) -> None:
     env = first.copy(tmp_path / "env")
-    first_sha = env.sha()
-    [(files_before,)] = env.query("select count(*) from raw.file_registry")
+    first_sha, first_build = env.sha(), hashlib.sha256(env.build.read_bytes()).hexdigest()
+    [(files_before,)] = env.build_query("select count(*) from raw.file_registry")
+    [(nights_before,)] = env.query("select count(*) from ops.run_log")
     add_second_month(env)
     held, held_out = _start_reader(env, tmp_path, "held")
     fresh, fresh_out = _start_reader(env, tmp_path, "reconnecting")
@@ -296,15 +323,17 @@ def test_readers_keep_working_through_a_publish_then_rollback_goes_back_one(
     assert result.returncode == 0, result.stdout + result.stderr
     held_seen, fresh_seen = json.loads(held_out.read_text()), json.loads(fresh_out.read_text())
     assert held_seen["errors"] == [] and fresh_seen["errors"] == []
-    assert set(held_seen["counts"]) == {files_before}, "a connected reader keeps the file it opened"
-    assert fresh_seen["counts"][0] == files_before and fresh_seen["counts"][-1] == files_before + 2
+    assert set(held_seen["counts"]) == {nights_before}, "a connected reader keeps the file it opened"
+    assert fresh_seen["counts"][0] == nights_before and fresh_seen["counts"][-1] == nights_before + 1
     assert fresh_seen["counts"] == sorted(fresh_seen["counts"]), "never an old file after the new one"
-    assert env.query("select count(*) from raw.file_registry") == [(files_before + 2,)]
+    assert env.build_query("select count(*) from raw.file_registry") == [(files_before + 2,)]
     assert len(list_versions(env.warehouse.parent / "versions")) == 2
 
     rolled = env.run("rollback")
     assert rolled.returncode == 0, rolled.stderr
     assert env.sha() == first_sha
+    # the build file goes back with it: the next night loads the second month again
+    assert hashlib.sha256(env.build.read_bytes()).hexdigest() == first_build
     again = env.run("rollback")
     assert again.returncode == 1 and "oldest version" in again.stderr
     assert [r["kind"] for r in env.runs()] == ["nightly", "nightly", "rollback", "rollback"]
@@ -312,32 +341,47 @@ def test_readers_keep_working_through_a_publish_then_rollback_goes_back_one(
 
 
 def test_publishing_keeps_the_newest_versions_and_rollback_walks_back(tmp_path: Path) -> None:
-    published, versions = tmp_path / "wh" / "speccomm.duckdb", tmp_path / "wh" / "versions"
+    published = tmp_path / "wh" / "speccomm.duckdb"
+    layout = StateLayout(published)
+    versions = layout.versions_dir
     for night in range(1, 5):
         working = tmp_path / f"work{night}.duckdb"
         with duckdb.connect(str(working)) as con:
-            con.execute(f"create table night as select {night} as n")
-        publish_database(working, published, versions, version_name=f"2025010{night}T000000Z", keep=3)
-        assert not working.exists()  # moved into place, not copied
+            con.execute(f"create schema marts; create table marts.night as select {night} as n")
+            con.execute(f"create schema raw; create table raw.night as select {night} as n")
+        publish_database(working, layout, version_name=f"2025010{night}T000000Z", keep=3)
+        assert not working.exists()  # moved into place as the build file, not copied
     assert [v.stem for v in list_versions(versions)] == [f"2025010{n}T000000Z" for n in (2, 3, 4)]
+    kept = [f"2025010{n}T000000Z" for n in (2, 3, 4)]
+    assert [v.stem for v in list_versions(layout.build_versions_dir)] == kept
     assert os.path.samefile(published, versions / "20250104T000000Z.duckdb")
+    assert os.path.samefile(layout.build_file, layout.build_versions_dir / "20250104T000000Z.duckdb")
     assert published.stat().st_mode & 0o777 == 0o644  # other accounts' BI tools can read it
 
-    def night() -> int:
+    def night() -> tuple[int, int]:
+        """(the published night, the build file's night): always the same."""
         with duckdb.connect(str(published), read_only=True) as con:
-            return con.execute("select n from night").fetchone()[0]
+            raw = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw'").fetchone()
+            assert raw == (0,)
+            readers = con.execute("select n from marts.night").fetchone()[0]
+        with duckdb.connect(str(layout.build_file), read_only=True) as con:
+            return readers, con.execute("select n from raw.night").fetchone()[0]
 
-    assert night() == 4
-    rollback_published(published, versions)
-    assert night() == 3
-    rollback_published(published, versions)
-    assert night() == 2
+    assert night() == (4, 4)
+    rollback_published(layout)
+    assert night() == (3, 3)
+    rollback_published(layout)
+    assert night() == (2, 2)
     with pytest.raises(NoEarlierVersion):
-        rollback_published(published, versions)
-    assert sorted(p.name for p in (versions / "rolled-back").iterdir()) == [
+        rollback_published(layout)
+    assert sorted(p.name for p in (versions / "rolled-back").iterdir() if p.is_file()) == [
+        "20250103T000000Z.duckdb", "20250104T000000Z.duckdb"
+    ]
+    assert sorted(p.name for p in (versions / "rolled-back" / "build").iterdir()) == [
         "20250103T000000Z.duckdb", "20250104T000000Z.duckdb"
     ]
     assert not list(published.parent.glob(".*publishing"))
+    assert not layout.publish_journal.exists()
 
 
 # --- export and extract ----------------------------------------------------------------------

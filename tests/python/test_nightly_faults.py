@@ -58,15 +58,16 @@ def test_killed_nights_leave_the_published_warehouse_intact_and_the_next_complet
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
     env = first_night(tmp_path_factory.getbasetemp()).copy(tmp_path / "env")
-    [(files_before,)] = env.query("select count(*) from raw.file_registry")
+    [(files_before,)] = env.build_query("select count(*) from raw.file_registry")
     add_second_month(env)  # two new files
     write_csv(env.landing / "sus" / MALFORMED_SUS, SUS_HEADER[1:], [["RJ1", "x"]])  # no sus_record_id
-    published = env.sha()
+    published, build = env.sha(), env.build.read_bytes()
     facts = env.query("select count(*) from marts.fct_contract_activity")
 
     for step in KILL_POINTS:
         output = _kill_at(env, step)
         assert env.sha() == published, f"killed at {step}: the published file changed\n{output}"
+        assert env.build.read_bytes() == build, f"killed at {step}: the build file changed\n{output}"
         assert env.query("select count(*) from marts.fct_contract_activity") == facts
         assert not list(env.warehouse.parent.glob(".*publishing"))
     emails_before_last_night = _emails(env.outbox)
@@ -89,7 +90,7 @@ def test_killed_nights_leave_the_published_warehouse_intact_and_the_next_complet
 
 
 def _assert_no_duplicate_rows(env: NightEnv, files_expected: int) -> None:
-    with duckdb.connect(str(env.warehouse), read_only=True) as con:
+    with duckdb.connect(str(env.build), read_only=True) as con:
         assert con.execute(
             "select count(*) - count(distinct (feed, file_name)) from raw.file_registry"
         ).fetchone()[0] == 0

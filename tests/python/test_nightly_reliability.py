@@ -10,12 +10,15 @@ the kernel does not allow that, those two tests are skipped and say why.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sqlite3
+import stat
 import subprocess
 from pathlib import Path
 
+import duckdb
 import pytest
 from test_nightly import NightEnv, add_second_month, first_night
 
@@ -127,7 +130,8 @@ def test_a_read_only_warehouse_folder_fails_the_night_with_a_run_log_row(
 def test_outputs_refuse_the_warehouses_own_files(command: str, env: NightEnv, tmp_path: Path) -> None:
     published = env.sha()
     version = next((env.warehouse.parent / "versions").glob("*.duckdb"))
-    targets = [env.warehouse, version, env.state, env.state / "x.duckdb", env.warehouse.parent / "versions"]
+    targets = [env.warehouse, version, env.state, env.state / "x.duckdb", env.warehouse.parent / "versions",
+               env.build]
     link = tmp_path / "alias.duckdb"
     link.symlink_to(env.warehouse)
     targets.append(link)
@@ -144,3 +148,69 @@ def test_outputs_refuse_the_warehouses_own_files(command: str, env: NightEnv, tm
         str(tmp_path / ("x.duckdb" if command == "extract" else "export")),
     )
     assert ok.returncode == 0, ok.stderr
+
+
+def _snapshot(folder: Path) -> dict[str, object]:
+    """Every entry under `folder` (hidden ones too): its kind, and a regular file's bytes."""
+    found: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        mode = path.lstat().st_mode
+        found[str(path.relative_to(folder))] = path.read_bytes() if stat.S_ISREG(mode) else stat.S_IFMT(mode)
+    return found
+
+
+def _not_regular_files(folder: Path) -> dict[Path, str]:
+    """A pipe, and as root a character device with /dev/full's numbers (never the real one:
+    the old code replaced the device it was given)."""
+    pipe = folder / "a-pipe"
+    os.mkfifo(pipe)
+    made = {pipe: "a pipe"}
+    if os.geteuid() == 0:
+        device = folder / "a-device"
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+        made[device] = "a device"
+    return made
+
+
+def test_extract_writes_only_a_new_regular_file_or_with_force(env: NightEnv, tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    (outputs / "a-folder").mkdir(parents=True)
+    existing = outputs / "existing.duckdb"
+    existing.write_bytes(b"someone's file")
+    refused = {outputs / "a-folder": "is a folder", existing: "exists: add --force",
+               **_not_regular_files(outputs)}
+    before = _snapshot(outputs)
+    for target, why in refused.items():
+        result = env.run("extract", "--icb", "QKK", "--out", str(target))
+        assert result.returncode == 1, (target, result.stdout, result.stderr)
+        assert why in result.stderr and "Traceback" not in result.stderr, (target, result.stderr)
+    assert _snapshot(outputs) == before  # no _parquet folder, no temporary file, the pipe still a pipe
+    forced = env.run("extract", "--icb", "QKK", "--out", str(existing), "--force")
+    assert forced.returncode == 0, forced.stderr
+    with duckdb.connect(str(existing), read_only=True) as con:
+        assert con.execute("select count(*) from main.extract_manifest").fetchone()[0] > 0
+    assert any((outputs / "existing_parquet").glob("*.parquet"))
+    again = env.run("extract", "--icb", "QKK", "--out", str(existing))  # its folder and manifest exist too
+    assert again.returncode == 1 and "--force" in again.stderr
+
+
+def test_export_writes_only_into_a_new_or_empty_folder_or_with_force(env: NightEnv, tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs"
+    (outputs / "full").mkdir(parents=True)
+    (outputs / "full" / "mine.txt").write_text("keep me")
+    (outputs / "a-file").write_text("not a folder")
+    refused = {outputs / "a-file": "not a folder", outputs / "full": "not empty: add --force",
+               **{path: "not a folder" for path in _not_regular_files(outputs)}}
+    before = _snapshot(outputs)
+    for target, why in refused.items():
+        result = env.run("export", "--out", str(target))
+        assert result.returncode == 1, (target, result.stdout, result.stderr)
+        assert why in result.stderr and "Traceback" not in result.stderr, (target, result.stderr)
+    assert _snapshot(outputs) == before
+    forced = env.run("export", "--out", str(outputs / "full"), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert (outputs / "full" / "mine.txt").read_text() == "keep me"  # --force replaces, never empties
+    assert (outputs / "full" / "manifest.json").exists() and any((outputs / "full").glob("marts/*.parquet"))
+    (outputs / "empty").mkdir()
+    assert env.run("export", "--out", str(outputs / "empty")).returncode == 0
+    assert not [p for p in outputs.iterdir() if p.name.startswith(".")]  # no temporary folder left

@@ -1,0 +1,143 @@
+"""What the published file holds: only what BI readers may see (contract, "What the published
+file holds"; docs/decisions/0016).
+
+The demo warehouse (built once per session, checked once: dq results and failed samples too)
+is published the way the nightly publishes (speccomm.publish.atomic.publish_database): the
+published file must hold the schemas marts, dq, reference and ops and nothing else, and no
+pseudonymised patient id — no column named for one and, searched by value, none of the demo's
+11,000-odd `pseudo_patient_id` values (read from the build file's raw.sus_rows) in any cell of
+any table, nor in an extract or an export written from it. The same search over the build file
+finds them: it is a search that can fail.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from demo_warehouse import CheckedDemo
+
+from speccomm.publish.atomic import publish_database
+from speccomm.publish.export import write_parquet_export
+from speccomm.publish.extract import parquet_dir, write_footprint_extract
+from speccomm.publish.spreadsheets import write_csv_export
+from speccomm.publish.storage import READER_SCHEMAS
+from speccomm.state import StateLayout
+
+pytest_plugins = ["demo_warehouse"]
+pytestmark = pytest.mark.slow
+
+PSEUDONYM_COLUMN = re.compile(r"pseudo|patient_(id|key|hash)|nhs_number$", re.IGNORECASE)
+ID_WIDTH = 12  # the generator's pseudonyms: 12 hex digits (speccomm.generate.sus_render)
+
+
+@pytest.fixture(scope="module")
+def published(checked_demo: CheckedDemo, tmp_path_factory: pytest.TempPathFactory) -> StateLayout:
+    root = tmp_path_factory.mktemp("published-policy")
+    working = root / "work" / "speccomm.duckdb"
+    working.parent.mkdir()
+    working.write_bytes(checked_demo.database.read_bytes())
+    layout = StateLayout(root / "wh" / "speccomm.duckdb")
+    publish_database(working, layout, version_name="20260501T020000Z", keep=3)
+    return layout
+
+
+@pytest.fixture(scope="module")
+def pseudonyms(published: StateLayout) -> list[str]:
+    with duckdb.connect(str(published.build_file), read_only=True) as con:
+        ids = [i for (i,) in con.execute(
+            "select distinct upper(pseudo_patient_id) from raw.sus_rows where pseudo_patient_id is not null"
+        ).fetchall()]
+    assert len(ids) > 1000 and {len(i) for i in ids} == {ID_WIDTH}
+    return ids
+
+
+def test_the_published_file_holds_the_reader_schemas_only(published: StateLayout) -> None:
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
+        schemas = {s for (s,) in con.execute(
+            "select distinct schema_name from duckdb_tables() where database_name = current_database()"
+            " union select distinct schema_name from duckdb_views()"
+            " where database_name = current_database() and not internal"
+        ).fetchall()}
+    assert schemas == set(READER_SCHEMAS)
+    with duckdb.connect(str(published.build_file), read_only=True) as con:  # the contract's raw layer
+        for table in ("file_registry", "rejected_files", "slam_rows", "sus_rows", "ledger_rows"):
+            assert con.execute(f"select count(*) from raw.{table}").fetchone() is not None
+
+
+def test_no_published_column_is_named_for_a_pseudonymised_id(published: StateLayout) -> None:
+    with duckdb.connect(str(published.warehouse), read_only=True) as con:
+        named = [row for row in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()"
+            " where database_name = current_database()"
+        ).fetchall() if PSEUDONYM_COLUMN.search(row[2])]
+    assert named == []
+    with duckdb.connect(str(published.build_file), read_only=True) as con:  # the pattern does match
+        assert ("raw", "sus_rows", "pseudo_patient_id") in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()").fetchall()
+
+
+def test_no_pseudonymised_id_in_any_published_cell_extract_or_export(
+    published: StateLayout, pseudonyms: list[str], tmp_path: Path
+) -> None:
+    assert _cells_holding(published.build_file, pseudonyms), "the search finds them where they are"
+    assert _cells_holding(published.warehouse, pseudonyms) == []
+
+    extract = tmp_path / "extract" / "qkk_qwe.duckdb"
+    write_footprint_extract(published.warehouse, ["QKK", "QWE"], extract)
+    assert _cells_holding(extract, pseudonyms) == []
+    exports = [tmp_path / "parquet", tmp_path / "csv"]
+    write_parquet_export(published.warehouse, exports[0])
+    write_csv_export(published.warehouse, exports[1])
+    files = [*parquet_dir(extract).glob("*.parquet"), *exports[0].rglob("*.parquet"),
+             *exports[1].rglob("*.csv")]
+    assert len(files) > 20
+    with duckdb.connect() as con:
+        _load_ids(con, pseudonyms)
+        for path in files:
+            reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+            relation = f"{reader}('{path}'" + (", all_varchar = true)" if reader == "read_csv" else ")")
+            columns = [c for (c, *_) in con.execute(f"describe select * from {relation}").fetchall()]
+            hits = [c for c in columns if _holds(con, relation, c)]
+            assert hits == [], f"{path}: {hits}"
+
+
+def _cells_holding(database: Path, pseudonyms: list[str]) -> list[str]:
+    """`schema.table.column` of every column of `database` with a cell holding one of the
+    pseudonyms (anywhere in its text, any case)."""
+    found = []
+    with duckdb.connect() as con:
+        con.execute(f"attach '{database}' as searched (read_only)")
+        _load_ids(con, pseudonyms)
+        for schema, table, column in con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns()"
+            " where database_name = 'searched' order by all"
+        ).fetchall():
+            if _holds(con, f'searched."{schema}"."{table}"', column):
+                found.append(f"{schema}.{table}.{column}")
+    return found
+
+
+def _load_ids(con: duckdb.DuckDBPyConnection, pseudonyms: list[str]) -> None:
+    con.execute("create temp table pseudonyms (id varchar primary key)")
+    con.executemany("insert into pseudonyms values (?)", [[i] for i in pseudonyms])
+
+
+def _holds(con: duckdb.DuckDBPyConnection, relation: str, column: str) -> bool:
+    """Whether a cell of `relation.column`, as text, holds a pseudonym: every window of
+    ID_WIDTH characters of each distinct value with a run of that many hex digits is looked up."""
+    return con.execute(
+        f"""
+        with values_seen as (
+            select distinct upper(cast("{column}" as varchar)) as v from {relation}
+            where regexp_matches(cast("{column}" as varchar), '[0-9A-Fa-f]{{{ID_WIDTH}}}')
+        ),
+        windows as (
+            select substr(v, cast(unnest(range(1, length(v) - {ID_WIDTH - 2})) as integer), {ID_WIDTH}) as w
+            from values_seen
+        )
+        select exists (select 1 from windows inner join pseudonyms on windows.w = pseudonyms.id)
+        """
+    ).fetchone()[0]
