@@ -29,6 +29,7 @@ from speccomm.dbt_runner import code_fingerprint
 from speccomm.publish.atomic import NoEarlierVersion, list_versions, publish_database, rollback_published
 from speccomm.publish.extract import write_extract
 from speccomm.publish.extract_rules import NotExtracted, Shared, marts_rules
+from speccomm.publish.journal import complete_pending
 from speccomm.runlock import EXIT_LOCKED, LockHeld, RunLock
 from speccomm.state import StateLayout
 
@@ -382,6 +383,89 @@ def test_publishing_keeps_the_newest_versions_and_rollback_walks_back(tmp_path: 
     ]
     assert not list(published.parent.glob(".*publishing"))
     assert not layout.publish_journal.exists()
+
+
+def _night_file(tmp_path: Path, night: int) -> Path:
+    working = tmp_path / "work" / f"{night}" / "speccomm.duckdb"
+    working.parent.mkdir(parents=True)
+    with duckdb.connect(str(working)) as con:
+        con.execute(f"create schema marts; create table marts.night as select {night} as n")
+        con.execute(f"create schema raw; create table raw.night as select {night} as n")
+    return working
+
+
+def _nights(layout: StateLayout) -> tuple[int, int]:
+    """(the published file's night, the build file's night)."""
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        published = con.execute("select n from marts.night").fetchone()[0]
+    with duckdb.connect(str(layout.build_file), read_only=True) as con:
+        return published, con.execute("select n from raw.night").fetchone()[0]
+
+
+def _crash_at_rename(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
+    """os.replace fails from its `number`-th call on, as if the power went there."""
+    real, calls = os.replace, []
+
+    def replace(source: object, target: object) -> None:
+        calls.append(target)
+        if len(calls) >= number:
+            raise OSError("power cut (test)")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_publish_cut_after_its_commit_is_finished_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The journal's rename is the commit: cut after it, between the two files' renames, the
+    published file is of night 2 and the build file of night 1 until the next run (nightly or
+    rollback) finishes the journal first thing."""
+    layout = StateLayout(tmp_path / "wh" / "speccomm.duckdb")
+    publish_database(_night_file(tmp_path, 1), layout, version_name="20250101T000000Z", keep=3)
+    _crash_at_rename(monkeypatch, 3)  # 1 the journal, 2 the published file, 3 the build file
+    with pytest.raises(OSError, match="power cut"):
+        publish_database(_night_file(tmp_path, 2), layout, version_name="20250102T000000Z", keep=3)
+    monkeypatch.undo()
+    assert _nights(layout) == (2, 1) and layout.publish_journal.exists()
+    finished = complete_pending(layout.publish_journal)
+    assert finished is not None and finished.published_version == "20250102T000000Z.duckdb"
+    assert _nights(layout) == (2, 2) and not layout.publish_journal.exists()
+    assert os.path.samefile(layout.build_file, layout.build_versions_dir / "20250102T000000Z.duckdb")
+    assert os.path.samefile(layout.warehouse, layout.versions_dir / "20250102T000000Z.duckdb")
+    assert complete_pending(layout.publish_journal) is None  # done once, nothing left
+
+
+def test_a_publish_cut_before_its_commit_leaves_both_files_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = StateLayout(tmp_path / "wh" / "speccomm.duckdb")
+    publish_database(_night_file(tmp_path, 1), layout, version_name="20250101T000000Z", keep=3)
+    _crash_at_rename(monkeypatch, 1)  # the journal's own rename: no commit
+    with pytest.raises(OSError, match="power cut"):
+        publish_database(_night_file(tmp_path, 2), layout, version_name="20250102T000000Z", keep=3)
+    monkeypatch.undo()
+    assert not layout.publish_journal.exists() and complete_pending(layout.publish_journal) is None
+    assert _nights(layout) == (1, 1)
+    assert not list(layout.root.glob(".*publishing"))
+    assert [v.stem for v in list_versions(layout.versions_dir)] == ["20250101T000000Z"]
+
+
+def test_rollback_to_a_version_kept_before_build_files_splits_it(tmp_path: Path) -> None:
+    """A version published before build files were kept is a whole build: rolled back to, it
+    becomes the build file and its reader schemas the published file."""
+    layout = StateLayout(tmp_path / "wh" / "speccomm.duckdb")
+    layout.versions_dir.mkdir(parents=True)
+    for night in (1, 2):
+        shutil.move(_night_file(tmp_path, night), layout.versions_dir / f"2025010{night}T000000Z.duckdb")
+    os.link(layout.versions_dir / "20250102T000000Z.duckdb", layout.warehouse)
+    rollback_published(layout)
+    assert _nights(layout) == (1, 1)
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        raw = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw'").fetchone()
+    assert raw == (0,)
+    assert os.path.samefile(layout.warehouse, layout.versions_dir / "20250101T000000Z.duckdb")
+    assert os.path.samefile(layout.build_file, layout.build_versions_dir / "20250101T000000Z.duckdb")
 
 
 # --- export and extract ----------------------------------------------------------------------
