@@ -79,6 +79,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
     _speccomm("nightly", *_locations(work))
     figures["night1_full_build_s"] = round(time.perf_counter() - started, 1)
     figures["warehouse_gib_after_night1"] = _gib(work / "wh" / "speccomm.duckdb")
+    figures["build_gib_after_night1"] = _gib(work / "wh" / "build.duckdb")  # beside it: decision 16
 
     for path in landing_files(new):  # the new month arrives beside the old files
         link_file(path, old / path.parent.name / path.name)
@@ -90,6 +91,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
         sys.exit(f"night 2 failed (exit {measured.returncode}):\n{measured.stdout[-4000:]}")
     figures["night2_one_new_month"] = json.loads(measured.stdout.strip().splitlines()[-1])
     figures["warehouse_gib_after_night2"] = _gib(work / "wh" / "speccomm.duckdb")
+    figures["build_gib_after_night2"] = _gib(work / "wh" / "build.duckdb")  # beside it: decision 16
     figures["cpus"] = os.cpu_count()
     return figures
 

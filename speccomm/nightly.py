@@ -200,11 +200,11 @@ class Night:
 
     def _run(self) -> int:
         try:
+            refuse_writers(self.paths.warehouse, self.layout.build_file)  # before any file is renamed
             self._tidy_after_earlier_runs()
             self.record.build_fingerprint = build_fingerprint(self.options.footprint, self.options.engine)
             storage_version()  # a bad setting fails now, not after the whole build
             check_landing_root(self.paths.landing)  # missing or unreadable: a failed night, not a quiet one
-            refuse_writers(self.paths.warehouse, self.layout.build_file)
             reason = "--force" if self.options.force else why_build(
                 self.paths.landing, self.layout.state_source(), self.record.build_fingerprint
             )

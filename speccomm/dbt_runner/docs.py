@@ -1,8 +1,9 @@
 """`speccomm docs`: the dbt docs site (models, columns, tests, exposures, lineage graph).
 
 `dbt docs generate` needs a built warehouse for its catalog (column types, row counts). It runs
-on a private copy of the published warehouse — never on the published file itself, which
-readers hold open read-only — or, with `--fresh` or when nothing is published yet, on an empty
+on a private copy of the build file beside the published warehouse (`build.duckdb`: every
+relation, the raw layer included; `speccomm.state.StateLayout.state_source`) — never on a file
+readers or the nightly hold open — or, with `--fresh` or when nothing is published yet, on an empty
 warehouse built from the reference data. The site folder gets `index.html`, `manifest.json`
 and `catalog.json` (serve the folder: the page fetches the JSON files) and `static_index.html`
 (everything in one file: open it straight from disk).

@@ -55,11 +55,11 @@ def rollback(paths: Paths) -> int:
 def _rollback_locked(paths: Paths, layout: StateLayout) -> int:
     record = RunRecord(run_id=utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(2), kind="rollback")
     runlog = RunLog(layout.runs_db)
-    finished = complete_pending(layout.publish_journal)
-    if finished is not None:
-        print(f"speccomm rollback: an earlier run was stopped while {finished.what}; that is now done")
     try:
-        refuse_writers(paths.warehouse, layout.build_file)
+        refuse_writers(paths.warehouse, layout.build_file)  # before any file is renamed
+        finished = complete_pending(layout.publish_journal)
+        if finished is not None:
+            print(f"speccomm rollback: an earlier run was stopped while {finished.what}; that is now done")
         was, now = rollback_published(layout)
     except (NoEarlierVersion, WarehouseHeld) as exc:
         record.error = str(exc)
