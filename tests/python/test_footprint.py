@@ -39,7 +39,8 @@ def test_a_reference_update_in_the_landing_folder_adds_codes(tmp_path: Path) -> 
     reference = tmp_path / "reference"
     reference.mkdir()
     shipped = (ROOT / "seeds" / "reference" / "icbs.csv").read_text(encoding="utf-8")
-    (reference / "icbs.csv").write_text(shipped + "QZ1,Fixture merged ICB,Y56,2026-04-01,,\n", encoding="utf-8")
+    added = "QZ1,Fixture merged ICB,Y56,2026-04-01,,\n"
+    (reference / "icbs.csv").write_text(shipped + added, encoding="utf-8")
     assert "QZ1" in known_icb_codes(tmp_path) and "QZ1" not in known_icb_codes()
     assert resolve_footprint("QZ1,QKK", tmp_path) == ["QKK", "QZ1"]
 
