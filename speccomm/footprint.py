@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from speccomm.config import FOOTPRINT_ENV, NATIONAL
+import yaml
+
+from speccomm.config import FOOTPRINT_ENV, NATIONAL, PROJECT_ROOT
 from speccomm.load.reference import ReferenceFolder, read_reference_folder, seed_values, shipped_rows
 from speccomm.load.seed_layout import seed_layouts
 
@@ -82,9 +84,12 @@ def footprint_notes(
     footprint: Sequence[str] | str | None, reference: ReferenceFolder, today: date | None = None
 ) -> list[str]:
     """One line per footprint code whose ICB the reference data has closed (by `today`), naming
-    the successor the footprint follows from then, as int_reference__footprint does."""
-    if footprint is None or isinstance(footprint, str):
-        return []  # the default (dbt_project.yml) or national: every ICB, nothing to follow
+    the successor the footprint follows from then, as int_reference__footprint does. None is
+    dbt_project.yml's default footprint."""
+    if footprint is None:
+        footprint = default_footprint()
+    if isinstance(footprint, str):
+        return []  # national: every ICB, nothing to follow
     today = today or date.today()
     periods = _icb_periods(reference)
     notes = []
@@ -97,6 +102,13 @@ def footprint_notes(
                 f"data): the footprint follows {chain[-1]}, which holds {code}'s population and history"
             )
     return notes
+
+
+def default_footprint() -> list[str] | str:
+    """The footprint dbt_project.yml sets (var `footprint`), as resolve_footprint returns one."""
+    with (PROJECT_ROOT / "dbt_project.yml").open(encoding="utf-8") as handle:
+        value = yaml.safe_load(handle)["vars"]["footprint"]
+    return NATIONAL if str(value).lower() == NATIONAL else sorted(str(code).upper() for code in value)
 
 
 def _icb_periods(reference: ReferenceFolder) -> dict[str, list[_Period]]:

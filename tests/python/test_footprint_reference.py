@@ -115,4 +115,9 @@ def test_a_footprint_naming_a_dissolved_icb_says_it_follows_the_successor(tmp_pa
     ]
     assert footprint_notes(["QKK"], folder, today=date(2025, 3, 31)) == []  # not yet closed
     assert footprint_notes(["ZZ1", "QKS"], folder, today=date(2025, 6, 1)) == []
-    assert footprint_notes("national", folder) == [] and footprint_notes(None, folder) == []
+    assert footprint_notes("national", folder) == []
+    assert footprint_notes(None, folder, today=date(2025, 6, 1)) == [  # dbt_project.yml's QKK, QWE
+        f"Footprint: {code} closed on 2025-03-31 ({code} → ZZ1 in the reference data): the footprint"
+        f" follows ZZ1, which holds {code}'s population and history"
+        for code in ("QKK", "QWE")
+    ]
