@@ -146,11 +146,13 @@ def _paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Paths:
 
 def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "nightly":
-        from speccomm.config import UnknownFootprint, resolve_footprint
+        from speccomm.footprint import UnknownFootprint, resolve_footprint
         from speccomm.nightly import run_nightly
+        from speccomm.state import StateLayout
 
         try:
-            footprint = resolve_footprint(args.footprint, paths.landing)
+            kept = StateLayout.of(paths).kept_reference_dir
+            footprint = resolve_footprint(args.footprint, paths.landing, kept)
         except UnknownFootprint as exc:
             print(f"speccomm nightly: not started: {exc}", file=sys.stderr)
             return 2

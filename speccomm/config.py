@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -102,47 +101,6 @@ def service_line_basis() -> str:
 
 # --- the footprint: the ICBs this deployment serves -----------------------------------------
 # One home for the rule: dbt var `footprint` (dbt_project.yml holds the default), set for a
-# night by `--footprint` or SPECCOMM_FOOTPRINT; docs/footprint.md.
+# night by `--footprint` or SPECCOMM_FOOTPRINT, checked by speccomm.footprint; docs/footprint.md.
 NATIONAL = "national"
 FOOTPRINT_ENV = "SPECCOMM_FOOTPRINT"
-
-
-class UnknownFootprint(ValueError):
-    """The footprint names an ICB code the reference data does not know (or names none)."""
-
-
-def resolve_footprint(given: str | None = None, landing: Path | None = None) -> list[str] | str | None:
-    """`--footprint` value, else SPECCOMM_FOOTPRINT, else None (dbt_project.yml's default).
-
-    Returns the string 'national' or a sorted list of upper-case ICB codes. Every code must be
-    an ICB of the reference data (the shipped seed `icbs`, or `<landing>/reference/icbs.csv`
-    when one is dropped in); an unknown code raises UnknownFootprint naming it."""
-    text = given if given is not None else os.environ.get(FOOTPRINT_ENV)
-    if text is None or not text.strip():
-        return None
-    source = "--footprint" if given is not None else FOOTPRINT_ENV
-    if text.strip().lower() == NATIONAL:
-        return NATIONAL
-    codes = sorted({part.strip().upper() for part in text.split(",") if part.strip()})
-    known = known_icb_codes(landing)
-    unknown = [code for code in codes if code not in known]
-    if not codes or unknown:
-        raise UnknownFootprint(
-            f"{source}={text!r}: "
-            + (f"unknown ICB code(s) {', '.join(unknown)}" if unknown else "no ICB code given")
-            + ". Give comma-separated ICB codes from seeds/reference/icbs.csv (e.g. QKK,QWE)"
-            + f" or '{NATIONAL}'."
-        )
-    return codes
-
-
-def known_icb_codes(landing: Path | None = None) -> set[str]:
-    """ICB codes of the shipped `icbs` seed, and of a reference update in the landing folder."""
-    files = [SEEDS_DIR / "icbs.csv"]
-    if landing is not None and (landing / "reference" / "icbs.csv").is_file():
-        files.append(landing / "reference" / "icbs.csv")
-    codes: set[str] = set()
-    for path in files:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            codes |= {(row.get("icb_code") or "").strip().upper() for row in csv.DictReader(handle)}
-    return codes - {""}

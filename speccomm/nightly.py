@@ -39,10 +39,12 @@ from speccomm.dbt_runner import (
     dbt_target_path,
     dbt_test_counts,
 )
+from speccomm.footprint import footprint_notes
 from speccomm.load import load_landing
 from speccomm.load.entries import LandingUnavailable, check_landing_root
 from speccomm.load.reference import (
     ReferenceFolder,
+    keep_accepted,
     read_reference_folder,
     record_reference_folder,
     write_seed_overlay,
@@ -126,7 +128,7 @@ def run_nightly(
     engine: str = "duckdb",
 ) -> int:
     """Run the night; returns the exit status (0 when it succeeded or had nothing to do).
-    `footprint` comes checked from speccomm.config.resolve_footprint; `engine` is one of ENGINES."""
+    `footprint` comes checked from speccomm.footprint.resolve_footprint; `engine` is one of ENGINES."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     options = NightlyOptions(revalidate_all, send_only_changed, force, keep_versions(keep), verbose,
@@ -172,6 +174,7 @@ class Night:
     notes: list[str] = field(default_factory=list)
     reference: ReferenceFolder = field(default_factory=ReferenceFolder)
     reference_changed: bool = False  # since the published build: every slice is checked again
+    footprint_notes: list[str] = field(default_factory=list)  # a footprint ICB followed to its successor
 
     def __post_init__(self) -> None:
         run_id = utc_now().strftime("%Y%m%dT%H%M%SZ") + "-" + token_hex(2)
@@ -267,7 +270,7 @@ class Night:
             rejected_before = _rejected_files(con)
             summary = load_landing(con, self.paths.landing)
             ensure_dq_tables(con)  # with their keys, before dbt's DQMI views are bound to them
-            self.reference = read_reference_folder(self.paths.landing)
+            self.reference = read_reference_folder(self.paths.landing, self.layout.kept_reference_dir)
             reference_rejected = record_reference_folder(con, self.reference)
         self.rejected_new = [(f, why) for f, why in summary.rejected if f not in rejected_before]
         self.rejected_still = len(summary.rejected) - len(self.rejected_new)
@@ -292,6 +295,9 @@ class Night:
             print(f"      REPLACED {printable(name)}: {printable(what)}")
         changed = " (changed since the published build: every slice is checked again)"
         print(f"      reference data: {self.reference.version}" + (changed if self.reference_changed else ""))
+        self.footprint_notes = footprint_notes(self.options.footprint, self.reference)
+        for note in self.footprint_notes:
+            print(f"      {note}")
 
     def _build(self) -> None:
         started = time.time()
@@ -399,6 +405,7 @@ class Night:
         notes = [f"Rejected {printable(name)}: {printable(why)}" for name, why in self.rejected_new]
         notes += [f"Replaced {printable(name)}: {printable(what)}" for name, what in self.replaced]
         notes += [f"Late submission: {line}" for line in self.late]
+        notes += self.footprint_notes
         notes.append(f"The warehouse is published after delivery: {self.paths.warehouse}")
         return RunSummaryMessage(run_id=r.run_id, run_at=r.started_at, figures=figures, notes=tuple(notes))
 
@@ -414,6 +421,8 @@ class Night:
         self.notes.append(f"published {published.path} (version {published.version.name}; "
                           f"{len(published.pruned)} old version(s) pruned); the build in "
                           f"{self.layout.build_file.name} beside it")
+        self.notes += self.footprint_notes
+        keep_accepted(self.reference, self.layout.kept_reference_dir)
 
     # --- helpers -------------------------------------------------------------------------
 

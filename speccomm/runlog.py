@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from speccomm.config import Paths
+from speccomm.safe_text import printable
 from speccomm.state import StateLayout
 
 # Statuses: running (in progress, or killed: the next run marks it), succeeded, failed,
@@ -169,24 +171,53 @@ def _from_sqlite(row: dict[str, object]) -> RunRecord:
     return RunRecord(**row)  # type: ignore[arg-type]
 
 
+# `speccomm runs`: exit 1 when there is no run log to show, or it cannot be read.
+EXIT_NO_RUN_LOG = 1
+_RUNS_COLUMNS = (  # (header, width; negative = right-aligned)
+    ("RUN ID", 21), ("KIND", 8), ("STATUS", 22), ("STARTED (UTC)", 19), ("ENDED", 8),
+    ("FILES", -5), ("REJECTED", -8), ("ROWS", -9), ("TESTS OK", -8), ("FAILED", -6),
+    ("SENT", -4), ("REFERENCE", 0), ("ERROR OR REASON", 0),
+)
+
+
 def print_runs(paths: Paths, *, last: int = 10) -> int:
-    """`speccomm runs`: the latest runs, one line each."""
+    """`speccomm runs`: a header row, then the latest runs, one line each (latest first).
+    Exit 1, with one line naming the file and no traceback, when there is no run log (a
+    warehouse that never ran, or a mistyped `--warehouse`) or it cannot be read (a damaged
+    `runs.sqlite`)."""
     runs_db = StateLayout.of(paths).runs_db
-    if not runs_db.exists():
-        print(f"speccomm runs: no run log at {runs_db}")
-        return 0
-    for r in RunLog(runs_db).records(last=last):
-        ended = r.ended_at.strftime("%H:%M:%S") if r.ended_at else "--:--:--"
-        status = r.status + (f" at {r.failed_step}" if r.failed_step else "")
-        print(
-            f"{r.run_id}  {r.kind:<8} {status:<22} {r.started_at:%Y-%m-%d %H:%M:%S}-{ended} UTC"
-            f"  files {r.files_loaded if r.files_loaded is not None else '-'}"
-            f" rejected {r.files_rejected if r.files_rejected is not None else '-'}"
-            f" rows {r.rows_loaded if r.rows_loaded is not None else '-'}"
-            f"  tests {r.dbt_tests_passed if r.dbt_tests_passed is not None else '-'} passed"
-            f" {r.dbt_tests_failed if r.dbt_tests_failed is not None else '-'} failed"
-            f"  reports sent {r.reports_sent if r.reports_sent is not None else '-'}"
-            f"  reference {r.reference_version or '-'}"
-            f"  {r.error or r.reason or ''}"
-        )
+    if not runs_db.is_file():
+        print(f"speccomm runs: no run log at {printable(runs_db)}: no nightly has run for the warehouse "
+              f"{printable(paths.warehouse)} (check --warehouse / SPECCOMM_WAREHOUSE)", file=sys.stderr)
+        return EXIT_NO_RUN_LOG
+    try:
+        records = RunLog(runs_db).records(last=last)
+    except (OSError, sqlite3.Error) as exc:
+        print(f"speccomm runs: the run log {printable(runs_db)} cannot be read ({type(exc).__name__}: "
+              f"{printable(exc)}); it may be damaged: move it aside (the published warehouse keeps "
+              "a copy as ops.run_log) and the next nightly starts a new one", file=sys.stderr)
+        return EXIT_NO_RUN_LOG
+    print(_runs_line([header for header, _ in _RUNS_COLUMNS]))
+    for r in records:
+        print(_runs_line(_runs_cells(r)))
     return 0
+
+
+def _runs_cells(r: RunRecord) -> list[str]:
+    def count(value: int | None) -> str:
+        return "-" if value is None else str(value)
+
+    return [
+        r.run_id, r.kind, r.status + (f" at {r.failed_step}" if r.failed_step else ""),
+        f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.ended_at.strftime("%H:%M:%S") if r.ended_at else "--:--:--",
+        count(r.files_loaded), count(r.files_rejected), count(r.rows_loaded),
+        count(r.dbt_tests_passed), count(r.dbt_tests_failed), count(r.reports_sent),
+        r.reference_version or "-", printable(r.error or r.reason or ""),
+    ]
+
+
+def _runs_line(cells: list[str]) -> str:
+    parts = []
+    for (_, width), cell in zip(_RUNS_COLUMNS, cells, strict=True):
+        parts.append(cell.rjust(-width) if width < 0 else cell.ljust(width))
+    return "  ".join(parts).rstrip()

@@ -15,6 +15,8 @@
     state/runs.sqlite          the run log, kept across runs (mirrored as ops.run_log)
     state/delivery.sqlite      the delivery queue and never-twice ledger (speccomm.delivery)
     state/publishing.json      only while the two files are swapped (speccomm.publish.journal)
+    state/reference-in-force/  the reference updates the last published night used, kept for
+                               when tonight's version of a file is rejected
     raw-parquet/               nights on Spark: the raw layer as Parquet, one file per landing
                                file, kept across nights (speccomm.spark.raw_export)
 ```
@@ -104,6 +106,12 @@ class StateLayout:
     @property
     def delivery_db(self) -> Path:
         return self.state_dir / "delivery.sqlite"
+
+    @property
+    def kept_reference_dir(self) -> Path:
+        """The reference updates the last published night used (speccomm.load.reference
+        keep_accepted): what stays when tonight's version of a file is rejected."""
+        return self.state_dir / "reference-in-force"
 
     @property
     def raw_parquet_dir(self) -> Path:

@@ -130,7 +130,7 @@ def build_warehouse(
     `full_refresh` rebuilds the incremental models from nothing; `seed_path` is the seeds
     folder with tonight's reference updates (None: the shipped seeds). The identification-rule
     seeds of that folder are validated first (speccomm.dbt_runner.ir_rules). `footprint` (codes
-    or 'national', from speccomm.config.resolve_footprint) is passed as the dbt var of that name;
+    or 'national', from speccomm.footprint.resolve_footprint) is passed as the dbt var of that name;
     None keeps dbt_project.yml's default. `target`, `extra_env` and `extra_vars` are for another
     engine's build (speccomm.spark.night: the spark target, its environment, its dq scope)."""
     try:

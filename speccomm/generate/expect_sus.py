@@ -34,6 +34,11 @@ def _distinct(array: pa.Array | None, n: int) -> tuple[list[str], np.ndarray]:
     return encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _malformed(array: pa.Array | None, code_type: str, n: int) -> np.ndarray:
+    texts, index = _distinct(array, n)
+    return np.array([rules.is_malformed_clinical_code(t, code_type) for t in texts])[index]
+
+
 @dataclass
 class SusExpectations:
     ref: Reference
@@ -80,6 +85,8 @@ class SusExpectations:
             "sus_dates_inconsistent": dates_bad,
             # the generator writes against the shipped seeds, which dissolve no ICB
             "icb_code_superseded": np.zeros(n, bool),
+            "ir_code_invalid": _malformed(values.get("primary_diagnosis_code"), "diagnosis", n)
+            | _malformed(values.get("primary_procedure_code"), "procedure", n),
         }
         slots = len(providers)
         checked = np.bincount(provider_of, minlength=slots)

@@ -125,8 +125,13 @@ class IrCoder:
             {r["procedure"].code for r in self.by_line.values() if "procedure" in r}
             | set(codes.PROCEDURES[""])
         )
-        self.diagnosis_vocab, self.procedure_vocab = pa.array(self.diagnoses), pa.array(self.procedures)
         self.neutral_dx = np.array([self.diagnoses.index(x) for x in codes.DIAGNOSES[""]])
+        # malformed diagnoses (check ir_code_invalid): a code with a note after it, or no code
+        malformed = [f"{code} see clinic letter" for code in codes.DIAGNOSES[""][:3]] + ["NOT KNOWN"]
+        self.malformed_dx = np.arange(len(self.diagnoses), len(self.diagnoses) + len(malformed))
+        self.diagnoses += malformed
+        self.invalid_rate = world.scale.rates.ir_code_invalid
+        self.diagnosis_vocab, self.procedure_vocab = pa.array(self.diagnoses), pa.array(self.procedures)
         self.neutral_px = np.array([self.procedures.index(x) for x in codes.PROCEDURES[""]])
         self.targets = sorted(self.by_line)  # lines the rules can derive
         self.target_index = {line: i for i, line in enumerate(self.targets)}
@@ -206,6 +211,10 @@ class IrCoder:
         target = np.where(flagged, derived, target)
         kind = np.where(flagged, KINDS.index("specialised_not_flagged"), kind)
         kind = np.where(~supplied_known & (target < 0), KINDS.index("service_line_unknown"), kind)
+        # a background record's diagnosis written malformed: it stays derived by no rule
+        malformed = background & ~flagged & (_uniform(c.k, salt ^ np.uint64(0x1C0DE)) < self.invalid_rate)
+        which = (pick % np.uint64(self.malformed_dx.size)).astype(np.int64)
+        dx = np.where(malformed, self.malformed_dx[which], dx)
         low, high = self.age_from[np.maximum(target, 0)], self.age_to[np.maximum(target, 0)]
         age = np.where(target >= 0, np.clip(c.age, low, high), c.age)
         return {
@@ -232,3 +241,8 @@ class IrCoder:
             chosen[clash] = choices[(np.searchsorted(choices, chosen[clash]) + 1) % choices.size]
             result[rows] = chosen
         return result
+
+
+def _uniform(k: np.ndarray, salt: np.uint64) -> np.ndarray:
+    """A uniform [0, 1) per record number, from its hash (no random stream is drawn)."""
+    return (mix48(k.astype(np.uint64) ^ salt) % np.uint64(1_000_000)).astype(np.float64) / 1e6

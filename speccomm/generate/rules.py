@@ -27,6 +27,22 @@ _MONEY_BRACKETS = re.compile(r"^\((£)?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?\)$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
+# Clinical codes as the identification rules read them (docs/identification-rules.md), from the
+# ICD-10 and OPCS-4 code formats: upper-cased, dots and white space dropped.
+_CLINICAL_CODE = {
+    "diagnosis": re.compile(r"^[A-Z][0-9]{2}([0-9X][0-9A-Z]{0,2})?$"),  # ICD-10: C50, C50.9, M06.90
+    "procedure": re.compile(r"^[A-Z][0-9]{2}[0-9]?$"),  # OPCS-4: W37, W37.1
+}
+_NOT_IN_A_CODE = re.compile(r"[.\t\n\f\r ]")
+
+
+def is_malformed_clinical_code(text: str | None, code_type: str) -> bool:
+    """A diagnosis or procedure that is not blank and not a well-formed code of its type
+    (counted by ir_code_invalid; no identification rule reads it)."""
+    code = _NOT_IN_A_CODE.sub("", clean(text).upper())
+    return clean(text) != "" and not _CLINICAL_CODE[code_type].match(code)
+
+
 def clean(text: str | None) -> str:
     """Surrounding whitespace trimmed; None and blank both become ''."""
     return (text or "").strip()

@@ -36,6 +36,8 @@ class DefectRates:
     # identification rules (speccomm.generate.ir): the share of specialised records planted with
     # another line's or no line's codes, and of background records with a line's diagnosis
     service_line_ir_mismatch: float = 0.02
+    # background records whose diagnosis is not a well-formed code (text after the code, or none)
+    ir_code_invalid: float = 0.003
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,11 @@ not a regular file is ever opened (a named pipe would block the night). The rule
   regular file: rejected, not followed;
 - a named pipe, socket or device: rejected, never opened;
 - a feed folder that is not a folder or cannot be listed: rejected (feed `landing`);
-- any other entry of the landing root: rejected (feed `landing`), except `reference/`
-  (reference updates, read by their own loader) and `manifest.json` (the generator's).
+- any other entry of the landing root (a hidden `.complete` marker, a `.DS_Store`, an upload
+  tool's temporary name, a stray file or folder, and every entry inside such a folder):
+  rejected (feed `landing`, a feed dq.rejected_files accepts), except `reference/` (reference
+  updates, read by their own loader, which reports its own entries) and `manifest.json` (the
+  generator's).
 
 A missing or unreadable landing root is not an empty landing folder: LandingUnavailable, and
 the night fails (an unmounted share must not look like a quiet night).
@@ -92,6 +95,8 @@ def list_landing(landing: Path) -> list[LandingEntry]:
             entries += _feed_folder(root, entry)
         elif entry.name not in NOT_FOR_THE_FEED_LOADER:
             entries.append(_rejected(ROOT_FEED, entry.name, entry, _root_problem(entry)))
+            if entry.is_dir(follow_symlinks=False):
+                entries += _inside_stray_folder(entry)
     return entries  # a missing feed folder is an empty feed (the contract: empty is valid)
 
 
@@ -159,8 +164,22 @@ def _link(root: Path, feed: str, entry: os.DirEntry[str]) -> LandingEntry:
 
 def _inside_subfolder(feed: str, folder: os.DirEntry[str]) -> Iterator[LandingEntry]:
     """Every entry below a subfolder of a feed folder, by its path; links are not followed."""
-    base = Path(folder.path)
     reason = f"in a subfolder of {feed}/: only files directly in {feed}/ are loaded; move it up into {feed}/"
+    return _everything_below(feed, folder, reason)
+
+
+def _inside_stray_folder(folder: os.DirEntry[str]) -> Iterator[LandingEntry]:
+    """Every entry below a folder of the landing root that is no feed, by its path (feed
+    `landing`); links are not followed."""
+    reason = (
+        f"in {folder.name}/, which is not a feed folder: only files in slam/, sus/ and ledger/ are "
+        "loaded; move it into the folder of its feed"
+    )
+    return _everything_below(ROOT_FEED, folder, reason)
+
+
+def _everything_below(feed: str, folder: os.DirEntry[str], reason: str) -> Iterator[LandingEntry]:
+    base = Path(folder.path)
     for directory, subfolders, files in os.walk(base, followlinks=False, onerror=None):
         for name in sorted(subfolders + files):
             path = Path(directory) / name

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -32,6 +33,7 @@ import duckdb
 from speccomm.config import SEEDS_DIR
 from speccomm.load.columns import normalise_header
 from speccomm.load.csvfile import UnreadableFile, sniff
+from speccomm.load.reference_periods import period_errors
 from speccomm.load.seed_layout import BadValue, SeedLayout, normalise_value, seed_layouts
 
 FOLDER = "reference"
@@ -94,8 +96,11 @@ def folder_digest(landing: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_reference_folder(landing: Path) -> ReferenceFolder:
-    """Every file of `<landing>/reference/`, accepted or rejected with its reason."""
+def read_reference_folder(landing: Path, kept: Path | None = None) -> ReferenceFolder:
+    """Every file of `<landing>/reference/`, accepted or rejected with its reason. `kept` is
+    the folder of the updates the last published night used (keep_accepted): when tonight's
+    file for a seed is rejected, that version stays instead of the shipped seed, so a bad file
+    never takes back a merger the warehouse already holds."""
     from speccomm.load.reference_layouts import COMPANION_FILES, read_official_layout
 
     result = ReferenceFolder(digest=folder_digest(landing))
@@ -104,9 +109,15 @@ def read_reference_folder(landing: Path) -> ReferenceFolder:
     companions = {p.name.lower(): p for p in paths if p.name.lower() in COMPANION_FILES}
     folder = landing / FOLDER
     subfolders = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
-    for sub in (p for p in subfolders if not p.name.startswith(".")):
+    for sub in subfolders:
         result.rejected.append((sub.name + "/", "a folder: reference updates are files reference/<seed>.csv"
                                 " directly in the reference folder; nothing in it is read"))
+        result.rejected += [
+            (inside.relative_to(folder).as_posix(), f"in the folder {sub.name}/ of the reference folder: "
+             "not read")
+            for inside in _below(sub)
+        ]
+    result.rejected += [(p.name, _HIDDEN) for p in _hidden_files(folder)]
     for path in paths:
         if path.name.lower() in companions:
             continue
@@ -122,9 +133,12 @@ def read_reference_folder(landing: Path) -> ReferenceFolder:
                 layout_name, rows, errors = official[0], official[1], []
             else:
                 layout_name, (rows, errors) = "seed", _seed_rows(layouts[seed], records)
-            _raise_if(errors + _check_rows(layouts[seed], rows))
+            _raise_if(errors + _check_rows(layouts[seed], rows) + period_errors(layouts[seed], rows))
         except (UnreadableFile, BadReferenceFile, csv.Error) as exc:
-            result.rejected.append((path.name, f"not used, the shipped seed {seed} stays: {exc}"))
+            earlier = kept_update(kept, seed)
+            result.rejected.append((path.name, f"not used, {_what_stays(seed, earlier)} stays: {exc}"))
+            if earlier is not None:
+                result.updates[seed] = earlier
             continue
         result.updates[seed] = ReferenceUpdate(seed, path.name, layout_name, sniffed.checksum, tuple(rows))
     _check_relationships(result, layouts)
@@ -160,6 +174,32 @@ def _check_rule_files(result: ReferenceFolder, layouts: dict[str, SeedLayout]) -
                 result.rejected.append((update.file_name, why))
 
 
+_HIDDEN = (
+    "hidden (its name starts with a dot): not read; upload tools write unfinished files under hidden "
+    "names, so give the finished file its name reference/<seed>.csv"
+)
+
+
+def _below(folder: Path) -> list[Path]:
+    """Every entry below a folder, links not followed."""
+    found = []
+    for directory, subfolders, files in os.walk(folder, followlinks=False):
+        found += [Path(directory) / name for name in subfolders + files]
+    return sorted(found)
+
+
+def _hidden_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.name.startswith(".") and not p.is_dir())
+
+
+def _what_stays(seed: str, earlier: ReferenceUpdate | None) -> str:
+    if earlier is None:
+        return f"the shipped seed {seed}"
+    return f"the version of {seed} used until now ({earlier.file_name} sha256 {earlier.checksum[:12]})"
+
+
 def _unknown_name(name: str, layouts: dict[str, SeedLayout]) -> str:
     return (
         f"not a reference seed: name the file <seed>.csv after the seed it replaces "
@@ -168,8 +208,34 @@ def _unknown_name(name: str, layouts: dict[str, SeedLayout]) -> str:
 
 
 def _records(path: Path, encoding: str) -> list[list[str]]:
+    """The file's non-blank records. A break in the CSV itself (a quote that is never closed,
+    as in a file cut mid-row, or text after a closing quote) is BadReferenceFile naming the
+    line its record starts on."""
+    records = []
     with path.open(encoding=encoding, newline="") as handle:
-        return [record for record in csv.reader(handle) if any(cell.strip() for cell in record)]
+        reader = csv.reader(handle, strict=True)
+        while True:
+            starts_on = reader.line_num + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return records
+            except csv.Error as exc:
+                raise BadReferenceFile(_csv_break(starts_on, reader.line_num, exc)) from None
+            if any(cell.strip() for cell in record):
+                records.append(record)
+
+
+def _csv_break(starts_on: int, reached: int, exc: csv.Error) -> str:
+    if "field limit" in str(exc) or "unexpected end of data" in str(exc):
+        return (
+            f"line {starts_on}: a quoted field opened on this line is never closed (read to line "
+            f"{reached}): the file is cut mid-row or a quote is missing"
+        )
+    return (
+        f"line {starts_on}: the row cannot be read as CSV ({exc}): put a field in double quotes "
+        "when it holds a comma, a quote or a line break, and double each quote inside it"
+    )
 
 
 def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> tuple[list[tuple[str, ...]], list[str]]:
@@ -183,9 +249,15 @@ def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> tuple[list[tuple
         raise BadReferenceFile(
             f"missing column {', '.join(missing)} (the seed's columns: {', '.join(layout.columns)})"
         )
+    _raise_if(_duplicated_columns(layout, records[0], header))
     positions = [header.index(c) for c in layout.columns]
     rows, errors = [], []
     for number, record in enumerate(records[1:], start=1):
+        if len(record) != len(header):
+            errors.append(
+                f"row {number}, field {layout.columns[0]}: {len(record)} fields where the header has "
+                f"{len(header)} (a row cut short, or a comma too many)"
+            )
         row = []
         for column, position in zip(layout.columns, positions, strict=True):
             text = record[position] if position < len(record) else ""
@@ -196,6 +268,18 @@ def _seed_rows(layout: SeedLayout, records: list[list[str]]) -> tuple[list[tuple
                 row.append(text.strip() or "?")  # not blank: the not_null check must not repeat it
         rows.append(tuple(row))
     return rows, errors
+
+
+def _duplicated_columns(layout: SeedLayout, names: list[str], header: list[str]) -> list[str]:
+    """A seed column that two header names both mean once normalised ('Valid To', 'valid-to'):
+    which one holds the values cannot be told."""
+    errors = []
+    for column in layout.columns:
+        places = [i for i, name in enumerate(header) if name == column]
+        if len(places) > 1:
+            spelled = ", ".join(f"column {i + 1} {names[i].strip()!r}" for i in places)
+            errors.append(f"header, field {column}: {spelled} all mean {column}: keep one")
+    return errors
 
 
 def _check_rows(layout: SeedLayout, rows: list[tuple[str, ...]]) -> list[str]:
@@ -231,12 +315,31 @@ def _check_relationships(result: ReferenceFolder, layouts: dict[str, SeedLayout]
         changed = False
         for seed, update in list(result.updates.items()):
             errors = _relationship_errors(layouts[seed], update.rows, result.updates, layouts)
+            errors += _shipped_seeds_broken_by(seed, result.updates, layouts)
             if errors:
                 del result.updates[seed]
                 result.rejected.append(
                     (update.file_name, f"not used, the shipped seed {seed} stays: " + _joined(errors))
                 )
                 changed = True
+
+
+def _shipped_seeds_broken_by(
+    seed: str, updates: dict[str, ReferenceUpdate], layouts: dict[str, SeedLayout]
+) -> list[str]:
+    """A shipped seed that staying as it is tonight needs a code the update of `seed` takes away
+    (a provider's host ICB left out of icbs.csv): dbt's relationship test would fail the build."""
+    errors = []
+    for other, layout in layouts.items():
+        if other in updates or not any(r.seed == seed for r in layout.relationships):
+            continue
+        relations = tuple(r for r in layout.relationships if r.seed == seed)
+        only = SeedLayout(layout.name, layout.columns, layout.types, relationships=relations)
+        errors += [
+            f"the shipped seed {other} stays and needs it: {error}"
+            for error in _relationship_errors(only, shipped_rows(other), updates, layouts)
+        ]
+    return errors
 
 
 def _relationship_errors(
@@ -307,6 +410,36 @@ def _write_seed(update: ReferenceUpdate, layouts: dict[str, SeedLayout], path: P
     writer.writerow(layouts[update.seed].columns)
     writer.writerows(update.rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def keep_accepted(folder: ReferenceFolder, kept: Path) -> None:
+    """After a night is published: `kept` holds exactly the updates it used (each seed's rows
+    in its layout, with the file name, checksum and layout beside them), for a later night
+    whose file is rejected. A seed back to its shipped version leaves nothing behind."""
+    kept.mkdir(parents=True, exist_ok=True)
+    layouts = seed_layouts()
+    for update in folder.updates.values():
+        _write_seed(update, layouts, kept / f"{update.seed}.csv.tmp")
+        about = {"file_name": update.file_name, "checksum": update.checksum, "layout": update.layout}
+        (kept / f"{update.seed}.json.tmp").write_text(json.dumps(about), encoding="utf-8")
+        os.replace(kept / f"{update.seed}.csv.tmp", kept / f"{update.seed}.csv")
+        os.replace(kept / f"{update.seed}.json.tmp", kept / f"{update.seed}.json")
+    for path in kept.iterdir():
+        if path.name.split(".", 1)[0] not in folder.updates:
+            path.unlink()
+
+
+def kept_update(kept: Path | None, seed: str) -> ReferenceUpdate | None:
+    """The version of a seed the last published night used, when it used an update."""
+    if kept is None or not (kept / f"{seed}.csv").is_file() or not (kept / f"{seed}.json").is_file():
+        return None
+    about = json.loads((kept / f"{seed}.json").read_text(encoding="utf-8"))
+    with (kept / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
+        header, *records = list(csv.reader(handle))
+    if tuple(header) != seed_layouts()[seed].columns:
+        return None  # kept by a version of the project whose seed had other columns
+    rows = tuple(tuple(record) for record in records)
+    return ReferenceUpdate(seed, about["file_name"], about["layout"], about["checksum"], rows)
 
 
 def record_reference_folder(con: duckdb.DuckDBPyConnection, folder: ReferenceFolder) -> list[tuple[str, str]]:

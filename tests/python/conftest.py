@@ -41,6 +41,8 @@ SLOWEST_MODULES = (
     "test_nightly.py",
     "test_nightly_faults.py",
     "test_reference_updates.py",
+    "test_reference_truth_night.py",
+    "test_mart_edge_values.py",
     "test_docs_examples.py",
     "test_warehouse_core.py",
     "test_exports.py",

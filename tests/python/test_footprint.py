@@ -11,8 +11,9 @@ import duckdb
 import pytest
 
 from speccomm.cli import main
-from speccomm.config import FOOTPRINT_ENV, NATIONAL, UnknownFootprint, known_icb_codes, resolve_footprint
+from speccomm.config import FOOTPRINT_ENV, NATIONAL
 from speccomm.dbt_runner import build_fingerprint, code_fingerprint, run_dbt
+from speccomm.footprint import UnknownFootprint, known_icb_codes, resolve_footprint
 
 ROOT = Path(__file__).resolve().parents[2]
 SELECT = ["--select", "+int_reference__footprint", "--indirect-selection", "cautious"]
@@ -28,7 +29,7 @@ def test_option_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     assert resolve_footprint(None) is None  # dbt_project.yml's default
 
 
-@pytest.mark.parametrize("text", ["QKK,QZZ", " , "])
+@pytest.mark.parametrize("text", ["QKK,QZZ", " , ", ""])
 def test_unknown_or_empty_footprint_is_refused_with_the_code(text: str) -> None:
     with pytest.raises(UnknownFootprint, match="QZZ" if "QZZ" in text else "no ICB code"):
         resolve_footprint(text)
@@ -37,9 +38,9 @@ def test_unknown_or_empty_footprint_is_refused_with_the_code(text: str) -> None:
 def test_a_reference_update_in_the_landing_folder_adds_codes(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     reference.mkdir()
-    (reference / "icbs.csv").write_text(
-        "icb_code,icb_name,region_code,valid_from,valid_to,successor_icb_code\n"
-        "QZ1,Fixture merged ICB,Y56,2026-04-01,,\n", encoding="utf-8")
+    shipped = (ROOT / "seeds" / "reference" / "icbs.csv").read_text(encoding="utf-8")
+    added = "QZ1,Fixture merged ICB,Y56,2026-04-01,,\n"
+    (reference / "icbs.csv").write_text(shipped + added, encoding="utf-8")
     assert "QZ1" in known_icb_codes(tmp_path) and "QZ1" not in known_icb_codes()
     assert resolve_footprint("QZ1,QKK", tmp_path) == ["QKK", "QZ1"]
 

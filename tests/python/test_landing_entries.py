@@ -9,12 +9,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from landing_files import SLAM_HEADER, SUS_HEADER, slam_row, sus_row, write_csv
+from speccomm.config import PROJECT_ROOT
 from speccomm.load import load_landing
 from speccomm.load import loader as loader_module
-from speccomm.load.entries import LandingUnavailable, list_landing
+from speccomm.load.entries import FEEDS, ROOT_FEED, LandingUnavailable, list_landing
 from speccomm.load.filenames import BadFileName, parse_landing_name
+from speccomm.load.reference import FOLDER as REFERENCE_FOLDER
 from speccomm.pending import PublishedState, new_files
 
 GOOD = "RJ1_ACM_2526_M01_20250510090000.csv"
@@ -78,6 +81,9 @@ def test_every_entry_type_is_loaded_or_rejected_with_its_reason(con, tmp_path: P
     assert "subfolder" in reasons["slam/archive/RPY_ACM_2526_M01_20250510090000.csv"]
     assert "not in a feed folder" in reasons["landing/RJ1_ACM_2526_M02_20250610090000.csv"]
     assert "landing/spare" in reasons  # a stray folder of the root is named too
+    assert (
+        "not a feed folder" in reasons["landing/spare/RJ7_ACM_2526_M01_20250510090000.csv"]
+    )  # and its entries
     assert not any("reference" in name or "manifest" in name for name in reasons)
     assert summary.files_rejected == len(reasons)
     # nothing of the file outside the root was read
@@ -85,6 +91,49 @@ def test_every_entry_type_is_loaded_or_rejected_with_its_reason(con, tmp_path: P
     # a second night reports nothing again, and pending sees nothing new
     again = load_landing(con, landing)
     assert again.files_loaded == 0 and len(_reasons(con)) == len(reasons)
+
+
+def test_hidden_and_stray_entries_of_the_root_are_reported_under_a_feed_the_warehouse_accepts(
+    con, tmp_path: Path
+) -> None:
+    """A `.complete` marker, a `.DS_Store`, an upload tool's temporary name and a stray folder:
+    each reported under feed `landing`, which dq.rejected_files' accepted_values test must
+    allow (issue 25: it did not, and every night failed at build with exit 12)."""
+    landing = tmp_path / "landing"
+    write_csv(landing / "slam" / GOOD, SLAM_HEADER, [slam_row("1")])
+    for name in (".complete", ".DS_Store", ".~lock.RJ1.csv#", "upload.csv.filepart"):
+        (landing / name).write_text("x")
+    (landing / "old" / "deep").mkdir(parents=True)
+    (landing / "old" / "deep" / GOOD).write_text("x")
+    load_landing(con, landing)
+    feeds = dict(con.execute("select file_name, feed from raw.rejected_files").fetchall())
+    assert feeds == {
+        ".complete": "landing",
+        ".DS_Store": "landing",
+        ".~lock.RJ1.csv#": "landing",
+        "upload.csv.filepart": "landing",
+        "old": "landing",
+        "old/deep": "landing",
+        f"old/deep/{GOOD}": "landing",
+    }
+    assert set(feeds.values()) <= _accepted_feeds()
+
+
+def _accepted_feeds() -> set[str]:
+    """The feeds dq.rejected_files' accepted_values test allows (models/dq/_dq__models.yml)."""
+    models = yaml.safe_load((PROJECT_ROOT / "models" / "dq" / "_dq__models.yml").read_text(encoding="utf-8"))
+    [rejected] = [m for m in models["models"] if m["name"] == "rejected_files"]
+    [feed] = [c for c in rejected["columns"] if c["name"] == "feed"]
+    [accepted] = [
+        t["accepted_values"] for t in feed["data_tests"] if isinstance(t, dict) and "accepted_values" in t
+    ]
+    return set(accepted["arguments"]["values"])
+
+
+def test_every_feed_the_loaders_write_is_accepted_by_the_published_table() -> None:
+    """One list pinned to the other: a feed the loaders record (each feed folder, `landing` for
+    the root, `reference`) that the dbt test does not allow would fail every night's build."""
+    assert {*FEEDS, ROOT_FEED, REFERENCE_FOLDER} == _accepted_feeds()
 
 
 def test_a_missing_or_unreadable_landing_root_is_not_an_empty_landing(tmp_path: Path) -> None:

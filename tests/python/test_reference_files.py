@@ -129,8 +129,21 @@ def test_a_subfolder_of_the_reference_folder_is_reported_not_read(tmp_path: Path
     _write(tmp_path / "reference" / "archive" / "icbs.csv", merged_icbs())
     folder = read_reference_folder(tmp_path)
     assert folder.updates == {}
-    assert folder.rejected == [("archive/", "a folder: reference updates are files reference/<seed>.csv"
-                                " directly in the reference folder; nothing in it is read")]
+    assert folder.rejected == [
+        ("archive/", "a folder: reference updates are files reference/<seed>.csv"
+                     " directly in the reference folder; nothing in it is read"),
+        ("archive/icbs.csv", "in the folder archive/ of the reference folder: not read"),  # each entry named
+    ]
+
+
+def test_a_hidden_file_of_the_reference_folder_is_reported_not_read(tmp_path: Path) -> None:
+    _write(tmp_path / "reference" / ".icbs.csv.part", merged_icbs())  # an upload in progress
+    (tmp_path / "reference" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    folder = read_reference_folder(tmp_path)
+    assert folder.updates == {}
+    assert [name for name, _ in folder.rejected] == [".DS_Store", ".icbs.csv.part"]
+    hidden = "hidden (its name starts with a dot): not read"
+    assert all(reason.startswith(hidden) for _, reason in folder.rejected)
 
 
 def test_a_relationship_is_checked_against_tonights_other_seeds(tmp_path: Path) -> None:

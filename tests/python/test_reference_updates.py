@@ -259,7 +259,9 @@ def test_the_run_log_and_speccomm_runs_show_the_reference_version(nights: tuple[
         (v,) for v in versions
     ]
     runs = env.run("runs")
-    assert f"reference {versions[1]}" in runs.stdout and "reference shipped" in runs.stdout
+    header, *lines = runs.stdout.splitlines()
+    column = header.index("REFERENCE")  # each run's version under its heading
+    assert [line[column:].split("  ")[0] for line in lines] == list(reversed(versions))
 
 
 def test_extracts_answer_on_todays_boundaries(nights: tuple[NightEnv, Path], tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ placed_rows as (
         placed.activity_date,
         placed.discharge_date_raw,
         placed.discharge_date,
+        placed.primary_diagnosis_code,
+        placed.primary_procedure_code,
         placed.file_month_start,
         cast(coalesce(date_trunc('month', placed.activity_date), placed.file_month_start) as date)
             as activity_month_start
@@ -81,6 +83,9 @@ final as (
         'activity_date = "' || coalesce(records_placed.activity_date_raw, '')
         || '", discharge_date = "' || coalesce(records_placed.discharge_date_raw, '') || '"'
             as dates_raw,
+        'diagnosis = "' || {{ clinical_code_shown('records_placed.primary_diagnosis_code') }}
+        || '", procedure = "' || {{ clinical_code_shown('records_placed.primary_procedure_code') }} || '"'
+            as clinical_codes_raw,
         case
             when records_placed.occurrence_in_extract = 0 then 'sus_record_id blank'
             else 'copy ' || records_placed.occurrence_in_extract || ' of the same record in the extract'
@@ -108,7 +113,16 @@ final as (
             and records_placed.discharge_date is null
         )
         or coalesce(records_placed.discharge_date < records_placed.activity_date, false)
-            as fails_sus_dates_inconsistent
+            as fails_sus_dates_inconsistent,
+        records_placed.primary_diagnosis_code is not null
+        and not coalesce(
+            {{ ir_code_is_well_formed('diagnosis', ir_code('records_placed.primary_diagnosis_code')) }}, false
+        )
+        or records_placed.primary_procedure_code is not null
+        and not coalesce(
+            {{ ir_code_is_well_formed('procedure', ir_code('records_placed.primary_procedure_code')) }}, false
+        )
+            as fails_ir_code_invalid
     from records_placed
 )
 

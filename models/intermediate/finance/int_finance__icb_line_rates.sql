@@ -68,7 +68,7 @@ icb_lines as (
         fct_contract_activity.financial_year,
         max(fct_contract_activity.funding_stream) as funding_stream,
         cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(38, 2)) as spend_gbp,
-        cast(coalesce(sum(fct_contract_activity.activity), 0) as decimal(18, 3)) as activity
+        cast(coalesce(sum(fct_contract_activity.activity), 0) as decimal(38, 3)) as activity
     from fct_contract_activity
     inner join service_lines
         on fct_contract_activity.service_line_code = service_lines.service_line_code

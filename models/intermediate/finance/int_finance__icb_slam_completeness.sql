@@ -34,8 +34,8 @@ final as (
         count(*) filter (where not is_submitted) = 0 as is_complete,
         cast(coalesce(sum(actual_gbp), 0) as decimal(38, 2)) as slam_actual_gbp,
         cast(coalesce(sum(estimated_gbp), 0) as decimal(38, 2)) as slam_estimated_gbp,
-        cast(coalesce(sum(actual_activity), 0) as decimal(18, 3)) as slam_actual_activity,
-        cast(coalesce(sum(estimated_activity), 0) as decimal(18, 3)) as slam_estimated_activity
+        cast(coalesce(sum(actual_activity), 0) as decimal(38, 3)) as slam_actual_activity,
+        cast(coalesce(sum(estimated_activity), 0) as decimal(38, 3)) as slam_estimated_activity
     from flow_estimates
     group by icb_code, funding_stream, financial_year, financial_month
 )

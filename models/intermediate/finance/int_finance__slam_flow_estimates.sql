@@ -177,8 +177,8 @@ final as (
         end as estimated_gbp,
         -- a contract value says nothing about activity: unknown (NULL), not 0
         case
-            when is_submitted then cast(0 as decimal(18, 3))
-            when months_submitted > 0 then cast(round(coalesce(run_rate_activity, 0), 3) as decimal(18, 3))
+            when is_submitted then cast(0 as decimal(38, 3))
+            when months_submitted > 0 then cast(round(coalesce(run_rate_activity, 0), 3) as decimal(38, 3))
         end as estimated_activity,
         case
             when is_submitted then null

@@ -24,7 +24,7 @@ final as (
         financial_year,
         financial_month,
         cast(coalesce(sum(price), 0) as decimal(38, 2)) as actual_gbp,
-        cast(coalesce(sum(activity), 0) as decimal(18, 3)) as actual_activity,
+        cast(coalesce(sum(activity), 0) as decimal(38, 3)) as actual_activity,
         count(*) as contract_rows
     from fct_contract_activity
     group by

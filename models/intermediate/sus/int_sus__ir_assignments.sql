@@ -1,7 +1,9 @@
 {#- The identification rules applied to every current SUS record (latest extract, first
     occurrence of each record id): the derived service line (NULL = not specialised by the
     rules), the rule that decided it, and why the other rules that matched the record's codes
-    lost (a higher precedence number) or did not fire (dataset, age, date, designation).
+    lost (a higher precedence number) or did not fire (dataset, age, date, designation). A
+    diagnosis or procedure that is not a well-formed code (macros/ir/ir_code_is_well_formed.sql)
+    matches no rule.
     A rule applies on the record's activity date (the extract month's first day when the
     activity date is blank or invalid). Rules: docs/identification-rules.md.
     The codes are matched once per distinct code, then joined back to the records, so the cost
@@ -80,7 +82,8 @@ ir_designated_providers as (
     from {{ ref('stg_reference__ir_designated_providers') }}
 ),
 
--- one row per record and code it carries (primary diagnosis, primary procedure, HRG, TFC)
+-- one row per record and code it carries (primary diagnosis, primary procedure, HRG, TFC);
+-- a diagnosis or procedure that is not a well-formed code matches no rule (check ir_code_invalid)
 record_codes as (
     select
         file_id,
@@ -88,7 +91,7 @@ record_codes as (
         'diagnosis' as code_type,
         diagnosis_code as code
     from current_records
-    where diagnosis_code is not null
+    where {{ ir_code_is_well_formed('diagnosis', 'diagnosis_code') }}
     union all
     select
         file_id,
@@ -96,7 +99,7 @@ record_codes as (
         'procedure' as code_type,
         procedure_code as code
     from current_records
-    where procedure_code is not null
+    where {{ ir_code_is_well_formed('procedure', 'procedure_code') }}
     union all
     select
         file_id,

@@ -138,14 +138,34 @@ final as (
         cast(outside_host_gbp as decimal(38, 2)) as outside_host_gbp,
         cast(unattributed_gbp as decimal(38, 2)) as unattributed_gbp,
         cast(host_fallback_gbp as decimal(38, 2)) as host_fallback_gbp,
-        cast({{ round_quotient('100.0 * outside_host_activity', 'attributed_activity') }} as decimal(9, 2))
-            as outside_host_activity_pct,
-        cast({{ round_quotient('100.0 * outside_host_gbp', 'attributed_gbp') }} as decimal(9, 2))
-            as outside_host_gbp_pct,
-        cast({{ round_quotient('100.0 * outside_current_host_activity', 'attributed_activity') }} as decimal(9, 2))
-            as outside_current_host_activity_pct,
-        cast({{ round_quotient('100.0 * outside_current_host_gbp', 'attributed_gbp') }} as decimal(9, 2))
-            as outside_current_host_gbp_pct
+        case
+            when attributed_activity > 0
+                then {{ round_quotient('100.0 * outside_host_activity', 'attributed_activity') }}
+        end as outside_host_activity_pct,
+        case
+            when attributed_gbp > 0 then {{ round_quotient('100.0 * outside_host_gbp', 'attributed_gbp') }}
+        end as outside_host_gbp_pct,
+        case
+            when attributed_activity > 0
+                then {{ round_quotient('100.0 * outside_current_host_activity', 'attributed_activity') }}
+        end as outside_current_host_activity_pct,
+        case
+            when attributed_gbp > 0 then {{ round_quotient('100.0 * outside_current_host_gbp', 'attributed_gbp') }}
+        end as outside_current_host_gbp_pct,
+        nullif(
+            concat_ws(
+                '; ',
+                case
+                    when coalesce(attributed_activity, 0) <= 0
+                        then 'activity shares not computed: the attributed activity is zero or negative'
+                end,
+                case
+                    when coalesce(attributed_gbp, 0) <= 0
+                        then 'pound shares not computed: the attributed pounds are zero or negative'
+                end
+            ),
+            ''
+        ) as shares_not_computed_reason
     from attributed
 )
 

@@ -98,12 +98,20 @@ paced_exact as (
 ),
 
 -- Round to pennies; the few pence of rounding go to the footprint ICB with the largest figure,
--- so each basis adds up to the footprint total exactly.
+-- so each basis adds up to the footprint total exactly. Outside the footprint the needs figures
+-- are the population basis itself, taken as the exact decimal (through a double, pounds beyond
+-- about £90 trillion would lose pennies and break conservation).
 rounded as (
     select
         paced_exact.*,
-        cast(round(paced_exact.needs_target_exact, 2) as decimal(38, 2)) as needs_target_rounded,
-        cast(round(paced_exact.needs_basis_exact, 2) as decimal(38, 2)) as needs_basis_rounded,
+        case
+            when not paced_exact.is_in_footprint then cast(paced_exact.population_basis_gbp as decimal(38, 2))
+            else cast(round(paced_exact.needs_target_exact, 2) as decimal(38, 2))
+        end as needs_target_rounded,
+        case
+            when not paced_exact.is_in_footprint then cast(paced_exact.population_basis_gbp as decimal(38, 2))
+            else cast(round(paced_exact.needs_basis_exact, 2) as decimal(38, 2))
+        end as needs_basis_rounded,
         row_number() over (
             partition by paced_exact.financial_year, paced_exact.funding_stream, paced_exact.is_in_footprint
             order by paced_exact.needs_target_exact desc, paced_exact.icb_code asc

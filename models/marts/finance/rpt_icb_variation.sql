@@ -94,7 +94,11 @@ limits as (
         100000.0 * group_rates.pooled_activity_rate as target_activity_per_100k,
         100000.0 * group_rates.pooled_spend_rate as target_spend_per_100k,
         group_rates.pounds_per_unit,
-        100000.0 * sqrt(group_rates.pooled_activity_rate / rates.weighted_population) as activity_se_per_100k
+        -- no Poisson limits around a negative pooled rate (adjustments exceed activity): NULL
+        case
+            when group_rates.pooled_activity_rate >= 0
+                then 100000.0 * sqrt(group_rates.pooled_activity_rate / rates.weighted_population)
+        end as activity_se_per_100k
     from rates
     left join group_rates
         on
@@ -114,9 +118,16 @@ limits as (
 bounded as (
     select
         limits.*,
-        greatest(limits.target_activity_per_100k - {{ z95 }} * limits.activity_se_per_100k, 0) as activity_lower_95,
+        -- greatest() skips a NULL: no limit (a negative pooled rate) must stay NULL, not 0
+        case
+            when limits.activity_se_per_100k is not null
+                then greatest(limits.target_activity_per_100k - {{ z95 }} * limits.activity_se_per_100k, 0)
+        end as activity_lower_95,
         limits.target_activity_per_100k + {{ z95 }} * limits.activity_se_per_100k as activity_upper_95,
-        greatest(limits.target_activity_per_100k - {{ z998 }} * limits.activity_se_per_100k, 0) as activity_lower_998,
+        case
+            when limits.activity_se_per_100k is not null
+                then greatest(limits.target_activity_per_100k - {{ z998 }} * limits.activity_se_per_100k, 0)
+        end as activity_lower_998,
         limits.target_activity_per_100k + {{ z998 }} * limits.activity_se_per_100k as activity_upper_998
     from limits
 ),

@@ -51,7 +51,7 @@ flows as (
         funding_stream,
         financial_year,
         max(months_submitted) as months_submitted,
-        cast(coalesce(sum(actual_activity), 0) as decimal(18, 3)) as activity,
+        cast(coalesce(sum(actual_activity), 0) as decimal(38, 3)) as activity,
         cast(coalesce(sum(actual_gbp), 0) as decimal(38, 2)) as price_gbp
     from flow_estimates
     group by provider_code, icb_code, funding_stream, financial_year
