@@ -62,18 +62,15 @@ def _both(nights: tuple[Path, Path], sql: str) -> tuple[Rows, Rows]:
 
 
 def test_the_footprint_follows_the_successor(nights: tuple[Path, Path]) -> None:
-    _, after = nights
-    assert _query(
-        after,
-        "select icb_code, footprint_basis from intermediate.int_reference__footprint"
-        " where is_in_footprint order by 1",
-    ) == [("QKK", "listed"), ("QWE", "listed"), ("ZZ1", "successor_of_listed")]
-    assert _query(
-        after,
-        "select financial_year, list(icb_code order by icb_code)"
-        " from intermediate.int_reference__footprint_years"
-        " where is_in_footprint and financial_year in ('2024/25', '2025/26') group by 1 order by 1",
-    ) == [("2024/25", ["QKK", "QWE"]), ("2025/26", ["ZZ1"])]
+    # the marts' footprint ICBs year by year (the published marts only: no build relation)
+    sql = (
+        "select financial_year, list(distinct icb_code order by icb_code) from marts.{mart}"
+        " where is_in_footprint and financial_year in ('2024/25', '2025/26') group by 1 order by 1"
+    )
+    for mart in ("fct_icb_spend_monthly", "rpt_allocation_impact", "rpt_icb_variation"):
+        before, after = _both(nights, sql.format(mart=mart))
+        assert before == [("2024/25", ["QKK", "QWE"]), ("2025/26", ["QKK", "QWE"])], mart
+        assert after == [("2024/25", ["QKK", "QWE"]), ("2025/26", ["ZZ1"])], mart
 
 
 def test_no_dissolved_icb_holds_a_plan_against_nothing(nights: tuple[Path, Path]) -> None:
@@ -93,14 +90,15 @@ def test_no_dissolved_icb_holds_a_plan_against_nothing(nights: tuple[Path, Path]
     )
     old, new = _both(nights, against_nothing)
     assert new == old and {stream for _, stream, _ in new} <= {"amber", "blue"}
-    # ZZ1's plan is derived: its predecessors' allocations added up, flagged as such
-    derived = _query(
-        after,
-        "select bool_and(is_derived_from_predecessors), min(source_icb_codes), max(source_icb_codes)"
-        " from intermediate.int_reference__icb_allocations_in_force"
-        f" where icb_code = '{SUCCESSOR}' and financial_year = '{MERGER_YEAR}'",
+    # ZZ1's plan is its predecessors' allocations added up, stream by stream
+    plan = (
+        "select funding_stream, sum(plan_gbp), max(annual_plan_gbp) from marts.fct_icb_spend_monthly"
+        f" where icb_code in {{icbs}} and financial_year = '{MERGER_YEAR}' group by all order by all"
     )
-    assert derived == [(True, "QKK,QWE", "QKK,QWE")]
+    predecessors = _query(nights[0], plan.format(icbs=PREDECESSORS))
+    successor = _query(after, plan.format(icbs=f"('{SUCCESSOR}')"))
+    assert [row[:2] for row in successor] == [row[:2] for row in predecessors]
+    assert all(annual == total for _, total, annual in successor)
 
 
 def _spend_totals(footprint_only: bool) -> str:
