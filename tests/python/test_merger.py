@@ -18,9 +18,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from analytics_warehouse import demo_landing
 from test_nightly import NightEnv
 from test_reference_files import merged_icbs
+
+from speccomm.generate import generate
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +29,9 @@ PREDECESSORS = ("QKK", "QWE")
 SUCCESSOR = "ZZ1"
 MERGER_YEAR = "2025/26"
 EARLIER_YEARS = ("2023/24", "2024/25")
+# The seed of the issue's reproduction (issue 24): on it, before the fix, the merger failed
+# slam_ledger_spend_variance for every provider.
+DEMO_SEED = 42
 Rows = list[tuple]
 
 
@@ -36,8 +40,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(the warehouse published before the merger, the one published after)."""
     root = tmp_path_factory.mktemp("merger")
     env = NightEnv(root)
-    landing = demo_landing(root / "generated")
-    shutil.copytree(landing, env.landing)
+    generate("demo", env.landing, seed=DEMO_SEED)
     first = env.run("nightly")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     before = root / "before.duckdb"
