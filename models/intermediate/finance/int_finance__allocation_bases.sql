@@ -1,10 +1,14 @@
 {#- The three allocation bases before any pace-of-change limit, true to the footprint: per ICB ×
-    financial year × funding stream, the year's SLAM Actual pounds by the provider's host ICB
-    (host basis) and by the attributed ICB (population basis); and for the footprint's ICBs a
-    needs target that shares the footprint's population-basis total among them only, by their
-    published allocations when every footprint ICB has one (seed icb_allocations, basis needs
-    or population) else by registered population × needs index (seed icb_populations; failing
-    both, the population basis itself). ICBs
+    financial year × funding stream, on the boundaries in force that year, the year's SLAM
+    Actual pounds by the provider's host ICB in the row's month (int_provider__host_periods: a
+    dissolved host's successor after a merger; host basis) and by the attributed ICB
+    (population basis); and for the footprint's ICBs in force that year
+    (int_reference__footprint_years) a needs target that shares the footprint's
+    population-basis total among them only, by their published allocations when every
+    footprint ICB has one (int_reference__icb_allocations_in_force, basis needs or population)
+    else by registered population × needs index (int_reference__icb_populations_in_force;
+    failing both, the population basis itself). A successor the reference has no rows for yet
+    takes its predecessors' added up, so a merger conserves the footprint's money. ICBs
     outside the footprint (and UNKNOWN) keep their population basis as their needs figure: the
     warehouse does not see the money it would share among them. docs/marts/allocation-impact.md. -#}
 with
@@ -15,25 +19,29 @@ flows_monthly as (
         icb_code,
         funding_stream,
         financial_year,
+        financial_month,
         actual_gbp
     from {{ ref('int_finance__slam_flows_monthly') }}
 ),
 
-dim_provider as (
+host_periods as (
     select
         provider_code,
-        host_icb_code
-    from {{ ref('dim_provider') }}
-    where not is_unknown_member
+        host_icb_code,
+        valid_from,
+        valid_to
+    from {{ ref('int_provider__host_periods') }}
 ),
 
 icb_populations as (
     select
         icb_code,
         financial_year,
+        population_financial_year,
         registered_population,
-        needs_index
-    from {{ ref('stg_reference__icb_populations') }}
+        needs_index,
+        weighted_population
+    from {{ ref('int_reference__icb_populations_in_force') }}
 ),
 
 icb_allocations as (
@@ -42,8 +50,16 @@ icb_allocations as (
         financial_year,
         funding_stream,
         allocation_gbp
-    from {{ ref('stg_reference__icb_allocations') }}
-    where lower(trim(allocation_basis)) in ('needs', 'population')
+    from {{ ref('int_reference__icb_allocations_in_force') }}
+    where allocation_basis in ('needs', 'population')
+),
+
+footprint_years as (
+    select
+        icb_code,
+        financial_year
+    from {{ ref('int_reference__footprint_years') }}
+    where is_in_footprint
 ),
 
 footprint as (
@@ -55,14 +71,17 @@ footprint as (
 
 spend as (
     select
-        coalesce(dim_provider.host_icb_code, 'UNKNOWN') as host_icb_code,
+        coalesce(host_periods.host_icb_code, 'UNKNOWN') as host_icb_code,
         flows_monthly.icb_code as population_icb_code,
         flows_monthly.funding_stream,
         flows_monthly.financial_year,
         flows_monthly.actual_gbp
     from flows_monthly
-    left join dim_provider
-        on flows_monthly.provider_code = dim_provider.provider_code
+    left join host_periods
+        on
+            flows_monthly.provider_code = host_periods.provider_code
+            and {{ date_of_financial_period('flows_monthly.financial_year', 'flows_monthly.financial_month') }}
+            between host_periods.valid_from and host_periods.valid_to
 ),
 
 year_streams as (
@@ -96,12 +115,12 @@ population_basis as (
 
 footprint_rows as (
     select
-        footprint.icb_code,
+        footprint_years.icb_code,
         year_streams.financial_year,
         year_streams.funding_stream
-    from footprint
-    cross join year_streams
-    where footprint.is_in_footprint
+    from footprint_years
+    inner join year_streams
+        on footprint_years.financial_year = year_streams.financial_year
 ),
 
 icb_rows as (
@@ -124,22 +143,6 @@ icb_rows as (
     from footprint_rows
 ),
 
--- The population year used for each spend year: the same year, else the latest earlier one,
--- else the earliest there is.
-population_year_used as (
-    select
-        year_streams.financial_year,
-        coalesce(
-            max(icb_populations.financial_year) filter (
-                where icb_populations.financial_year <= year_streams.financial_year
-            ),
-            min(icb_populations.financial_year)
-        ) as population_financial_year
-    from year_streams
-    cross join icb_populations
-    group by year_streams.financial_year
-),
-
 bases as (
     select
         icb_rows.icb_code,
@@ -149,10 +152,10 @@ bases as (
         year_streams.national_total_gbp,
         coalesce(host_basis.host_basis_gbp, 0) as host_basis_gbp,
         coalesce(population_basis.population_basis_gbp, 0) as population_basis_gbp,
-        population_year_used.population_financial_year,
+        icb_populations.population_financial_year,
         icb_populations.registered_population,
         icb_populations.needs_index,
-        icb_populations.registered_population * icb_populations.needs_index as weighted_population,
+        icb_populations.weighted_population,
         icb_allocations.allocation_gbp as published_allocation_gbp
     from icb_rows
     inner join year_streams
@@ -171,12 +174,10 @@ bases as (
             icb_rows.icb_code = population_basis.icb_code
             and icb_rows.financial_year = population_basis.financial_year
             and icb_rows.funding_stream = population_basis.funding_stream
-    left join population_year_used
-        on icb_rows.financial_year = population_year_used.financial_year
     left join icb_populations
         on
             icb_rows.icb_code = icb_populations.icb_code
-            and population_year_used.population_financial_year = icb_populations.financial_year
+            and icb_rows.financial_year = icb_populations.financial_year
     left join icb_allocations
         on
             icb_rows.icb_code = icb_allocations.icb_code

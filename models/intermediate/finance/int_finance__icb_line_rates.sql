@@ -1,7 +1,8 @@
 {#- Spend and activity per ICB × service line × financial year, with the ICB's needs-weighted
-    population (seed icb_populations: registered population × needs index; the same year, else
-    the latest earlier, else the earliest), for the rates per head of rpt_icb_variation. Rows:
-    every footprint ICB × every line with SLAM Actual activity for a footprint ICB that year
+    population on the boundaries in force that year (int_reference__icb_populations_in_force:
+    registered population × needs index of the same year, else the latest earlier, else the
+    earliest; a successor without rows of its own takes its predecessors'), for the rates per
+    head of rpt_icb_variation. Rows: every footprint ICB in force that year × every line with SLAM Actual activity for a footprint ICB that year
     (an ICB with none has a real rate of 0), plus the ICBs outside the footprint with activity.
     Specialised lines only (the reference's service_category is not not_specialised or
     unattributable; unknown codes are left out). -#}
@@ -24,9 +25,11 @@ icb_populations as (
     select
         icb_code,
         financial_year,
+        population_financial_year,
         registered_population,
-        needs_index
-    from {{ ref('stg_reference__icb_populations') }}
+        needs_index,
+        weighted_population
+    from {{ ref('int_reference__icb_populations_in_force') }}
 ),
 
 footprint as (
@@ -34,6 +37,14 @@ footprint as (
         icb_code,
         is_in_footprint
     from {{ ref('int_reference__footprint') }}
+),
+
+footprint_years as (
+    select
+        icb_code,
+        financial_year
+    from {{ ref('int_reference__footprint_years') }}
+    where is_in_footprint
 ),
 
 icbs as (
@@ -91,13 +102,13 @@ footprint_lines as (
 
 spine as (
     select
-        footprint.icb_code,
+        footprint_years.icb_code,
         footprint_lines.service_line_code,
         footprint_lines.financial_year,
         footprint_lines.funding_stream
-    from footprint
-    cross join footprint_lines
-    where footprint.is_in_footprint
+    from footprint_years
+    inner join footprint_lines
+        on footprint_years.financial_year = footprint_lines.financial_year
     union
     select
         icb_code,
@@ -105,23 +116,6 @@ spine as (
         financial_year,
         funding_stream
     from icb_lines
-),
-
-years as (
-    select distinct financial_year
-    from spine
-),
-
-population_year_used as (
-    select
-        years.financial_year,
-        coalesce(
-            max(icb_populations.financial_year) filter (where icb_populations.financial_year <= years.financial_year),
-            min(icb_populations.financial_year)
-        ) as population_financial_year
-    from years
-    cross join icb_populations
-    group by years.financial_year
 ),
 
 final as (
@@ -135,10 +129,10 @@ final as (
         service_lines.crg_name,
         icbs.region_code,
         coalesce(footprint.is_in_footprint, false) as is_in_footprint,
-        population_year_used.population_financial_year,
+        icb_populations.population_financial_year,
         icb_populations.registered_population,
         icb_populations.needs_index,
-        icb_populations.registered_population * icb_populations.needs_index as weighted_population,
+        icb_populations.weighted_population,
         coalesce(icb_lines.spend_gbp, 0) as spend_gbp,
         coalesce(icb_lines.activity, 0) as activity
     from spine
@@ -157,12 +151,10 @@ final as (
         on spine.service_line_code = service_lines.service_line_code
     left join npoc
         on service_lines.npoc_code = npoc.npoc_code
-    left join population_year_used
-        on spine.financial_year = population_year_used.financial_year
     left join icb_populations
         on
             spine.icb_code = icb_populations.icb_code
-            and population_year_used.population_financial_year = icb_populations.financial_year
+            and spine.financial_year = icb_populations.financial_year
 )
 
 select * from final

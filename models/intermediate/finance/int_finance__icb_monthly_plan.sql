@@ -1,6 +1,9 @@
-{#- The ICB's plan by month: each published allocation (seed icb_allocations, per ICB ×
-    financial year × funding stream) phased with seed plan_phasing, by cumulative difference so
-    the twelve months add back to the allocation to the penny. -#}
+{#- The ICB's plan by month: each published allocation of an ICB in force (per ICB × financial
+    year × funding stream, on the boundaries in force that year: a successor's own allocation,
+    else its predecessors' added up, int_reference__icb_allocations_in_force) phased with seed
+    plan_phasing, by cumulative difference so the twelve months add back to the allocation to
+    the penny; only the months the ICB is in force (all twelve but for a merger within the
+    year), so a dissolved ICB has no plan after its valid_to. -#}
 with
 
 icb_allocations as (
@@ -9,8 +12,11 @@ icb_allocations as (
         financial_year,
         funding_stream,
         allocation_basis,
-        allocation_gbp
-    from {{ ref('stg_reference__icb_allocations') }}
+        allocation_gbp,
+        is_derived_from_predecessors,
+        in_force_from_month,
+        in_force_to_month
+    from {{ ref('int_reference__icb_allocations_in_force') }}
 ),
 
 cumulative_phasing as (
@@ -28,6 +34,7 @@ final as (
         icb_allocations.financial_year,
         icb_allocations.funding_stream,
         icb_allocations.allocation_basis,
+        icb_allocations.is_derived_from_predecessors,
         cumulative_phasing.financial_month,
         cumulative_phasing.phase_weight,
         cumulative_phasing.cumulative_weight,
@@ -38,7 +45,10 @@ final as (
             as decimal(38, 2)
         ) as plan_gbp
     from icb_allocations
-    cross join cumulative_phasing
+    inner join cumulative_phasing
+        on
+            cumulative_phasing.financial_month
+            between icb_allocations.in_force_from_month and icb_allocations.in_force_to_month
 )
 
 select * from final

@@ -1,7 +1,9 @@
 {#- Companion to rpt_cross_boundary_flows: one row per provider × financial year × funding stream,
     with the share of the provider's SLAM activity and pounds (Actual rows) that comes from
-    patients outside its host ICB — at the time, and on current ICB boundaries.
-    Method: docs/marts/cross-boundary-flows.md. -#}
+    patients outside its host ICB — at the time (the host in force in the row's month,
+    fct_contract_activity.provider_host_icb_code: a dissolved host's successor after a merger,
+    so a merger moves no activity out of area), and on current ICB boundaries. host_icb_code
+    is the host the provider reference states. Method: docs/marts/cross-boundary-flows.md. -#}
 with
 
 fct_contract_activity as (
@@ -9,6 +11,7 @@ fct_contract_activity as (
         provider_code,
         attributed_icb_code,
         attribution_method,
+        provider_host_icb_code,
         financial_year,
         funding_stream,
         activity,
@@ -45,7 +48,10 @@ classified as (
         coalesce(fct_contract_activity.price, 0) as price,
         case
             when fct_contract_activity.attributed_icb_code is null then 'unattributed'
-            when fct_contract_activity.attributed_icb_code = dim_provider.host_icb_code then 'host'
+            when
+                fct_contract_activity.attributed_icb_code
+                = coalesce(fct_contract_activity.provider_host_icb_code, dim_provider.host_icb_code)
+                then 'host'
             else 'outside'
         end as origin,
         case

@@ -1,10 +1,10 @@
 {#- One row per calendar day from 1 April 2013 (specialised commissioning by NHSE began) to
-    31 March 2031, plus an unknown member dated 1900-01-01. -#}
+    31 March 2031 (macros/calendar/calendar_years.sql), plus an unknown member dated 1900-01-01. -#}
 with
 
 days as (
     select cast(day_range.day_value as date) as date_day
-    from {{ day_series("date '2013-04-01'", "date '2031-04-01'") }} as day_range
+    from {{ day_series(calendar_first_day(), calendar_end_day()) }} as day_range
 ),
 
 known_days as (

@@ -1,4 +1,6 @@
-{#- One row per current ledger line (latest extract of its entity, year and period). -#}
+{#- One row per current ledger line (latest extract of its entity, year and period). entity_code
+    is the ICB in force in the line's period that the file's entity means (a dissolved ICB's
+    code after its valid_to: its successor), file_entity_code the entity as the file names it. -#}
 with
 
 current_postings as (
@@ -7,6 +9,8 @@ current_postings as (
         source_file,
         source_row,
         file_entity_code,
+        entity_icb_code,
+        is_entity_superseded,
         entity_code,
         file_financial_year,
         file_financial_month,
@@ -31,6 +35,8 @@ with_period as (
         source_file,
         source_row,
         file_entity_code,
+        entity_icb_code,
+        is_entity_superseded,
         entity_code,
         file_financial_year,
         file_financial_month,
@@ -54,14 +60,16 @@ with_keys as (
     {{ with_dimension_keys(
         'with_period',
         provider_code='supplier_code_resolved', provider_key_as='supplier_provider_key',
-        icb_code='file_entity_code', icb_on='period_start', icb_key_as='entity_icb_key',
+        icb_code='entity_icb_code', icb_on='period_start', icb_key_as='entity_icb_key',
     ) }}
 ),
 
 final as (
     select
         {{ lineage_key('with_keys.file_id', 'with_keys.source_row') }} as ledger_posting_key,
-        with_keys.file_entity_code as entity_code,
+        with_keys.entity_icb_code as entity_code,
+        with_keys.file_entity_code,
+        with_keys.is_entity_superseded,
         with_keys.entity_code as entity_code_stated,
         with_keys.file_financial_year as financial_year,
         with_keys.file_financial_month as financial_month,

@@ -1,6 +1,9 @@
--- The monthly plan of fct_icb_spend_monthly adds back to the allocation: for every row of seed
--- icb_allocations, the twelve months' plan_gbp sum to allocation_gbp to the penny, and
--- annual_plan_gbp carries the allocation. Returns the allocations that do not.
+-- The monthly plan of fct_icb_spend_monthly adds back to the allocation: for every allocation
+-- of an ICB in force (int_reference__icb_allocations_in_force: the seed's rows on the
+-- boundaries in force, a successor's derived from its predecessors'), a row for each month it
+-- is in force, the twelve months' plan_gbp summing to allocation_gbp to the penny (a year the
+-- ICB is in force for only part of: fewer months, less), and annual_plan_gbp carrying the
+-- allocation. Returns the allocations that do not.
 with
 
 allocations as (
@@ -8,8 +11,9 @@ allocations as (
         icb_code,
         financial_year,
         funding_stream,
-        allocation_gbp
-    from {{ ref('stg_reference__icb_allocations') }}
+        allocation_gbp,
+        in_force_to_month - in_force_from_month + 1 as months_in_force
+    from {{ ref('int_reference__icb_allocations_in_force') }}
 ),
 
 phased as (
@@ -42,8 +46,8 @@ final as (
             and allocations.financial_year = phased.financial_year
             and allocations.funding_stream = phased.funding_stream
     where
-        phased.months is distinct from 12
-        or phased.plan_gbp is distinct from allocations.allocation_gbp
+        phased.months is distinct from allocations.months_in_force
+        or (allocations.months_in_force = 12 and phased.plan_gbp is distinct from allocations.allocation_gbp)
         or phased.annual_plan_gbp_min is distinct from allocations.allocation_gbp
         or phased.annual_plan_gbp_max is distinct from allocations.allocation_gbp
 )
