@@ -244,7 +244,7 @@ def _rejected_view(rejected: RejectedFile) -> dict[str, str]:
     # what the provider sent, escaped: a line break in a file name cannot fake a line of text
     return {
         "file_name": printable(rejected.file_name),
-        "problem": printable(rejected.problem),
+        "problem": printable(rejected.problem if rejected.problem.endswith(".") else rejected.problem + "."),
         "how_to_fix": rejected.how_to_fix,
         "seen": rejected.seen_at.strftime("%d %b %Y"),
     }
