@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from speccomm.config import ENGINES, BadWarehouseName, Paths, resolve_paths
@@ -11,14 +13,42 @@ from speccomm.config import ENGINES, BadWarehouseName, Paths, resolve_paths
 SCALES = ("demo", "pathfinder", "national")
 
 
+class _Parser(argparse.ArgumentParser):
+    """With `shows_exit_status`, the help ends with the nightly's exit statuses
+    (speccomm.nightly.EXIT_STATUS, imported only when help is printed: parsing a command does
+    not need the nightly's imports)."""
+
+    shows_exit_status = False
+
+    def format_help(self) -> str:
+        if not self.shows_exit_status:
+            return super().format_help()
+        from speccomm.nightly import EXIT_STATUS
+
+        code_width = max(len(str(code)) for code in EXIT_STATUS)
+        lines = self._get_formatter()._width - code_width - 4
+        rows = "\n".join(
+            textwrap.fill(meaning, max(lines, 40), initial_indent=f"  {code:>{code_width}}  ",
+                          subsequent_indent=" " * (code_width + 4))
+            for code, meaning in EXIT_STATUS.items()
+        )
+        return f"{super().format_help()}\nexit status of speccomm nightly (docs/operations.md):\n{rows}\n"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="speccomm", description=__doc__)
+    # raw: the one-line --version text is not wrapped
+    parser = _Parser(prog="speccomm", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.shows_exit_status = True
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="show speccomm's version and those of dbt and DuckDB, and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="write a synthetic landing folder to the contract")
-    gen.add_argument("--scale", choices=SCALES, required=True)
-    gen.add_argument("--out", type=Path, required=True)
-    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--scale", choices=SCALES, required=True,
+                     help="demo (minutes to build), pathfinder or national (hours, gigabytes)")
+    gen.add_argument("--out", type=Path, required=True, help="the landing folder to write")
+    gen.add_argument("--seed", type=int, default=42, help="the same seed writes the same files (42)")
 
     _add_nightly(commands)
 
@@ -27,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     runs = commands.add_parser("runs", help="show the run log (latest first)")
     _add_location_options(runs)
-    runs.add_argument("--last", type=int, default=10)
+    runs.add_argument("--last", type=int, default=10, help="how many runs to show (10)")
 
     export = commands.add_parser("export", help="write the published marts (schemas marts, dq) as files")
     _add_location_options(export)
@@ -70,8 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_nightly(commands: argparse._SubParsersAction) -> None:
     nightly = commands.add_parser("nightly", help="load, build, check, report, deliver, publish")
+    nightly.shows_exit_status = True
     _add_location_options(nightly)
-    nightly.add_argument("--outbox", type=Path)
+    nightly.add_argument(
+        "--outbox", type=Path, help="where reports go as .eml files without SMTP settings ($SPECCOMM_OUTBOX)"
+    )
     nightly.add_argument(
         "--revalidate-all",
         action="store_true",
@@ -111,8 +144,22 @@ def _at_least_one(text: str) -> int:
 
 
 def _add_location_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--landing", type=Path)
-    sub.add_argument("--warehouse", type=Path, help="the published DuckDB file")
+    sub.add_argument("--landing", type=Path, help="the landing folder ($SPECCOMM_LANDING; data/landing)")
+    sub.add_argument(
+        "--warehouse", type=Path,
+        help="the published DuckDB file ($SPECCOMM_WAREHOUSE; warehouse/speccomm.duckdb)",
+    )
+
+
+def version_text() -> str:
+    """speccomm's version, with the dbt and DuckDB it runs on (what a bug report needs)."""
+    parts = []
+    for package in ("speccomm", "dbt-core", "dbt-duckdb", "duckdb"):
+        try:
+            parts.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package} (not installed)")
+    return f"{parts[0]} ({', '.join(parts[1:])}; Python {sys.version.split()[0]})"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,13 +85,28 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("deliver", "send the reports (SMTP, else the outbox)"),
     ("publish", "swap the new warehouse in for readers, and the new build file beside it"),
 )
-# Exit status: 0 done (or nothing to do); 11..16 the step that failed (a fault before the
-# first step, e.g. a missing landing folder or a state folder that cannot be written, is the
-# load step's 11; one after the last, the publish step's 16); 75 another run holds the lock;
-# 76 a client holds the published warehouse read-write; 1 a bad SPECCOMM_STORAGE_VERSION
-# (not started); 130 interrupted (SIGINT / SIGTERM).
 EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=1)}
+EXIT_NOT_STARTED = 1
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+_STEP_FAULTS = {
+    "load": "; also a fault before the first step (landing folder missing, lock or run log not writable)",
+    "publish": "; also a fault after the last step",
+}
+# Every exit status of `speccomm nightly`, with its meaning: the one table. `speccomm --help`
+# and `speccomm nightly --help` print it; docs/operations.md's table is checked against it
+# (tests/python/test_cli.py).
+EXIT_STATUS: dict[int, str] = {
+    0: "the night succeeded (published), or there was nothing to do",
+    EXIT_NOT_STARTED: "a bad SPECCOMM_STORAGE_VERSION: not started (logged in the run log)",
+    EXIT_USAGE: "bad command-line arguments, or a --footprint / SPECCOMM_FOOTPRINT naming an unknown "
+    "ICB: not started",
+    **{EXIT_CODES[name]: f"step '{name}' failed: {what}{_STEP_FAULTS.get(name, '')}" for name, what in STEPS},
+    EXIT_LOCKED: "another run holds the lock: nothing done, try again later",
+    EXIT_WAREHOUSE_HELD: "a client holds the published warehouse open read-write: nothing done "
+    "(the message names its process)",
+    EXIT_INTERRUPTED: "interrupted (SIGINT / SIGTERM): nothing published",
+}
 
 
 class StepFailed(RuntimeError):
@@ -470,7 +485,7 @@ class Night:
         self.record.error = str(cause)
         self.record.finish(FAILED)
         self.runlog.save(self.record)
-        code = EXIT_WAREHOUSE_HELD if isinstance(cause, WarehouseHeld) else 1
+        code = EXIT_WAREHOUSE_HELD if isinstance(cause, WarehouseHeld) else EXIT_NOT_STARTED
         print(f"speccomm nightly {self.run_id}: NOT STARTED (exit {code}): {cause}.", file=sys.stderr)
         print(f"  Nothing was loaded, built, sent or published; run log row {self.run_id} says so.",
               file=sys.stderr)

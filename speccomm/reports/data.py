@@ -16,7 +16,9 @@ import duckdb
 REPORT_DATASETS = ("slam", "sus")  # ledger results belong to ICBs, not providers
 TREND_MONTHS = 12
 MIN_PEERS = 5  # a peer median is shown only when at least this many providers have a figure
-SAMPLES_IN_HTML = 5
+SAMPLES_IN_HTML = 3  # per check, in the HTML of the top problems; the attached CSV has them all
+TOP_PROBLEMS = 3  # the checks the first screen names, with their fix
+MISSING_CHECK = "submission_missing"  # shown as the months not received, not as a problem
 IR_CHECK = "service_line_ir_mismatch"
 IR_OUTCOMES = {
     "supplied_not_derived": "a service line sent that the rules do not find",
@@ -44,6 +46,33 @@ class Period:
     @property
     def short(self) -> str:
         return f"{MONTH_NAMES[self.financial_month - 1]} {str(self.calendar_year)[2:]}"
+
+    @property
+    def short_label(self) -> str:
+        return f"{MONTH_NAMES[self.financial_month - 1]} {self.calendar_year}"
+
+    @property
+    def ordinal(self) -> int:
+        """Months since April of year 0: orders periods and counts the months between them."""
+        return int(self.financial_year[:4]) * 12 + self.financial_month - 1
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """One of the provider's own files that was not loaded (dq.rpt_provider_dq_rejected_files)."""
+
+    file_name: str
+    problem: str
+    how_to_fix: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class MissingMonth:
+    """A month of SLAM the provider has not sent (dq.dq_slam_submissions)."""
+
+    period: Period
+    due_date: date
 
 
 @dataclass(frozen=True)
@@ -127,6 +156,27 @@ class ReportData:
     sections: list[DatasetSection]
     recipients: list[str]
     own_results: list[tuple]  # the provider's current results, for the results fingerprint
+    rejected_files: list[RejectedFile] = field(default_factory=list)
+    missing_months: list[MissingMonth] = field(default_factory=list)
+
+    @property
+    def report_period(self) -> Period | None:
+        """The month the report runs to: the latest month scored or expected of the provider."""
+        periods = [s.latest.period for s in self.sections if s.latest]
+        periods += [m.period for m in self.missing_months]
+        return max(periods, key=lambda p: p.ordinal, default=None)
+
+    @property
+    def problems(self) -> list[CheckSummary]:
+        """Checks above tolerance, worst first (the months not received are listed apart)."""
+        found = [c for s in self.sections for c in s.checks
+                 if c.worst_status != "pass" and c.check_id != MISSING_CHECK]
+        return sorted(found, key=lambda c: (c.worst_status != "fail", -c.rows_failed, c.dataset, c.check_id))
+
+    @property
+    def top_problems(self) -> list[CheckSummary]:
+        """The first TOP_PROBLEMS problems: errors before warnings, then most records failing."""
+        return self.problems[:TOP_PROBLEMS]
 
 
 def report_providers(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
@@ -156,6 +206,7 @@ def read_report_data(
     if not prepared:
         prepare_run(con, run_id)
     sections = []
+    rejected = _rejected_files(con, provider_code)
     for dataset in REPORT_DATASETS:
         trend = _trend(con, run_id, provider_code, dataset)
         if not trend:
@@ -170,7 +221,10 @@ def read_report_data(
         run_at=run_time(con, run_id),
         sections=sections,
         recipients=_recipients(con, provider_code),
-        own_results=_own_results(con, provider_code),
+        own_results=_own_results(con, provider_code)
+        + [("rejected", f.file_name, f.problem) for f in rejected],
+        rejected_files=rejected,
+        missing_months=_missing_months(con, provider_code),
     )
 
 
@@ -366,6 +420,40 @@ def _ir_detail(con: duckdb.DuckDBPyConnection, provider_code: str, start: date) 
     moved = sum(float(changed or 0) for *_, changed in found)
     return ("Against the identification rules, in these months: " + "; ".join(parts)
             + f". £{moved:,.2f} of it would change funding stream (who pays) if the rules' line applied.")
+
+
+def _rejected_files(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[RejectedFile]:
+    """The provider's own files not loaded this month (the model decides which are its own and
+    which are recent)."""
+    found = con.execute(
+        """
+        select file_name, problem, how_to_fix, seen_at
+        from dq.rpt_provider_dq_rejected_files
+        where provider_code = ? and is_recent
+        order by seen_at, file_name
+        """,
+        [provider_code],
+    ).fetchall()
+    return [RejectedFile(str(name), str(problem), str(fix), seen) for name, problem, fix, seen in found]
+
+
+def _missing_months(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[MissingMonth]:
+    """The provider's SLAM months not received, in the latest TREND_MONTHS months it is expected."""
+    found = con.execute(
+        f"""
+        with expected as (
+            select *, max(period_start_date) over () as latest_expected
+            from dq.dq_slam_submissions
+            where provider_code = ?
+        )
+        select financial_year, financial_month, submission_due_date
+        from expected
+        where is_missing and period_start_date > latest_expected - interval {TREND_MONTHS} month
+        order by period_start_date
+        """,
+        [provider_code],
+    ).fetchall()
+    return [MissingMonth(Period(fy, int(fm)), due) for fy, fm, due in found]
 
 
 def _own_results(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[tuple]:

@@ -45,6 +45,19 @@ def test_dbt_debug_works_with_the_shipped_profile(tmp_path: Path) -> None:
     assert "All checks passed" in result.stdout
 
 
+def test_dbt_debug_before_the_first_run_names_the_missing_folder(tmp_path: Path) -> None:
+    """Before `make run` warehouse/dev/ does not exist: dbt debug says so and what creates it
+    (it used to blame "credentials" alone)."""
+    folder = tmp_path / "warehouse" / "dev"
+    result = dbt(["debug"], folder / "speccomm.duckdb", tmp_path / "target")
+    assert result.returncode != 0
+    said = " ".join(result.stdout.split())
+    assert f"the folder {folder} of the DuckDB database" in said, said[-3000:]
+    assert "does not exist yet" in said
+    assert "`make run`" in said and f"mkdir -p {folder}" in said
+    assert not folder.exists(), "debug creates nothing"
+
+
 def test_the_default_development_database_is_not_the_published_file() -> None:
     profile = (PROJECT_ROOT / "profiles.yml").read_text(encoding="utf-8")
     assert "'warehouse/dev/speccomm.duckdb'" in profile
@@ -139,7 +152,37 @@ def test_source_freshness_warns_for_a_provider_late_against_the_timetable(
     assert result.returncode == 0, result.stdout[-3000:]  # warnings only
     sources = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
     status = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in sources}
-    assert status == {"slam_files": "warn", "sus_files": "pass", "ledger_files": "pass"}, status
+    expected = {"landing_files": "pass", "slam_files": "warn", "sus_files": "pass", "ledger_files": "pass"}
+    assert status == expected, status
+
+
+def test_source_freshness_of_a_sample_landing_explains_itself(
+    fresh: tuple[Path, Path, subprocess.CompletedProcess], tmp_path: Path
+) -> None:
+    """A landing dated long ago (the demo's files were received in 2024-26): each feed is
+    measured as at the landing's newest file, so only the genuinely late feed warns, the whole
+    landing's age is a warning that says what it is, and nothing fails (it was ERROR STALE on
+    every feed, exit 1)."""
+    database = tmp_path / "speccomm.duckdb"
+    database.write_bytes(fresh[0].read_bytes())
+    newest = datetime(2026, 4, 16, 18, 5)
+    with duckdb.connect(str(database)) as con:
+        for file_id, (feed, org, days) in enumerate(
+            [("slam", "RJ1", 60), ("slam", "RJZ", 10), ("sus", None, 5), ("ledger", "QKK", 0)], start=1
+        ):
+            con.execute(
+                "insert into raw.file_registry (file_id, file_name, feed, org_code, received_at, row_count,"
+                " checksum, loaded_at) values (?, ?, ?, ?, ?, 0, 'x', ?)",
+                [file_id, f"f{file_id}.csv", feed, org, newest - timedelta(days=days), newest],
+            )
+    result = dbt(["source", "freshness", "-s", "source:landing"], database, tmp_path / "target")
+    assert result.returncode == 0, result.stdout[-3000:]
+    sources = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    status = {r["unique_id"].rsplit(".", 1)[1]: r["status"] for r in sources}
+    expected = {"landing_files": "warn", "slam_files": "warn", "sus_files": "pass", "ledger_files": "pass"}
+    assert status == expected, status
+    said = " ".join(result.stdout.split())
+    assert "measured as at the landing's newest file, received 2026-04-16 18:05:00 UTC" in said, said[-3000:]
 
 
 def test_comments_on_every_published_column(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -10,6 +10,7 @@ iframe of the width under test (srcdoc: same origin, so its scroll width can be 
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ import pytest
 from speccomm.delivery.messages import provider_message
 from speccomm.reports import ProviderReport
 from speccomm.reports.data import read_report_data
+from speccomm.reports.render import status_sentence
 
 if TYPE_CHECKING:
     from demo_warehouse import CheckedDemo
@@ -49,14 +51,19 @@ def _frame(report_html: str, width: int, page: Path) -> None:
     )
 
 
-def scroll_width(report_html: str, width: int, tmp_path: Path) -> int:
-    page = tmp_path / f"frame-{width}.html"
-    _frame(report_html, width, page)
-    result = subprocess.run(
+def _dump_dom(page: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The page's DOM once its scripts have run (what the frame pages measure is in it)."""
+    return subprocess.run(
         [str(CHROMIUM), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1300,1000",
          "--dump-dom", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )
+
+
+def scroll_width(report_html: str, width: int, tmp_path: Path) -> int:
+    page = tmp_path / f"frame-{width}.html"
+    _frame(report_html, width, page)
+    result = _dump_dom(page, tmp_path)
     found = re.search(r'data-scroll-width="(\d+)"', result.stdout)
     assert found, result.stderr[-2000:]
     return int(found[1])
@@ -166,3 +173,56 @@ def test_headers_and_contact(rj1: ProviderReport, monkeypatch: pytest.MonkeyPatc
     default = rj1.email_html_path.read_text(encoding="utf-8")  # built with the default contact
     assert "write to the specialised commissioning BI team at" in default
     assert "mailto:bi-team@example.org" in default
+
+
+FIRST_SCREEN = (400, 800)  # a phone's width and the height of its first screen, in CSS px
+
+
+def _bottoms(report_html: str, texts: list[str], width: int, tmp_path: Path) -> dict[str, float]:
+    """Where (px from the top) each text ends when the report is laid out `width` px wide
+    (-1: not found). The frame page measures the report's text nodes; the report itself
+    has no script."""
+    page = tmp_path / f"measure-{width}.html"
+    wanted = html.escape(json.dumps(texts), quote=True)
+    page.write_text(
+        '<!DOCTYPE html><html><body style="margin:0">'
+        f'<iframe style="width:{width}px;height:9000px;border:0;display:block" data-want="{wanted}"'
+        f' srcdoc="{html.escape(report_html, quote=True)}" onload="measure(this)"></iframe>'
+        "<script>function measure(frame) {"
+        " const doc = frame.contentDocument, found = {};"
+        " for (const text of JSON.parse(frame.dataset.want)) {"
+        "  found[text] = -1;"
+        "  const walk = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);"
+        "  for (let node = walk.nextNode(); node; node = walk.nextNode()) {"
+        "   const at = node.textContent.indexOf(text); if (at < 0) continue;"
+        "   const range = doc.createRange(); range.setStart(node, at); range.setEnd(node, at + text.length);"
+        "   found[text] = range.getBoundingClientRect().bottom; break; } }"
+        " document.body.setAttribute('data-found', JSON.stringify(found)); }</script></body></html>",
+        encoding="utf-8",
+    )
+    result = _dump_dom(page, tmp_path)
+    found = re.search(r'data-found="([^"]*)"', result.stdout)
+    assert found, result.stderr[-2000:]
+    return json.loads(html.unescape(found[1]))
+
+
+@needs_chromium
+def test_first_phone_screen_says_what_to_do(
+    checked_demo: CheckedDemo, demo_reports: list[ProviderReport], tmp_path: Path
+) -> None:
+    """On a 400 px phone's first screen: the status sentence, the provider's own files not
+    loaded, its months not received and the first of its top problems."""
+    named = 0
+    for report in (r for r in demo_reports if r.recipients):
+        with duckdb.connect(str(checked_demo.database), read_only=True) as con:
+            data = read_report_data(con, checked_demo.run_id, report.provider_code)
+        texts = [status_sentence(data)[:40]]
+        texts += [f.file_name for f in data.rejected_files]
+        texts += [m.period.label for m in data.missing_months]
+        texts += [c.title for c in data.top_problems[:1]]
+        named += len(data.rejected_files) + len(data.missing_months)
+        page = report.email_html_path.read_text(encoding="utf-8")
+        bottoms = _bottoms(page, texts, FIRST_SCREEN[0], tmp_path)
+        late = {text: at for text, at in bottoms.items() if not 0 < at <= FIRST_SCREEN[1]}
+        assert not late, f"{report.provider_code}: not on the first {FIRST_SCREEN} screen: {late}"
+    assert named, "the demo has rejected files and missing months to show"

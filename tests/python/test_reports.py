@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import colorsys
 import csv
+import html as html_module
 import io
 import re
 from html.parser import HTMLParser
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING
 import duckdb
 import pytest
 
+from speccomm.config import SEEDS_DIR
 from speccomm.reports import ProviderReport, render, spc
-from speccomm.reports.data import read_report_data
+from speccomm.reports.data import Period, read_report_data
 from speccomm.reports.render import CSV_COLUMNS, STATUS_TEXT
 
 if TYPE_CHECKING:
@@ -201,3 +203,132 @@ class _TagCounter(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.counts:
             self.counts[tag] += 1
+
+
+# --- what to do first: the provider's own rejected files and missing months ---------------
+
+WAREHOUSE_NAMES = re.compile(r"\b(?:fct|stg|int|rpt|dim)_[a-z_]+|\b[a-z_]+_raw\b")
+HTML_LIMIT = 100_000  # bytes: Gmail clips an HTML part beyond about 102 KB
+
+
+def _own_rejected(checked: CheckedDemo) -> dict[str, set[str]]:
+    """Per provider, its rejected SLAM files (the name starts with its code), as the loader
+    recorded them: an oracle independent of the report's model."""
+    found: dict[str, set[str]] = {}
+    for (name,) in checked.query("select file_name from raw.rejected_files where feed = 'slam'"):
+        found.setdefault(re.split(r"[^A-Za-z0-9]", name)[0].upper(), set()).add(name)
+    return found
+
+
+def _missing_months(checked: CheckedDemo) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for code, fy, fm in checked.query(
+        """
+        with latest as (
+            select *, max(period_start_date) over (partition by provider_code) as latest_expected
+            from dq.dq_slam_submissions
+        )
+        select provider_code, financial_year, financial_month from latest
+        where is_missing and period_start_date > latest_expected - interval 12 month
+        """
+    ):
+        found.setdefault(code, set()).add(Period(fy, int(fm)).label)
+    return found
+
+
+def _first_part(report: ProviderReport) -> tuple[str, str]:
+    """The HTML and the plain text before the scores: what the email says first."""
+    html = report.email_html_path.read_text(encoding="utf-8")
+    text = report.text_path.read_text(encoding="utf-8")
+    return html.partition("Your scores")[0], text.partition("== Your scores ==")[0]
+
+
+def test_each_email_names_its_own_rejected_files_and_missing_months_first(
+    checked_demo: CheckedDemo, reports: list[ProviderReport]
+) -> None:
+    rejected, missing = _own_rejected(checked_demo), _missing_months(checked_demo)
+    delivered = [r for r in reports if r.recipients]
+    assert any(rejected.get(r.provider_code) for r in delivered), "the demo rejects a provider's file"
+    assert any(missing.get(r.provider_code) for r in delivered), "the demo misses a provider's month"
+    for report in delivered:
+        html, text = _first_part(report)
+        for name in rejected.get(report.provider_code, set()):
+            assert name in html and name in text, f"{report.provider_code}: {name} not named first"
+        for month in missing.get(report.provider_code, set()):
+            assert month in html and month in text, f"{report.provider_code}: {month} not named first"
+        if rejected.get(report.provider_code):
+            assert "not loaded" in report.subject and "Fix:" in html
+        if missing.get(report.provider_code):
+            assert "not received" in report.subject
+
+
+def test_no_email_names_another_providers_rejected_file(
+    checked_demo: CheckedDemo, reports: list[ProviderReport]
+) -> None:
+    rejected = _own_rejected(checked_demo)
+    for report in reports:
+        text = _shareable_text(report)
+        others = {n for code, names in rejected.items() if code != report.provider_code for n in names}
+        assert not [n for n in others if n in text], report.provider_code
+
+
+def test_html_part_is_under_gmails_clipping_limit(reports: list[ProviderReport]) -> None:
+    for report in reports:
+        size = len(report.email_html_path.read_bytes())
+        assert size < HTML_LIMIT, f"{report.provider_code}: HTML part {size:,} bytes"
+
+
+def test_no_warehouse_names_in_what_a_provider_reads(reports: list[ProviderReport]) -> None:
+    for report in reports:
+        found = sorted(set(WAREHOUSE_NAMES.findall(_shareable_text(report) + report.subject)))
+        assert not found, f"{report.provider_code}: {found}"
+
+
+def test_score_month_agrees_with_the_subject(
+    checked_demo: CheckedDemo, reports: list[ProviderReport]
+) -> None:
+    """A provider that sent no SLAM for the last months (seed 42's RJ1: M11-M12): its subject
+    runs to the report's month, and its SLAM score says which month it is for and why (the
+    months not received), in the HTML and the plain text alike."""
+    behind = 0
+    for report in (r for r in reports if r.recipients):
+        with duckdb.connect(str(checked_demo.database), read_only=True) as con:
+            data = read_report_data(con, checked_demo.run_id, report.provider_code)
+        assert data.report_period is not None
+        assert f"to {data.report_period.label}:" in report.subject
+        slam = next((s for s in data.sections if s.dataset == "slam"), None)
+        if slam is None or slam.latest is None or slam.latest.period.ordinal >= data.report_period.ordinal:
+            continue
+        later = [m.period.label for m in data.missing_months if m.period.ordinal > slam.latest.period.ordinal]
+        assert later, report.provider_code
+        behind += 1
+        for part in (report.email_html_path.read_text(encoding="utf-8"), report.text_path.read_text("utf-8")):
+            assert f"your score for {slam.latest.period.label} (your latest month received; " in part
+            assert all(label in part for label in later)
+    assert behind, "the demo has a provider whose latest SLAM month is before the report's"
+
+
+def test_chart_alternative_states_the_finding(
+    checked_demo: CheckedDemo, reports: list[ProviderReport]
+) -> None:
+    for report in (r for r in reports if r.recipients):
+        with duckdb.connect(str(checked_demo.database), read_only=True) as con:
+            data = read_report_data(con, checked_demo.run_id, report.provider_code)
+        html = report.email_html_path.read_text(encoding="utf-8")
+        alt = re.search(r'<img[^>]* alt="([^"]*)"', html)
+        assert alt, report.provider_code
+        finding = alt[1]
+        assert html_module.unescape(finding) == render.chart_finding(data)
+        for section in data.sections:
+            assert section.latest is not None
+            assert f"score {section.latest.dqmi:.1f} in {section.latest.period.short_label}" in finding
+        assert "process limits" in finding or "special cause" in finding
+        assert render.chart_finding(data) in report.text_path.read_text(encoding="utf-8")
+
+
+def test_check_wording_names_no_warehouse_table() -> None:
+    """Every check's title, meaning and fix reach providers as they are (seed dq_thresholds)."""
+    with (SEEDS_DIR / "dq_thresholds.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            words = " ".join((row["title"], row["meaning"], row["how_to_fix"]))
+            assert not WAREHOUSE_NAMES.findall(words), (row["check_id"], WAREHOUSE_NAMES.findall(words))
