@@ -320,9 +320,43 @@ def test_contract_plan_against_actual_totals_equal_the_facts(analytics: Analytic
     ytd = analytics.query(
         "select count(*) from marts.rpt_contract_plan_vs_actual as r where r.ytd_actual_gbp != ("
         "select sum(x.actual_gbp) from marts.rpt_contract_plan_vs_actual as x where x.provider_code = "
-        "r.provider_code and x.service_line_code = r.service_line_code and x.financial_year = "
-        "r.financial_year and x.financial_month <= r.financial_month)")
+        "r.provider_code and x.icb_code = r.icb_code and x.service_line_code = r.service_line_code "
+        "and x.financial_year = r.financial_year and x.financial_month <= r.financial_month)")
     assert ytd == [(0,)]
+
+
+def test_contract_plan_against_actual_compares_an_icbs_plan_with_its_own_patients(
+    analytics: AnalyticsWarehouse,
+) -> None:
+    """Issue 24: the actuals of a provider × ICB × line are that ICB's patients only (attributed
+    ICB), and the plan is on the ICB its commissioner means (a hub's plan on the patients' ICB)."""
+    facts = analytics.query(
+        "select f.provider_code, case when f.record_type = 'Plan' then coalesce(c.icb_code, "
+        "f.attributed_icb_code, 'UNKNOWN') else coalesce(f.attributed_icb_code, 'UNKNOWN') end, "
+        "f.financial_year, f.record_type, sum(f.price) "
+        "from marts.fct_contract_activity as f left join marts.dim_icb as c "
+        "on f.commissioner_code = c.icb_code and not c.is_unknown_member "
+        "and f.period_start_date between c.valid_from and coalesce(c.valid_to, date '9999-12-31') "
+        "where f.record_type in ('Plan', 'Actual') group by all having sum(f.price) != 0")
+    expected = {(p, i, y, t): v for p, i, y, t, v in facts}
+    mart = analytics.query(
+        "select provider_code, icb_code, financial_year, sum(plan_gbp), sum(actual_gbp) "
+        "from marts.rpt_contract_plan_vs_actual group by all")
+    found = {}
+    for provider, icb, year, plan, actual in mart:
+        for kind, value in (("Plan", plan), ("Actual", actual)):
+            if value != 0:
+                found[(provider, icb, year, kind)] = value
+    hub_plans = [k for k in expected if k[3] == "Plan"]
+    assert found == expected and hub_plans
+    # the issue's figure: RJ1 2025/26 reads about +7 % on the ICBs it has plans for, not +211 %
+    [(plan, actual)] = analytics.query(
+        "select sum(plan_gbp), sum(actual_gbp) from marts.rpt_contract_plan_vs_actual "
+        "where provider_code = 'RJ1' and financial_year = '2025/26' and has_plan")
+    [(everything,)] = analytics.query(
+        "select sum(actual_gbp) from marts.rpt_contract_plan_vs_actual "
+        "where provider_code = 'RJ1' and financial_year = '2025/26'")
+    assert plan > 0 and abs(actual / plan - 1) < Decimal("0.5") < everything / plan - 1
 
 
 def test_low_volume_flows_equal_an_independent_count(analytics: AnalyticsWarehouse) -> None:
