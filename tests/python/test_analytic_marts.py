@@ -382,30 +382,58 @@ def test_low_volume_flows_equal_an_independent_count(analytics: AnalyticsWarehou
 
 
 def test_funnel_limits_recomputed_independently(analytics: AnalyticsWarehouse) -> None:
+    """Issue 24: the demo's footprint has two ICBs, fewer than the 5 comparators a funnel needs,
+    so nothing is flagged (NULL, with the reason; it used to flag 40 of 44 rows); the limits
+    drawn are Poisson limits on the square-root scale around the reference rate (seed
+    service_line_reference_rates) for the months covered, recomputed here from the seed."""
     from statistics import NormalDist
 
+    with (SEEDS / "service_line_reference_rates.csv").open(newline="", encoding="utf-8") as handle:
+        reference = {row["service_line_code"]: float(row["activity_per_100k"])
+                     for row in csv.DictReader(handle) if row["geography_code"] == "ENG"}
+    phasing = dict(analytics.query(
+        "select financial_month, cumulative_weight from intermediate.stg_reference__plan_phasing"))
     rows = analytics.query(
-        "select service_line_code, financial_year, weighted_population, activity, spend_gbp, "
-        "activity_per_100k, activity_lower_95_per_100k, activity_upper_95_per_100k, "
-        "activity_lower_998_per_100k, activity_upper_998_per_100k, is_outlier_95, is_outlier_998 "
-        "from marts.rpt_icb_variation where is_in_footprint and weighted_population > 0")
-    groups: dict[tuple, list] = {}
-    for row in rows:
-        groups.setdefault(row[:2], []).append(row)
+        "select service_line_code, months_covered, weighted_population, target_activity_per_100k, "
+        "activity_lower_95_per_100k, activity_upper_95_per_100k, activity_lower_998_per_100k, "
+        "activity_upper_998_per_100k, comparators, no_flag_reason, is_outlier_95, is_outlier_998, "
+        "is_spend_outlier_95, centre_source, is_centre_illustrative "
+        "from marts.rpt_icb_variation where is_in_footprint")
+    assert rows
     z95, z998 = NormalDist().inv_cdf(0.975), NormalDist().inv_cdf(0.999)
-    flagged = 0
-    for members in groups.values():
-        pooled = sum(float(r[3]) for r in members) / sum(float(r[2]) for r in members)
-        for r in members:
-            se = 1e5 * (pooled / float(r[2])) ** 0.5
-            for z, low, high in ((z95, r[6], r[7]), (z998, r[8], r[9])):
-                assert abs(float(low) - max(1e5 * pooled - z * se, 0)) < 0.01 * max(se, 1), r
-                assert abs(float(high) - (1e5 * pooled + z * se)) < 0.01 * max(se, 1), r
-            rate = 1e5 * float(r[3]) / float(r[2])
-            assert r[10] == (rate < float(r[6]) or rate > float(r[7])) or abs(rate - float(r[6])) < 1e-3 \
-                or abs(rate - float(r[7])) < 1e-3, r
-            flagged += r[10]
-    assert groups and flagged
+    for (line, months, population, centre, low95, high95, low998, high998, comparators, reason,
+         flag95, flag998, spend95, source, illustrative) in rows:
+        assert comparators == 2 and reason == "fewer_than_5_comparators", line
+        assert flag95 is None and flag998 is None and spend95 is None
+        assert source == "reference_national" and illustrative
+        expected_centre = reference[line] * float(phasing[months])
+        assert abs(float(centre) - expected_centre) < 1e-3
+        sd = (1 / (4 * expected_centre * population / 1e5)) ** 0.5
+        for z, low, high in ((z95, low95, high95), (z998, low998, high998)):
+            assert abs(float(low) - expected_centre * max(1 - z * sd, 0) ** 2) < 2e-3, line
+            assert abs(float(high) - expected_centre * (1 + z * sd) ** 2) < 2e-3, line
+
+
+def test_variation_rates_include_the_estimates_and_say_when_a_month_was_missing(
+    analytics: AnalyticsWarehouse,
+) -> None:
+    """Issue 24: a year with missing provider months is not understated silently: the rates
+    include the estimates (shared to the lines from int_finance__slam_flow_estimates) and
+    is_complete is false where a provider-month of the ICB's stream was missing."""
+    [(estimated, incomplete, rows, wrong_rate)] = analytics.query(
+        "select sum(estimated_spend_gbp), count(*) filter (where not is_complete), count(*), "
+        "count(*) filter (where weighted_population > 0 and abs(spend_per_100k - 100000.0 * "
+        "(spend_gbp + estimated_spend_gbp) / weighted_population) > 0.01) "
+        "from marts.rpt_icb_variation where is_in_footprint and financial_year = '2025/26'")
+    [(flow_estimates,)] = analytics.query(
+        "select sum(estimated_gbp) from intermediate.int_finance__slam_flow_estimates "
+        "where icb_code in ('QKK', 'QWE') and financial_year = '2025/26'")
+    assert estimated > 0 and incomplete > 0 and rows and wrong_rate == 0
+    # shared to the specialised lines only: never more than the flows' estimate
+    assert estimated <= flow_estimates < estimated * Decimal("1.05")
+    [(complete_with_estimate,)] = analytics.query(
+        "select count(*) from marts.rpt_icb_variation where is_complete and estimated_spend_gbp != 0")
+    assert complete_with_estimate == 0
 
 
 def test_a_late_file_replaces_the_estimate_and_the_movement_says_so(
