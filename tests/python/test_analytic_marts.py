@@ -12,7 +12,7 @@ import csv
 import json
 import shutil
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -392,7 +392,7 @@ def test_funnel_limits_recomputed_independently(analytics: AnalyticsWarehouse) -
         reference = {row["service_line_code"]: float(row["activity_per_100k"])
                      for row in csv.DictReader(handle) if row["geography_code"] == "ENG"}
     phasing = dict(analytics.query(
-        "select financial_month, cumulative_weight from intermediate.stg_reference__plan_phasing"))
+        "select financial_month, cumulative_weight from staging.stg_reference__plan_phasing"))
     rows = analytics.query(
         "select service_line_code, months_covered, weighted_population, target_activity_per_100k, "
         "activity_lower_95_per_100k, activity_upper_95_per_100k, activity_lower_998_per_100k, "
@@ -434,6 +434,45 @@ def test_variation_rates_include_the_estimates_and_say_when_a_month_was_missing(
     [(complete_with_estimate,)] = analytics.query(
         "select count(*) from marts.rpt_icb_variation where is_complete and estimated_spend_gbp != 0")
     assert complete_with_estimate == 0
+
+
+def test_erf_performance_equals_an_independent_count(analytics: AnalyticsWarehouse) -> None:
+    """Issue 24: the ERF's value, counted here from the SUS facts' rows with the scope written
+    out again (APC EL and DC, OP OPFA and OPPROC, specialised lines by the service-code seed),
+    and the baseline from the seed file, equal the mart per provider × ICB × year × month."""
+    with (SEEDS / "service_codes.csv").open(newline="", encoding="utf-8") as handle:
+        specialised = {row["service_code"] for row in csv.DictReader(handle)
+                       if row["service_category"] not in ("not_specialised", "unattributable")}
+    scope = {("APC", "EL"), ("APC", "DC"), ("OP", "OPFA"), ("OP", "OPPROC")}
+    counted: dict[tuple, list] = {}
+    for dataset, pod, line, provider, icb, year, month, price in analytics.query(
+        "select dataset, pod_code, paying_service_line_code, provider_code, attributed_icb_code, "
+        "financial_year, financial_month, tariff_price from marts.fct_sus_activity"
+    ):
+        if (dataset, pod) in scope and line in specialised and year is not None:
+            cell = counted.setdefault((provider, icb or "UNKNOWN", year, month), [0, Decimal("0")])
+            cell[0] += 1
+            cell[1] += price or Decimal("0")
+    with (SEEDS / "erf_baselines.csv").open(newline="", encoding="utf-8") as handle:
+        baselines = {(r["provider_code"], r["icb_code"], r["financial_year"], int(r["financial_month"])):
+                     Decimal(r["baseline_value_gbp"]) for r in csv.DictReader(handle)}
+    mart = {
+        (p, i, y, m): (records, value, baseline, ratio)
+        for p, i, y, m, records, value, baseline, ratio in analytics.query(
+            "select provider_code, icb_code, financial_year, financial_month, "
+            "admitted_records + outpatient_first_records + outpatient_procedure_records, "
+            "elective_value_gbp, baseline_value_gbp, performance_ratio from marts.rpt_erf_performance")
+    }
+    assert set(mart) == set(counted) | set(baselines)
+    for key, (records, value, baseline, ratio) in mart.items():
+        expected_records, expected_value = counted.get(key, [0, Decimal("0")])
+        assert (records, value, baseline) == (expected_records, expected_value, baselines.get(key)), key
+        if key in baselines:
+            exact = (value / baselines[key]).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+            assert ratio == exact.quantize(Decimal("0.0001"), ROUND_HALF_UP), key
+        else:
+            assert ratio is None, key
+    assert sum(v for _, v in counted.values()) > 0 and any(r for *_, r in mart.values())
 
 
 def test_a_late_file_replaces_the_estimate_and_the_movement_says_so(
