@@ -80,6 +80,11 @@ monthly as (
         coalesce(erf_activity.outpatient_first_value_gbp, 0) as outpatient_first_value_gbp,
         coalesce(erf_activity.outpatient_procedure_value_gbp, 0) as outpatient_procedure_value_gbp,
         coalesce(erf_activity.elective_value_gbp, 0) as elective_value_gbp,
+        coalesce(
+            erf_activity.admitted_records + erf_activity.outpatient_first_records
+            + erf_activity.outpatient_procedure_records,
+            0
+        ) as elective_records,
         erf_baselines.baseline_value_gbp,
         erf_baselines.is_illustrative as is_baseline_illustrative
     from spine
@@ -101,6 +106,7 @@ monthly as (
 year_to_date as (
     select
         monthly.*,
+        sum(monthly.elective_records) over year_so_far as ytd_elective_records,
         sum(monthly.elective_value_gbp) over year_so_far as ytd_elective_value_gbp,
         sum(case when monthly.baseline_value_gbp is not null then monthly.elective_value_gbp end)
             over year_so_far as ytd_baselined_value_gbp,
@@ -131,6 +137,7 @@ final as (
         year_to_date.admitted_records,
         year_to_date.outpatient_first_records,
         year_to_date.outpatient_procedure_records,
+        year_to_date.elective_records,
         year_to_date.records_without_price,
         year_to_date.admitted_value_gbp,
         year_to_date.outpatient_first_value_gbp,
@@ -140,6 +147,7 @@ final as (
         year_to_date.is_baseline_illustrative,
         {{ round_quotient('year_to_date.elective_value_gbp', 'year_to_date.baseline_value_gbp', 4) }}
             as performance_ratio,
+        cast(year_to_date.ytd_elective_records as bigint) as ytd_elective_records,
         cast(year_to_date.ytd_elective_value_gbp as decimal(38, 2)) as ytd_elective_value_gbp,
         cast(year_to_date.ytd_baseline_value_gbp as decimal(38, 2)) as ytd_baseline_value_gbp,
         {{ round_quotient('year_to_date.ytd_baselined_value_gbp', 'year_to_date.ytd_baseline_value_gbp', 4) }}
