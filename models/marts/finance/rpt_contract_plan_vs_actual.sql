@@ -1,13 +1,16 @@
-{#- The contract plan against the actuals: one row per provider × service line × financial year ×
-    month the provider submitted (dq_slam_submissions), from current SLAM Plan and Actual rows
-    (int_finance__contract_lines_monthly), with the month's and the year-to-date variances and
-    whether the provider states a plan for the line at all. Method:
+{#- The contract plan against the actuals, like for like: one row per provider × ICB × service
+    line × financial year × month the provider submitted (dq_slam_submissions), from current
+    SLAM Plan and Actual rows (int_finance__contract_lines_monthly: the plan on the ICB it is
+    for, the actuals on their patients' ICB), with the month's and the year-to-date variances
+    and whether the provider states a plan (and any actual) for that ICB's line at all: a plan
+    with no actual and an actual with no plan both show. Method:
     docs/marts/contract-plan-vs-actual.md. -#}
 with
 
 contract_lines as (
     select
         provider_code,
+        icb_code,
         service_line_code,
         financial_year,
         financial_month,
@@ -16,7 +19,8 @@ contract_lines as (
         actual_activity,
         plan_gbp,
         actual_gbp,
-        plan_rows
+        plan_rows,
+        actual_rows
     from {{ ref('int_finance__contract_lines_monthly') }}
 ),
 
@@ -37,26 +41,38 @@ dim_provider as (
     where not is_unknown_member
 ),
 
--- Every line the provider states in the year, on every month it submitted.
+footprint as (
+    select
+        icb_code,
+        icb_name,
+        is_in_footprint
+    from {{ ref('int_reference__footprint') }}
+),
+
+-- Every ICB's line the provider states in the year (Plan or Actual), on every month it submitted.
 provider_lines as (
     select
         provider_code,
+        icb_code,
         service_line_code,
         financial_year,
         max(funding_stream) as funding_stream,
-        sum(plan_rows) > 0 as has_plan
+        sum(plan_rows) > 0 as has_plan,
+        sum(actual_rows) > 0 as has_actual
     from contract_lines
-    group by provider_code, service_line_code, financial_year
+    group by provider_code, icb_code, service_line_code, financial_year
 ),
 
 spine as (
     select
         provider_lines.provider_code,
+        provider_lines.icb_code,
         provider_lines.service_line_code,
         provider_lines.financial_year,
         submissions.financial_month,
         provider_lines.funding_stream,
-        provider_lines.has_plan
+        provider_lines.has_plan,
+        provider_lines.has_actual
     from provider_lines
     inner join submissions
         on
@@ -68,11 +84,13 @@ spine as (
 monthly as (
     select
         spine.provider_code,
+        spine.icb_code,
         spine.service_line_code,
         spine.financial_year,
         spine.financial_month,
         coalesce(contract_lines.funding_stream, spine.funding_stream) as funding_stream,
         spine.has_plan,
+        spine.has_actual,
         coalesce(contract_lines.plan_activity, 0) as plan_activity,
         coalesce(contract_lines.actual_activity, 0) as actual_activity,
         coalesce(contract_lines.plan_gbp, 0) as plan_gbp,
@@ -81,6 +99,7 @@ monthly as (
     left join contract_lines
         on
             spine.provider_code = contract_lines.provider_code
+            and spine.icb_code = contract_lines.icb_code
             and spine.service_line_code = contract_lines.service_line_code
             and spine.financial_year = contract_lines.financial_year
             and spine.financial_month = contract_lines.financial_month
@@ -95,7 +114,7 @@ year_to_date as (
         sum(monthly.actual_gbp) over year_so_far as ytd_actual_gbp
     from monthly
     window year_so_far as (
-        partition by provider_code, service_line_code, financial_year
+        partition by provider_code, icb_code, service_line_code, financial_year
         order by financial_month
         rows between unbounded preceding and current row
     )
@@ -104,11 +123,14 @@ year_to_date as (
 final as (
     select
         {{ surrogate_key([
-            'year_to_date.provider_code', 'year_to_date.service_line_code',
+            'year_to_date.provider_code', 'year_to_date.icb_code', 'year_to_date.service_line_code',
             'year_to_date.financial_year', 'year_to_date.financial_month'
         ]) }} as contract_plan_vs_actual_key,
         year_to_date.provider_code,
         dim_provider.provider_name,
+        year_to_date.icb_code,
+        footprint.icb_name,
+        coalesce(footprint.is_in_footprint, false) as is_in_footprint,
         year_to_date.service_line_code,
         year_to_date.funding_stream,
         year_to_date.financial_year,
@@ -116,6 +138,7 @@ final as (
         {{ date_of_financial_period('year_to_date.financial_year', 'year_to_date.financial_month') }}
             as period_start_date,
         year_to_date.has_plan,
+        year_to_date.has_actual,
         year_to_date.plan_activity,
         year_to_date.actual_activity,
         year_to_date.actual_activity - year_to_date.plan_activity as activity_variance,
@@ -127,16 +150,12 @@ final as (
         year_to_date.ytd_plan_gbp,
         year_to_date.ytd_actual_gbp,
         year_to_date.ytd_actual_gbp - year_to_date.ytd_plan_gbp as ytd_variance_gbp,
-        cast(
-            round(
-                100.0 * (year_to_date.ytd_actual_gbp - year_to_date.ytd_plan_gbp)
-                / nullif(year_to_date.ytd_plan_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as ytd_variance_pct
+        {{ pct_variance('year_to_date.ytd_actual_gbp', 'year_to_date.ytd_plan_gbp') }} as ytd_variance_pct
     from year_to_date
     left join dim_provider
         on year_to_date.provider_code = dim_provider.provider_code
+    left join footprint
+        on year_to_date.icb_code = footprint.icb_code
 )
 
 select * from final
