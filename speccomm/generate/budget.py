@@ -111,7 +111,9 @@ def _lines(
 def _moved(lines: list[BudgetLine], rng: random.Random) -> list[BudgetLine]:
     moved = []
     for line in lines:
-        pence = _pounds(line.annual_pence * rng.uniform(*MOVEMENT)) if line.stream == "green" else line.annual_pence
+        pence = line.annual_pence
+        if line.stream == "green":
+            pence = _pounds(pence * rng.uniform(*MOVEMENT))
         moved.append(BudgetLine(line.stream, line.service_line, line.budget_line, pence))
     return moved
 
