@@ -189,11 +189,13 @@ budget_held_back as (
             when problem = 'financial_month_invalid'
                 then 'financial_month = ' || coalesce('"' || financial_month_raw || '"', 'blank')
             when problem in ('financial_year_invalid', 'financial_year_mismatch')
-                then 'financial_year = ' || coalesce('"' || financial_year_raw || '"', 'blank')
-                || ' (the file is for ' || file_financial_year || ')'
+                then
+                    'financial_year = ' || coalesce('"' || financial_year_raw || '"', 'blank')
+                    || ' (the file is for ' || file_financial_year || ')'
             when problem in ('icb_code_invalid', 'icb_code_mismatch')
-                then 'icb_code = ' || coalesce('"' || icb_code_raw || '"', 'blank')
-                || ' (the file is for ' || file_icb_code || ')'
+                then
+                    'icb_code = ' || coalesce('"' || icb_code_raw || '"', 'blank')
+                    || ' (the file is for ' || file_icb_code || ')'
             when problem = 'funding_stream_invalid'
                 then 'funding_stream = ' || coalesce('"' || funding_stream_raw || '"', 'blank')
             else 'budget_gbp = ' || coalesce('"' || budget_gbp_raw || '"', 'blank')

@@ -128,7 +128,7 @@ history as (
         count(*) over (partition by target_years.financial_year) as errors_used
     from target_years
     inner join past_errors
-        on past_errors.financial_year < target_years.financial_year
+        on target_years.financial_year > past_errors.financial_year
 ),
 
 quantiles as (

@@ -331,36 +331,58 @@ final as (
             round(forecasts.ledger_feed_providers_gbp / nullif(forecasts.ledger_actual_gbp, 0), 4)
             as decimal(18, 4)
         ) as feed_coverage_ratio,
-        case when forecasts.is_variance_published then forecasts.slam_actual_gbp - forecasts.plan_covered_by_feeds_gbp end
-            as slam_variance_gbp,
-        case when forecasts.is_variance_published then forecasts.slam_actual_gbp + forecasts.slam_estimated_gbp - forecasts.plan_covered_by_feeds_gbp end
-            as slam_with_estimates_variance_gbp,
-        case when forecasts.is_variance_published then forecasts.ledger_actual_gbp - forecasts.plan_gbp end as ledger_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.slam_actual_gbp - forecasts.plan_covered_by_feeds_gbp
+        end as slam_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then
+                    forecasts.slam_actual_gbp + forecasts.slam_estimated_gbp
+                    - forecasts.plan_covered_by_feeds_gbp
+        end as slam_with_estimates_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ledger_actual_gbp - forecasts.plan_gbp
+        end as ledger_variance_gbp,
         forecasts.ytd_plan_gbp,
         forecasts.ytd_slam_actual_gbp,
         forecasts.ytd_slam_estimated_gbp,
         forecasts.ytd_slam_with_estimates_gbp,
         forecasts.ytd_ledger_actual_gbp,
         forecasts.ytd_ledger_feed_providers_gbp,
-        case when forecasts.is_variance_published then forecasts.ytd_slam_actual_gbp - forecasts.ytd_plan_covered_by_feeds_gbp end
-            as ytd_slam_variance_gbp,
-        case when forecasts.is_variance_published then forecasts.ytd_slam_with_estimates_gbp - forecasts.ytd_plan_covered_by_feeds_gbp end
-            as ytd_slam_with_estimates_variance_gbp,
-        case when forecasts.is_variance_published then forecasts.ytd_ledger_actual_gbp - forecasts.ytd_plan_gbp end as ytd_ledger_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ytd_slam_actual_gbp - forecasts.ytd_plan_covered_by_feeds_gbp
+        end as ytd_slam_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ytd_slam_with_estimates_gbp - forecasts.ytd_plan_covered_by_feeds_gbp
+        end as ytd_slam_with_estimates_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ytd_ledger_actual_gbp - forecasts.ytd_plan_gbp
+        end as ytd_ledger_variance_gbp,
         forecasts.slam_forecast_run_rate_gbp,
         forecasts.slam_forecast_phased_gbp,
-        case when forecasts.is_variance_published then forecasts.slam_forecast_phased_gbp - forecasts.annual_plan_covered_by_feeds_gbp end
-            as slam_forecast_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.slam_forecast_phased_gbp - forecasts.annual_plan_covered_by_feeds_gbp
+        end as slam_forecast_variance_gbp,
         forecasts.slam_forecast_outturn_gbp,
         forecasts.slam_forecast_outturn_low_gbp,
         forecasts.slam_forecast_outturn_high_gbp,
         forecasts.forecast_range_method,
-        case when forecasts.is_variance_published then forecasts.slam_forecast_outturn_gbp - forecasts.annual_plan_covered_by_feeds_gbp end
-            as slam_forecast_outturn_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.slam_forecast_outturn_gbp - forecasts.annual_plan_covered_by_feeds_gbp
+        end as slam_forecast_outturn_variance_gbp,
         forecasts.ledger_forecast_run_rate_gbp,
         forecasts.ledger_forecast_phased_gbp,
-        case when forecasts.is_variance_published then forecasts.ledger_forecast_phased_gbp - forecasts.annual_plan_gbp end
-            as ledger_forecast_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ledger_forecast_phased_gbp - forecasts.annual_plan_gbp
+        end as ledger_forecast_variance_gbp,
         forecasts.is_slam_reported,
         forecasts.is_ledger_reported
     from variances as forecasts
