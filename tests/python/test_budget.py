@@ -115,7 +115,7 @@ def budget_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with duckdb.connect(str(database)) as con:
         load_landing(con, landing)
     selection = ["--select", "+fct_icb_spend_monthly", "+quarantined_rows", "+dq_budget_line_overlaps",
-                 "--indirect-selection", "cautious"]
+                 "+rpt_icb_budget_movements", "--indirect-selection", "cautious"]
     result = run_dbt(["build", *selection], database, target="test", echo=False)
     assert result.returncode == 0, result.log_path.read_text()[-4000:]
     return database
@@ -136,6 +136,19 @@ def test_the_latest_received_version_is_in_force_and_earlier_ones_are_kept(budge
     in_force = _query(budget_warehouse, "select distinct source_file"
                       " from intermediate.int_budget__lines_in_force where icb_code = 'QKK'")
     assert in_force == [(V2,)]
+
+
+def test_plan_movements_between_versions(budget_warehouse: Path) -> None:
+    rows = _query(
+        budget_warehouse,
+        "select budget_file, budget_version, is_in_force, budget_gbp, budget_not_covered_by_feeds_gbp,"
+        " previous_budget_gbp, movement_gbp from marts.rpt_icb_budget_movements"
+        " where icb_code = 'QKK' and funding_stream = 'green' order by received_at",
+    )
+    assert rows == [
+        (V1, 1, False, Decimal("12000.00"), Decimal("0.00"), None, None),
+        (V2, 2, True, Decimal("15600.00"), Decimal("1200.00"), Decimal("12000.00"), Decimal("3600.00")),
+    ]
 
 
 def test_bad_budget_rows_are_held_back_named_and_counted(budget_warehouse: Path) -> None:
