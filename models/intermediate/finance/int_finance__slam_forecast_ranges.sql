@@ -12,7 +12,7 @@
     (var forecast_range_default_sd) stands in: range_method says which. Month 12's range is
     the outturn itself. -#}
 {%- set coverage = var('forecast_range_coverage', 0.8) | float -%}
-{%- set lower_p = (1 - coverage) / 2 -%}
+{%- set lower_p = ((1 - coverage) / 2) | round(6) -%}
 {%- set upper_p = 1 - lower_p -%}
 {%- set min_errors = var('forecast_range_min_errors', 20) | int -%}
 {%- set default_sd = var('forecast_range_default_sd', 0.10) | float -%}
