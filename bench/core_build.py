@@ -27,7 +27,7 @@ from speccomm.dbt_runner import build_warehouse
 from speccomm.load import load_landing
 from speccomm.load.csvfile import sniff, utf8_copy
 
-FEEDS = ("slam", "sus", "ledger")
+FEEDS = ("slam", "sus", "ledger", "budget")
 RESULTS = Path(__file__).resolve().parent / "results" / "core_build.json"
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bench.landing_view import link_file
 
-FEEDS = ("slam", "sus", "ledger")
+FEEDS = ("slam", "sus", "ledger", "budget")
 RESULTS = Path(__file__).resolve().parent / "results" / "nightly.json"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 

@@ -13,7 +13,7 @@
 
 {% macro spark__register_raw_sources() -%}
     {%- if execute -%}
-        {%- set tables = ['file_registry', 'rejected_files', 'slam_rows', 'sus_rows', 'ledger_rows'] -%}
+        {%- set tables = ['file_registry', 'rejected_files', 'slam_rows', 'sus_rows', 'ledger_rows', 'budget_rows'] -%}
         {%- do run_query('create schema if not exists raw') -%}
         {%- for table in tables -%}
             {%- do run_query('drop table if exists raw.' ~ table) -%}

@@ -4,7 +4,10 @@
       latest file of each file-name slice);
     - sus: a repeat of a sus_record_id within the current extract (the first is kept), and
       every row whose sus_record_id is blank (it identifies no record);
-    - ledger: a repeat of a (journal_id, journal_line) within the current extract. -#}
+    - ledger: a repeat of a (journal_id, journal_line) within the current extract;
+    - budget: a row of a budget in force that cannot be part of the plan (its problem in
+      int_budget__lines_placed: a month, year, ICB, stream or amount that is invalid or not
+      the file's). -#}
 with
 
 slam_rows as (
@@ -94,6 +97,25 @@ ledger_postings as (
     from {{ ref('int_ledger__postings_placed') }}
 ),
 
+budget_lines as (
+    select
+        file_id,
+        source_file,
+        source_row,
+        problem,
+        financial_month_raw,
+        financial_year_raw,
+        icb_code_raw,
+        funding_stream_raw,
+        file_icb_code,
+        file_financial_year,
+        financial_month,
+        budget_gbp,
+        budget_gbp_raw
+    from {{ ref('int_budget__lines_placed') }}
+    where is_in_force and problem is not null
+),
+
 slam_unplaceable as (
     select
         'slam' as feed,
@@ -156,12 +178,45 @@ ledger_duplicates as (
     where is_current_extract and occurrence_in_extract > 1
 ),
 
+budget_held_back as (
+    select
+        'budget' as feed,
+        file_id,
+        source_file,
+        source_row,
+        problem as reason,
+        case
+            when problem = 'financial_month_invalid'
+                then 'financial_month = ' || coalesce('"' || financial_month_raw || '"', 'blank')
+            when problem in ('financial_year_invalid', 'financial_year_mismatch')
+                then
+                    'financial_year = ' || coalesce('"' || financial_year_raw || '"', 'blank')
+                    || ' (the file is for ' || file_financial_year || ')'
+            when problem in ('icb_code_invalid', 'icb_code_mismatch')
+                then
+                    'icb_code = ' || coalesce('"' || icb_code_raw || '"', 'blank')
+                    || ' (the file is for ' || file_icb_code || ')'
+            when problem = 'funding_stream_invalid'
+                then 'funding_stream = ' || coalesce('"' || funding_stream_raw || '"', 'blank')
+            else 'budget_gbp = ' || coalesce('"' || budget_gbp_raw || '"', 'blank')
+        end as detail,
+        file_icb_code as provider_code,
+        file_financial_year as financial_year,
+        financial_month,
+        cast(null as decimal(18, 3)) as activity,
+        budget_gbp as amount,
+        budget_gbp_raw as amount_raw
+    from budget_lines
+),
+
 final as (
     select * from slam_unplaceable
     union all
     select * from sus_quarantined
     union all
     select * from ledger_duplicates
+    union all
+    select * from budget_held_back
 )
 
 select * from final

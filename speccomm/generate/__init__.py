@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from speccomm.generate.budget import generate_budget
 from speccomm.generate.expect_ledger import LedgerExpectations
 from speccomm.generate.expect_slam import SlamExpectations
 from speccomm.generate.expect_sus import SusExpectations
@@ -27,11 +28,11 @@ from speccomm.generate.triangulation import (
 from speccomm.generate.world import build_world, volume_summary
 
 __all__ = ["SCALES", "DefectRates", "Scale", "Scenarios", "generate"]
-FEEDS = ("slam", "sus", "ledger")
+FEEDS = ("slam", "sus", "ledger", "budget")
 
 
 def generate(scale: str | Scale, out: Path, seed: int = 42, rates: DefectRates | None = None) -> dict:
-    """Write a landing folder (slam/, sus/, ledger/) and out/manifest.json; return the manifest."""
+    """Write a landing folder (slam/, sus/, ledger/, budget/) and out/manifest.json; return the manifest."""
     chosen = SCALES[scale] if isinstance(scale, str) else scale
     if rates is not None:
         chosen = replace(chosen, rates=rates)
@@ -55,11 +56,12 @@ def generate(scale: str | Scale, out: Path, seed: int = 42, rates: DefectRates |
     entities = ledger_entities(world)
     spend_plants = plant_spend(world, slam_expect.green_spend, entities)
     ledger = generate_ledger(world, out, slam_expect.green_spend, spend_plants, ledger_expect)
+    budget = generate_budget(seed, chosen.years, out, slam_expect.line_spend)
 
     stated = stated_months(slam_expect.stated)
     manifest = build_manifest(Results(
         scale=chosen, seed=seed, providers=world.providers, entities=entities,
-        slam=slam, sus=sus, ledger=ledger, slam_expect=slam_expect, sus_expect=sus_expect,
+        slam=slam, sus=sus, ledger=ledger, budget=budget, slam_expect=slam_expect, sus_expect=sus_expect,
         ledger_expect=ledger_expect, dq=dq, missing=missing, withheld=withheld,
         activity=compare_activity(ref, slam_expect.activity_cells, sus_expect.activity_cells,
                                   activity_plants, stated),

@@ -54,3 +54,13 @@ LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
     "description": (),
     "amount": ("value",),
 }
+BUDGET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "icb_code": ("entity_code", "icb"),
+    "financial_year": ("fin_year",),
+    "financial_month": ("period", "fin_month"),
+    "funding_stream": ("stream", "delegation_status"),
+    "service_line_code": ("service_code", "nhse_service_line"),
+    "npoc_code": ("programme_of_care", "national_programme_of_care"),
+    "budget_line": ("description", "cost_category"),
+    "budget_gbp": ("budget", "amount", "plan_gbp"),
+}

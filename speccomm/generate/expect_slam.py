@@ -41,6 +41,8 @@ class SlamExpectations:
     stated: dict[tuple[str, int], set[int]] = field(default_factory=dict)
     activity_cells: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
     green_spend: dict[tuple[str, str, int, int, str], int] = field(default_factory=dict)
+    # Actual pence per attributed ICB x year x funding stream x service line: what a budget is set against
+    line_spend: dict[tuple[str, int, str, str], int] = field(default_factory=dict)
 
     def add_provider(self, files: list[SlamFileText]) -> None:
         for f in files:
@@ -162,6 +164,9 @@ class SlamExpectations:
     def _cross_sums(self, org, year, month, service_line, pod, stream, icb, pence, activity) -> None:
         """Actual rows feed the two triangulations (SLAM side)."""
         ref = self.ref
+        if pence is not None and icb:
+            line_key = (icb, year, stream, service_line)
+            self.line_spend[line_key] = self.line_spend.get(line_key, 0) + pence
         if activity is not None:
             key = (org, service_line, pod, year, month)
             self.activity_cells[key] = self.activity_cells.get(key, 0.0) + activity

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from speccomm.generate import formats
+from speccomm.generate.budget import BudgetOutput
 from speccomm.generate.expect_ledger import LedgerExpectations
 from speccomm.generate.expect_slam import SlamExpectations
 from speccomm.generate.expect_sus import SusExpectations
@@ -45,6 +46,11 @@ NOTES = {
                                  "would have published: Actual pounds and activity per attributed "
                                  "ICB (UNKNOWN = unattributed) x funding stream; the warehouse's "
                                  "estimates are tested against it (docs/marts/completeness.md)"),
+    "budget": ("budget.in_force: the budget in force per ICB x year (the latest received file; earlier "
+               "versions kept); budget.plans: its annual plan per funding stream, plan_source icb_budget, "
+               "with the part on lines the feeds do not report (drugs and devices); red and blue have no "
+               "ICB budget (their plan falls back to reference data); budget.movements: version 1 to the "
+               "version in force"),
     "attribution": ("registration ICB when valid on the row's month and the GP practice is not "
                     "V81997/8/9; else residence ICB when valid; else the provider's host ICB; else "
                     "unattributed"),
@@ -60,6 +66,7 @@ class Results:
     slam: SlamOutput
     sus: SusOutput
     ledger: LedgerOutput
+    budget: BudgetOutput
     slam_expect: SlamExpectations
     sus_expect: SusExpectations
     ledger_expect: LedgerExpectations
@@ -72,7 +79,7 @@ class Results:
 
 
 def build_manifest(r: Results) -> dict[str, object]:
-    files = [f.as_dict() for f in r.slam.files + r.sus.files + r.ledger.files]
+    files = [f.as_dict() for f in r.slam.files + r.sus.files + r.ledger.files + r.budget.files]
     return {
         "manifest_version": MANIFEST_VERSION,
         "generator": {
@@ -91,6 +98,7 @@ def build_manifest(r: Results) -> dict[str, object]:
         "slam_winners": r.slam_expect.winners,
         "sus_current": r.sus.current,
         "ledger_current": r.ledger.current,
+        "budget": r.budget.as_dict(),
         "expected": {
             "fct_contract_activity": r.slam_expect.facts.as_dict("provider_code", with_activity=True),
             "fct_sus_activity": {**r.sus_expect.facts.as_dict("provider_code"),

@@ -76,10 +76,22 @@ LEDGER_COLUMNS = _cols(
     ("amount", ("value",), True),
 )
 
+BUDGET_COLUMNS = _cols(
+    ("icb_code", ("entity_code", "icb"), True),
+    ("financial_year", ("fin_year",), True),
+    ("financial_month", ("period", "fin_month"), True),
+    ("funding_stream", ("stream", "delegation_status"), True),
+    ("service_line_code", ("service_code", "nhse_service_line"), False),
+    ("npoc_code", ("programme_of_care", "national_programme_of_care"), False),
+    ("budget_line", ("description", "cost_category"), False),
+    ("budget_gbp", ("budget", "amount", "plan_gbp"), True),
+)
+
 COLUMNS_BY_FEED: dict[str, tuple[Column, ...]] = {
     "slam": SLAM_COLUMNS,
     "sus": SUS_COLUMNS,
     "ledger": LEDGER_COLUMNS,
+    "budget": BUDGET_COLUMNS,
 }
 
 _SEPARATOR_RUNS = re.compile(r"[\s.\-]+")

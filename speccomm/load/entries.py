@@ -1,6 +1,6 @@
 """The landing folder, entry by entry: what is a landing file, and why anything else is not.
 
-Every entry of a feed folder (`slam/`, `sus/`, `ledger/`) and of the landing root ends as
+Every entry of a feed folder (`slam/`, `sus/`, `ledger/`, `budget/`) and of the landing root ends as
 exactly one of: a file to load, or a rejection with its reason (raw.rejected_files). Nothing
 is skipped without a word, no link is followed out of the landing folder, and nothing that is
 not a regular file is ever opened (a named pipe would block the night). The rules
@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-FEEDS = ("slam", "sus", "ledger")
+FEEDS = ("slam", "sus", "ledger", "budget")
 ROOT_FEED = "landing"  # the feed recorded for a rejected entry of the landing root itself
 # Read by others, not by the feed loader: issue 14's reference updates (<landing>/reference/
 # <seed>.csv) and the manifest `speccomm generate` writes beside the feeds.
@@ -104,7 +104,7 @@ def _root_problem(entry: os.DirEntry[str]) -> str:
     if entry.name.startswith("."):
         return _HIDDEN
     return (
-        "not in a feed folder: only files in slam/, sus/ and ledger/ are loaded; move it into "
+        "not in a feed folder: only files in slam/, sus/, ledger/ and budget/ are loaded; move it into "
         "the folder of its feed"
     )
 

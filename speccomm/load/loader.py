@@ -91,7 +91,7 @@ class _RowsUnreadable(Exception):
 
 
 def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummary:
-    """Load every file under landing/{slam,sus,ledger} not already in the registry."""
+    """Load every file under landing/{slam,sus,ledger,budget} not already in the registry."""
     con.execute("set enable_progress_bar = false")
     # _number_rows numbers rows by their append order, which is file order only while the
     # connection preserves insertion order; a caller may have turned that off.
@@ -382,7 +382,7 @@ def _number_rows(con: duckdb.DuckDBPyConnection, feed: str, loaded: list[_Loaded
 
 
 def _register(con: duckdb.DuckDBPyConnection, loaded: list[_Loaded]) -> None:
-    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(loaded))
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(loaded))
     loaded_at = _utc_now()
     parameters = []
     for entry in loaded:
@@ -405,11 +405,12 @@ def _register(con: duckdb.DuckDBPyConnection, loaded: list[_Loaded]) -> None:
             loaded_at,
             seen.size if seen else None,
             seen.mtime_ns if seen else None,
+            name.version,
         ]
     con.execute(
         "insert into raw.file_registry (file_id, file_name, feed, dataset, org_code, name_financial_year,"
         " name_financial_month, name_activity_month, received_at, encoding, row_count, checksum,"
-        f" duplicate_of_file_id, loaded_at, file_size, file_mtime_ns) values {values}",
+        f" duplicate_of_file_id, loaded_at, file_size, file_mtime_ns, name_version) values {values}",
         parameters,
     )
 

@@ -47,6 +47,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("file_registry", "rejected_files"):
         con.execute(f"alter table raw.{table} add column if not exists file_size bigint")
         con.execute(f"alter table raw.{table} add column if not exists file_mtime_ns bigint")
+    # The V<N> of a budget file's name (NULL for the other feeds): added to older warehouses.
+    con.execute("alter table raw.file_registry add column if not exists name_version integer")
     for feed, columns in COLUMNS_BY_FEED.items():
         text_columns = ",\n".join(f"{c.name} varchar" for c in columns)
         con.execute(

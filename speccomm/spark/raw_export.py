@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-ROW_TABLES = ("slam_rows", "sus_rows", "ledger_rows")
+ROW_TABLES = ("slam_rows", "sus_rows", "ledger_rows", "budget_rows")
 WHOLE_TABLES = ("file_registry", "rejected_files")
 
 

@@ -75,6 +75,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "description": (),
         "amount": ("value",),
     },
+    "budget": {
+        "icb_code": ("entity_code", "icb"),
+        "financial_year": ("fin_year",),
+        "financial_month": ("period", "fin_month"),
+        "funding_stream": ("stream", "delegation_status"),
+        "service_line_code": ("service_code", "nhse_service_line"),
+        "npoc_code": ("programme_of_care", "national_programme_of_care"),
+        "budget_line": ("description", "cost_category"),
+        "budget_gbp": ("budget", "amount", "plan_gbp"),
+    },
 }
 REQUIRED = {
     "slam": {"provider_code", "commissioner_code", "financial_year", "financial_month",
@@ -82,11 +92,13 @@ REQUIRED = {
     "sus": {"sus_record_id", "provider_code", "activity_date", "pod_code"},
     "ledger": {"entity_code", "financial_year", "financial_month", "journal_id", "journal_line",
                "cost_centre", "subjective_code", "amount"},
+    "budget": {"icb_code", "financial_year", "financial_month", "funding_stream", "budget_gbp"},
 }
 NAME_PATTERNS = {
     "slam": re.compile(r"^[A-Z0-9]{3,5}_ACM_\d{4}_M\d{2}_\d{14}\.CSV$"),
     "sus": re.compile(r"^(APC|OP)_\d{6}_\d{14}\.CSV$"),
     "ledger": re.compile(r"^[A-Z0-9]{3,5}_GL_\d{4}_M\d{2}_\d{14}\.CSV$"),
+    "budget": re.compile(r"^[A-Z0-9]{3,5}_BUDGET_\d{4}_V\d+_\d{14}\.CSV$"),
 }
 FY_FORMS = {
     "2025/26": r"\d{4}/\d{2}", "2025-26": r"\d{4}-\d{2}", "202526": r"\d{6}",
@@ -112,6 +124,8 @@ FORMATTED = {
             "age_at_activity": "age"},
     "ledger": {"financial_year": "fy", "financial_month": "month", "amount": "money",
                "posting_date": "date_optional", "journal_line": "integer"},
+    "budget": {"financial_year": "fy", "financial_month": "month", "budget_gbp": "money",
+               "funding_stream": "funding_stream"},
 }
 
 
@@ -192,6 +206,7 @@ VALIDATORS = {
     "record_type": lambda t: t.strip().lower() in ("", "actual", "plan"),
     "age": lambda t: t.strip() == "" or (t.strip().isdigit() and int(t) <= 120),
     "integer": lambda t: t.strip().isdigit(),
+    "funding_stream": lambda t: t.strip().lower() in ("green", "amber", "red", "blue"),
 }
 
 
@@ -268,6 +283,7 @@ def validate_landing(root: Path, manifest: dict) -> Report:
             continue
         _check_file(root, relative, listed[relative], report)
     _check_invalid_listed(manifest, report)
+    _check_budgets(manifest, report)
     if any(len(p) == 5 and p[:3] in report.providers for p in report.providers):
         report.seen.add("code:site_code_for_trust")  # RJ121 beside RJ1
     return report
@@ -413,6 +429,39 @@ def _check_invalid_listed(manifest: dict, report: Report) -> None:
             for value in values:
                 if (feed, column, value) not in report.invalid:
                     report.problems.append(f"{feed}.{column}: planted {value!r} not found in the files")
+
+
+def _check_budgets(manifest: dict, report: Report) -> None:
+    """The contract's rule for budgets, applied to the files: for each ICB × financial year the
+    file with the latest <RECEIVED> is in force; the manifest's in_force and plans must say so."""
+    latest: dict[tuple[str, str], tuple[str, str]] = {}
+    for relative in report.files:
+        feed, name = relative.split("/", 1)
+        match = re.match(r"^([A-Z0-9]{3,5})_BUDGET_(\d{4})_V\d+_(\d{14})\.CSV$", name.upper())
+        if feed != "budget" or not match:
+            continue
+        icb, fy, received = match.groups()
+        key = (icb, f"20{fy[:2]}/{fy[2:]}")
+        if key not in latest or received > latest[key][0]:
+            latest[key] = (received, relative)
+    listed = {(b["icb_code"], b["financial_year"]): b["file"]
+              for b in manifest.get("budget", {}).get("in_force", [])}
+    if listed != {key: relative for key, (_, relative) in latest.items()}:
+        report.problems.append(f"budget: in force by the contract {sorted(latest.items())}, "
+                               f"manifest {listed}")
+    plans: Counter[tuple[str, str, str]] = Counter()
+    for (icb, fy), (_, relative) in latest.items():
+        parsed = report.files[relative]
+        for row in parsed.rows:
+            stream = parsed.value(row, "funding_stream").strip().lower()
+            plans[(icb, fy, stream)] += money_pence(parsed.value(row, "budget_gbp")) or 0
+    stated = {(p["icb_code"], p["financial_year"], p["funding_stream"]): round(p["annual_plan_gbp"] * 100)
+              for p in manifest.get("budget", {}).get("plans", [])}
+    if stated != dict(plans):
+        report.problems.append(f"budget: plans in the files {dict(plans)}, manifest {stated}")
+    if latest:
+        report.seen.add("budget:versions" if len(latest) < sum(
+            1 for r in report.files if r.startswith("budget/")) else "budget:single_version")
 
 
 def main(argv: list[str]) -> int:

@@ -130,21 +130,74 @@ def test_an_icb_hosting_no_provider_moves_from_its_population_basis(
         assert low - Decimal("0.01") <= needs <= high + Decimal("0.01")
 
 
-def test_monthly_plan_sums_to_the_allocation(analytics: AnalyticsWarehouse) -> None:
+def test_monthly_plan_sums_to_its_source(analytics: AnalyticsWarehouse) -> None:
+    """The generator's budgets (manifest budget.plans) are the plan where they exist; every
+    other allocation of the illustrative seed is phased and adds back to the penny."""
+    budgets = {
+        (p["icb_code"], p["financial_year"], p["funding_stream"]):
+            (Decimal(str(p["annual_plan_gbp"])).quantize(Decimal("0.01")),
+             Decimal(str(p["annual_plan_not_covered_by_feeds_gbp"])).quantize(Decimal("0.01")))
+        for p in analytics.manifest["budget"]["plans"]
+    }
+    assert budgets
     with (SEEDS / "icb_allocations.csv").open(newline="", encoding="utf-8") as handle:
         allocations = {
             (row["icb_code"], row["financial_year"], row["funding_stream"]): Decimal(row["allocation_gbp"])
             for row in csv.DictReader(handle)
         }
     phased = {
-        (icb, year, stream): (total, months)
-        for icb, year, stream, total, months in analytics.query(
-            "select icb_code, financial_year, funding_stream, sum(plan_gbp), count(*) "
-            "from marts.fct_icb_spend_monthly group by all"
+        (icb, year, stream): (source, total, not_covered, months)
+        for icb, year, stream, source, total, not_covered, months in analytics.query(
+            "select icb_code, financial_year, funding_stream, max(plan_source), sum(plan_gbp),"
+            " sum(plan_not_covered_by_feeds_gbp), count(*) from marts.fct_icb_spend_monthly group by all"
         )
     }
+    for key, (total, not_covered) in budgets.items():
+        assert phased[key] == ("icb_budget", total, not_covered, 12), key
     for key, allocation in allocations.items():
-        assert phased[key] == (allocation, 12), key
+        if key not in budgets:
+            assert phased[key] == ("illustrative", allocation, 0, 12), key
+
+
+def test_no_variance_is_published_against_an_illustrative_plan(analytics: AnalyticsWarehouse) -> None:
+    rows = analytics.query(
+        "select plan_source, variance_withheld_reason, count(*),"
+        " count(slam_variance_gbp) + count(slam_with_estimates_variance_gbp) + count(ledger_variance_gbp)"
+        " + count(ytd_slam_variance_gbp) + count(ytd_slam_with_estimates_variance_gbp)"
+        " + count(ytd_ledger_variance_gbp) + count(slam_forecast_variance_gbp)"
+        " + count(slam_forecast_outturn_variance_gbp) + count(ledger_forecast_variance_gbp)"
+        " from marts.fct_icb_spend_monthly group by all order by all"
+    )
+    published = {(source, reason): variances for source, reason, _, variances in rows}
+    assert published[("illustrative", "illustrative_plan")] == 0
+    assert published[(None, "no_plan")] == 0
+    assert published[("icb_budget", None)] > 0  # the footprint's budgets get their variances
+
+
+def test_the_forecast_range_covers_about_80_percent_of_outturns(analytics: AnalyticsWarehouse) -> None:
+    """Each month's 80 % range of the forecast outturn, against the year's actual outturn (month
+    12, estimates included), over every ICB × stream of the latest generated year: the range is
+    taken from the earlier year's errors (empirical), so about 80 % of the outturns fall inside."""
+    rows = analytics.query(
+        """
+        with outturns as (
+            select icb_code, financial_year, funding_stream, slam_forecast_outturn_gbp as outturn_gbp
+            from marts.fct_icb_spend_monthly where financial_month = 12 and is_slam_reported
+        )
+        select forecasts.forecast_range_method, count(*),
+            avg(case when outturns.outturn_gbp between forecasts.slam_forecast_outturn_low_gbp
+                and forecasts.slam_forecast_outturn_high_gbp then 1.0 else 0.0 end)
+        from marts.fct_icb_spend_monthly as forecasts
+        inner join outturns using (icb_code, financial_year, funding_stream)
+        where forecasts.financial_month < 12 and forecasts.slam_forecast_outturn_gbp > 0
+            and forecasts.financial_year = (select max(financial_year) from outturns)
+        group by all
+        """
+    )
+    assert len(rows) == 1
+    method, cells, coverage = rows[0]
+    assert method == "empirical" and cells >= 50
+    assert 0.70 <= coverage <= 0.92, coverage
 
 
 def test_forecasts_at_year_end_equal_the_year_to_date(analytics: AnalyticsWarehouse) -> None:

@@ -1,9 +1,15 @@
 {#- ICB spend against plan, month by month: one row per ICB × financial year × financial month ×
-    funding stream. Plan = the ICB's published allocation phased by month; actuals from SLAM
+    funding stream. Plan = the ICB's own budget in force, else NHS England's published
+    allocation, else the illustrative seed (plan_source; int_finance__icb_monthly_plan); actuals from SLAM
     (priced activity attributed to the ICB, all providers in the feed) and from the ICB's own
     ledger; the completeness of the SLAM figure (providers expected and reported, the missing
     provider-months by name) and the estimate for the missing ones; variances, year to date and
-    forecast outturns, with and without the estimates. Method and worked example:
+    forecast outturns, with and without the estimates, and the forecast's range
+    (int_finance__slam_forecast_ranges). SLAM variances compare the part of the plan the feeds
+    report (plan lines beyond activity, such as drugs and devices or block, are a coverage gap,
+    plan_not_covered_by_feeds_gbp); no variance is published against an illustrative plan, a
+    host-based plan (actuals count the ICB's patients) or no plan (variance_withheld_reason).
+    Method and worked example:
     docs/marts/icb-spend-against-plan.md and docs/marts/completeness.md. -#}
 with
 
@@ -13,10 +19,24 @@ monthly_plan as (
         financial_year,
         funding_stream,
         allocation_basis,
+        plan_source,
+        budget_version,
         financial_month,
         annual_plan_gbp,
-        plan_gbp
+        annual_plan_not_covered_by_feeds_gbp,
+        plan_gbp,
+        plan_not_covered_by_feeds_gbp
     from {{ ref('int_finance__icb_monthly_plan') }}
+),
+
+forecast_ranges as (
+    select
+        financial_year,
+        financial_month,
+        range_method,
+        low_ratio,
+        high_ratio
+    from {{ ref('int_finance__slam_forecast_ranges') }}
 ),
 
 completeness as (
@@ -144,10 +164,14 @@ monthly as (
         spine.financial_month,
         spine.funding_stream,
         monthly_plan.allocation_basis,
+        monthly_plan.plan_source,
+        monthly_plan.budget_version,
         spine.phase_weight,
         spine.cumulative_weight,
         coalesce(monthly_plan.annual_plan_gbp, 0) as annual_plan_gbp,
+        coalesce(monthly_plan.annual_plan_not_covered_by_feeds_gbp, 0) as annual_plan_not_covered_by_feeds_gbp,
         coalesce(monthly_plan.plan_gbp, 0) as plan_gbp,
+        coalesce(monthly_plan.plan_not_covered_by_feeds_gbp, 0) as plan_not_covered_by_feeds_gbp,
         spine.is_slam_reported,
         spine.is_ledger_reported,
         case when spine.is_slam_reported then coalesce(completeness.providers_expected, 0) end
@@ -190,6 +214,7 @@ year_to_date as (
     select
         monthly.*,
         sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
+        sum(monthly.plan_not_covered_by_feeds_gbp) over year_so_far as ytd_plan_not_covered_by_feeds_gbp,
         case when monthly.is_slam_reported then sum(monthly.slam_actual_gbp) over year_so_far end
             as ytd_slam_actual_gbp,
         case when monthly.is_slam_reported then sum(monthly.slam_estimated_gbp) over year_so_far end
@@ -227,8 +252,40 @@ forecasts as (
         {{ round_quotient('year_to_date.ytd_ledger_actual_gbp * 12', 'year_to_date.financial_month') }}
             as ledger_forecast_run_rate_gbp,
         cast(round(year_to_date.ytd_ledger_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
-            as ledger_forecast_phased_gbp
+            as ledger_forecast_phased_gbp,
+        forecast_ranges.range_method as forecast_range_method,
+        forecast_ranges.low_ratio as forecast_low_ratio,
+        forecast_ranges.high_ratio as forecast_high_ratio,
+        -- the one rule for when a variance means something (docs/decisions/0016)
+        case
+            when year_to_date.plan_source is null then 'no_plan'
+            when year_to_date.plan_source = 'illustrative' then 'illustrative_plan'
+            when year_to_date.allocation_basis = 'host' then 'plan_host_based'
+        end as variance_withheld_reason,
+        cast(year_to_date.plan_gbp - year_to_date.plan_not_covered_by_feeds_gbp as decimal(38, 2))
+            as plan_covered_by_feeds_gbp,
+        cast(year_to_date.ytd_plan_gbp - year_to_date.ytd_plan_not_covered_by_feeds_gbp as decimal(38, 2))
+            as ytd_plan_covered_by_feeds_gbp,
+        cast(year_to_date.annual_plan_gbp - year_to_date.annual_plan_not_covered_by_feeds_gbp as decimal(38, 2))
+            as annual_plan_covered_by_feeds_gbp
     from year_to_date
+    left join forecast_ranges
+        on
+            year_to_date.financial_year = forecast_ranges.financial_year
+            and year_to_date.financial_month = forecast_ranges.financial_month
+),
+
+-- variances only where the plan is a real plan for the ICB's patients; SLAM against the part
+-- of the plan the feeds report, the ledger (which pays everything) against the whole plan
+variances as (
+    select
+        forecasts.*,
+        forecasts.variance_withheld_reason is null as is_variance_published,
+        cast(round(forecasts.slam_forecast_outturn_gbp * forecasts.forecast_low_ratio, 2) as decimal(38, 2))
+            as slam_forecast_outturn_low_gbp,
+        cast(round(forecasts.slam_forecast_outturn_gbp * forecasts.forecast_high_ratio, 2) as decimal(38, 2))
+            as slam_forecast_outturn_high_gbp
+    from forecasts
 ),
 
 final as (
@@ -249,9 +306,18 @@ final as (
             as period_start_date,
         forecasts.funding_stream,
         forecasts.allocation_basis,
+        forecasts.plan_source,
+        forecasts.budget_version,
         forecasts.phase_weight,
         forecasts.annual_plan_gbp,
         forecasts.plan_gbp,
+        forecasts.plan_not_covered_by_feeds_gbp,
+        forecasts.plan_covered_by_feeds_gbp,
+        forecasts.annual_plan_not_covered_by_feeds_gbp,
+        forecasts.annual_plan_covered_by_feeds_gbp,
+        forecasts.ytd_plan_not_covered_by_feeds_gbp,
+        forecasts.ytd_plan_covered_by_feeds_gbp,
+        forecasts.variance_withheld_reason,
         forecasts.slam_actual_gbp,
         forecasts.providers_expected,
         forecasts.providers_reported,
@@ -265,28 +331,61 @@ final as (
             round(forecasts.ledger_feed_providers_gbp / nullif(forecasts.ledger_actual_gbp, 0), 4)
             as decimal(18, 4)
         ) as feed_coverage_ratio,
-        forecasts.slam_actual_gbp - forecasts.plan_gbp as slam_variance_gbp,
-        forecasts.ledger_actual_gbp - forecasts.plan_gbp as ledger_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.slam_actual_gbp - forecasts.plan_covered_by_feeds_gbp
+        end as slam_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then
+                    forecasts.slam_actual_gbp + forecasts.slam_estimated_gbp
+                    - forecasts.plan_covered_by_feeds_gbp
+        end as slam_with_estimates_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ledger_actual_gbp - forecasts.plan_gbp
+        end as ledger_variance_gbp,
         forecasts.ytd_plan_gbp,
         forecasts.ytd_slam_actual_gbp,
         forecasts.ytd_slam_estimated_gbp,
         forecasts.ytd_slam_with_estimates_gbp,
         forecasts.ytd_ledger_actual_gbp,
         forecasts.ytd_ledger_feed_providers_gbp,
-        forecasts.ytd_slam_actual_gbp - forecasts.ytd_plan_gbp as ytd_slam_variance_gbp,
-        forecasts.ytd_slam_with_estimates_gbp - forecasts.ytd_plan_gbp as ytd_slam_with_estimates_variance_gbp,
-        forecasts.ytd_ledger_actual_gbp - forecasts.ytd_plan_gbp as ytd_ledger_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ytd_slam_actual_gbp - forecasts.ytd_plan_covered_by_feeds_gbp
+        end as ytd_slam_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ytd_slam_with_estimates_gbp - forecasts.ytd_plan_covered_by_feeds_gbp
+        end as ytd_slam_with_estimates_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ytd_ledger_actual_gbp - forecasts.ytd_plan_gbp
+        end as ytd_ledger_variance_gbp,
         forecasts.slam_forecast_run_rate_gbp,
         forecasts.slam_forecast_phased_gbp,
-        forecasts.slam_forecast_phased_gbp - forecasts.annual_plan_gbp as slam_forecast_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.slam_forecast_phased_gbp - forecasts.annual_plan_covered_by_feeds_gbp
+        end as slam_forecast_variance_gbp,
         forecasts.slam_forecast_outturn_gbp,
-        forecasts.slam_forecast_outturn_gbp - forecasts.annual_plan_gbp as slam_forecast_outturn_variance_gbp,
+        forecasts.slam_forecast_outturn_low_gbp,
+        forecasts.slam_forecast_outturn_high_gbp,
+        forecasts.forecast_range_method,
+        case
+            when forecasts.is_variance_published
+                then forecasts.slam_forecast_outturn_gbp - forecasts.annual_plan_covered_by_feeds_gbp
+        end as slam_forecast_outturn_variance_gbp,
         forecasts.ledger_forecast_run_rate_gbp,
         forecasts.ledger_forecast_phased_gbp,
-        forecasts.ledger_forecast_phased_gbp - forecasts.annual_plan_gbp as ledger_forecast_variance_gbp,
+        case
+            when forecasts.is_variance_published
+                then forecasts.ledger_forecast_phased_gbp - forecasts.annual_plan_gbp
+        end as ledger_forecast_variance_gbp,
         forecasts.is_slam_reported,
         forecasts.is_ledger_reported
-    from forecasts
+    from variances as forecasts
     left join footprint
         on forecasts.icb_code = footprint.icb_code
     left join footprint as current_names
