@@ -222,16 +222,18 @@ def test_triangulation_and_provider_failures_are_unchanged(nights: tuple[Path, P
     before, after = _both(nights, flagged)
     assert [row[:2] for row in after] == [row[:2] for row in before]
     assert [row[3] for row in after] == [row[3] for row in before]
-    # no provider is failed for the merger: the latest run's failures per provider and check
-    # (the second night checks every slice again: its reference data changed)
+    # no provider is failed or warned for the merger: the latest run's results that are not a
+    # pass, per check and slice (the second night checks every slice again: its reference data
+    # changed). Before the fix, slam_ledger_spend_variance warned in 95 slices instead of 3.
+    # icb_code_superseded is the one designed exception: it warns a provider that still states
+    # a dissolved ICB's code after the merger (docs/reference-data.md), as the demo's do.
     fails = (
-        "select check_id, provider_code, financial_year, financial_month from dq.dq_check_results"
-        " where status = 'fail' and dataset {ledger} 'ledger'"
+        "select check_id, status, provider_code, financial_year, financial_month from dq.dq_check_results"
+        " where status != 'pass' and check_id != 'icb_code_superseded' and dataset {ledger} 'ledger'"
         " and run_at = (select max(run_at) from dq.dq_check_results) order by all"
     )
     before_fails, after_fails = _both(nights, fails.format(ledger="!="))
     assert after_fails == before_fails
-    assert ("slam_ledger_spend_variance",) not in {row[:1] for row in after_fails}
     # an ICB's own ledger checks: no new failure (a QKK file's row stating QWE is ZZ1's entity
     # after the merger, so provider_code_mismatch may fail less)
     before_ledger, after_ledger = _both(nights, fails.format(ledger="="))
