@@ -47,15 +47,18 @@ def resolve_footprint(
     if text.strip().lower() == NATIONAL:
         return NATIONAL
     codes = sorted({part.strip().upper() for part in text.split(",") if part.strip()})
-    known = known_icb_codes(landing, kept) if codes else set()
+    folder = tonights_reference(landing, kept) if codes else ReferenceFolder()
+    known = seed_values(ICBS, "icb_code", folder.updates, seed_layouts())
     unknown = [code for code in codes if code not in known]
     if not codes or unknown:
+        rejected = [why for name, why in folder.rejected if name.lower() == f"{ICBS}.csv"]
         raise UnknownFootprint(
             f"{source}={text!r}: "
             + (f"unknown ICB code(s) {', '.join(unknown)}" if unknown else "no ICB code given")
             + ". Give comma-separated ICB codes of the reference data (seeds/reference/icbs.csv, or"
             + " <landing>/reference/icbs.csv when accepted; e.g. QKK,QWE)"
             + f" or '{NATIONAL}'."
+            + (f" <landing>/reference/icbs.csv is rejected tonight: {rejected[0]}" if rejected else "")
         )
     return codes
 

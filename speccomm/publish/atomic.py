@@ -66,6 +66,7 @@ def publish_database(
     itself to the build file, and both kept as this version."""
     published = layout.warehouse
     checkpoint(working)
+    fsync_file(working)  # durable before the journal names it
     published.parent.mkdir(parents=True, exist_ok=True)
     layout.versions_dir.mkdir(parents=True, exist_ok=True)
     staged = _reader_copy_beside(working, published, storage_version)

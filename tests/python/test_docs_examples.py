@@ -2,7 +2,8 @@
 
 Each fenced block with a language is executed against the first night's published warehouse:
 - `sql`: run as it stands (read-only; an example that writes, documented for a copy of the
-  warehouse, on a copy);
+  warehouse, on a copy); one that reads the build's own schemas (raw, staging, intermediate,
+  dq_checks) on the build file beside it, where the docs say to run it;
 - `python`: run in its own process, with the documented paths pointed at that warehouse;
 - `sh`: each command line — `duckdb …` is run with the 1.x command line (read-only, fed
   `select 1;`), `speccomm …` is run with `--help` appended after its arguments are parsed by
@@ -36,6 +37,7 @@ DOCS = PROJECT_ROOT / "docs"
 FENCE = re.compile(r"^```(?P<lang>[a-z]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 DOCUMENTED_PATHS = ("/srv/speccomm/warehouse/speccomm.duckdb", "warehouse/speccomm.duckdb")
 CLI = Path(sys.executable).parent / "duckdb"
+BUILD_SCHEMAS = re.compile(r"\b(raw|staging|intermediate|dq_checks)\.\w", re.IGNORECASE)
 WRITES = re.compile(r"^\s*(insert|update|delete|create|drop|alter)\b", re.MULTILINE | re.IGNORECASE)
 
 
@@ -74,13 +76,15 @@ def _run_sql(env: NightEnv, tmp_path: Path, body: str) -> None:
     if "read_csv(" in body:
         _run_conversion_sketch(tmp_path, body)
         return
+    # an example on the build's own relations is documented for the build file (decision 16)
+    database = env.build if BUILD_SCHEMAS.search(body) else env.warehouse
     if WRITES.search(body):  # documented for a copy of the warehouse: run on one
         copy = tmp_path / "copy.duckdb"
-        shutil.copyfile(env.warehouse, copy)
+        shutil.copyfile(database, copy)
         with duckdb.connect(str(copy)) as con:
             con.execute(body)
         return
-    with duckdb.connect(str(env.warehouse), read_only=True) as con:
+    with duckdb.connect(str(database), read_only=True) as con:
         con.execute(body)
 
 

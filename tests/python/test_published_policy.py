@@ -83,7 +83,11 @@ def test_no_published_column_is_named_for_a_pseudonymised_id(published: StateLay
 def test_no_pseudonymised_id_in_any_published_cell_extract_or_export(
     published: StateLayout, pseudonyms: list[str], tmp_path: Path
 ) -> None:
-    assert _cells_holding(published.build_file, pseudonyms), "the search finds them where they are"
+    with duckdb.connect() as con:  # the search finds them where they are
+        con.execute(f"attach '{published.build_file}' as build (read_only)")
+        _load_ids(con, pseudonyms)
+        assert _holds(con, "build.raw.sus_rows", "pseudo_patient_id")
+        assert not _holds(con, "build.raw.sus_rows", "provider_code")
     assert _cells_holding(published.warehouse, pseudonyms) == []
 
     extract = tmp_path / "extract" / "qkk_qwe.duckdb"
