@@ -330,18 +330,24 @@ OUTCOME_COLOURS = {
 
 
 def outcomes_svg(providers: list[str], shares: dict[str, list[float]], label_id: str) -> str:
-    """Stacked horizontal bars: each provider's records by identification-rule outcome (%)."""
-    figure, axes = _figure(1.6 + 0.3 * len(providers), left=0.7, bottom=1.1, top=0.15)
-    figure.subplots_adjust(right=1 - 0.35 / WIDTH)  # room for the last tick, "100 %"
+    """Stacked horizontal bars: the share of each provider's records whose supplied and derived
+    service lines disagree, by outcome (agreement is the rest of the bar, left out so that a few
+    per cent stay visible)."""
+    figure, axes = _figure(1.5 + 0.3 * len(providers), left=0.7, bottom=0.95, top=0.15)
+    figure.subplots_adjust(right=1 - 0.35 / WIDTH)  # room for the last tick label
     left = [0.0] * len(providers)
     for outcome, colour in OUTCOME_COLOURS.items():
+        if outcome == "agree":
+            continue
         values = shares.get(outcome, [0.0] * len(providers))
         axes.barh(providers, values, left=left, color=colour, label=outcome.replace("_", " "), height=0.6)
         left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_xlim(0, 100)
+    axes.set_xlim(0, max([*left, 1.0]) * 1.15)
+    axes.set_xlabel("% of the provider's records", fontsize=FONT - 2)
     axes.invert_yaxis()
     axes.grid(axis="x", color=FAINT, linewidth=0.6)
     axes.grid(axis="y", visible=False)
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f} %"))
+    axes.xaxis.set_major_locator(MaxNLocator(5))
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g} %"))
     _legend(figure, axes, 2)
     return _svg(figure, label_id)

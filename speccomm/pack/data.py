@@ -55,6 +55,7 @@ class PackData:
     icb_names: dict[str, str]
     provider_names: dict[str, str]
     provider_hosts: dict[str, set[str]]  # provider → footprint ICBs hosting it
+    icb_footprint: dict[str, str]  # an ICB code → the footprint ICB whose rows it is in
     run: dict[str, Any]
     suppression: Suppression
     suppressed: list[Suppressed]
@@ -62,6 +63,12 @@ class PackData:
     def rows(self, table: str, icbs: Sequence[str]) -> pd.DataFrame:
         frame = self.tables[table]
         return frame[frame["extract_icb_code"].isin(list(icbs))].copy()
+
+    def own_rows(self, table: str, icbs: Sequence[str]) -> pd.DataFrame:
+        """Rows whose `icb_code` is one of `icbs` (or a predecessor), not those of other ICBs
+        at the providers they host: the flows the ICBs themselves pay."""
+        frame = self.rows(table, icbs)
+        return frame[frame["icb_code"].map(self.icb_footprint).isin(list(icbs))].copy()
 
     def has_column(self, table: str, column: str) -> bool:
         return column in self.tables[table].columns
@@ -109,6 +116,7 @@ def read_pack_data(published: Path, icbs: Sequence[str], suppression: Suppressio
             dict(con.execute("select icb_code, icb_name from src.marts.dim_icb").fetchall()),
             dict(con.execute("select provider_code, provider_name from src.marts.dim_provider").fetchall()),
             _hosts(con),
+            dict(con.execute("select icb_code, footprint_icb_code from footprint_icbs").fetchall()),
             _run(con),
             rule,
             suppressed,

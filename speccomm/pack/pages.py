@@ -648,7 +648,8 @@ def ir_section(data: PackData, icbs: Sequence[str]) -> Section:
         "identification-rules",
         "Identification-rule outcomes by provider",
         "SUS records of the providers these ICBs host, by whether the service line the provider "
-        "supplied agrees with the one the identification rules derive. Counts of 1-7 are withheld "
+        "supplied agrees with the one the identification rules derive; the chart shows the records "
+        "that disagree, by outcome. Counts of 1-7 are withheld "
         f"(shown {WITHHELD}) and the rest rounded to 5, as in extracts.",
     )
     rows = data.rows("rpt_service_line_ir_monitoring", icbs)
@@ -693,7 +694,7 @@ def ir_section(data: PackData, icbs: Sequence[str]) -> Section:
     section.charts.append(
         Chart(
             "ir-outcomes",
-            f"Records by outcome, {year}",
+            f"Records whose service lines disagree, {year}",
             charts.outcomes_svg(providers, shares, "ir-outcomes-finding") if providers else None,
             finding,
             [],
@@ -728,7 +729,7 @@ def triangulation_section(data: PackData, icbs: Sequence[str]) -> Section:
         "Cells where two feeds disagree beyond the thresholds of reference.triangulation_thresholds: "
         "SLAM pounds against the ICB's ledger (green), and SLAM activity against SUS records.",
     )
-    spend = data.rows("rpt_triangulation_spend", icbs)
+    spend = data.own_rows("rpt_triangulation_spend", icbs)
     year = _latest_year(spend)
     spend = spend[(spend["financial_year"] == year) & spend["is_flagged"].fillna(False).astype(bool)]
     spend = spend.assign(size=spend["spend_variance_gbp"].astype(float).abs()).sort_values(
@@ -791,10 +792,11 @@ def low_volume_section(data: PackData, icbs: Sequence[str]) -> Section:
     section = Section(
         "low-volume",
         "Low-volume flows",
-        "Provider × ICB flows whose value for the year (at the run rate) is below the low-volume "
+        "The ICBs' own provider × ICB flows whose value for the year (at the run rate) is below the "
+        "low-volume "
         "flow threshold: paid through the simpler LVF route, not managed contract by contract.",
     )
-    rows = data.rows("rpt_low_volume_flows", icbs)
+    rows = data.own_rows("rpt_low_volume_flows", icbs)
     year = _latest_year(rows)
     rows = rows[rows["financial_year"] == year].sort_values(["icb_code", "provider_code", "funding_stream"])
     shown, more = _limit(rows, 60)
