@@ -44,6 +44,7 @@ POINT_COLOURS = {
 matplotlib.rcParams["svg.hashsalt"] = "speccomm-pack"  # the same figures draw the same SVG
 # text as <text> in the reader's own sans-serif (nothing fetched): a third of the size of glyph paths
 matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["font.sans-serif"] = ["DejaVu Sans", "Arial", "Helvetica"]
 
 
 def money(value: float) -> str:
@@ -70,7 +71,7 @@ def _figure(
         left=left / WIDTH, right=1 - 0.15 / WIDTH, bottom=bottom / height, top=1 - top / height
     )
     axes = figure.add_subplot(1, 1, 1)
-    axes.tick_params(labelsize=FONT - 1.5, colors=INK)
+    axes.tick_params(labelsize=FONT - 0.5, colors=INK)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.grid(axis="y", color=FAINT, linewidth=0.6)
@@ -83,8 +84,15 @@ def _svg(figure: Figure, label_id: str) -> str:
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)  # RDF boilerplate
+    text = re.sub(r'<g id="[^"]+">', "<g>", text)  # group names nothing refers to
+    text = re.sub(r"\n\s+", "\n", text)  # indentation
     # scale to the page: no fixed size, the viewBox keeps the proportions
     text = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", text, count=1)
+    # the page holds many drawings: their ids (clip paths, markers) made unique to each
+    prefix = label_id.removesuffix("-finding")
+    text = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', text)
+    text = text.replace("url(#", f"url(#{prefix}-").replace('href="#', f'href="#{prefix}-')
     return text.replace("<svg", f'<svg role="img" aria-labelledby="{label_id}" class="chart"', 1)
 
 
@@ -99,9 +107,9 @@ def _legend(figure: Figure, axes: Axes, columns: int) -> None:
             bbox_to_anchor=(0.5, 0.0),
             ncol=columns,
             frameon=False,
-            fontsize=FONT - 2,
-            handlelength=1.8,
-            columnspacing=1.0,
+            fontsize=FONT - 1.5,
+            handlelength=1.5,
+            columnspacing=0.8,
         )
 
 
