@@ -104,7 +104,10 @@ def _is_missing(value: object) -> bool:
 
 
 def fmt_money(value: object) -> str:
-    return WITHHELD if _is_missing(value) else f"£{float(value):,.0f}"  # type: ignore[arg-type]
+    if _is_missing(value):
+        return WITHHELD
+    amount = float(value)  # type: ignore[arg-type]
+    return f"{'−' if amount < 0 else ''}£{abs(amount):,.0f}"
 
 
 def fmt_count(value: object) -> str:
