@@ -37,6 +37,7 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     numeric: set[int] = field(default_factory=set)  # columns aligned right
+    wrap: set[int] = field(default_factory=set)  # columns of long unbroken text (file names)
     more: int = 0  # rows left out (the table shows the first TABLE_ROWS)
 
 
@@ -867,8 +868,9 @@ def files_section(data: PackData, icbs: Sequence[str]) -> Section:
     section.tables.append(
         Table(
             "Files not loaded",
-            ["File", "Feed", "Why", "Seen"],
-            [[r.file_name, r.feed, r.reason, _received(r.seen_at)] for r in rejected.itertuples()],
+            ["File", "Why", "Feed", "Seen"],
+            [[r.file_name, r.reason, r.feed, _received(r.seen_at)] for r in rejected.itertuples()],
+            wrap={0, 1},
         )
     )
     return section

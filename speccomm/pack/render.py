@@ -65,7 +65,11 @@ def table_html(table: Table) -> Markup:
     body = "".join(
         "<tr>"
         + "".join(
-            (f'<th scope="row">{escape(cell)}</th>' if i == 0 else f"<td{_num(i, table)}>{escape(cell)}</td>")
+            (
+                f'<th scope="row"{_num(i, table)}>{escape(cell)}</th>'
+                if i == 0
+                else f"<td{_num(i, table)}>{escape(cell)}</td>"
+            )
             for i, cell in enumerate(row)
         )
         + "</tr>"
@@ -85,7 +89,9 @@ def table_html(table: Table) -> Markup:
 
 
 def _num(index: int, table: Table) -> str:
-    return ' class="num"' if index in table.numeric else ""
+    if index in table.numeric:
+        return ' class="num"'
+    return ' class="wrap"' if index in table.wrap else ""
 
 
 def icon_svg(icon: Icon) -> Markup:
