@@ -258,7 +258,7 @@ def _no_plan_words(source: str) -> str:
     if source == "illustrative":
         return "the plan is illustrative, so no variance is shown"
     if source == "mixed":
-        return "the ICBs' plans come from different sources"
+        return "the ICBs' plans come from different sources, so no variance is shown"
     return "no plan for this stream"
 
 
@@ -379,7 +379,7 @@ def _plan_chart(
         if source == "published_allocation":
             notes.append(COVERAGE_NOTE)
     elif not judged:
-        finding += f"; no variance shown: {_no_plan_words(source)}"
+        finding += f"; {_no_plan_words(source)}"
     if not has_range:
         notes.append(
             "This warehouse gives no forecast range (fct_icb_spend_monthly has no "
@@ -431,16 +431,17 @@ def funnel_section(data: PackData, icbs: Sequence[str]) -> Section:
     if year is None:
         section.intro += " No variation figures yet."
         return section
-    rows = rows[(rows["financial_year"] == year) & rows["comparison_group"].notna()]
+    rows = rows[rows["financial_year"] == year]
+    if "comparison_group" in rows.columns:  # the ICBs compared (the mart's; else every row shown)
+        rows = rows[rows["comparison_group"].notna()]
     limits = [
         k
         for k in ("95", "998")
         if {f"spend_lower_{k}_per_100k", f"spend_upper_{k}_per_100k"} <= set(rows.columns)
     ]
-    centre = (
-        "target_spend_per_100k"
-        if "target_spend_per_100k" in rows.columns
-        else "comparison_median_spend_per_100k"
+    centre = next(
+        (c for c in ("target_spend_per_100k", "comparison_median_spend_per_100k") if c in rows.columns),
+        "spend_per_100k",  # no centre column: the table repeats the rate, the chart draws no centre line
     )
     mine = rows[rows["extract_icb_code"].isin(list(icbs))]
     top = (
@@ -487,7 +488,7 @@ def _funnel_chart(
         )
         for row in rows.itertuples()
     ]
-    centre_value = rows[centre].dropna()
+    centre_value = rows[centre].dropna() if centre != "spend_per_100k" else rows[centre].iloc[:0]
     rate = float(centre_value.iloc[0]) if len(centre_value) else None
     chart_id = f"funnel-{line}"
     svg = charts.funnel_svg(points, rate, f"{chart_id}-finding")

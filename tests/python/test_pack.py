@@ -19,9 +19,12 @@ from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import duckdb
 import pytest
 from PIL import Image
 from test_nightly import NightEnv, first_night
+
+from speccomm.pack import write_pack
 
 pytest_plugins = ["demo_warehouse"]
 pytestmark = pytest.mark.slow
@@ -177,18 +180,35 @@ def test_small_numbers_are_withheld_as_in_extracts(pack: Path) -> None:
     assert seen_withheld, "the demo has small identification-rule counts: none was withheld"
 
 
+# Chromium's own traffic (component updates, its clock, sign-in), which it sends whatever the
+# page and whatever the flags; the proxy refuses it like everything else
+BROWSER_OWN = re.compile(
+    r"^(CONNECT|GET|POST) (https?://)?"
+    r"(update\.googleapis\.com|clients\d*\.google\.com|accounts\.google\.com)[:/]"
+)
+
+
 @pytest.fixture(scope="module")
-def served(pack: Path) -> Iterator[tuple[str, list[str]]]:
-    """The pack on 127.0.0.1, the same server acting as Chromium's proxy: a request for any other
-    address reaches it as a proxy request, recorded."""
-    requests: list[str] = []
+def served(pack: Path) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """The pack on 127.0.0.1, the same server acting as Chromium's only way out (its proxy): a
+    request for any other address reaches it as a proxy request, is recorded (with its Referer)
+    and refused, so the browser has no network but the page's own server."""
+    requests: list[tuple[str, str]] = []
 
     class Handler(SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
-            requests.append(self.requestline)
+            requests.append((self.requestline, self.headers.get("Referer", "")))
 
-        def do_CONNECT(self) -> None:
-            requests.append(self.requestline)
+        def do_GET(self) -> None:
+            if self.path.startswith("/"):
+                super().do_GET()
+            else:  # a proxy request for another address: refused
+                self.send_error(403)
+
+        def do_POST(self) -> None:
+            self.send_error(403)
+
+        def do_CONNECT(self) -> None:  # https through the proxy: refused
             self.send_error(403)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(pack)))
@@ -204,7 +224,7 @@ def served(pack: Path) -> Iterator[tuple[str, list[str]]]:
 @needs_chromium
 @pytest.mark.parametrize("width", [400, 1200])
 def test_the_pages_render_in_chromium_and_request_nothing_else(
-    served: tuple[str, list[str]], pack: Path, tmp_path: Path, width: int
+    served: tuple[str, list[tuple[str, str]]], pack: Path, tmp_path: Path, width: int
 ) -> None:
     host, requests = served
     for name in PAGES:
@@ -222,12 +242,52 @@ def test_the_pages_render_in_chromium_and_request_nothing_else(
         page, _ = parsed(pack / name)
         assert dom.stdout.count('class="chart"') == len(page.charts), f"{name}: charts missing in the browser"
         assert "</footer>" in dom.stdout, f"{name}: the page did not render to its end"
-        others = [r for r in requests if not re.match(rf"^GET /({re.escape(name)}|favicon\.ico) ", r)]
+        others = [
+            (line, referer) for line, referer in requests
+            if not re.match(rf"^GET /({re.escape(name)}|favicon\.ico) ", line)
+            and (referer or not BROWSER_OWN.match(line))
+        ]
         assert not others, f"{name} at {width} px asked for more than the page: {others}"
         with Image.open(shot) as image:
             assert image.size[0] == width
             colours = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
             assert len(colours) > 50, f"{name} at {width} px looks blank"
+
+
+def findings(path: Path) -> list[str]:
+    page, _ = parsed(path)
+    return [text.strip() for key, text in page.ids.items() if key.endswith("-finding")]
+
+
+def test_plan_sources_ranges_and_missing_limits_are_said_not_guessed(demo_warehouse, tmp_path: Path) -> None:
+    """The marts as the budget and variation work may leave them: a plan_source per ICB (QKK its
+    budget, QWE illustrative), a forecast range; a variation mart without limits or a comparison
+    group. A variance only against the budget; the range drawn; the funnel without limits."""
+    database = demo_warehouse.copy_to(tmp_path / "wh", "speccomm.duckdb")
+    with duckdb.connect(str(database)) as con:
+        limits = [f"spend_{side}_{level}_per_100k" for side in ("lower", "upper") for level in ("95", "998")]
+        for column in (*limits, "comparison_group", "target_spend_per_100k"):
+            con.execute(f"alter table marts.rpt_icb_variation drop column {column}")
+        con.execute("alter table marts.fct_icb_spend_monthly add column plan_source varchar")
+        con.execute("update marts.fct_icb_spend_monthly set plan_source = "
+                    "case when icb_code = 'QKK' then 'icb_budget' else 'illustrative' end")
+        for end, factor in (("low", 0.9), ("high", 1.1)):
+            column = f"slam_forecast_outturn_{end}_gbp"
+            con.execute(f"alter table marts.fct_icb_spend_monthly add column {column} decimal(38,2)")
+            con.execute(
+                f"update marts.fct_icb_spend_monthly set {column} = slam_forecast_outturn_gbp * {factor}"
+            )
+    out = tmp_path / "pack"
+    written = write_pack(database, ["QKK", "QWE"], out)
+    assert len(written.pages) == 3
+    qkk, qwe, both = (findings(out / name) for name in ("QKK.html", "QWE.html", "index.html"))
+    plan = next(f for f in qkk if f.startswith("Green, "))
+    assert "the ICB's own budget" in plan and ("below" in plan or "above" in plan) and ", range £" in plan
+    for text in [f for f in qwe + both if f.startswith(("Green, ", "Red, "))]:
+        assert not re.search(r"(below|above) (the|an|plans)", text), f"a variance against a plan: {text}"
+        assert "no variance is shown" in text and ", range £" in text
+    assert any("no limits given" in f for f in qkk if f.startswith("NCBPS"))
+    assert "gives no forecast range" not in (out / "QKK.html").read_text(encoding="utf-8")
 
 
 def test_an_unknown_icb_writes_nothing(demo_warehouse, tmp_path: Path) -> None:
