@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--force", action="store_true",
                          help="replace an existing extract at --out (and its _parquet folder and manifest)")
 
+    pack = commands.add_parser("pack", help="write the ICB pack: HTML pages of charts and tables, offline")
+    _add_location_options(pack)
+    pack.add_argument("--icb", action="append", required=True, help="an ICB of the pack (repeatable)")
+    pack.add_argument("--out", type=Path, required=True, help="the folder to write index.html and <ICB>.html")
+
     resend = commands.add_parser(
         "resend", help="settle a report whose send was interrupted: queue it again, or record it delivered"
     )
@@ -225,6 +230,10 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
         from speccomm.publish import export_parquet
 
         return export_parquet(paths, args.out.resolve(), args.format, force=args.force)
+    if args.command == "pack":
+        from speccomm.pack import pack_command
+
+        return pack_command(paths, args.icb, args.out.resolve())
     if args.command == "resend":
         from speccomm.delivery import resend
         from speccomm.state import StateLayout

@@ -49,6 +49,7 @@ from speccomm.load.reference import (
     record_reference_folder,
     write_seed_overlay,
 )
+from speccomm.pack.night import write_night_pack
 from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
 from speccomm.publish.atomic import publish_database, remove_stale_stages
@@ -248,6 +249,7 @@ class Night:
             print(f"speccomm nightly: INTERRUPTED during {self.record.failed_step}; "
                   f"{self.paths.warehouse} left untouched.", file=sys.stderr)
             return EXIT_INTERRUPTED
+        self._pack()
         self.runlog.save(self.record)
         self._print_summary()
         shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
@@ -438,6 +440,23 @@ class Night:
                           f"{self.layout.build_file.name} beside it")
         self.notes += self.footprint_notes
         keep_accepted(self.reference, self.layout.kept_reference_dir)
+
+    def _pack(self) -> None:
+        """The footprint's ICB pack for the version just published (speccomm.pack.night). After
+        publishing, so a failure is reported and never fails or un-publishes the night."""
+        print("      pack: the footprint's ICB pack", flush=True)
+        started = time.monotonic()
+        try:
+            run_test_hooks("pack", self.layout.state_dir)
+            written = write_night_pack(self.layout, self.run_id)
+        except (Exception, Interrupted) as exc:
+            note = f"ICB pack NOT written (the night is published all the same): {describe_fault(exc)}"
+            print(f"      {note}", file=sys.stderr, flush=True)
+            self.notes.append(note)
+            return
+        took = format_seconds(time.monotonic() - started)
+        self.notes.append(f"ICB pack: {len(written.pages)} page(s) in {written.folder} ({took})"
+                          if written else "ICB pack: no footprint ICB in the warehouse, none written")
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@
     versions/build/<run id>.duckdb  the build file of each kept version (rollback restores both)
     work/<run id>/             the night's working copy, dbt target and logs (deleted when done)
     reports/<run id>/          the provider reports built that night
+    pack/<run id>/             the ICB pack of that night's published version (speccomm.pack),
+                               kept while its version is; pack/index.html lists them
     state/nightly.lock         one run at a time (fcntl.flock; PID, host and start inside)
     state/runs.sqlite          the run log, kept across runs (mirrored as ops.run_log)
     state/delivery.sqlite      the delivery queue and never-twice ledger (speccomm.delivery)
@@ -92,6 +94,10 @@ class StateLayout:
         return self.root / "reports"
 
     @property
+    def pack_root(self) -> Path:
+        return self.root / "pack"
+
+    @property
     def state_dir(self) -> Path:
         return self.root / "state"
 
@@ -126,6 +132,7 @@ class StateLayout:
             (self.state_dir, "the nightly's state folder (run log, delivery ledger, lock)"),
             (self.work_root, "the nightly's work folder"),
             (self.reports_root, "the nightly's reports folder"),
+            (self.pack_root, "the nightly's ICB pack folder"),
             (self.raw_parquet_dir, "the raw layer of the nightly on Spark"),
         )
 

@@ -47,6 +47,7 @@ def build_docs(out: Path | None, *, warehouse: Path | None = None) -> int:
             sys.stderr.write(result.log_path.read_text(encoding="utf-8")[-4000:])
             return result.returncode
         _copy_site(work / "target", out)
+    _copy_packs(warehouse, out)
     print(f"speccomm docs: site in {out} (open static_index.html, or serve the folder: "
           f"python -m http.server -d {out})")
     return 0
@@ -65,6 +66,16 @@ def _build_empty(database: Path, work: Path) -> int:
         sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:] + f"\n{exc}\n")
         return 1
     return 0
+
+
+def _copy_packs(warehouse: Path | None, out: Path) -> None:
+    """The ICB packs the nightly keeps beside the warehouse (`pack/`), copied into the site's
+    `pack/`: the exposure icb_pack links `pack/index.html` (docs/icb-pack.md)."""
+    packs = warehouse.parent / "pack" if warehouse is not None else None
+    if packs is not None and (packs / "index.html").is_file():
+        shutil.rmtree(out / "pack", ignore_errors=True)
+        shutil.copytree(packs, out / "pack", ignore=shutil.ignore_patterns(".*"))
+        print(f"speccomm docs: the ICB packs of {packs} copied to {out / 'pack'}")
 
 
 def _copy_site(target: Path, out: Path) -> None:

@@ -52,6 +52,8 @@ def test_the_site_documents_models_exposures_and_the_built_catalog(site: Path) -
     assert "exposure.speccomm.provider_data_quality_reports" in exposures
     for exposure in exposures.values():
         assert exposure["depends_on"]["nodes"], f"{exposure['name']} depends on nothing"
+    pack = exposures["exposure.speccomm.icb_pack"]
+    assert (site / pack["url"]).is_file(), "the ICB pack the site links is not beside it"
     catalog = json.loads((site / "catalog.json").read_text())
     assert "model.speccomm.fct_contract_activity" in catalog["nodes"]
     columns = catalog["nodes"]["model.speccomm.fct_contract_activity"]["columns"]
