@@ -35,7 +35,17 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=("parquet", "csv", "xlsx"), default="parquet",
         help="parquet: one file per table; csv: the same as CSV; xlsx: one Excel workbook, a sheet per table",
     )
-    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True, help="the folder to write")
+    export.add_argument(
+        "--table", action="append", default=[], metavar="NAME",
+        help="only this table (name or schema.name; repeatable); default every table of marts and dq",
+    )
+    export.add_argument(
+        "--icb", action="append", default=[], metavar="CODE",
+        help="a footprint ICB (repeatable): its rows only, suppressed as extracts are; without --icb or"
+        " --footprint the export is unsuppressed and marked NOT FOR SHARING",
+    )
+    export.add_argument("--footprint", help="a named footprint of reference.footprints (adds its ICBs)")
 
     extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
     _add_location_options(extract)
@@ -166,7 +176,10 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "export":
         from speccomm.publish import export_parquet
 
-        return export_parquet(paths, args.out.resolve(), args.format)
+        return export_parquet(
+            paths, args.out.resolve(), args.format, tables=args.table,
+            icbs=[code.strip().upper() for code in args.icb], footprint=args.footprint,
+        )
     if args.command == "resend":
         from speccomm.delivery import resend
         from speccomm.state import StateLayout
