@@ -115,8 +115,9 @@ def export_parquet(
             if icbs or footprint:
                 rule = Suppression.configured()
                 extract = Path(work) / "extract.duckdb"
-                result = write_footprint_extract(paths.warehouse, list(icbs), extract, footprint=footprint,
-                                                 suppression=rule)
+                result = write_footprint_extract(
+                    paths.warehouse, list(icbs), extract, footprint=footprint, suppression=rule, parquet=False
+                )
                 named = " + ".join(result.footprint.icbs)
                 if result.footprint.name:
                     named += f" (footprint {result.footprint.name})"

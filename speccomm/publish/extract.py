@@ -146,7 +146,10 @@ def write_footprint_extract(
     *,
     footprint: str | None = None,
     suppression: Suppression | None = None,
+    parquet: bool = True,
 ) -> Extracted:
+    """The extract as a DuckDB file `out`, with its Parquet copy and JSON manifest beside it
+    (`parquet=False`: the DuckDB file only, for `speccomm export --icb`)."""
     rule = suppression or Suppression.configured()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
@@ -162,7 +165,8 @@ def write_footprint_extract(
             _copy_dq(con, result)
             info = _write_manifest(con, result, published, rule)
             con.execute("detach src")
-            _write_parquet(con, result.taken, parquet_dir(out))
+            if parquet:
+                _write_parquet(con, result.taken, parquet_dir(out))
         os.replace(staged, out)
         manifest_path(out).write_text(json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8")
     finally:

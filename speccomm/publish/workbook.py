@@ -22,12 +22,10 @@ in a few seconds, where openpyxl took minutes (bench/export_workbook.py).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -367,7 +365,7 @@ def _widths(con: duckdb.DuckDBPyConnection, table: SheetTable) -> list[int]:
 
 
 def _select(table: SheetTable, marked: bool) -> str:
-    columns = ", ".join(f't."{c.name}"' for c in table.columns)
+    columns = ", ".join(_cell_sql(c) for c in table.columns)
     order = [f't."{c}"' for c in table.grain] or [f't."{c.name}"' for c in table.columns if c.kind == "text"][
         :4
     ]
@@ -414,19 +412,21 @@ def _write_sheet(
             sheet.write_comment(1, index, f"{column.name}: {column.description}"[:2000])
     if table.columns:
         sheet.autofilter(1, 0, max(table.rows, 0) + 1, len(table.columns) - 1)
-    styled = [styles.get(_number_style(c)) for c in table.columns]
+    writers = [_writer(sheet, column, styles) for column in table.columns]
+    names = [column.name for column in table.columns]
+    mark_style = styles["mark"]
     result = con.execute(_select(table, marked))
     row_number = 2
     while batch := result.fetchmany(BATCH):
         for row in batch:
-            marks = row[-1] or {}
-            for index, (column, value) in enumerate(zip(table.columns, row, strict=False)):
-                reason = marks.get(column.name) if marks else None
-                if reason:
+            marks = row[-1]
+            for index, (write, style) in enumerate(writers):
+                value = row[index]
+                if marks and (reason := marks.get(names[index])):
                     mark = SMALL_MARK if reason == SMALL else OTHER_MARK
-                    sheet.write_string(row_number, index, mark, styles["mark"])
+                    sheet.write_string(row_number, index, mark, mark_style)
                 elif value is not None:
-                    _write_value(sheet, row_number, index, value, styled[index])
+                    write(row_number, index, value, style)
             row_number += 1
 
 
@@ -437,17 +437,28 @@ def _print_setup(sheet: Worksheet) -> None:
     sheet.fit_to_pages(1, 0)
 
 
-def _write_value(sheet: Worksheet, row: int, column: int, value: object, style: Format | None) -> None:
-    if isinstance(value, bool):
-        sheet.write_boolean(row, column, value, style)
-    elif isinstance(value, Decimal | int | float):
-        sheet.write_number(row, column, float(value), style)
-    elif isinstance(value, datetime | date):
-        sheet.write_datetime(row, column, value, style)
-    elif isinstance(value, str):
-        sheet.write_string(row, column, value)  # never a formula or a link
-    else:
-        sheet.write_string(row, column, json.dumps(value, default=str))
+def _writer(sheet: Worksheet, column: Column, styles: dict[str, Format]) -> tuple[Any, Format | None]:
+    """The sheet's write method for the column's values as _select delivers them: numbers,
+    dates and times as doubles (Excel's serial days), text as text (never a formula or link)."""
+    if column.kind == "boolean":
+        return sheet.write_boolean, styles["boolean"]
+    if column.kind in ("money", "count", "number", "date", "datetime"):
+        return sheet.write_number, styles.get(_number_style(column))
+    return sheet.write_string, None
+
+
+def _cell_sql(column: Column) -> str:
+    """The column as the sheet takes it (DuckDB does the conversions, not a Python loop)."""
+    quoted = f't."{column.name}"'
+    if column.kind in ("money", "count", "number"):
+        return f"cast({quoted} as double)"
+    if column.kind == "date":
+        return f"cast(date_diff('day', date '1899-12-30', {quoted}) as double)"
+    if column.kind == "datetime":
+        return f"epoch(cast({quoted} as timestamp)) / 86400.0 + 25569"
+    if column.kind in ("text", "boolean"):
+        return quoted
+    return f"cast(to_json({quoted}) as varchar)"
 
 
 def _has_withheld_cells(con: duckdb.DuckDBPyConnection) -> bool:
