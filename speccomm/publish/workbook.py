@@ -181,7 +181,7 @@ def read_tables(con: duckdb.DuckDBPyConnection, names: Sequence[tuple[str, str]]
             con, schema, name, [c for c, kind, _ in raw if kind == "VARCHAR"]
         )
         columns = _columns(
-            con, schema, name, [r for r in raw if r[0] not in hashes and r[0] != "extract_icb_code"]
+            con, schema, name, [_described(r) for r in raw if r[0] not in hashes]
         )
         found = con.execute(
             "select comment from duckdb_tables() where database_name = current_database()"
@@ -196,6 +196,18 @@ def read_tables(con: duckdb.DuckDBPyConnection, names: Sequence[tuple[str, str]]
         key = tuple(c for c in _key(name) if c in present)
         tables.append(SheetTable(schema, name, found[0] if found else None, columns, int(rows), grain, key))
     return sorted(tables, key=_sheet_order)
+
+
+EXTRACT_ICB = (
+    "The footprint ICB the row is in the extract for: its population's ICB, else the ICB hosting"
+    " its provider."
+)
+
+
+def _described(column: tuple[str, str, str | None]) -> tuple[str, str, str | None]:
+    """The extract's own column gets its description (the marts' come from dbt)."""
+    name, data_type, comment = column
+    return (name, data_type, EXTRACT_ICB) if name == "extract_icb_code" and not comment else column
 
 
 def _sheet_order(table: SheetTable) -> tuple[int, str]:
