@@ -69,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
                         help="the folder to write: new or empty, or any with --force")
     export.add_argument("--force", action="store_true",
                         help="write into a folder that holds files, replacing those of the same names")
+    export.add_argument(
+        "--table", action="append", default=[], metavar="NAME",
+        help="only this table (name or schema.name; repeatable); default every table of marts and dq",
+    )
+    export.add_argument(
+        "--icb", action="append", default=[], metavar="CODE",
+        help="a footprint ICB (repeatable): its rows only, suppressed as extracts are; without --icb or"
+        " --footprint the export is unsuppressed and marked NOT FOR SHARING",
+    )
+    export.add_argument("--footprint", help="a named footprint of reference.footprints (adds its ICBs)")
 
     extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
     _add_location_options(extract)
@@ -229,7 +239,10 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
     if args.command == "export":
         from speccomm.publish import export_parquet
 
-        return export_parquet(paths, args.out.resolve(), args.format, force=args.force)
+        return export_parquet(
+            paths, args.out.resolve(), args.format, tables=args.table,
+            icbs=[code.strip().upper() for code in args.icb], footprint=args.footprint, force=args.force,
+        )
     if args.command == "pack":
         from speccomm.pack import pack_command
 

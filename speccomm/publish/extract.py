@@ -34,10 +34,18 @@ import duckdb
 from speccomm.config import Paths
 from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
-from speccomm.publish.extract_rules import DQ_TABLES, ROW, IcbRows, NotExtracted, Rule, marts_rules
+from speccomm.publish.extract_rules import (
+    DQ_TABLES,
+    ROW,
+    IcbRows,
+    NotExtracted,
+    Rule,
+    marts_keys,
+    marts_rules,
+)
 from speccomm.publish.output_path import Kind, OutputRefused, check_output, place_folder, staged_folder_beside
 from speccomm.publish.storage import new_file_config
-from speccomm.publish.suppression import Suppressed, Suppression, suppress_table
+from speccomm.publish.suppression import Suppressed, Suppression, create_withheld_cells, suppress_table
 from speccomm.state import StateLayout
 
 ICB_CODE = re.compile(r"^[A-Z0-9]{3}$")
@@ -116,9 +124,10 @@ def extract_icb(
     for item in result.withheld:
         print(f"  NOT EXPORTED {item.table}: {item.why}")
     for s in result.suppressed:
-        if s.cells_withheld or s.cells_rounded:
+        if s.cells_withheld or s.cells_rounded or s.cells_complementary:
             print(
-                f"  suppressed {s.table}.{s.column}: {s.cells_withheld} withheld, {s.cells_rounded} rounded"
+                f"  suppressed {s.table}.{s.column}: {s.cells_withheld} small counts withheld,"
+                f" {s.cells_complementary} more withheld beside them, {s.cells_rounded} rounded"
             )
     return 0
 
@@ -144,7 +153,10 @@ def write_footprint_extract(
     *,
     footprint: str | None = None,
     suppression: Suppression | None = None,
+    parquet: bool = True,
 ) -> Extracted:
+    """The extract as a DuckDB file `out`, with its Parquet copy and JSON manifest beside it
+    (`parquet=False`: the DuckDB file only, for `speccomm export --icb`)."""
     rule = suppression or Suppression.configured()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
@@ -162,10 +174,12 @@ def write_footprint_extract(
             _copy_dq(con, result)
             info = _write_manifest(con, result, published, rule)
             con.execute("detach src")
-            _write_parquet(con, result.taken, staged_parquet)
+            if parquet:
+                _write_parquet(con, result.taken, staged_parquet)
         staged_manifest.write_text(json.dumps(info, indent=2, default=str) + "\n", encoding="utf-8")
-        # a table withheld today must not linger from an older extract (--force)
-        place_folder(staged_parquet, parquet_dir(out), stale="*.parquet")
+        if parquet:
+            # a table withheld today must not linger from an older extract (--force)
+            place_folder(staged_parquet, parquet_dir(out), stale="*.parquet")
         os.replace(staged, out)
         os.replace(staged_manifest, manifest_path(out))
     finally:
@@ -289,6 +303,7 @@ def _footprint_tables(con: duckdb.DuckDBPyConnection, icbs: tuple[str, ...]) -> 
 
 def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppression) -> None:
     con.execute("create schema marts")
+    create_withheld_cells(con)
     for schema, table in published_tables(con, catalog="src", schemas=("marts",)):
         name = f"{schema}.{table}"
         table_rule = marts_rules().get(table)
@@ -316,7 +331,9 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppres
         else:
             rows = _copy_table(con, table, table_rule)
             if isinstance(table_rule, IcbRows) and table_rule.counts:
-                result.suppressed += suppress_table(con, f'marts."{table}"', table_rule.counts, rule)
+                present = set(_columns(con, "marts", table))
+                key = tuple(c for c in marts_keys().get(table, ()) if c in present)
+                result.suppressed += suppress_table(con, f'marts."{table}"', table_rule, rule, key)
             result.taken.append(Taken(name, table_rule.describe(), rows))
 
 
@@ -360,15 +377,19 @@ def _copy_dq(con: duckdb.DuckDBPyConnection, result: Extracted) -> None:
         )
 
 
-def _missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, rule: Rule) -> list[str]:
-    present = {
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [
         name
         for (name,) in con.execute(
             "select column_name from information_schema.columns"
             " where table_catalog = 'src' and table_schema = ? and table_name = ?",
             [schema, table],
         ).fetchall()
-    }
+    ]
+
+
+def _missing_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str, rule: Rule) -> list[str]:
+    present = set(_columns(con, schema, table))
     return [c for c in dict.fromkeys(rule.columns()) if c not in present]
 
 
@@ -448,11 +469,11 @@ def _write_manifest(
     )
     con.execute(
         "create table main.extract_suppression (table_name varchar, column_name varchar,"
-        " cells_withheld bigint, cells_rounded bigint, withheld_with varchar[])"
+        " cells_withheld bigint, cells_rounded bigint, withheld_with varchar[], cells_complementary bigint)"
     )
     if result.suppressed:
         con.executemany(
-            "insert into main.extract_suppression values (?, ?, ?, ?, ?)",
+            "insert into main.extract_suppression values (?, ?, ?, ?, ?, ?)",
             [
                 [
                     s.table.replace('"', ""),
@@ -460,6 +481,7 @@ def _write_manifest(
                     s.cells_withheld,
                     s.cells_rounded,
                     list(s.linked_columns),
+                    s.cells_complementary,
                 ]
                 for s in result.suppressed
             ],

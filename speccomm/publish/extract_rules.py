@@ -22,7 +22,25 @@ metadata, beside its grain and key; docs/architecture.md, "Where does my change 
       icb_columns: [icb_code]                         # any of them a footprint ICB
       provider_columns: [provider_code]               # or a provider a footprint ICB hosts
       counts: {activity: [price_gbp]}                 # suppressed, with what goes with them
+      repeats: {price_paying_gbp: [price_gbp]}        # a column repeating one of these in each row
+      totals: [[provider_code, financial_year]]       # groups whose total is known: a second cell goes
+      year_to_date:                                   # running totals over financial_month
+        by: [provider_code, financial_year]
+        columns: {price_gbp: [ytd_price_gbp]}
       row_level: true                                 # one row per record
+
+`counts` names every column that counts people or activity (records, spells, attendances,
+units of activity, rows of activity): a count of 1 to 7 is withheld with the columns listed
+after it (every figure derived from it: its pounds, unit prices, variances, shares), every
+other count is rounded. `repeats` names a column that, row by row, repeats one of several
+others (the pounds on the basis in force): it is withheld where the one it equals is.
+`totals` names the groups of
+rows whose total a reader can find (in the mart, in another mart, by summing): a group where
+only one cell of a count is withheld loses a second one (its smallest other non-zero cell,
+with its columns), so total minus parts never gives a withheld cell. `year_to_date` names the
+running totals: when a month's column is withheld, the listed year-to-date columns are
+withheld in that month and every later month of the running total (`by`), so consecutive
+year-to-date figures never give a withheld month. docs/bi-access.md.
 
 Fail closed: a table of schema `marts` whose model states no rule is not exported, and neither
 is a table whose rule names a column the table does not have. So a new mart never leaks: it
@@ -71,6 +89,20 @@ class NotExtracted:
 
 
 @dataclass(frozen=True)
+class YearToDate:
+    """Running totals over `financial_month` within each group of `by`: `columns` maps a
+    month's column to the year-to-date columns that sum it (or are computed from such sums)."""
+
+    by: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]]
+    month: str = "financial_month"
+
+    def columns_named(self) -> tuple[str, ...]:
+        running = tuple(c for values in self.columns.values() for c in values)
+        return (*self.by, self.month, *self.columns, *running)
+
+
+@dataclass(frozen=True)
 class IcbRows:
     """Rows where any `icb_columns` is a footprint ICB (or an ICB whose population a footprint
     ICB holds today), or any `provider_columns` is a provider a footprint ICB hosts. NULLs
@@ -78,16 +110,25 @@ class IcbRows:
 
     `counts`: count columns suppressed in the extract (1-7 withheld, the rest rounded), each
     with the columns withheld along with it when it is (money or shares derived from it).
+    `repeats`: a column repeating one of the listed columns in each row, withheld with it.
+    `totals`: groups of rows (column lists) whose totals are known: complementary suppression.
+    `year_to_date`: running totals withheld from a withheld month on.
     `row_level`: one row per record; shared across ICBs only under a sharing agreement."""
 
     icb_columns: tuple[str, ...] = ()
     provider_columns: tuple[str, ...] = ()
     counts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    repeats: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    totals: tuple[tuple[str, ...], ...] = ()
+    year_to_date: YearToDate | None = None
     row_level: bool = False
 
     def columns(self) -> tuple[str, ...]:
         linked = tuple(c for values in self.counts.values() for c in values)
-        return self.icb_columns + self.provider_columns + tuple(self.counts) + linked
+        grouped = tuple(c for group in self.totals for c in group)
+        grouped += tuple(self.repeats) + tuple(c for values in self.repeats.values() for c in values)
+        running = self.year_to_date.columns_named() if self.year_to_date else ()
+        return self.icb_columns + self.provider_columns + tuple(self.counts) + linked + grouped + running
 
     def describe(self) -> str:
         parts = [f"{c} = ICB" for c in self.icb_columns]
@@ -125,7 +166,15 @@ Rule = Shared | NotExtracted | IcbRows
 # provider_code column; row samples of failures (raw values, record references) are not shared.
 DQ_TABLES: tuple[str, ...] = ("dq_check_results", "dqmi_scores", "dqmi_item_scores", "dq_slam_submissions")
 
-_ICB_ROWS_FIELDS = {"icb_columns", "provider_columns", "counts", "row_level"}
+_ICB_ROWS_FIELDS = {
+    "icb_columns",
+    "provider_columns",
+    "counts",
+    "repeats",
+    "totals",
+    "year_to_date",
+    "row_level",
+}
 
 
 class ExtractRuleError(ValueError):
@@ -157,10 +206,45 @@ def parse_rule(value: Any, where: str) -> Rule:
         str(count): _names(columns, f"{where}: config.meta.extract.counts.{count}")
         for count, columns in counts.items()
     }
+    repeats = value.get("repeats", {})
+    if not isinstance(repeats, dict):
+        raise ExtractRuleError(
+            f"{where}: config.meta.extract.repeats must map a column to the columns it repeats"
+        )
+    repeated = {
+        str(column): _names(sources, f"{where}: config.meta.extract.repeats.{column}")
+        for column, sources in repeats.items()
+    }
+    totals = value.get("totals", [])
+    if not isinstance(totals, list):
+        raise ExtractRuleError(f"{where}: config.meta.extract.totals must be a list of column lists")
+    groups = tuple(
+        _names(group, f"{where}: config.meta.extract.totals[{number}]") for number, group in enumerate(totals)
+    )
     row_level = value.get("row_level", False)
     if not isinstance(row_level, bool):
         raise ExtractRuleError(f"{where}: config.meta.extract.row_level must be true or false")
-    return IcbRows(icb_columns=icbs, provider_columns=providers, counts=linked, row_level=row_level)
+    return IcbRows(
+        icb_columns=icbs,
+        provider_columns=providers,
+        counts=linked,
+        repeats=repeated,
+        totals=groups,
+        year_to_date=_year_to_date(value.get("year_to_date"), f"{where}: config.meta.extract.year_to_date"),
+        row_level=row_level,
+    )
+
+
+def _year_to_date(value: Any, where: str) -> YearToDate | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"by", "columns"}:
+        raise ExtractRuleError(f"{where} must be a mapping of `by` (column list) and `columns`")
+    columns = value["columns"]
+    if not isinstance(columns, dict) or not columns:
+        raise ExtractRuleError(f"{where}.columns must map a month's column to its year-to-date columns")
+    running = {str(month): _names(ytd, f"{where}.columns.{month}") for month, ytd in columns.items()}
+    return YearToDate(_names(value["by"], f"{where}.by"), running)
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:
@@ -178,6 +262,43 @@ def rules_in(folder: Path) -> dict[str, Rule]:
             if "extract" in meta:
                 rules[model["name"]] = parse_rule(meta["extract"], f"{path.name}: {model['name']}")
     return rules
+
+
+def keys_in(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Model name -> its `config.meta.primary_key` columns, for every model that states one."""
+    keys: dict[str, tuple[str, ...]] = {}
+    for path in sorted(folder.rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            key = ((model.get("config") or {}).get("meta") or {}).get("primary_key")
+            if isinstance(key, list) and all(isinstance(c, str) for c in key):
+                keys[model["name"]] = tuple(key)
+    return keys
+
+
+@cache
+def grain_columns() -> dict[str, tuple[str, ...]]:
+    """Model name -> the columns naming one row: its unique-combination test, else its
+    `config.meta.primary_key` (every model of the project: marts and dq)."""
+    grains: dict[str, tuple[str, ...]] = {}
+    for path in sorted((PROJECT_ROOT / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            for test in model.get("data_tests") or []:
+                spec = test.get("unique_combination_of_columns") if isinstance(test, dict) else None
+                columns = ((spec.get("arguments") or spec) if isinstance(spec, dict) else {}).get(
+                    "combination_of_columns"
+                )
+                if isinstance(columns, list) and model["name"] not in grains:
+                    grains[model["name"]] = tuple(str(c) for c in columns)
+            key = ((model.get("config") or {}).get("meta") or {}).get("primary_key")
+            if model["name"] not in grains and isinstance(key, list):
+                grains[model["name"]] = tuple(str(c) for c in key)
+    return grains
+
+
+@cache
+def marts_keys() -> dict[str, tuple[str, ...]]:
+    """The published marts' primary keys, from their models' metadata."""
+    return keys_in(MARTS_MODELS)
 
 
 @cache

@@ -11,6 +11,7 @@ from speccomm.publish.extract_rules import (
     IcbRows,
     NotExtracted,
     Shared,
+    YearToDate,
     parse_rule,
     rules_in,
 )
@@ -37,6 +38,14 @@ def test_the_three_kinds_of_rule_parse() -> None:
         ({"icb_columns": ["icb_code"], "row_level": "yes"}, "extract.row_level"),
         ({"withheld": ""}, "extract.withheld"),
         ({"withheld": "why", "icb_columns": ["icb_code"]}, "extract.withheld"),
+        ({"icb_columns": ["icb_code"], "totals": ["icb_code"]}, "extract.totals[0] must be a list"),
+        ({"icb_columns": ["icb_code"], "totals": "icb_code"}, "extract.totals must be a list"),
+        ({"icb_columns": ["icb_code"], "repeats": ["x"]}, "extract.repeats must map"),
+        ({"icb_columns": ["icb_code"], "year_to_date": {"by": ["icb_code"]}}, "extract.year_to_date must be"),
+        (
+            {"icb_columns": ["icb_code"], "year_to_date": {"by": ["icb_code"], "columns": {}}},
+            "year_to_date.columns",
+        ),
     ],
 )
 def test_a_rule_that_does_not_parse_names_the_file_model_and_field(value: object, field: str) -> None:
@@ -44,6 +53,23 @@ def test_a_rule_that_does_not_parse_names_the_file_model_and_field(value: object
         parse_rule(value, "_marts.yml: rpt_new")
     assert str(raised.value).startswith("_marts.yml: rpt_new: ")
     assert field in str(raised.value)
+
+
+def test_totals_repeats_and_year_to_date_parse_and_name_their_columns() -> None:
+    rule = parse_rule(
+        {
+            "provider_columns": ["provider_code"],
+            "counts": {"activity": ["actual_gbp"]},
+            "repeats": {"paying_gbp": ["actual_gbp", "other_gbp"]},
+            "totals": [["provider_code", "financial_year"]],
+            "year_to_date": {"by": ["provider_code"], "columns": {"actual_gbp": ["ytd_actual_gbp"]}},
+        },
+        "x",
+    )
+    assert isinstance(rule, IcbRows)
+    assert rule.totals == (("provider_code", "financial_year"),)
+    assert rule.year_to_date == YearToDate(("provider_code",), {"actual_gbp": ("ytd_actual_gbp",)})
+    assert {"paying_gbp", "other_gbp", "financial_month", "ytd_actual_gbp"} <= set(rule.columns())
 
 
 def test_rules_are_read_from_the_models_yaml_and_a_mart_without_one_has_none(tmp_path: Path) -> None:

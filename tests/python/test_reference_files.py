@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from decimal import Decimal as D
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,8 @@ import pytest
 from speccomm.load.reference import read_reference_folder, shipped_rows, write_seed_overlay
 from speccomm.load.seed_layout import seed_layouts
 from speccomm.publish.extract import UnknownIcb, write_footprint_extract
-from speccomm.publish.suppression import Suppression, suppress_table
+from speccomm.publish.extract_rules import IcbRows, YearToDate
+from speccomm.publish.suppression import Suppression, create_withheld_cells, suppress_table
 
 ICBS_HEADER = ["icb_code", "icb_name", "region_code", "valid_from", "valid_to", "successor_icb_code"]
 
@@ -301,6 +303,98 @@ def test_suppression_is_configurable_and_can_be_turned_off(monkeypatch: pytest.M
     assert con.execute("select n from t order by n nulls first").fetchall() == [(None,), (11,)]
 
 
+def test_a_count_just_above_the_threshold_never_rounds_down_into_it() -> None:
+    con = duckdb.connect()
+    con.execute("create table t as select * from (values (7.2::decimal(18,3)), (-7.4), (9.0), (12.6)) v(n)")
+    suppress_table(con, "main.t", {"n": ()}, Suppression(7, 5))
+    assert [float(n) for (n,) in con.execute("select n from t order by rowid").fetchall()] == [
+        10,
+        -10,
+        10,
+        15,
+    ]
+
+
+def _cells(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    rows = con.execute("select row_key, column_name, reason from main.extract_withheld_cells").fetchall()
+    return {(key, column): reason for key, column, reason in rows}
+
+
+def test_a_lone_withheld_cell_of_a_group_takes_its_smallest_neighbour_with_it() -> None:
+    """Total minus parts: provider P's month total is known, so withholding one provider-month
+    cell alone would give it away; the smallest other non-zero cell goes too, with its pounds."""
+    con = duckdb.connect()
+    create_withheld_cells(con)
+    con.execute(
+        "create table main.t as select * from (values"
+        " ('a', 'P', 1, 3, 30.00), ('b', 'P', 1, 40, 400.00), ('c', 'P', 1, 20, 200.00),"
+        " ('d', 'P', 1, 0, 0.00),"
+        " ('e', 'P', 2, 2, 20.00), ('f', 'P', 2, 6, 60.00), ('g', 'P', 2, 50, 500.00),"
+        " ('h', 'Q', 1, 4, 40.00), ('i', 'Q', 1, 0, 0.00))"
+        " v(k, provider_code, financial_month, activity, price_gbp)"
+    )
+    rule = IcbRows(
+        provider_columns=("provider_code",),
+        counts={"activity": ("price_gbp",)},
+        totals=(("provider_code", "financial_month"),),
+    )
+    done = suppress_table(con, "main.t", rule, Suppression(7, 5), key=("k",))
+    got = {k: (a, p) for k, a, p in con.execute("select k, activity, price_gbp from t").fetchall()}
+    assert got["a"] == got["c"] == (None, None)  # 3 withheld; 20 is the smallest other non-zero
+    assert got["b"] == (40, D("400.00")) and got["d"] == (0, D("0.00"))
+    assert got["e"] == got["f"] == (None, None) and got["g"] == (50, D("500.00"))  # two small: enough
+    assert got["h"] == (None, None)  # nothing else to withhold beside it (the rest is zero)
+    assert (done[0].cells_withheld, done[0].cells_complementary) == (4, 1)
+    cells = _cells(con)
+    assert cells[("a", "activity")] == "small" and cells[("c", "activity")] == "complementary"
+    assert cells[("c", "price_gbp")] == "with_count" and ("b", "activity") not in cells
+
+
+def test_a_withheld_month_takes_the_year_to_date_from_that_month_on() -> None:
+    con = duckdb.connect()
+    create_withheld_cells(con)
+    con.execute(
+        "create table main.t as select * from (values"
+        " ('P', 1, 20, 200.00, 200.00), ('P', 2, 3, 30.00, 230.00), ('P', 3, 25, 250.00, 480.00),"
+        " ('Q', 1, 30, 300.00, 300.00), ('Q', 2, 30, 300.00, 600.00))"
+        " v(provider_code, financial_month, activity, actual_gbp, ytd_actual_gbp)"
+    )
+    rule = IcbRows(
+        provider_columns=("provider_code",),
+        counts={"activity": ("actual_gbp",)},
+        year_to_date=YearToDate(("provider_code",), {"actual_gbp": ("ytd_actual_gbp",)}),
+    )
+    suppress_table(con, "main.t", rule, Suppression(7, 5), key=("provider_code", "financial_month"))
+    got = con.execute(
+        "select actual_gbp, ytd_actual_gbp from t order by provider_code, financial_month"
+    ).fetchall()
+    assert got == [
+        (D("200.00"), D("200.00")),
+        (None, None),  # month 2 withheld: its year to date would be 200 + it
+        (D("250.00"), None),  # and month 3's would give month 2 as 480 - 250 - 200
+        (D("300.00"), D("300.00")),
+        (D("300.00"), D("600.00")),
+    ]
+    assert _cells(con)[("P|3", "ytd_actual_gbp")] == "year_to_date"
+
+
+def test_a_column_repeating_a_withheld_one_is_withheld_with_it() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "create table main.t as select * from (values (3, 12, 30.00, 120.00, 30.00),"
+        " (12, 3, 120.00, 30.00, 120.00))"
+        " v(records_supplied, records_derived, gbp_supplied, gbp_derived, gbp_paying)"
+    )
+    rule = IcbRows(
+        provider_columns=("-",),
+        counts={"records_supplied": ("gbp_supplied",), "records_derived": ("gbp_derived",)},
+        repeats={"gbp_paying": ("gbp_supplied", "gbp_derived")},
+    )
+    suppress_table(con, "main.t", rule, Suppression(7, 5))
+    got = con.execute("select gbp_supplied, gbp_derived, gbp_paying from t order by rowid").fetchall()
+    assert got == [(None, D("120.00"), None), (D("120.00"), None, D("120.00"))]
+
+
 # --- footprint extracts on a small hand-made warehouse ------------------------------------------
 
 
@@ -324,10 +418,13 @@ def _warehouse(path: Path, *, agreement: bool) -> Path:
         )
         con.execute(
             "create table marts.rpt_cross_boundary_flows as select * from (values"
-            " ('QKK', 'QKK', 3.0, 30.00, 0.0, 0.00), ('QWE', 'QKK', 12.0, 120.00, 9.0, 90.00),"
-            " ('QKS', 'QWE', 8.0, 80.00, 1.0, 10.00), ('QKS', 'QKS', 2.0, 20.00, 0.0, 0.00))"
-            " t(patient_icb_code, provider_host_icb_code, activity, price_gbp, host_fallback_activity,"
-            " host_fallback_gbp)"
+            " ('QKK', 'QKK', 'green', 3.0, 30.00, 0.0, 0.00),"
+            " ('QWE', 'QKK', 'amber', 12.0, 120.00, 9.0, 90.00),"
+            " ('QKS', 'QWE', 'red', 8.0, 80.00, 1.0, 10.00), ('QKS', 'QKS', 'blue', 2.0, 20.00, 0.0, 0.00))"
+            " t(patient_icb_code, provider_host_icb_code, funding_stream, activity, price_gbp,"
+            " host_fallback_activity, host_fallback_gbp)"
+            # one flow per stream: no group of `totals` with two flows (complementary cells elsewhere)
+            " cross join (select '2025/26' as financial_year)"
         )
         con.execute(
             "create table dq.dq_check_results as select * from (values ('r1', 'RJ1', 'x'),"
