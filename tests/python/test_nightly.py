@@ -315,11 +315,13 @@ def test_readers_keep_working_through_a_publish_then_rollback_goes_back_one(
     held, held_out = _start_reader(env, tmp_path, "held")
     fresh, fresh_out = _start_reader(env, tmp_path, "reconnecting")
 
-    result = env.run("nightly")
-    time.sleep(1.5)  # let the reconnecting reader open the new file a few times
-    (tmp_path / "stop").write_text("stop")
-    held.wait(timeout=60)
-    fresh.wait(timeout=60)
+    try:
+        result = env.run("nightly")
+        time.sleep(1.5)  # let the reconnecting reader open the new file a few times
+    finally:  # never leave the readers running (a timed-out night must not leave them to a rerun)
+        (tmp_path / "stop").write_text("stop")
+        held.wait(timeout=60)
+        fresh.wait(timeout=60)
 
     assert result.returncode == 0, result.stdout + result.stderr
     held_seen, fresh_seen = json.loads(held_out.read_text()), json.loads(fresh_out.read_text())
