@@ -1,4 +1,4 @@
-"""`speccomm export --format xlsx`: one workbook people can read (XlsxWriter, decision 0017).
+"""`speccomm export --format xlsx`: one workbook people can read (XlsxWriter, decision 0023).
 
 - A **README** sheet first: what the workbook is (suppressed for which ICBs, or NOT FOR
   SHARING), the source file, the night, the footprint, the suppression rule and its legend,

@@ -1,5 +1,5 @@
 {#- The ICB's plan by month, from the best source there is for each ICB × financial year ×
-    funding stream (plan_source; docs/decisions/0016-plan-sources-budget-published-illustrative.md):
+    funding stream (plan_source; docs/decisions/0019-plan-sources-budget-published-illustrative.md):
     1. icb_budget: the ICB's own budget in force (the latest received budget/ file of the ICB
        and year, int_budget__lines_in_force) when it has a line for the stream; its months as
        the ICB phased them; lines with a budget_line (`drugs and devices`, `block`) are money

@@ -256,7 +256,7 @@ forecasts as (
         forecast_ranges.range_method as forecast_range_method,
         forecast_ranges.low_ratio as forecast_low_ratio,
         forecast_ranges.high_ratio as forecast_high_ratio,
-        -- the one rule for when a variance means something (docs/decisions/0016)
+        -- the one rule for when a variance means something (docs/decisions/0019)
         case
             when year_to_date.plan_source is null then 'no_plan'
             when year_to_date.plan_source = 'illustrative' then 'illustrative_plan'
