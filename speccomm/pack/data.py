@@ -135,7 +135,8 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 def _take(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, suppressed: list[Suppressed], rule: Suppression
 ) -> pd.DataFrame:
-    """The extract's rows of one table, with its counts suppressed as the extract's are."""
+    """The extract's rows of one table, suppressed as the extract's are: its counts, what
+    derives from them, repeated columns, complementary cells and running totals."""
     table_rule = (
         marts_rules().get(table) if schema == "marts" else IcbRows(provider_columns=("provider_code",))
     )
@@ -149,7 +150,7 @@ def _take(
         f" from src.{schema}.{table} as {ROW} where {table_rule.where()}"
     )
     if table_rule.counts and table not in SUMMED_BEFORE_SHOWN:
-        suppressed += suppress_table(con, target, table_rule.counts, rule)
+        suppressed += suppress_table(con, target, table_rule, rule)
     return con.execute(f"select * from {target}").fetchdf()
 
 
