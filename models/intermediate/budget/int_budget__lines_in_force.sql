@@ -8,7 +8,10 @@
     or the same programme with no service line; or one names a programme and the other a
     service line of that programme (seed service_codes). An overlap is a data-quality failure
     (dq_budget_line_overlaps, a warning test), not a reason to drop or guess: the plan takes
-    the lines as the ICB wrote them. -#}
+    the lines as the ICB wrote them. plan_icb_code is the ICB the line's month belongs to on the
+    boundaries in force (int_icb__years_in_force): the budget's own ICB, or after a merger its
+    successor, so a dissolved ICB's budget adds to its successor's plan, never to a plan of an
+    ICB no longer in force (docs/decisions/0018-mergers-the-icb-in-force.md). -#}
 with
 
 lines_placed as (
@@ -28,6 +31,16 @@ lines_placed as (
         budget_gbp
     from {{ ref('int_budget__lines_placed') }}
     where is_in_force and problem is null
+),
+
+years_in_force as (
+    select
+        code,
+        financial_year,
+        icb_code,
+        from_financial_month,
+        to_financial_month
+    from {{ ref('int_icb__years_in_force') }}
 ),
 
 service_lines as (
@@ -97,6 +110,7 @@ final as (
         scoped.file_version,
         scoped.received_at,
         scoped.icb_code,
+        coalesce(years_in_force.icb_code, scoped.icb_code) as plan_icb_code,
         scoped.financial_year,
         scoped.financial_month,
         scoped.funding_stream,
@@ -112,6 +126,12 @@ final as (
         on
             scoped.file_id = line_overlaps.file_id
             and scoped.source_row = line_overlaps.source_row
+    left join years_in_force
+        on
+            scoped.icb_code = years_in_force.code
+            and scoped.financial_year = years_in_force.financial_year
+            and scoped.financial_month
+            between years_in_force.from_financial_month and years_in_force.to_financial_month
 )
 
 select * from final

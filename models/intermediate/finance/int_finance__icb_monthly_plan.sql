@@ -17,7 +17,7 @@ with
 
 budget_lines as (
     select
-        icb_code,
+        plan_icb_code as icb_code,
         financial_year,
         financial_month,
         funding_stream,

@@ -32,14 +32,14 @@ published as (
 
 budgeted as (
     select
-        icb_code,
+        plan_icb_code as icb_code,
         financial_year,
         funding_stream,
         'icb_budget' as plan_source,
         sum(budget_gbp) as allocation_gbp,
         12 as months_in_force
     from {{ ref('int_budget__lines_in_force') }}
-    group by icb_code, financial_year, funding_stream
+    group by plan_icb_code, financial_year, funding_stream
 ),
 
 sources as (
