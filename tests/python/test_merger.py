@@ -238,3 +238,29 @@ def test_triangulation_and_provider_failures_are_unchanged(nights: tuple[Path, P
     # after the merger, so provider_code_mismatch may fail less)
     before_ledger, after_ledger = _both(nights, fails.format(ledger="="))
     assert set(after_ledger) <= set(before_ledger)
+
+
+def test_erf_baselines_follow_the_successor(nights: tuple[Path, Path]) -> None:
+    # ERF is on the ICB in force too: a dissolved ICB keeps no baseline against no activity
+    # (a ratio of 0) while its successor's activity has no baseline (no ratio)
+    before_db, after_db = nights
+    assert _query(
+        after_db,
+        "select count(*) from marts.rpt_erf_performance"
+        f" where icb_code in {PREDECESSORS} and financial_year >= '{MERGER_YEAR}'",
+    ) == [(0,)]
+    totals = (
+        "select financial_year, sum(elective_records), sum(elective_value_gbp), sum(baseline_value_gbp)"
+        " from marts.rpt_erf_performance where is_in_footprint group by all order by all"
+    )
+    before, after = _query(before_db, totals), _query(after_db, totals)
+    assert [row for row in before if row[0] == MERGER_YEAR and row[3]] and after == before
+    # ZZ1's baseline is its predecessors' added up, provider by provider and month by month
+    baseline = (
+        "select provider_code, financial_month, sum(baseline_value_gbp), sum(elective_value_gbp)"
+        f" from marts.rpt_erf_performance where icb_code in {{icbs}} and financial_year = '{MERGER_YEAR}'"
+        " group by all order by all"
+    )
+    assert _query(after_db, baseline.format(icbs=f"('{SUCCESSOR}')")) == _query(
+        before_db, baseline.format(icbs=PREDECESSORS)
+    )

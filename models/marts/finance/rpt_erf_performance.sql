@@ -1,5 +1,7 @@
 {#- The Elective Recovery Fund's measure: one row per provider × ICB × financial year × month
-    with ERF activity (int_finance__erf_activity_monthly) or a baseline (seed erf_baselines):
+    with ERF activity (int_finance__erf_activity_monthly) or a baseline (seed erf_baselines, on
+    the ICB in force in the month: a dissolved ICB's baseline after its valid_to is its
+    successor's, added up with the other predecessors' unless the successor has its own row):
     the value of the month's specialised elective activity at tariff against the baseline value
     (the baseline year's activity at the year's prices), their ratio, and the same from April to
     the month. A baseline with no activity reads 0; activity with no baseline has no ratio
@@ -23,7 +25,7 @@ erf_activity as (
     from {{ ref('int_finance__erf_activity_monthly') }}
 ),
 
-erf_baselines as (
+erf_baselines_stated as (
     select
         provider_code,
         icb_code,
@@ -32,6 +34,71 @@ erf_baselines as (
         baseline_value_gbp,
         is_illustrative
     from {{ ref('stg_reference__erf_baselines') }}
+),
+
+years_in_force as (
+    select
+        code,
+        financial_year,
+        icb_code,
+        is_superseded,
+        from_financial_month,
+        to_financial_month
+    from {{ ref('int_icb__years_in_force') }}
+),
+
+-- Each stated baseline read onto the ICB its code means in that month: a dissolved ICB's
+-- baseline after its valid_to is its successor's (a code that is no ICB stays as it is).
+baseline_contributions as (
+    select
+        erf_baselines_stated.provider_code,
+        coalesce(years_in_force.icb_code, erf_baselines_stated.icb_code) as icb_code,
+        erf_baselines_stated.financial_year,
+        erf_baselines_stated.financial_month,
+        coalesce(years_in_force.is_superseded, false) as is_superseded,
+        erf_baselines_stated.baseline_value_gbp,
+        erf_baselines_stated.is_illustrative
+    from erf_baselines_stated
+    left join years_in_force
+        on
+            erf_baselines_stated.icb_code = years_in_force.code
+            and erf_baselines_stated.financial_year = years_in_force.financial_year
+            and erf_baselines_stated.financial_month
+            between years_in_force.from_financial_month and years_in_force.to_financial_month
+),
+
+own_baselines as (
+    select distinct
+        provider_code,
+        icb_code,
+        financial_year,
+        financial_month
+    from baseline_contributions
+    where not is_superseded
+),
+
+-- The ICB's own baseline when the reference gives one, else its predecessors' added up.
+erf_baselines as (
+    select
+        baseline_contributions.provider_code,
+        baseline_contributions.icb_code,
+        baseline_contributions.financial_year,
+        baseline_contributions.financial_month,
+        cast(sum(baseline_contributions.baseline_value_gbp) as decimal(18, 2)) as baseline_value_gbp,
+        max(case when baseline_contributions.is_illustrative then 1 else 0 end) = 1 as is_illustrative
+    from baseline_contributions
+    left join own_baselines
+        on
+            baseline_contributions.provider_code = own_baselines.provider_code
+            and baseline_contributions.icb_code = own_baselines.icb_code
+            and baseline_contributions.financial_year = own_baselines.financial_year
+            and baseline_contributions.financial_month = own_baselines.financial_month
+    where not baseline_contributions.is_superseded or own_baselines.provider_code is null
+    group by
+        baseline_contributions.provider_code,
+        baseline_contributions.icb_code,
+        baseline_contributions.financial_year,
+        baseline_contributions.financial_month
 ),
 
 dim_provider as (
