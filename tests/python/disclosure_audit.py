@@ -58,6 +58,8 @@ NOT_COUNTS = {
     "files_stating_slice",  # files of a provider's month
     "file_id",  # lineage: the landing file and its row
     "source_row",
+    "budget_version",  # the V<N> of an ICB's budget file
+    "missing_provider_months",  # provider-months without a submission
 }
 INTEGER_TYPES = (
     "TINYINT",

@@ -138,13 +138,15 @@ def test_the_lone_adjustment_gives_variation_figures_or_null_never_an_error(edge
     with duckdb.connect(str(database), read_only=True) as con:
         rows = con.execute(
             "select activity, activity_per_100k, activity_lower_95_per_100k, activity_upper_95_per_100k,"
-            " is_outlier_95 or is_outlier_998"
+            " is_outlier_95, is_outlier_998, no_flag_reason"
             " from marts.rpt_icb_variation where service_line_code = ? and financial_year = '2024/25'"
             " and icb_code = 'QWE'",
             [LONE_LINE],
         ).fetchall()
     assert rows, "the lone adjustment's line is in the variation mart"
-    [(activity, per_100k, lower, upper, outlier)] = rows
+    [(activity, per_100k, lower, upper, outlier_95, outlier_998, reason)] = rows
     assert activity < 0 and per_100k < 0
-    assert lower is None and upper is None  # no Poisson limits around a negative rate
-    assert outlier is False  # and no outlier flag against limits that do not exist
+    assert lower is None and upper is None  # no limits around a negative rate
+    # and no outlier flag against limits that do not exist: NULL, never true, with the reason
+    assert outlier_95 is None and outlier_998 is None
+    assert reason is not None

@@ -261,19 +261,21 @@ def findings(path: Path) -> list[str]:
 
 def test_plan_sources_ranges_and_missing_limits_are_said_not_guessed(demo_warehouse, tmp_path: Path) -> None:
     """The marts as the budget and variation work may leave them: a plan_source per ICB (QKK its
-    budget, QWE illustrative), a forecast range; a variation mart without limits or a comparison
-    group. A variance only against the budget; the range drawn; the funnel without limits."""
+    budget, QWE illustrative), a forecast range; a variation mart without limits. A variance
+    only against the budget; the range drawn; the funnel without limits."""
     database = demo_warehouse.copy_to(tmp_path / "wh", "speccomm.duckdb")
     with duckdb.connect(str(database)) as con:
         limits = [f"spend_{side}_{level}_per_100k" for side in ("lower", "upper") for level in ("95", "998")]
-        for column in (*limits, "comparison_group", "target_spend_per_100k"):
+        for column in (*limits, "target_spend_per_100k"):
             con.execute(f"alter table marts.rpt_icb_variation drop column {column}")
-        con.execute("alter table marts.fct_icb_spend_monthly add column plan_source varchar")
+        con.execute("alter table marts.fct_icb_spend_monthly add column if not exists plan_source varchar")
         con.execute("update marts.fct_icb_spend_monthly set plan_source = "
                     "case when icb_code = 'QKK' then 'icb_budget' else 'illustrative' end")
         for end, factor in (("low", 0.9), ("high", 1.1)):
             column = f"slam_forecast_outturn_{end}_gbp"
-            con.execute(f"alter table marts.fct_icb_spend_monthly add column {column} decimal(38,2)")
+            con.execute(
+                f"alter table marts.fct_icb_spend_monthly add column if not exists {column} decimal(38,2)"
+            )
             con.execute(
                 f"update marts.fct_icb_spend_monthly set {column} = slam_forecast_outturn_gbp * {factor}"
             )
