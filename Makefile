@@ -103,10 +103,12 @@ spark-demo: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
 	$(BIN)/speccomm nightly --engine spark --landing $(SPARK_DIR)/landing-demo \
 		--warehouse $(SPARK_DIR)/demo/speccomm.duckdb --outbox $(SPARK_DIR)/demo/outbox
 
-## spark-parity: a night on DuckDB and a night on Spark on the demo landing; every published
-## table compared (marts, dq results, run log: rows, money sums, except all both ways)
+## spark-parity: a night on DuckDB and a night on a standalone Spark cluster (master, two workers,
+## Thrift server: started in $(SPARK_DIR)/cluster, stopped after) on the demo landing; every
+## published table compared (marts, dq results, run log: rows, money sums, except all both ways)
 spark-parity: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
-	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity
+	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity \
+		--cluster $(SPARK_DIR)/cluster
 
 ## constraints: re-resolve the pinned tree after changing pyproject.toml
 constraints:
