@@ -11,7 +11,7 @@ TEST_WORKERS ?= 2
 LINT_PROCESSES ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
+.PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity spark-faults
 
 ## help: this list of targets
 help:
@@ -109,6 +109,11 @@ spark-demo: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
 spark-parity: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
 	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity \
 		--cluster $(SPARK_DIR)/cluster
+
+## spark-faults: the faults a Spark cluster has, on a standalone cluster of its own: a worker
+## killed mid-job, an executor out of memory, an unreachable master (tests/python/test_spark_cluster.py)
+spark-faults: $(SPARK_STAMP) system-deps
+	SPECCOMM_SPARK_CLUSTER_TESTS=1 $(BIN)/pytest tests/python/test_spark_cluster.py -p no:cacheprovider
 
 ## constraints: re-resolve the pinned tree after changing pyproject.toml
 constraints:

@@ -314,3 +314,31 @@ def _stop_processes(state: ClusterState) -> list[str]:
 def _signal(pid: int, number: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, number)
+
+
+def executor_failures(root: Path, *, since: float) -> list[str]:
+    """What the executors that died since `since` (a time.time()) said: each executor's stderr
+    (`work/worker-N/<app>/<executor>/stderr`) that names a java.lang.OutOfMemoryError, as
+    "worker-N executor E: <the error line>". A failed build on the cluster says this, since
+    the driver reports only that an executor exited (code 52)."""
+    failures = []
+    for stderr in sorted(Path(root).glob("work/worker-*/*/*/stderr")):
+        if stderr.stat().st_mtime < since:
+            continue
+        marker = "java.lang.OutOfMemoryError"
+        with stderr.open(encoding="utf-8", errors="replace") as lines:
+            error = next((line.strip() for line in lines if marker in line), None)
+        if error:
+            worker, executor = stderr.parts[-4], stderr.parts[-2]
+            failures.append(f"{worker} executor {executor}: {error[error.index(marker):]}")
+    return failures
+
+
+def out_of_memory_message(root: Path, *, since: float) -> str | None:
+    """A sentence for a build that failed because executors ran out of memory, else None."""
+    failures = executor_failures(root, since=since)
+    if not failures:
+        return None
+    return (f"Spark executors ran out of memory ({len(failures)} lost; {failures[0]}); each has "
+            f"{EXECUTOR_MEMORY} of heap (speccomm.spark.cluster.EXECUTOR_MEMORY, inside a worker's "
+            f"{WORKER_MEMORY}): give the workers more memory or the query more partitions")

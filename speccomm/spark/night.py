@@ -13,6 +13,7 @@ publish) then read the working copy exactly as after a DuckDB build.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,13 @@ import duckdb
 
 from speccomm.dbt_runner import BuildFailed, BuildResult, build_warehouse, dbt_target_path, run_dbt
 from speccomm.publish.comments import comment_models
-from speccomm.spark.cluster import CLUSTER_ENV, ClusterError, cluster_environment, read_state
+from speccomm.spark.cluster import (
+    CLUSTER_ENV,
+    ClusterError,
+    cluster_environment,
+    out_of_memory_message,
+    read_state,
+)
 from speccomm.spark.environment import spark_environment
 from speccomm.spark.publish import built_tables, copy_spark_tables
 from speccomm.spark.raw_export import export_raw_layer
@@ -46,10 +53,17 @@ def build_night_on_spark(
     engine = spark_engine(spark_dir, raw_parquet)  # SparkUnavailable/BuildFailed before any work
     with duckdb.connect(str(working_copy)) as con:
         export_raw_layer(con, raw_parquet)
-    result = build_warehouse(
-        working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
-        extra_env=engine.environment, extra_vars=SPARK_NIGHT_VARS,
-    )
+    started = time.time()
+    try:
+        result = build_warehouse(
+            working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
+            extra_env=engine.environment, extra_vars=SPARK_NIGHT_VARS,
+        )
+    except BuildFailed as exc:
+        why = out_of_memory_message(engine.cluster, since=started) if engine.cluster else None
+        if why is None:
+            raise
+        raise BuildFailed(f"{exc}: {why}") from exc
     manifest = dbt_target_path(working_copy) / "manifest.json"
     with duckdb.connect(str(working_copy)) as con:
         tables = built_tables(manifest)
@@ -67,6 +81,7 @@ class SparkEngine:
     target: str
     environment: dict[str, str]
     tables: Path
+    cluster: Path | None = None  # the standalone cluster's folder
 
 
 def spark_engine(spark_dir: Path, raw_parquet: Path) -> SparkEngine:
@@ -84,7 +99,7 @@ def spark_engine(spark_dir: Path, raw_parquet: Path) -> SparkEngine:
     except ClusterError as exc:
         raise BuildFailed(str(exc)) from exc
     environment["SPECCOMM_RAW_PARQUET"] = str(raw_parquet.resolve())
-    return SparkEngine("spark_cluster", environment, tables)
+    return SparkEngine("spark_cluster", environment, tables, root)
 
 
 def _build_duckdb_only_models(working_copy: Path, spark_dir: Path, echo: bool) -> None:
