@@ -1,5 +1,5 @@
 """A standalone Spark cluster on this machine, of separate processes the project starts and
-stops (`python -m speccomm.spark cluster start|stop|status`, docs/scale-out.md, decision 0062).
+stops (`python -m speccomm.spark cluster start|stop|status`, docs/scale-out.md, decision 0025).
 
 Four JVMs from the pinned pyspark distribution, each its own process group, every socket on
 the loopback address: the standalone **master**, two **workers** (one core, WORKER_MEMORY
