@@ -27,9 +27,11 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import FrameType
 
 from speccomm.spark.environment import java_home, require_pyspark
 
@@ -143,6 +145,40 @@ def start_cluster(root: Path, *, thrift_port: int | None = None) -> ClusterState
         (root / STATE_FILE).unlink(missing_ok=True)
         raise
     return state
+
+
+@contextmanager
+def running_cluster(root: Path) -> Iterator[ClusterState]:
+    """A standalone cluster for the duration, named to nights by SPECCOMM_SPARK_CLUSTER; stopped
+    on the way out, on an exception, Ctrl-C or SIGTERM alike."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        state = start_cluster(root)
+        print(f"speccomm spark: cluster started: master {state.master_url}, {WORKERS} workers, "
+              f"Thrift server {LOOPBACK}:{state.thrift_port}, tables in {state.warehouse}", flush=True)
+        os.environ[CLUSTER_ENV] = state.root
+        yield state
+    finally:
+        os.environ.pop(CLUSTER_ENV, None)
+        stop_cluster(root.resolve())
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(number: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + number)
+
+
+def cluster_memory_kib(root: Path) -> int:
+    """The resident memory of every process of the cluster now (the daemons, the Thrift server
+    and the executors the workers started, which share their worker's process group), in KiB."""
+    groups = set(read_state(root).pids.values())
+    listing = subprocess.run(["ps", "-eo", "pgid=,rss="], capture_output=True, text=True, check=True).stdout
+    total = 0
+    for line in listing.splitlines():
+        group, rss = line.split()
+        if int(group) in groups:
+            total += int(rss)
+    return total
 
 
 def stop_cluster(root: Path) -> list[str]:
