@@ -24,6 +24,7 @@ import pytest
 from landing_files import SLAM_HEADER, slam_row, write_csv
 from speccomm.cli import main
 from speccomm.nightly import EXIT_CODES
+from speccomm.spark.parity import split_newest_month
 from speccomm.spark.cluster import (
     CLUSTER_ENV,
     STATE_FILE,
@@ -93,6 +94,18 @@ def test_an_executor_out_of_memory_is_named_from_its_stderr(tmp_path: Path) -> N
     message = out_of_memory_message(tmp_path, since=0)
     assert message is not None and "ran out of memory" in message and "768m" in message
     assert out_of_memory_message(tmp_path, since=time.time() + 60) is None  # an older executor's
+
+
+def test_two_nights_hold_back_the_files_received_in_the_newest_month(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_csv(landing / "slam" / "RJ1_ACM_2526_M01_20250512093000.csv", SLAM_HEADER, [slam_row("1")])
+    write_csv(landing / "slam" / "RJ1_ACM_2526_M02_20250612093000.csv", SLAM_HEADER, [slam_row("2")])
+    write_csv(landing / "sus" / "apc_202505_20250603061500.csv", ["x"], [])
+    write_csv(landing / "slam" / "not a landing name.csv", ["x"], [])
+    month = split_newest_month(landing, tmp_path / "night-1")
+    assert month == "2025-06"
+    assert sorted(str(path.relative_to(tmp_path / "night-1")) for path in (tmp_path / "night-1").glob("*/*")) \
+        == ["slam/RJ1_ACM_2526_M01_20250512093000.csv", "slam/not a landing name.csv"]
 
 
 # --- a real cluster ------------------------------------------------------------------------
