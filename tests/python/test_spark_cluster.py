@@ -24,7 +24,6 @@ import pytest
 from landing_files import SLAM_HEADER, slam_row, write_csv
 from speccomm.cli import main
 from speccomm.nightly import EXIT_CODES
-from speccomm.spark.parity import split_newest_month
 from speccomm.spark.cluster import (
     CLUSTER_ENV,
     STATE_FILE,
@@ -37,6 +36,7 @@ from speccomm.spark.cluster import (
     start_cluster,
     stop_cluster,
 )
+from speccomm.spark.parity import split_newest_month
 
 RUN_CLUSTER = os.environ.get("SPECCOMM_SPARK_CLUSTER_TESTS") == "1"
 needs_cluster = pytest.mark.skipif(not RUN_CLUSTER, reason="starts a Spark cluster: make spark-faults")
@@ -104,7 +104,8 @@ def test_two_nights_hold_back_the_files_received_in_the_newest_month(tmp_path: P
     write_csv(landing / "slam" / "not a landing name.csv", ["x"], [])
     month = split_newest_month(landing, tmp_path / "night-1")
     assert month == "2025-06"
-    assert sorted(str(path.relative_to(tmp_path / "night-1")) for path in (tmp_path / "night-1").glob("*/*")) \
+    night_1 = tmp_path / "night-1"
+    assert sorted(str(path.relative_to(night_1)) for path in night_1.glob("*/*")) \
         == ["slam/RJ1_ACM_2526_M01_20250512093000.csv", "slam/not a landing name.csv"]
 
 
