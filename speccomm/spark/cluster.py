@@ -344,7 +344,27 @@ def _stop_processes(state: ClusterState) -> list[str]:
         time.sleep(0.5)
     for name in order:
         _signal(state.pids[name], signal.SIGKILL)  # the group: executors a worker started too
+        _reap(state.pids[name])
+    deadline = time.monotonic() + STOP_SECONDS  # until the last member of each group is gone
+    while time.monotonic() < deadline and any(_group_exists(state.pids[name]) for name in order):
+        time.sleep(0.2)
     return order
+
+
+def _group_exists(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect a process this one started once it has ended, so that no zombie keeps its id."""
+    with contextlib.suppress(ChildProcessError):  # started by another process: its parent reaps it
+        os.waitpid(pid, 0)
 
 
 def _signal(pid: int, number: int) -> None:

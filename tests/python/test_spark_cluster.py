@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -82,6 +83,20 @@ def test_a_night_on_a_folder_with_no_cluster_says_how_to_start_one(
 
 def test_stopping_where_no_cluster_runs_stops_nothing(tmp_path: Path) -> None:
     assert stop_cluster(tmp_path) == []
+
+
+def test_stop_ends_each_process_group_and_leaves_no_zombie(tmp_path: Path) -> None:
+    # stand-ins for the four JVMs: each a process group of two, which stop must end whole
+    names = ("master", "worker-1", "worker-2", "thrift")
+    pids = {name: subprocess.Popen(["sh", "-c", "sleep 300 & exec sleep 300"],
+                                   start_new_session=True).pid for name in names}
+    state = ClusterState(str(tmp_path), free_port(), free_port(), free_port(), pids)
+    (tmp_path / STATE_FILE).write_text(json.dumps(state.__dict__), encoding="utf-8")
+    assert stop_cluster(tmp_path) == ["thrift", "worker-2", "worker-1", "master"]
+    assert not (tmp_path / STATE_FILE).exists()
+    for pid in pids.values():
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pid, 0)
 
 
 def test_an_executor_out_of_memory_is_named_from_its_stderr(tmp_path: Path) -> None:
