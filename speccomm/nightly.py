@@ -367,7 +367,8 @@ class Night:
                 footprint=self.options.footprint, kept_parse=kept, load_seeds=load_seeds,
             )
         finally:
-            print(f"      {kept.how_parsed(self._dbt_log_dir() / 'dbt-console.log', had_parse=had_parse)}")
+            if parsed := kept.how_parsed(self._dbt_log_dir() / "dbt-console.log", had_parse=had_parse):
+                print(f"      {parsed}")
 
     def _seeds_changed(self) -> bool:
         """Whether tonight's seed files differ from those the published build loaded (then

@@ -71,13 +71,14 @@ class KeptParse:
 
     def how_parsed(self, console_log: Path, *, had_parse: bool) -> str:
         """One line on what dbt did with the kept parse, from its console log: reused, or why
-        it parsed the whole project ("Unable to do partial parsing because …")."""
-        if not had_parse:
-            return "dbt parsed the whole project (no parse kept yet)"
+        it parsed the whole project ("Unable to do partial parsing because …"); "" when dbt
+        did not run (no console log)."""
         try:
             text = console_log.read_text(encoding="utf-8", errors="replace")
         except OSError:
-            return "dbt's console log is missing: whether it reused the kept parse is unknown"
+            return ""
+        if not had_parse:
+            return "dbt parsed the whole project (no parse kept yet)"
         found = re.search(r"Unable to do partial parsing because ([^\n\x1b]+)", text)
         if found:
             return f"dbt parsed the whole project: {found.group(1).strip()}"
