@@ -339,7 +339,8 @@ class Night:
                     footprint=self.options.footprint, echo=self.options.verbose,
                 )
             else:
-                load_seeds = full_refresh or self._seeds_changed()
+                # --force: an operator asking for a build gets every node built and tested
+                load_seeds = full_refresh or self.options.force or self._seeds_changed()
                 self._build_on_duckdb(seeds, full_refresh=full_refresh, load_seeds=load_seeds)
         except BuildFailed as exc:
             failure = exc
