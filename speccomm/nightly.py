@@ -34,10 +34,12 @@ import duckdb
 from speccomm.config import ENGINES, Paths
 from speccomm.dbt_runner import (
     BuildFailed,
+    KeptParse,
     build_fingerprint,
     build_warehouse,
     dbt_target_path,
     dbt_test_counts,
+    seed_digest,
 )
 from speccomm.footprint import footprint_notes
 from speccomm.load import load_landing
@@ -326,7 +328,8 @@ class Night:
             full_refresh = True
             print(f"      {len(self.replaced)} landing file(s) replaced by a later version: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
-            seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
+            seeds = write_seed_overlay(self.reference, self.layout.seed_overlay_dir)
+            self.record.seed_digest = seed_digest(seeds)
             if self.options.engine == "spark":
                 from speccomm.spark.night import build_night_on_spark
 
@@ -336,10 +339,9 @@ class Night:
                     footprint=self.options.footprint, echo=self.options.verbose,
                 )
             else:
-                build_warehouse(
-                    self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
-                    footprint=self.options.footprint,
-                )
+                # --force: an operator asking for a build gets every node built and tested
+                load_seeds = full_refresh or self.options.force or self._seeds_changed()
+                self._build_on_duckdb(seeds, full_refresh=full_refresh, load_seeds=load_seeds)
         except BuildFailed as exc:
             failure = exc
         counts = dbt_test_counts(dbt_target_path(self.working_copy), since=started)
@@ -354,6 +356,30 @@ class Night:
             if not self.options.verbose:
                 _print_log_tail(self._dbt_log_dir() / "dbt-console.log")
             raise failure
+
+    def _build_on_duckdb(self, seeds: Path | None, *, full_refresh: bool, load_seeds: bool) -> None:
+        """`dbt build` with the parse kept between nights (speccomm.dbt_runner.KeptParse); says
+        whether dbt reused it."""
+        kept = KeptParse(self.layout.dbt_parse_dir)
+        had_parse = kept.parse_file.exists()
+        try:
+            build_warehouse(
+                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
+                footprint=self.options.footprint, kept_parse=kept, load_seeds=load_seeds,
+            )
+        finally:
+            if parsed := kept.how_parsed(self._dbt_log_dir() / "dbt-console.log", had_parse=had_parse):
+                print(f"      {parsed}")
+
+    def _seeds_changed(self) -> bool:
+        """Whether tonight's seed files differ from those the published build loaded (then
+        dbt loads every seed again; else the working copy's seed tables are those very rows,
+        and the night spends nothing on them). Without a recorded digest: changed."""
+        published = published_state(self.layout.state_source())
+        changed = published is None or published.seed_digest != self.record.seed_digest
+        if not changed:
+            print("      seeds: the files the published build loaded, not loaded again")
+        return changed
 
     def _quality(self) -> None:
         from speccomm.quality import run_quality_checks

@@ -168,3 +168,51 @@ def test_published_contract_types_are_named_alike_on_both_engines(path: Path) ->
         if not PORTABLE_CONTRACT_TYPE.fullmatch(str(c.get("data_type") or "").replace(" ", "").lower())
     ]
     assert not engine_specific, f"{path.stem}: contract types not portable to Spark: {engine_specific}"
+
+
+# What makes a model's rows differ between two builds of the same inputs and code.
+NOT_A_FUNCTION_OF_THE_INPUTS = re.compile(
+    r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|get_current_timestamp|run_started_at"
+    r"|invocation_id|env_var|random\s*\(|uuid\s*\()",
+    re.IGNORECASE,
+)
+
+
+def _refs_and_sources() -> dict[str, tuple[set[str], bool]]:
+    """model -> (the models and seeds it ref()s, whether it reads a source())."""
+    return {
+        path.stem: (set(re.findall(r"ref\(\s*['\"](\w+)['\"]\s*\)", sql)), "source(" in sql)
+        for path in _model_files()
+        for sql in [path.read_text()]
+    }
+
+
+def _models_of_seeds_only() -> list[str]:
+    """Models with no source upstream: they read only seeds and the code. Read from the SQL, so
+    a model whose source() or ref() is inside a macro counts as one of them: that only checks more."""
+    graph = _refs_and_sources()
+    reads_source: dict[str, bool] = {}
+
+    def downstream_of_a_source(name: str) -> bool:
+        if name not in reads_source:
+            parents, direct = graph.get(name, (set(), False))
+            reads_source[name] = direct or any(downstream_of_a_source(p) for p in parents if p in graph)
+        return reads_source[name]
+
+    return sorted(name for name in graph if not downstream_of_a_source(name))
+
+
+def test_models_of_seeds_only_are_functions_of_the_seeds_and_the_code() -> None:
+    """A month night whose seeds are unchanged does not rebuild the models that read only seeds
+    (selectors.yml `nightly_seeds_loaded`, docs/decisions/0025): each must give the same rows
+    on every build of the same seeds and code, so none may read the clock, the run or the
+    environment. (Vars are part of the build fingerprint: a change rebuilds them.)"""
+    seeds_only = _models_of_seeds_only()
+    assert "dim_date" in seeds_only and "fct_sus_activity" not in seeds_only  # the graph is read
+    offending = {
+        name: found
+        for name in seeds_only
+        for path in MODELS.rglob(f"{name}.sql")
+        if (found := NOT_A_FUNCTION_OF_THE_INPUTS.findall(path.read_text()))
+    }
+    assert not offending, f"models of seeds only that read the clock, the run or the environment: {offending}"
