@@ -45,7 +45,7 @@ class KeptParse:
     (SPECCOMM_SEED_PATH: the seed overlay is kept at a stable path for that reason) and the
     profile's connection settings, the database path among them. The working copy's path
     names the night (`work/<run id>/`), so dbt is given a symbolic link of a fixed name to it
-    instead (docs/decisions/0025). Otherwise dbt reparses only the files whose checksums
+    instead (docs/decisions/0026). Otherwise dbt reparses only the files whose checksums
     changed; a parse that cannot be trusted costs a full parse, never a wrong build."""
 
     folder: Path

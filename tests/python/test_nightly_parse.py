@@ -1,5 +1,5 @@
 """The month night's bookkeeping, without dbt: the kept parse (speccomm.dbt_runner.KeptParse)
-and the seed digest that decides whether a night loads the seeds (docs/decisions/0025)."""
+and the seed digest that decides whether a night loads the seeds (docs/decisions/0026)."""
 
 from __future__ import annotations
 

@@ -204,7 +204,7 @@ def _models_of_seeds_only() -> list[str]:
 
 def test_models_of_seeds_only_are_functions_of_the_seeds_and_the_code() -> None:
     """A month night whose seeds are unchanged does not rebuild the models that read only seeds
-    (selectors.yml `nightly_seeds_loaded`, docs/decisions/0025): each must give the same rows
+    (selectors.yml `nightly_seeds_loaded`, docs/decisions/0026): each must give the same rows
     on every build of the same seeds and code, so none may read the clock, the run or the
     environment. (Vars are part of the build fingerprint: a change rebuilds them.)"""
     seeds_only = _models_of_seeds_only()
