@@ -26,8 +26,10 @@ DONE = "built.ok"
 
 
 def shared_base(worker_base: Path) -> Path:
-    """The base temp folder every worker of this session shares (the worker's own without xdist)."""
-    return worker_base.parent if os.environ.get("PYTEST_XDIST_WORKER") else worker_base
+    """The base temp folder every worker of this session shares: the parent of a local xdist
+    worker's own (`<basetemp>/popen-gwN`); the worker's own without xdist."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return worker_base.parent if worker and worker_base.name == f"popen-{worker}" else worker_base
 
 
 def build_once(worker_base: Path, name: str, build: Callable[[Path], None]) -> Path:

@@ -25,7 +25,7 @@ def _slow_build(folder: Path) -> None:
 
 
 def _worker(base: str, name: str, results: multiprocessing.Queue) -> None:
-    os.environ["PYTEST_XDIST_WORKER"] = Path(base).name
+    os.environ["PYTEST_XDIST_WORKER"] = Path(base).name.removeprefix("popen-")
     own = build_once(Path(base), "demo", _slow_build)
     results.put((name, str(own), (own / "warehouse.txt").read_text(encoding="utf-8")))
 
@@ -75,3 +75,13 @@ def test_without_xdist_the_build_is_the_sessions_own_folder(
     assert build_once(tmp_path, "demo", _slow_build) == tmp_path / "shared" / "demo"
     assert build_once(tmp_path, "demo", _slow_build) == tmp_path / "shared" / "demo"
     assert len((tmp_path / BUILDS).read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_a_worker_whose_base_folder_xdist_did_not_make_shares_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A remote worker's base temp folder is not one of the session's: its parent is no
+    session's own, so nothing is built there."""
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw3")
+    assert shared_base(tmp_path / "pytest-7") == tmp_path / "pytest-7"
+    assert shared_base(tmp_path / "popen-gw3") == tmp_path
