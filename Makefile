@@ -43,10 +43,11 @@ dev:
 		cp $$src warehouse/dev/speccomm.duckdb && \
 		echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of $$src)"
 
-## test: lint SQL and Python, then the whole pytest suite (fails if no test ran), on
-## TEST_WORKERS processes (default 2, the machine's cores; each takes whole test modules, so
-## a module's shared warehouse is built once, the slowest modules first: tests/python/conftest.py)
-test: $(STAMP) system-deps lint
+## test: the whole pytest suite, the linters of `make lint` included (tests/python/test_lint.py;
+## fails if no test ran), on TEST_WORKERS processes (default 2, the machine's cores; each takes
+## whole test modules, the slowest first, and the session's demo warehouse and first night are
+## built once for both: tests/python/conftest.py, tests/python/shared_build.py)
+test: $(STAMP) system-deps
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## test-fast: the tests not marked slow (no warehouse build, no servers), for a quick loop
