@@ -10,6 +10,16 @@ import duckdb
 
 DDL = (
     "create schema if not exists dq",
+    "create schema if not exists dq_checks",
+    # The slices being validated now (source dq_runner.dq_check_scope): filled and emptied per group.
+    """
+    create table if not exists dq_checks.dq_check_scope (
+        slice_no bigint,
+        provider_code varchar,
+        financial_year varchar,
+        financial_month integer
+    )
+    """,
     # The contract's table: one row per check x dataset x provider x year x month per run.
     """
     create table if not exists dq.dq_check_results (
