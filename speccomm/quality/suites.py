@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from speccomm.config import SEEDS_DIR
 
@@ -30,6 +31,17 @@ BATCHES = "dq_check_batches.csv"
 SLICE_COLUMNS = ("provider_code", "financial_year", "financial_month")
 CONTEXT_COLUMNS = ("source_file", "source_row", "record_ref", "service_line_code", "pod_code", "context")
 DQMI_ROLES = ("incomplete", "invalid", "default")
+# The expectations a registry row may state its rule with (GX's column-map expectations: each
+# failing row is one 'unexpected' row, so failures are counted per slice like a flag's).
+RULE_EXPECTATIONS = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+})
+FLAG_EXPECTATION = "expect_column_values_to_be_in_set"
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,15 @@ class Check:
     raw_value: str
     dqmi_item: str | None
     dqmi_role: str | None  # incomplete, invalid or default
+    # The rule as GX states it: the registry's expectation on a column of the check model, or,
+    # where the rule needs the model's joins (reference data in force, other rows, a mart), the
+    # model's flag: expect_column_values_to_be_in_set(fails_<check_id>, [false]).
+    expectation: str = FLAG_EXPECTATION
+    kwargs: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_flag(self) -> bool:
+        return self.column == f"fails_{self.check_id}"
 
 
 @dataclass(frozen=True)
@@ -132,16 +153,39 @@ def _suite(dataset: str, batch_rows: list[dict[str, str]], check_rows: list[dict
 
 
 def _check(row: dict[str, str]) -> Check:
+    flag = f"fails_{row['check_id']}"
+    expectation = row.get("expectation") or FLAG_EXPECTATION
+    kwargs = _kwargs(row) if row.get("expectation") else {"column": flag, "value_set": [False]}
+    if expectation not in RULE_EXPECTATIONS:
+        raise ValueError(
+            f"{REGISTRY}: check {row['check_id']} ({row['dataset']}) states expectation {expectation}, "
+            f"not one of {sorted(RULE_EXPECTATIONS)}"
+        )
     return Check(
         check_id=row["check_id"],
         dataset=row["dataset"],
         batch=row["batch"],
         fails_when=" ".join(row["fails_when"].split()),
-        column=f"fails_{row['check_id']}",
+        column=str(kwargs["column"]),
+        expectation=expectation,
+        kwargs=kwargs,
         raw_value=row["raw_column"],
         dqmi_item=row["dqmi_item"] or None,
         dqmi_role=row["dqmi_role"] or None,
     )
+
+
+def _kwargs(row: dict[str, str]) -> dict[str, object]:
+    where = f"{REGISTRY}: check {row['check_id']} ({row['dataset']}) expectation_kwargs"
+    try:
+        kwargs = yaml.safe_load(row.get("expectation_kwargs") or "")
+    except yaml.YAMLError as error:
+        raise ValueError(f"{where} is not a YAML mapping: {error}") from None
+    if not isinstance(kwargs, dict) or not isinstance(kwargs.get("column"), str):
+        raise ValueError(f"{where} must be a YAML mapping naming the column, e.g. {{column: price}}")
+    if "mostly" in kwargs:
+        raise ValueError(f"{where} states mostly: it is 1 - max_failure_rate")
+    return kwargs
 
 
 def _validate(dataset: str, batches: tuple[Batch, ...], checks: tuple[Check, ...]) -> None:

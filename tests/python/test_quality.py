@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 import pytest
 import yaml
 
@@ -21,6 +22,7 @@ from speccomm.quality import suites as suites_module
 from speccomm.quality.results import status_of
 from speccomm.quality.suites import load_suites
 from speccomm.quality.thresholds import Threshold
+from speccomm.quality.validate import GxValidator
 
 if TYPE_CHECKING:
     from demo_warehouse import CheckedDemo, DemoWarehouse
@@ -358,6 +360,42 @@ def test_a_check_naming_an_unknown_batch_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match=r"check price_invalid names unknown batch ledger_rows"):
         load_suites(seeds)
+
+
+def test_a_check_stating_an_unknown_expectation_is_refused(tmp_path: Path) -> None:
+    seeds = _registry_copy(
+        tmp_path, ("expect_column_values_to_be_between,", "expect_column_mean_to_be_between,")
+    )
+    with pytest.raises(ValueError, match=r"activity_negative \(slam\) states expectation expect_column_mean"):
+        load_suites(seeds)
+
+
+def test_expectations_state_the_rule_or_validate_the_flag() -> None:
+    """GX counts the rows each check's expectation finds: the registry's rule on a column
+    (activity_invalid: not null; activity_negative: between 0 and no maximum, a NULL is not
+    negative) or, where the rule needs the model's joins, the model's flag."""
+    suite = next(s for s in load_suites() if s.dataset == "slam")
+    batch = suite.batch("slam_current_rows")
+    checks = [c for c in suite.checks_of(batch)
+              if c.check_id in ("activity_invalid", "activity_negative", "pod_unknown")]
+    assert {c.check_id: c.expectation for c in checks} == {
+        "activity_invalid": "expect_column_values_to_not_be_null",
+        "activity_negative": "expect_column_values_to_be_between",
+        "pod_unknown": "expect_column_values_to_be_in_set",
+    }
+    frame = pd.DataFrame({
+        "slice_no": [0, 0, 0, 0, 0],
+        "row_id": [10, 11, 12, 13, 14],
+        "activity": [1.0, -2.0, None, 0.0, -0.5],
+        "fails_pod_unknown": [False, False, True, False, False],
+    })
+    thresholds = {c.check_id: Threshold("warn", 0.0, None) for c in checks}
+    outcome = GxValidator(thresholds).validate(batch, checks, frame)
+    assert {check_id: list(found) for check_id, found in outcome.unexpected_positions.items()} == {
+        "activity_invalid": [2],
+        "activity_negative": [1, 4],
+        "pod_unknown": [2],
+    }
 
 
 def test_each_dataset_has_one_primary_batch() -> None:
