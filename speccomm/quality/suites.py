@@ -1,11 +1,12 @@
 """The check registry (seeds/reference/dq_checks.csv) and its batches (dq_check_batches.csv).
 
 A *batch* is a dbt model in `models/dq/checks/` (a view in schema `dq_checks`) returning one
-row per record with the slice columns, the context columns, the raw values and one boolean
-`fails_<check_id>` column per check, for the slices in `dq.dq_check_scope`; it is fingerprinted
-by another check model. A *check* is one row of the registry: id, dataset, batch, words and
-numbers (title, severity, tolerance, meaning, fix), how a row fails, the raw column shown in
-samples and the DQMI item it measures. Both seeds are read here from the project's files and
+row per record with the slice columns, the context columns, the raw values and, per check, the
+column its expectation reads (a value such as price, or a boolean `fails_<check_id>` flag where
+the rule needs the model's joins), for the slices in `dq_checks.dq_check_scope`; it is
+fingerprinted by another check model. A *check* is one row of the registry: id, dataset, batch,
+words and numbers (title, severity, tolerance, meaning, fix), how a row fails, the raw column
+shown in samples, the DQMI item it measures and the GX expectation that states its rule. Both seeds are read here from the project's files and
 built by dbt (reference.dq_checks, reference.dq_check_batches), so the runner, the generator,
 the docs tables, the DQMI item map and the reports read the same rows. The Great Expectations
 suites are built from them in memory (speccomm.quality.validate).
