@@ -6,10 +6,11 @@ column its expectation reads (a value such as price, or a boolean `fails_<check_
 the rule needs the model's joins), for the slices in `dq_checks.dq_check_scope`; it is
 fingerprinted by another check model. A *check* is one row of the registry: id, dataset, batch,
 words and numbers (title, severity, tolerance, meaning, fix), how a row fails, the raw column
-shown in samples, the DQMI item it measures and the GX expectation that states its rule. Both seeds are read here from the project's files and
-built by dbt (reference.dq_checks, reference.dq_check_batches), so the runner, the generator,
-the docs tables, the DQMI item map and the reports read the same rows. The Great Expectations
-suites are built from them in memory (speccomm.quality.validate).
+shown in samples, the DQMI item it measures and the GX expectation that states its rule. Both
+seeds are read here from the project's files and built by dbt (reference.dq_checks,
+reference.dq_check_batches), so the runner, the generator, the docs tables, the DQMI item map
+and the reports read the same rows. The Great Expectations suites are built from them in
+memory (speccomm.quality.validate).
 """
 
 from __future__ import annotations
