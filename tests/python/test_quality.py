@@ -3,6 +3,7 @@ only changed slices are validated, history is kept, statuses and DQMI follow the
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import statistics
@@ -396,6 +397,36 @@ def test_expectations_state_the_rule_or_validate_the_flag() -> None:
         "activity_negative": [1, 4],
         "pod_unknown": [2],
     }
+
+
+def _check_ids_named_in_python() -> dict[str, set[str]]:
+    """The check ids the package names: constants called *CHECK, *CHECK_ID or *CHECKS (strings,
+    tuples, dict keys) and SQL comparing check_id with a literal."""
+    sql_id = re.compile(r"check_id\s*(?:=|<>|!=)\s*'([a-z_]+)'")
+    found: dict[str, set[str]] = {}
+    for path in sorted((PROJECT_ROOT / "speccomm").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and re.search(r"CHECK(_ID|S)?$", t.id) for t in node.targets
+            ):
+                value = node.value
+                items = value.keys if isinstance(value, ast.Dict) else getattr(value, "elts", [value])
+                for item in items:
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                        found.setdefault(item.value, set()).add(path.name)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for check_id in sql_id.findall(node.value):
+                    found.setdefault(check_id, set()).add(path.name)
+    return found
+
+
+def test_check_ids_named_in_python_are_in_the_registry() -> None:
+    named = _check_ids_named_in_python()
+    assert {"submission_missing", "service_line_ir_mismatch", "provider_code_mismatch"} <= set(named)
+    registered = {row["check_id"] for row in suites_module.registry_rows()}
+    unknown = {check_id: sorted(files) for check_id, files in named.items() if check_id not in registered}
+    assert not unknown, f"check ids named in Python but not in seeds/reference/dq_checks.csv: {unknown}"
 
 
 def test_each_dataset_has_one_primary_batch() -> None:
