@@ -87,7 +87,7 @@ def resend_newest_month(landing: Path, arrivals: Path) -> int:
 
 
 def timed_night(landing: Path, database: Path, kept_parse: KeptParse, *, month: bool) -> tuple[float, float]:
-    """(load seconds, dbt build seconds). As the nightly does (docs/decisions/0025): dbt's parse
+    """(load seconds, dbt build seconds). As the nightly does (docs/decisions/0026): dbt's parse
     is kept between the two builds, and the month's build loads no seed (the same seed files,
     the same code)."""
     started = time.perf_counter()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds" / "reference"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 # The warehouse's schemas (raw from speccomm.load, the rest from dbt_project.yml). DuckDB names a
 # database after its file, so a file named like one of them makes `raw.file_registry` or
