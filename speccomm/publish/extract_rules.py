@@ -31,6 +31,8 @@ metadata, beside its grain and key; docs/architecture.md, "Where does my change 
         - of: rpt_other.price_gbp                     # its column, over the rows sharing `by`
           by: [provider_code, financial_year]
           columns: [total_gbp, variance_gbp]          # withheld where one cell of `of` is alone
+          year_to_date: [ytd_total_gbp]               # (optional) from that month on
+          next_month: [previous_month_gbp]            # (optional) in the following month's row
       row_level: true                                 # one row per record
 
 `counts` names every column that counts people or activity (records, spells, attendances,
@@ -47,8 +49,10 @@ withheld in that month and every later month of the running total (`by`), so con
 year-to-date figures never give a withheld month. `totals_of` names this mart's cells that
 total a column of another mart over groups of its rows (a money-only mart's pounds over a
 suppressed mart's rows): where a group holds exactly one withheld non-zero cell of that column,
-the listed columns are withheld in the group's row here, so total minus parts across marts
-never gives it (applied after every mart is suppressed). docs/bi-access.md.
+the listed columns are withheld in the group's row here (its `year_to_date` columns from
+that month on, its `next_month` columns in the following month's row), and a second total by
+this mart's own `totals` where one would be alone, so total minus parts across marts never
+gives it (applied after every mart is suppressed). docs/bi-access.md.
 
 Fail closed: a table of schema `marts` whose model states no rule is not exported, and neither
 is a table whose rule names a column the table does not have. So a new mart never leaks: it

@@ -58,7 +58,8 @@ def test_no_pounds_are_worked_out_from_money_only_marts(
                 on scope.pathfinder_scope_key = true_scope.pathfinder_scope_key
             inner join marts.rpt_triangulation_spend as spend
                 on spend.provider_code = scope.provider_code and spend.icb_code = scope.icb_code
-                and spend.financial_year = scope.financial_year and spend.financial_month = scope.financial_month
+                and spend.financial_year = scope.financial_year
+                and spend.financial_month = scope.financial_month
             where scope.price_gbp is null and true_scope.price_gbp <> 0
                 and 1 = (select count(*) from marts.rpt_pathfinder_scope as other
                     where other.provider_code = scope.provider_code and other.icb_code = scope.icb_code
