@@ -231,7 +231,9 @@ def read_report_data(
 def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Temp tables of the results current as of the run and of their failed samples (all
     providers, each month with its first day), read by every report: joined once, not once
-    per provider and check."""
+    per provider and check. A check no share of failing rows can fail (tolerance 100 %, such as
+    icb_code_superseded: a merger, which the warehouse resolves) is information for the ICBs in
+    dq.dq_check_results, not a provider's problem: reports leave it out."""
     con.execute(
         f"""
         create or replace temp table report_current_results as
@@ -244,7 +246,11 @@ def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
                 and results.provider_code = slices.provider_code
                 and results.financial_year = slices.financial_year
                 and results.financial_month = slices.financial_month
-        where slices.run_id = ?
+        where
+            slices.run_id = ?
+            and results.check_id not in (
+                select check_id from reference.dq_thresholds where max_failure_rate >= 1
+            )
         """,
         [run_id],
     )
