@@ -338,3 +338,30 @@ def test_erf_baselines_follow_the_successor(nights: tuple[Path, Path]) -> None:
     assert _query(after_db, baseline.format(icbs=f"('{SUCCESSOR}')")) == _query(
         before_db, baseline.format(icbs=PREDECESSORS)
     )
+
+
+def test_erf_baselines_fit_the_generated_landing(nights: tuple[Path, Path]) -> None:
+    # Issue 24: the generator writes reference/erf_baselines.csv fitted to the landing it writes
+    # (speccomm/generate/erf.py), so the ratios are plausible at every scale (the demo-sized
+    # shipped seed read 55-114x on pathfinder). Checked here on the first (pre-merger) night
+    # against the warehouse's own count: every baseline is 95 % of the 2024/25 value of the same
+    # provider, ICB and month, and the footprint's 2025/26 ratio is about 1.
+    before_db, _ = nights
+    rows = _query(
+        before_db,
+        "select b.provider_code, b.icb_code, b.financial_year, b.financial_month, b.baseline_value_gbp,"
+        " b.is_baseline_illustrative, a.elective_value_gbp"
+        " from marts.rpt_erf_performance as b inner join marts.rpt_erf_performance as a"
+        " on b.provider_code = a.provider_code and b.icb_code = a.icb_code"
+        " and b.financial_month = a.financial_month and a.financial_year = '2024/25'"
+        " where b.baseline_value_gbp is not null",
+    )
+    assert {row[2] for row in rows} == {"2024/25", MERGER_YEAR}
+    for *key, baseline, illustrative, base_year_value in rows:
+        assert illustrative and baseline == (base_year_value * Decimal("0.95")).quantize(Decimal("0.01")), key
+    ratio = _query(
+        before_db,
+        "select sum(elective_value_gbp) / sum(baseline_value_gbp) from marts.rpt_erf_performance"
+        f" where is_in_footprint and financial_year = '{MERGER_YEAR}' and baseline_value_gbp is not null",
+    )[0][0]
+    assert Decimal("0.9") <= ratio <= Decimal("1.3"), ratio
