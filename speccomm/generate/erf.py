@@ -52,8 +52,17 @@ class ErfTally:
         in_scope_pod = np.array([pod in ERF_PODS for pod in pods], dtype=bool)
         providers, icbs = cells
         keep = in_scope_line[line_of] & in_scope_pod[pod_of] & (icbs != None)  # noqa: E711
-        for provider, icb, amount in zip(providers[keep], icbs[keep], pence[keep], strict=True):
-            self.pence[(str(provider), str(icb), month.year, month.month)] += int(amount)
+        if not keep.any():
+            return
+        # vectorised over the chunk: one sum per provider × ICB (national chunks are large)
+        pairs, pair_of = np.unique(
+            np.char.add(np.char.add(providers[keep].astype(str), "|"), icbs[keep].astype(str)),
+            return_inverse=True,
+        )
+        sums = np.bincount(pair_of, weights=pence[keep].astype(np.float64), minlength=len(pairs))
+        for pair, amount in zip(pairs, sums, strict=True):
+            provider, icb = str(pair).split("|")
+            self.pence[(provider, icb, month.year, month.month)] += round(float(amount))
 
     def baseline_rows(self, years: tuple[int, ...]) -> list[list[str]]:
         """The reference update's rows: the first year's value × 95 %, for every year."""
