@@ -267,7 +267,7 @@ def test_a_merger_is_no_providers_problem(nights: tuple[Path, Path], tmp_path: P
         run_id = con.execute("select max(run_id) from dq.dq_run_slices").fetchone()[0]
         prepare_run(con, run_id)
         providers = report_providers(con, run_id)
-        assert len(providers) == 8
+        assert set(providers) >= {"RAX", "RJ1", "RJ2", "RJ6", "RJ7", "RJZ", "RPY", "RVR"}
         for provider in providers:
             data = read_report_data(con, run_id, provider, prepared=True)
             listed = {check.check_id for section in data.sections for check in section.checks}
