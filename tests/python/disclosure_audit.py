@@ -61,6 +61,7 @@ NOT_COUNTS = {
     "source_row",
     "budget_version",  # the V<N> of an ICB's budget file
     "missing_provider_months",  # provider-months without a submission
+    "host_missing_provider_months",  # the same, at the providers an ICB hosts
 }
 INTEGER_TYPES = (
     "TINYINT",

@@ -1,7 +1,10 @@
 {#- The data-quality results current for each slice as of each run: the run that last
     validated the slice (dq_run_slices.validated_run_id) and its results. What the providers'
-    emails count. A view over the runner's tables, like the DQMI models: DuckDB only, read
-    after the runner has written the run. -#}
+    emails count. A check no share of failing rows can fail (tolerance 100 %, such as
+    icb_code_superseded: a merger, which the warehouse resolves) is information for the ICBs in
+    dq.dq_check_results, not a provider's problem: it is left out here, so out of every report.
+    A view over the runner's tables, like the DQMI models: DuckDB only, read after the runner
+    has written the run. -#}
 {{ config(materialized='view', schema='dq_checks', enabled=target.type != 'spark', tags=['dq_dqmi']) }}
 
 with
@@ -32,6 +35,12 @@ check_results as (
     from {{ ref('stg_dq__check_results') }}
 ),
 
+checks_shown_to_providers as (
+    select check_id
+    from {{ ref('dq_thresholds') }}
+    where max_failure_rate < 1
+),
+
 final as (
     select
         run_slices.run_id,
@@ -55,6 +64,8 @@ final as (
             and run_slices.provider_code = check_results.provider_code
             and run_slices.financial_year = check_results.financial_year
             and run_slices.financial_month = check_results.financial_month
+    inner join checks_shown_to_providers
+        on check_results.check_id = checks_shown_to_providers.check_id
 )
 
 select * from final

@@ -1,5 +1,6 @@
 {#- The impact of allocation changes, true to the footprint: one row per ICB × financial year ×
-    funding stream, with the year's SLAM spend (Actual rows) by host basis (the provider's host
+    funding stream, with the year's SLAM spend (Actual rows, and the spend mart's estimates of
+    the provider-months not sent, stated on each row with is_complete) by host basis (the provider's host
     ICB), population basis (the attributed ICB) and needs basis (the footprint's
     population-basis total shared among the footprint's ICBs by their published allocations or
     needs-weighted population, optionally moved from the population basis within a
@@ -19,6 +20,12 @@ allocation_bases as (
         footprint_total_gbp,
         host_basis_gbp,
         population_basis_gbp,
+        national_estimated_gbp,
+        footprint_estimated_gbp,
+        host_estimated_gbp,
+        population_estimated_gbp,
+        host_missing_provider_months,
+        missing_provider_months,
         population_financial_year,
         registered_population,
         needs_index,
@@ -185,6 +192,13 @@ final as (
                 2
             ) as decimal(38, 2)
         ) as needs_vs_population_pct,
+        conserved.missing_provider_months = 0 and conserved.host_missing_provider_months = 0 as is_complete,
+        conserved.missing_provider_months,
+        conserved.host_missing_provider_months,
+        cast(conserved.national_estimated_gbp as decimal(38, 2)) as national_estimated_gbp,
+        cast(conserved.footprint_estimated_gbp as decimal(38, 2)) as footprint_estimated_gbp,
+        cast(conserved.host_estimated_gbp as decimal(38, 2)) as host_estimated_gbp,
+        cast(conserved.population_estimated_gbp as decimal(38, 2)) as population_estimated_gbp,
         conserved.needs_target_source,
         conserved.published_allocation_gbp,
         conserved.registered_population,
