@@ -168,3 +168,12 @@ def test_published_contract_types_are_named_alike_on_both_engines(path: Path) ->
         if not PORTABLE_CONTRACT_TYPE.fullmatch(str(c.get("data_type") or "").replace(" ", "").lower())
     ]
     assert not engine_specific, f"{path.stem}: contract types not portable to Spark: {engine_specific}"
+
+
+DATED_NAME = re.compile(r"(?:^|_)(?:new|old|latest|tmp|v\d+|\d{4,8})(?:_|$)")
+
+
+@pytest.mark.parametrize("path", sorted(MODELS.rglob("*.yml")), ids=lambda p: p.stem)
+def test_yaml_is_named_by_subject_not_by_date(path: Path) -> None:
+    words = path.stem.lstrip("_").replace("__", "_")
+    assert not DATED_NAME.search(words), f"{path.relative_to(ROOT)}: name the YAML after what it holds"
