@@ -93,6 +93,31 @@ def test_engine_specific_sql_goes_through_the_cross_database_macros(path: Path) 
     assert not found, f"{path.relative_to(ROOT)}: not portable to Spark; use {sorted(found.values())}"
 
 
+# SQL's round( (not Jinja's `| round(`), outside comments
+BARE_ROUND = re.compile(r"(?<![|\w.])\s*\bround\s*\(", flags=re.I)
+
+
+def _bare_rounds(sql: str) -> list[str]:
+    sql = re.sub(r"\{#.*?#\}|--[^\n]*", "", sql, flags=re.S)
+    sql = re.sub(r"\|\s*round\s*\(", "| jinja_round(", sql)
+    return [line.strip() for line in sql.splitlines() if BARE_ROUND.search(line)]
+
+
+@pytest.mark.parametrize("path", _model_files(), ids=lambda p: p.stem)
+def test_money_is_rounded_through_the_rounding_macros(path: Path) -> None:
+    """One home for rounding: round_decimal / round_quotient (macros/numbers/) round half away
+    from zero alike on DuckDB and Spark; a bare round( on a double does not."""
+    found = _bare_rounds(path.read_text())
+    assert not found, f"{path.relative_to(ROOT)}: use round_decimal or round_quotient, not round(: {found}"
+
+
+def test_the_bare_round_policy_sees_a_bare_round() -> None:
+    assert _bare_rounds("select cast(round(a / b, 2) as decimal(38, 2)) as x")
+    assert _bare_rounds("select\n    round(\n        a, 2)")
+    assert not _bare_rounds("{{ round_quotient('a', 'b') }} -- round(a / b, 2) in a comment")
+    assert not _bare_rounds("{%- set p = (x / 2) | round(6) -%}")
+
+
 @cache
 def _project_model_configs() -> dict:
     project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())

@@ -169,16 +169,16 @@ final as (
         months_submitted,
         actual_gbp,
         actual_activity,
-        cast(round(run_rate_gbp, 2) as decimal(38, 2)) as run_rate_gbp,
+        {{ round_decimal('run_rate_gbp') }} as run_rate_gbp,
         case
             when is_submitted then cast(0 as decimal(38, 2))
-            when months_submitted = 0 then cast(round(annual_contract_gbp * phase_weight, 2) as decimal(38, 2))
-            else cast(round(coalesce(run_rate_gbp, 0), 2) as decimal(38, 2))
+            when months_submitted = 0 then {{ round_decimal('annual_contract_gbp * phase_weight') }}
+            else {{ round_decimal('coalesce(run_rate_gbp, 0)') }}
         end as estimated_gbp,
         -- a contract value says nothing about activity: unknown (NULL), not 0
         case
             when is_submitted then cast(0 as decimal(38, 3))
-            when months_submitted > 0 then cast(round(coalesce(run_rate_activity, 0), 3) as decimal(38, 3))
+            when months_submitted > 0 then {{ round_decimal('coalesce(run_rate_activity, 0)', 3) }}
         end as estimated_activity,
         case
             when is_submitted then null
