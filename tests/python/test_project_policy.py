@@ -118,6 +118,53 @@ def test_the_bare_round_policy_sees_a_bare_round() -> None:
     assert not _bare_rounds("{%- set p = (x / 2) | round(6) -%}")
 
 
+REF = re.compile(r"\bref\(\s*'([a-z0-9_]+)'\s*\)")
+# the tiers, lowest first: a model reads its own tier or a lower one (dbt's guide: intermediate
+# models sit below the marts; a stage that needs a mart is in the tier after the marts)
+TIERS = {"staging": 0, "intermediate": 1, "marts": 2, "dq": 2, "after_marts": 3}
+
+
+def _tier(path: Path) -> str:
+    return path.relative_to(MODELS).parts[0]
+
+
+@cache
+def _model_paths() -> dict[str, Path]:
+    return {path.stem: path for path in _model_files()}
+
+
+def _model_refs(path: Path) -> set[str]:
+    return {name for name in REF.findall(path.read_text()) if name in _model_paths()}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _model_files() if _tier(p) in ("staging", "intermediate")], ids=lambda p: p.stem
+)
+def test_layers_read_one_way(path: Path) -> None:
+    """Staging and intermediate models read no mart, no dq model and nothing after the marts."""
+    upward = sorted(
+        name for name in _model_refs(path) if TIERS[_tier(_model_paths()[name])] > TIERS[_tier(path)]
+    )
+    where = path.relative_to(ROOT)
+    assert not upward, f"{where} reads {upward}: move it to models/after_marts/, or its inputs down"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _model_files() if _tier(p) == "after_marts"], ids=lambda p: p.stem
+)
+def test_the_tier_after_the_marts_holds_only_what_needs_a_mart(path: Path) -> None:
+    seen: set[str] = set()
+    todo = list(_model_refs(path))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if _tier(_model_paths()[name]) == "after_marts":
+                todo += _model_refs(_model_paths()[name])
+    marts = sorted(name for name in seen if _tier(_model_paths()[name]) in ("marts", "dq"))
+    assert marts, f"{path.stem} reads no mart: it belongs in models/intermediate/"
+
+
 @cache
 def _project_model_configs() -> dict:
     project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())
