@@ -241,8 +241,8 @@ class Night:
         print(f"speccomm nightly {self.run_id}: {reason}")
         print(f"  landing {printable(self.paths.landing)}\n  warehouse {printable(self.paths.warehouse)}")
         try:
-            for number, (name, title) in enumerate(STEPS, start=1):
-                self._step(number, name, title)
+            for number, (name, title, action) in enumerate(self._steps(), start=1):
+                self._step(number, name, title, action)
         except Interrupted:
             self.record.failed_step = self._current_step()
             self.record.step_seconds = {k: v for k, v in self.record.step_seconds.items() if v >= 0}
@@ -257,11 +257,15 @@ class Night:
         shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
         return 0
 
-    def _step(self, number: int, name: str, title: str) -> None:
+    def _steps(self) -> tuple[tuple[str, str, Callable[[], None]], ...]:
+        """The night's steps in order, each with the method that does it (STEPS names them)."""
+        actions = (self._load, self._build, self._quality, self._reports, self._deliver, self._publish)
+        return tuple((name, title, action) for (name, title), action in zip(STEPS, actions, strict=True))
+
+    def _step(self, number: int, name: str, title: str, action: Callable[[], None]) -> None:
         print(f"[{number}/{len(STEPS)}] {name}: {title}", flush=True)
         self.record.step_seconds[name] = -1.0  # in progress (read by _current_step)
         started = time.monotonic()
-        action: Callable[[], None] = getattr(self, f"_{name}")
         detail = dbt_progress(self._dbt_log_dir() / "dbt-console.log") if name == "build" else None
         try:
             run_test_hooks(name, self.layout.state_dir)

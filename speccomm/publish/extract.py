@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.config import Paths
+from speccomm.config import Paths, icb_codes
 from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import (
@@ -200,7 +200,7 @@ def write_footprint_extract(
 
 
 def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None) -> Footprint:
-    codes = [code.strip().upper() for code in icbs if code.strip()]
+    codes = icb_codes(icbs)
     if name:
         codes += _named_footprint(con, name.strip().upper())
     if not codes:

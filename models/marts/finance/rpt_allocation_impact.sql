@@ -113,11 +113,11 @@ rounded as (
         paced_exact.*,
         case
             when not paced_exact.is_in_footprint then cast(paced_exact.population_basis_gbp as decimal(38, 2))
-            else cast(round(paced_exact.needs_target_exact, 2) as decimal(38, 2))
+            else {{ round_decimal('paced_exact.needs_target_exact') }}
         end as needs_target_rounded,
         case
             when not paced_exact.is_in_footprint then cast(paced_exact.population_basis_gbp as decimal(38, 2))
-            else cast(round(paced_exact.needs_basis_exact, 2) as decimal(38, 2))
+            else {{ round_decimal('paced_exact.needs_basis_exact') }}
         end as needs_basis_rounded,
         row_number() over (
             partition by paced_exact.financial_year, paced_exact.funding_stream, paced_exact.is_in_footprint
@@ -171,27 +171,9 @@ final as (
             as needs_vs_population_gbp,
         cast(conserved.needs_basis_gbp - conserved.host_basis_gbp as decimal(38, 2))
             as needs_vs_host_gbp,
-        cast(
-            round(
-                100.0 * (conserved.population_basis_gbp - conserved.host_basis_gbp)
-                / nullif(conserved.host_basis_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as population_vs_host_pct,
-        cast(
-            round(
-                100.0 * (conserved.needs_basis_gbp - conserved.host_basis_gbp)
-                / nullif(conserved.host_basis_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as needs_vs_host_pct,
-        cast(
-            round(
-                100.0 * (conserved.needs_basis_gbp - conserved.population_basis_gbp)
-                / nullif(conserved.population_basis_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as needs_vs_population_pct,
+        {{ pct_variance('conserved.population_basis_gbp', 'conserved.host_basis_gbp') }} as population_vs_host_pct,
+        {{ pct_variance('conserved.needs_basis_gbp', 'conserved.host_basis_gbp') }} as needs_vs_host_pct,
+        {{ pct_variance('conserved.needs_basis_gbp', 'conserved.population_basis_gbp') }} as needs_vs_population_pct,
         conserved.missing_provider_months = 0 and conserved.host_missing_provider_months = 0 as is_complete,
         conserved.missing_provider_months,
         conserved.host_missing_provider_months,

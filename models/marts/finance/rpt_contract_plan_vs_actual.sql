@@ -1,5 +1,5 @@
 {#- The contract plan against the actuals, like for like: one row per provider × ICB × service
-    line × financial year × month the provider submitted (dq_slam_submissions), from current
+    line × financial year × month the provider submitted (int_slam__expected_submissions), from current
     SLAM Plan and Actual rows (int_finance__contract_lines_monthly: the plan on the ICB it is
     for, the actuals on their patients' ICB), with the month's and the year-to-date variances
     and whether the provider states a plan (and any actual) for that ICB's line at all: a plan
@@ -33,7 +33,7 @@ submissions as (
         financial_year,
         financial_month,
         is_missing
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 dim_provider as (
