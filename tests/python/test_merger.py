@@ -261,8 +261,9 @@ def test_a_merger_is_no_providers_problem(nights: tuple[Path, Path], tmp_path: P
     )
     assert counted[0][0] > 0 and counted[0][1] == ["pass"]
     # ... and never reach a provider: not in any report's checks, nor in any email sent
-    copy = tmp_path / "after.duckdb"
-    shutil.copyfile(after_db, copy)
+    # the report models are the build's (schema dq_checks), in build.duckdb beside the published file
+    copy = tmp_path / "build.duckdb"
+    shutil.copyfile(after_db.parent / "build.duckdb", copy)
     with duckdb.connect(str(copy)) as con:
         run_id = con.execute("select max(run_id) from dq.dq_run_slices").fetchone()[0]
         prepare_run(con, run_id)
