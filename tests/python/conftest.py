@@ -44,6 +44,7 @@ SLOWEST_MODULES = (
     "test_nightly.py",
     "test_nightly_faults.py",
     "test_merger.py",  # two demo nightlies (added 2026-12-06, not yet timed in a whole run)
+    "test_nightly_month.py",  # three demo nightlies: two split by month, one whole (2026-12-07)
     "test_reference_updates.py",
     "test_reference_truth_night.py",
     "test_mart_edge_values.py",
