@@ -171,23 +171,35 @@ def test_an_executor_out_of_memory_fails_the_query_and_is_named(cluster: Cluster
     assert message is not None and "OutOfMemoryError" in message, str(failure.value)[:2000]
 
 
+def _tasks_started(root: Path, worker: str) -> int:
+    """How many tasks the worker's executors have started so far (their stderr says so)."""
+    return sum(stderr.read_text(encoding="utf-8", errors="replace").count("Running task")
+               for stderr in root.glob(f"work/{worker}/*/*/stderr"))
+
+
 @pytest.mark.slow
 @needs_cluster
 def test_a_worker_killed_mid_job_is_survived_by_running_its_tasks_again(cluster: ClusterState) -> None:
-    sql = ("select count(*), sum(id % 1000) from range(0, 30000000, 1, 48) "
+    root = Path(cluster.root)
+    # 96 tasks of a few hundred milliseconds each: still running when worker-1 starts its first
+    sql = ("select count(*), sum(id % 1000) from range(0, 60000000, 1, 96) "
            "where sha2(cast(id as string), 256) like '0%'")
     answer: list[object] = []
+    before = _tasks_started(root, "worker-1")
     job = threading.Thread(target=lambda: answer.extend(_query(cluster, sql)))
     started = time.monotonic()
     job.start()
-    time.sleep(8)  # the job's tasks run on both workers' executors
-    assert job.is_alive(), "the job finished before a worker could be killed: make it longer"
-    kill_process(Path(cluster.root), "worker-1")
+    # kill the worker once its executor is running the job's tasks, not after a guessed sleep
+    while job.is_alive() and _tasks_started(root, "worker-1") <= before \
+            and time.monotonic() - started < 300:
+        time.sleep(0.1)
+    assert job.is_alive(), "the job finished before worker-1 started one of its tasks"
+    assert _tasks_started(root, "worker-1") > before, "worker-1 ran none of the job's tasks in 300 s"
+    kill_process(root, "worker-1")
     job.join(timeout=900)
     assert not job.is_alive() and answer, f"no answer after {time.monotonic() - started:.0f} s"
     assert answer == _query(cluster, sql)  # the same again on the worker left
-    assert cluster_status(Path(cluster.root)) == {"master": True, "worker-1": False, "worker-2": True,
-                                                  "thrift": True}
+    assert cluster_status(root) == {"master": True, "worker-1": False, "worker-2": True, "thrift": True}
 
 
 @pytest.mark.slow
