@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "generate":
-        from speccomm.generate import generate
+        from speccomm_testkit.generate import generate
 
         generate(scale=args.scale, out=args.out, seed=args.seed)
         return 0

@@ -23,8 +23,8 @@ import pytest
 from test_nightly import NightEnv
 from test_reference_files import merged_icbs
 
-from speccomm.generate import generate
 from speccomm.reports.data import prepare_run, read_report_data, report_providers
+from speccomm_testkit.generate import generate
 
 pytestmark = pytest.mark.slow
 

@@ -11,10 +11,10 @@ import statistics
 
 import pytest
 
-from speccomm.generate.reference import load_reference
-from speccomm.generate.reference_rates import MEASURED, derived_rows, read_rows
-from speccomm.generate.scales import SCALES
-from speccomm.generate.world import emittable_service_lines
+from speccomm_testkit.generate.reference import load_reference
+from speccomm_testkit.generate.reference_rates import MEASURED, derived_rows, read_rows
+from speccomm_testkit.generate.scales import SCALES
+from speccomm_testkit.generate.world import emittable_service_lines
 
 
 @pytest.mark.parametrize("scale", sorted(SCALES))

@@ -1,6 +1,6 @@
 """An independent check that a landing folder follows the landing contract (v1).
 
-Written from ../shared/contracts/landing.md alone: it does not import speccomm.generate (nor
+Written from ../shared/contracts/landing.md alone: it does not import speccomm_testkit.generate (nor
 the loader). It reads every file with the csv module and checks file-name patterns, encodings,
 headers (after the contract's normalisation) against the accepted aliases, required columns
 (except in the files the manifest says are broken on purpose), and the value formats; a value
