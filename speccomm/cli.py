@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="show speccomm's version and those of dbt and DuckDB, and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    gen = commands.add_parser("generate", help="write a synthetic landing folder to the contract")
+    gen = commands.add_parser("generate", help="write a synthetic landing folder (the test kit)")
     gen.add_argument("--scale", choices=SCALES, required=True,
                      help="demo (minutes to build), pathfinder or national (hours, gigabytes)")
     gen.add_argument("--out", type=Path, required=True, help="the landing folder to write")
