@@ -19,10 +19,12 @@ help:
 		sub(/^[a-z-]+: /, ""); printf "  %-12s %s\n", name, $$0; next } \
 		/^## / && name { sub(/^## /, ""); printf "  %-12s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml constraints.txt
+# the product and its test kit (testkit/: the synthetic generator behind `speccomm generate` and
+# the contract oracle, decision 0035), both editable, from the pinned tree
+$(STAMP): pyproject.toml testkit/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e testkit
 	touch $(STAMP)
 
 ## run: generate demo landing data if the landing folder is empty, then run the whole night
@@ -67,9 +69,9 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	fi
 
-## lint: ruff, the type checker (mypy on speccomm/), the generated checks table, sqlfluff (on LINT_PROCESSES processes, default 2)
+## lint: ruff, the type checker (mypy on speccomm/ and testkit/), the generated checks table, sqlfluff (on LINT_PROCESSES processes, default 2)
 lint: $(STAMP)
-	$(BIN)/ruff check speccomm tests bench
+	$(BIN)/ruff check speccomm testkit tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m speccomm.quality.catalogue
 	@mkdir -p warehouse/lint
@@ -96,7 +98,7 @@ bench: $(STAMP)
 SPARK_STAMP := $(VENV)/.spark-installed
 SPARK_DIR   ?= /tmp/speccomm-spark
 $(SPARK_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,spark]" -e testkit
 	touch $(SPARK_STAMP)
 $(SPARK_DIR)/landing-demo: | $(STAMP)
 	$(BIN)/speccomm generate --scale demo --out $@ --seed $(SEED)
@@ -123,10 +125,10 @@ spark-parity-two-nights: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
 spark-faults: $(SPARK_STAMP) system-deps
 	SPECCOMM_SPARK_CLUSTER_TESTS=1 $(BIN)/pytest tests/python/test_spark_cluster.py -p no:cacheprovider
 
-## constraints: re-resolve the pinned tree after changing pyproject.toml
+## constraints: re-resolve the pinned tree after changing pyproject.toml or testkit/pyproject.toml
 constraints:
 	rm -rf /tmp/speccomm-resolve && $(PYTHON) -m venv /tmp/speccomm-resolve
-	/tmp/speccomm-resolve/bin/pip install --quiet -e ".[dev,spark]"
+	/tmp/speccomm-resolve/bin/pip install --quiet -e ".[dev,spark]" -e testkit
 	( echo "# Full resolved dependency tree, pinned (pip install -c constraints.txt)."; \
 	  echo "# Regenerate with: make constraints"; \
 	  /tmp/speccomm-resolve/bin/pip freeze --exclude-editable | sort -f ) > constraints.txt

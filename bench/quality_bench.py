@@ -53,7 +53,7 @@ def prepare(scale: str, seed: int, workdir: Path, landing: Path | None) -> tuple
     if landing is None:
         landing = workdir / "landing"
         if not (landing / "manifest.json").exists():
-            from speccomm.generate import generate
+            from speccomm_testkit.generate import generate
 
             started = time.perf_counter()
             generate(scale=scale, out=landing, seed=seed)

@@ -10,7 +10,12 @@ from pathlib import Path
 
 from speccomm.config import ENGINES, BadWarehouseName, Paths, resolve_paths
 
-SCALES = ("demo", "pathfinder", "national")
+SCALES = ("demo", "pathfinder", "national")  # the generator's scales (a test holds them equal)
+TESTKIT_MISSING = (
+    "speccomm generate: the synthetic generator is in speccomm's test kit (distribution speccomm-testkit), "
+    "which is not installed here. From the project folder: "
+    "pip install -c constraints.txt -e testkit (make run and make test install it)."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="show speccomm's version and those of dbt and DuckDB, and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    gen = commands.add_parser("generate", help="write a synthetic landing folder to the contract")
+    gen = commands.add_parser("generate", help="write a synthetic landing folder (the test kit)")
     gen.add_argument("--scale", choices=SCALES, required=True,
                      help="demo (minutes to build), pathfinder or national (hours, gigabytes)")
     gen.add_argument("--out", type=Path, required=True, help="the landing folder to write")
@@ -181,10 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "generate":
-        from speccomm.generate import generate
-
-        generate(scale=args.scale, out=args.out, seed=args.seed)
-        return 0
+        return _generate(args)
     if args.command == "docs":
         from speccomm.dbt_runner.docs import build_docs
         from speccomm.state import StateLayout
@@ -193,6 +195,20 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = None if args.fresh else StateLayout.of(_paths(parser, args)).state_source()
         return build_docs(args.out, warehouse=warehouse)
     return _run_warehouse_command(args, _paths(parser, args))
+
+
+def _generate(args: argparse.Namespace) -> int:
+    """`speccomm generate`: the test kit's generator (distribution speccomm-testkit, decision 0035),
+    the product's one reach into the kit; without the kit, a message saying how to install it."""
+    try:
+        from speccomm_testkit.generate import generate
+    except ModuleNotFoundError as missing:
+        if missing.name is None or missing.name.split(".")[0] != "speccomm_testkit":
+            raise  # the kit is there but one of its own dependencies is not: pip's message says which
+        print(TESTKIT_MISSING, file=sys.stderr)
+        return 2
+    generate(scale=args.scale, out=args.out, seed=args.seed)
+    return 0
 
 
 def _paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Paths:

@@ -41,7 +41,7 @@ def demo_landing(root: Path) -> Path:
     given = os.environ.get("SPECCOMM_TEST_DEMO_LANDING")
     if given:
         return Path(given)
-    from speccomm.generate import generate
+    from speccomm_testkit.generate import generate
 
     landing = root / "landing"
     generate("demo", landing, seed=SEED)

@@ -22,10 +22,10 @@ import pytest
 
 from shared_build import build_once
 from speccomm.dbt_runner import run_dbt
-from speccomm.generate import generate
 from speccomm.load import load_landing
 from speccomm.quality import QualitySummary, run_quality_checks
 from speccomm.reports import build_provider_reports
+from speccomm_testkit.generate import generate
 
 DEMO_SEED = 11
 

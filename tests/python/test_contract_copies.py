@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 
 import pytest
-from contract_validator import ALIASES, DEFAULT_GP, REQUIRED
 
-from speccomm.generate import contract as generator_contract
-from speccomm.generate.formats import DEFAULT_GP as GENERATED_DEFAULT_GP
-from speccomm.generate.rules import DEFAULT_GP_CODES
 from speccomm.load.columns import COLUMNS_BY_FEED
+from speccomm_testkit.contract_validator import ALIASES, DEFAULT_GP, REQUIRED
+from speccomm_testkit.generate import contract as generator_contract
+from speccomm_testkit.generate.formats import DEFAULT_GP as GENERATED_DEFAULT_GP
+from speccomm_testkit.generate.rules import DEFAULT_GP_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTRIBUTION_MACRO = ROOT / "macros" / "attribution" / "attribution.sql"

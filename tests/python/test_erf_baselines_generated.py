@@ -14,8 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from speccomm.config import SEEDS_DIR
-from speccomm.generate import SCALES, generate
 from speccomm.load.reference import read_reference_folder
+from speccomm_testkit.generate import SCALES, generate
 
 SMALL = replace(SCALES["demo"], name="small", providers=("RJ1", "RJ6"), years=(2024, 2025))
 

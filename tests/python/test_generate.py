@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from contract_validator import (
+
+from speccomm_testkit.contract_validator import (
     NAME_PATTERNS,
     Report,
     fy_start,
@@ -22,10 +23,9 @@ from contract_validator import (
     read_file,
     validate_landing,
 )
-
-from speccomm.generate import SCALES, DefectRates, generate
-from speccomm.generate.reference import load_reference
-from speccomm.generate.world import build_world, volume_summary
+from speccomm_testkit.generate import SCALES, DefectRates, generate
+from speccomm_testkit.generate.reference import load_reference
+from speccomm_testkit.generate.world import build_world, volume_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKS_DOC = ROOT / "docs" / "data-quality-checks.md"

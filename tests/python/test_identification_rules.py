@@ -19,7 +19,7 @@ from speccomm import config
 from speccomm.config import SEEDS_DIR
 from speccomm.dbt_runner import BuildFailed, build_warehouse, run_dbt
 from speccomm.dbt_runner.ir_rules import RULE_FILES, RuleFileInvalid, validate_rule_seeds
-from speccomm.generate.ir import OUTCOME_OF_KIND
+from speccomm_testkit.generate.ir import OUTCOME_OF_KIND
 
 pytest_plugins = ["demo_warehouse"]
 

@@ -33,7 +33,7 @@ def _lint(command: list[str], env: dict[str, str] | None = None) -> None:
 
 
 def test_ruff_finds_nothing() -> None:
-    _lint(["ruff", "check", "speccomm", "tests", "bench"])
+    _lint(["ruff", "check", "speccomm", "testkit", "tests", "bench"])
 
 
 def test_mypy_finds_nothing() -> None:

@@ -23,8 +23,8 @@ import pytest
 from test_nightly import NightEnv
 from test_reference_files import merged_icbs
 
-from speccomm.generate import generate
 from speccomm.reports.data import prepare_run, read_report_data, report_providers
+from speccomm_testkit.generate import generate
 
 pytestmark = pytest.mark.slow
 
@@ -343,8 +343,8 @@ def test_erf_baselines_follow_the_successor(nights: tuple[Path, Path]) -> None:
 
 def test_erf_baselines_fit_the_generated_landing(nights: tuple[Path, Path]) -> None:
     # Issue 24: the generator writes reference/erf_baselines.csv fitted to the landing it writes
-    # (speccomm/generate/erf.py), so the ratios are plausible at every scale (the demo-sized
-    # shipped seed read 55-114x on pathfinder). Checked here on the first (pre-merger) night
+    # (testkit/speccomm_testkit/generate/erf.py), so the ratios are plausible at every scale (the
+    # demo-sized shipped seed read 55-114x on pathfinder). Checked here on the first (pre-merger) night
     # against the warehouse's own count: every baseline is 95 % of the 2024/25 value of the same
     # provider, ICB and month, and the footprint's 2025/26 ratio is about 1.
     before_db, _ = nights

@@ -32,7 +32,7 @@ pytest_plugins = ["demo_warehouse"]
 pytestmark = pytest.mark.slow
 
 PSEUDONYM_COLUMN = re.compile(r"pseudo|patient_(id|key|hash)|nhs_number$", re.IGNORECASE)
-ID_WIDTH = 12  # the generator's pseudonyms: 12 hex digits (speccomm.generate.sus_render)
+ID_WIDTH = 12  # the generator's pseudonyms: 12 hex digits (speccomm_testkit.generate.sus_render)
 
 
 @pytest.fixture(scope="module")

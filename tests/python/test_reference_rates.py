@@ -3,7 +3,7 @@ can emit, at every scale (issue 24): a line without a rate is never judged by th
 funnel (NULL flags, reason no_reference_rate: the dbt unit test
 icb_variation_funnel_no_reference_rate), so a seed that covered only the demo's lines left most
 of pathfinder's and national's lines unjudged. The rows the demo did not measure are derived as
-speccomm/generate/reference_rates.py documents; the seed is pinned to that derivation."""
+testkit/speccomm_testkit/generate/reference_rates.py documents; the seed is pinned to that derivation."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import statistics
 
 import pytest
 
-from speccomm.generate.reference import load_reference
-from speccomm.generate.reference_rates import MEASURED, derived_rows, read_rows
-from speccomm.generate.scales import SCALES
-from speccomm.generate.world import emittable_service_lines
+from speccomm_testkit.generate.reference import load_reference
+from speccomm_testkit.generate.reference_rates import MEASURED, derived_rows, read_rows
+from speccomm_testkit.generate.scales import SCALES
+from speccomm_testkit.generate.world import emittable_service_lines
 
 
 @pytest.mark.parametrize("scale", sorted(SCALES))

@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 
 from speccomm.config import SEEDS_DIR
-from speccomm.generate import rules
-from speccomm.generate.contract import BUDGET_COLUMNS
-from speccomm.generate.rand import random_for
-from speccomm.generate.writers import WrittenFile, write_text_csv
+from speccomm_testkit.generate import rules
+from speccomm_testkit.generate.contract import BUDGET_COLUMNS
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.writers import WrittenFile, write_text_csv
 
 BUDGET_ICBS = ("QKK", "QWE")  # the demo and pathfinder footprint
 TWO_VERSIONS = "QKK"  # its latest year is budgeted twice

@@ -26,9 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from speccomm.config import SEEDS_DIR
-from speccomm.generate import codes
-from speccomm.generate.rand import rng_for
-from speccomm.generate.sus_records import Chunk, mix48
+from speccomm_testkit.generate import codes
+from speccomm_testkit.generate.rand import rng_for
+from speccomm_testkit.generate.sus_records import Chunk, mix48
 
 KINDS = (
     "agree",

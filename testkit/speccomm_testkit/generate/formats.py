@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from speccomm.generate.reference import Reference
-from speccomm.generate.rules import DEFAULT_GP_CODES
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.rules import DEFAULT_GP_CODES
 
 FY_FORMATS = ("2025/26", "2025-26", "202526", "2025-2026", "25/26", "2526")
 MONTH_FORMATS = ("5", "05", "M5", "M05")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from speccomm.generate.rules import fy_label, month_start
+from speccomm_testkit.generate.rules import fy_label, month_start
 
 
 @dataclass(frozen=True, order=True)

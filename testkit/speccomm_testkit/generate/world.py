@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from speccomm.generate.codes import HRG_CHAPTERS, OP_HRG, TREATMENT_FUNCTIONS
-from speccomm.generate.periods import Month, months_of
-from speccomm.generate.rand import rng_for
-from speccomm.generate.reference import Reference, ServiceLine
-from speccomm.generate.scales import Scale
+from speccomm_testkit.generate.codes import HRG_CHAPTERS, OP_HRG, TREATMENT_FUNCTIONS
+from speccomm_testkit.generate.periods import Month, months_of
+from speccomm_testkit.generate.rand import rng_for
+from speccomm_testkit.generate.reference import Reference, ServiceLine
+from speccomm_testkit.generate.scales import Scale
 
 # Point of delivery: (dataset, relative volume, base price in pounds). HCD is SLAM only.
 POD_PROFILE = {

@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from speccomm.generate import formats
-from speccomm.generate.contract import SLAM_COLUMNS
-from speccomm.generate.rand import random_for
-from speccomm.generate.reference import Reference
-from speccomm.generate.slam_schedule import SlamFile, YearPlan
-from speccomm.generate.slam_statements import Columns, SlamRow
+from speccomm_testkit.generate import formats
+from speccomm_testkit.generate.contract import SLAM_COLUMNS
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.slam_schedule import SlamFile, YearPlan
+from speccomm_testkit.generate.slam_statements import Columns, SlamRow
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
 PROVIDER_STYLES = ("plain", "lower", "plain", "padded")

@@ -6,27 +6,27 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from speccomm.generate.budget import generate_budget
-from speccomm.generate.erf import write_erf_baselines
-from speccomm.generate.expect_ledger import LedgerExpectations
-from speccomm.generate.expect_slam import SlamExpectations
-from speccomm.generate.expect_sus import SusExpectations
-from speccomm.generate.ledger import generate_ledger, ledger_entities
-from speccomm.generate.manifest import Results, build_manifest, write_manifest
-from speccomm.generate.reference import load_reference
-from speccomm.generate.scales import SCALES, DefectRates, Scale, Scenarios
-from speccomm.generate.slam import generate_slam, withheld_months
-from speccomm.generate.slam_schedule import plan_years
-from speccomm.generate.sus import generate_sus
-from speccomm.generate.tallies import DqTally, InvalidValues
-from speccomm.generate.triangulation import (
+from speccomm_testkit.generate.budget import generate_budget
+from speccomm_testkit.generate.erf import write_erf_baselines
+from speccomm_testkit.generate.expect_ledger import LedgerExpectations
+from speccomm_testkit.generate.expect_slam import SlamExpectations
+from speccomm_testkit.generate.expect_sus import SusExpectations
+from speccomm_testkit.generate.ledger import generate_ledger, ledger_entities
+from speccomm_testkit.generate.manifest import Results, build_manifest, write_manifest
+from speccomm_testkit.generate.reference import load_reference
+from speccomm_testkit.generate.scales import SCALES, DefectRates, Scale, Scenarios
+from speccomm_testkit.generate.slam import generate_slam, withheld_months
+from speccomm_testkit.generate.slam_schedule import plan_years
+from speccomm_testkit.generate.sus import generate_sus
+from speccomm_testkit.generate.tallies import DqTally, InvalidValues
+from speccomm_testkit.generate.triangulation import (
     compare_activity,
     compare_spend,
     plant_activity,
     plant_spend,
     stated_months,
 )
-from speccomm.generate.world import build_world, volume_summary
+from speccomm_testkit.generate.world import build_world, volume_summary
 
 __all__ = ["SCALES", "DefectRates", "Scale", "Scenarios", "generate"]
 FEEDS = ("slam", "sus", "ledger", "budget")

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import random_for
-from speccomm.generate.reference import Reference
-from speccomm.generate.slam_schedule import YearPlan
-from speccomm.generate.world import SPECIAL_LINES, World
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.slam_schedule import YearPlan
+from speccomm_testkit.generate.world import SPECIAL_LINES, World
 
 VARIANCE_THRESHOLD = 0.05  # flag when |slam - other| / max(|slam|, |other|) exceeds this
 PLANTED_MINIMUM = 0.25  # every planted variance is at least this large

@@ -1,17 +1,20 @@
 """An independent check that a landing folder follows the landing contract (v1).
 
-Written from ../shared/contracts/landing.md alone: it does not import speccomm.generate (nor
-the loader). It reads every file with the csv module and checks file-name patterns, encodings,
-headers (after the contract's normalisation) against the accepted aliases, required columns
-(except in the files the manifest says are broken on purpose), and the value formats; a value
-that does not parse must be one the manifest lists as planted. It also notes which of the
-contract's messy forms it saw, so tests can ask that every one of them is exercised.
+Written from ../shared/contracts/landing.md alone: it imports nothing of speccomm (the loader)
+nor of the kit's generator (tests/python/test_testkit_boundary.py holds it to that). It reads
+every file with the csv module and checks file-name patterns, encodings, headers (after the
+contract's normalisation) against the accepted aliases, required columns (except in the files
+the manifest says are broken on purpose), and the value formats; a value that does not parse
+must be one the manifest lists as planted. It also notes which of the contract's messy forms it
+saw, so tests can ask that every one of them is exercised.
 
-Run it by hand: python tests/python/contract_validator.py LANDING_DIR
+Run it by hand: `speccomm-check-landing LANDING_DIR` (or `python -m
+speccomm_testkit.contract_validator LANDING_DIR`).
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -173,7 +176,7 @@ def money_pence(text: str) -> int | None:
 
 def month_valid(text: str) -> bool:
     match = re.fullmatch(r"M?(\d{1,2})", text.strip())
-    return bool(match) and 1 <= int(match.group(1)) <= 12
+    return match is not None and 1 <= int(match.group(1)) <= 12
 
 
 def money_valid(text: str) -> bool:
@@ -464,9 +467,18 @@ def _check_budgets(manifest: dict, report: Report) -> None:
             1 for r in report.files if r.startswith("budget/")) else "budget:single_version")
 
 
-def main(argv: list[str]) -> int:
-    root = Path(argv[1])
-    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+def main(argv: list[str] | None = None) -> int:
+    """`speccomm-check-landing LANDING_DIR`: every problem on a line, then a summary; exit 1 on problems."""
+    parser = argparse.ArgumentParser(
+        prog="speccomm-check-landing",
+        description="Check a landing folder written by `speccomm generate` against the landing contract "
+                    "(its manifest.json says which defects were planted).")
+    parser.add_argument("landing", type=Path, help="the landing folder (with manifest.json)")
+    root = parser.parse_args(argv).landing
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file():
+        parser.error(f"{manifest_path}: no manifest.json (write the folder with `speccomm generate`)")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     report = validate_landing(root, manifest)
     for problem in report.problems:
         print(problem)
@@ -475,4 +487,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

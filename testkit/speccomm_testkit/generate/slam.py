@@ -7,14 +7,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from speccomm.generate.expect_slam import SlamExpectations, SlamFileText
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import random_for
-from speccomm.generate.slam_render import SlamRenderer, SlamStyle, columns_for, file_name, style_for
-from speccomm.generate.slam_schedule import SlamFile, YearPlan, schedule_year
-from speccomm.generate.slam_statements import Columns, SlamRow, StatementBuilder
-from speccomm.generate.world import World
-from speccomm.generate.writers import WrittenFile, write_text_csv
+from speccomm_testkit.generate.expect_slam import SlamExpectations, SlamFileText
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.slam_render import SlamRenderer, SlamStyle, columns_for, file_name, style_for
+from speccomm_testkit.generate.slam_schedule import SlamFile, YearPlan, schedule_year
+from speccomm_testkit.generate.slam_statements import Columns, SlamRow, StatementBuilder
+from speccomm_testkit.generate.world import World
+from speccomm_testkit.generate.writers import WrittenFile, write_text_csv
 
 MISSING_COLUMN = "price"  # the required column the broken file leaves out
 

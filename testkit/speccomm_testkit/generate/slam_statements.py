@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from speccomm.generate import formats
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import random_for
-from speccomm.generate.world import World
+from speccomm_testkit.generate import formats
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.world import World
 
 ACTIVITY_NOISE = 0.03  # SLAM vs SUS per line and month, applied only where it moves a count
 NOISE_MIN_COUNT = 34  # below this the noise would round to nothing anyway

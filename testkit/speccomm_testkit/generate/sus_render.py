@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from speccomm.generate import formats
-from speccomm.generate.contract import SUS_COLUMNS
-from speccomm.generate.ir import IrCoder
-from speccomm.generate.periods import Month
-from speccomm.generate.sus_records import NHS_STATUS_OTHER, Chunk, ChunkMaker, hex_text, mix48
+from speccomm_testkit.generate import formats
+from speccomm_testkit.generate.contract import SUS_COLUMNS
+from speccomm_testkit.generate.ir import IrCoder
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.sus_records import NHS_STATUS_OTHER, Chunk, ChunkMaker, hex_text, mix48
 
 DATE_OFFSETS = range(-5, 80)  # activity and discharge dates: days from the month's first day
 EXTRA_COLUMNS = {"extract_date": "Extract Date", "der_financial_year": "Der Financial Year"}
@@ -96,7 +96,7 @@ class SusRenderer:
             "pod_code": _take(pa.array(self.pods), np.where(
                 c.pod_override >= 0, self._unknown_pod(c.pod_override), self.line_pod[c.line])),
             "hrg_code": _take(pa.array(self.hrgs), self.line_hrg[c.line]),
-            # identification-rule codes (speccomm.generate.ir): a stream apart from the rest
+            # identification-rule codes (speccomm_testkit.generate.ir): a stream apart from the rest
             "primary_diagnosis_code": ir["primary_diagnosis_code"],
             "primary_procedure_code": ir["primary_procedure_code"],
             "treatment_function_code": _take(pa.array(self.tfcs), self.line_tfc[c.line]),

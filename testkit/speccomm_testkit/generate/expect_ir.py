@@ -2,7 +2,7 @@
 × financial year × month, the records of each outcome (agree, supplied_not_derived,
 derived_not_supplied, different_line) and their tariff pounds, the planted mis-assignments by
 kind, and the rows of the check service_line_ir_mismatch. Computed from the written supplied
-service line and the line each record's codes were made to derive (speccomm.generate.ir)."""
+service line and the line each record's codes were made to derive (speccomm_testkit.generate.ir)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from speccomm.generate.expect_sus import _distinct, _money, current_records
-from speccomm.generate.ir import KINDS
-from speccomm.generate.periods import Month
-from speccomm.generate.reference import Reference
-from speccomm.generate.tallies import DqTally, pounds
+from speccomm_testkit.generate.expect_sus import _distinct, _money, current_records
+from speccomm_testkit.generate.ir import KINDS
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.tallies import DqTally, pounds
 
 OUTCOMES = ("agree", "supplied_not_derived", "derived_not_supplied", "different_line")
 CHECK_ID = "service_line_ir_mismatch"

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from speccomm.generate import codes, formats
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import rng_for
-from speccomm.generate.reference import Reference
-from speccomm.generate.scales import DefectRates
-from speccomm.generate.world import World
+from speccomm_testkit.generate import codes, formats
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import rng_for
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.scales import DefectRates
+from speccomm_testkit.generate.world import World
 
 MASK48 = np.uint64((1 << 48) - 1)
 UNKNOWN_PROVIDER = "89999"  # the ODS default for a provider without a code

@@ -11,17 +11,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from speccomm.generate import rules
-from speccomm.generate.erf import ErfTally
-from speccomm.generate.periods import Month
-from speccomm.generate.reference import Reference
-from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
 from speccomm.quality.suites import check_ids
+from speccomm_testkit.generate import rules
+from speccomm_testkit.generate.erf import ErfTally
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.tallies import DqTally, FactTotals, InvalidValues
 
 # Which checks count SUS rows: the ids come from the suite (one list of checks); how each row
 # fails them is decided here, independently of the warehouse's check models.
 # the row checks of the extract rows; service_line_ir_mismatch (current records) is predicted
-# by speccomm.generate.expect_ir
+# by speccomm_testkit.generate.expect_ir
 SUS_CHECKS = tuple(c for c in check_ids("sus") if c != "service_line_ir_mismatch")
 METHODS = ("registration", "residence", "provider_host", "unattributed")
 _MONEY = (r"^-?£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", r"^\(£?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?\)$")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from speccomm.generate import rules
-from speccomm.generate.reference import Reference
-from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
+from speccomm_testkit.generate import rules
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.tallies import DqTally, FactTotals, InvalidValues
 
 
 @dataclass

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from speccomm.generate.expect_ir import IrExpectations
-from speccomm.generate.expect_sus import SusExpectations
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import random_for
-from speccomm.generate.sus_records import ChunkMaker, Vocabulary
-from speccomm.generate.sus_render import SusRenderer, SusStyle, sus_style
-from speccomm.generate.world import World
-from speccomm.generate.writers import StreamedCsv, WrittenFile
+from speccomm_testkit.generate.expect_ir import IrExpectations
+from speccomm_testkit.generate.expect_sus import SusExpectations
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.sus_records import ChunkMaker, Vocabulary
+from speccomm_testkit.generate.sus_render import SusRenderer, SusStyle, sus_style
+from speccomm_testkit.generate.world import World
+from speccomm_testkit.generate.writers import StreamedCsv, WrittenFile
 
 DATASETS = ("APC", "OP")
 MISSING_COLUMN = "pod_code"

@@ -6,7 +6,7 @@ the footprint's 2024/25 rate; `source` says so). A line the demo did not make ha
 rate, so without a row the variation mart could not judge it on pathfinder or national data
 (`no_reference_rate`). Such a line takes the median of the measured rates of the lines of its
 national programme of care (else of every measured line), marked illustrative with the
-programme in `source`. Run `python -m speccomm.generate.reference_rates` to rewrite the seed
+programme in `source`. Run `python -m speccomm_testkit.generate.reference_rates` to rewrite the seed
 after the generator's lines or the service-code reference change; a test pins the seed to it.
 docs/reference-data.md ("service_line_reference_rates").
 """
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from speccomm.config import SEEDS_DIR
-from speccomm.generate.reference import Reference, load_reference
-from speccomm.generate.scales import SCALES
-from speccomm.generate.world import emittable_service_lines
+from speccomm_testkit.generate.reference import Reference, load_reference
+from speccomm_testkit.generate.scales import SCALES
+from speccomm_testkit.generate.world import emittable_service_lines
 
 SEED = SEEDS_DIR / "service_line_reference_rates.csv"
 COLUMNS = ("service_line_code", "financial_year", "geography_code", "activity_per_100k",

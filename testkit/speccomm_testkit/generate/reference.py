@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from speccomm.config import SEEDS_DIR
-from speccomm.generate.rules import Resolver
+from speccomm_testkit.generate.rules import Resolver
 
 STATUS_YEARS = (2023, 2024, 2025, 2026)  # the seed's icb_delegation_status_<yyyy>_<yy> columns
 

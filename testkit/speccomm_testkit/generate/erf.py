@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from speccomm.generate.periods import Month
-from speccomm.generate.reference import Reference
-from speccomm.generate.rules import fy_label
-from speccomm.generate.writers import write_text_csv
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.rules import fy_label
+from speccomm_testkit.generate.writers import write_text_csv
 
 ERF_PODS = frozenset({"EL", "DC", "OPFA", "OPPROC"})
 NOT_SPECIALISED = frozenset({"not_specialised", "unattributable"})

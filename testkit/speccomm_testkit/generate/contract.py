@@ -2,8 +2,8 @@
 
 Read from the loader's table (speccomm.load.columns), the one home of the contract's header
 aliases: the generator writes the aliases the loader accepts. The test oracle
-(tests/python/contract_validator.py) keeps its own copy on purpose, written from the contract
-page; tests/python/test_contract_aliases.py holds the two equal.
+(testkit/speccomm_testkit/contract_validator.py) keeps its own copy on purpose, written from the contract
+page; tests/python/test_contract_copies.py holds the two equal.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from speccomm.generate import formats
-from speccomm.generate.contract import LEDGER_COLUMNS
-from speccomm.generate.expect_ledger import LedgerExpectations, LedgerFileText
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import random_for
-from speccomm.generate.world import World
-from speccomm.generate.writers import WrittenFile, write_text_csv
+from speccomm_testkit.generate import formats
+from speccomm_testkit.generate.contract import LEDGER_COLUMNS
+from speccomm_testkit.generate.expect_ledger import LedgerExpectations, LedgerFileText
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.world import World
+from speccomm_testkit.generate.writers import WrittenFile, write_text_csv
 
 SPEND_NOISE = 0.02  # ledger vs SLAM pounds per provider x ICB x month
 SUBJECTIVE = {"nhs_trust": "52110000", "other": "52190000", "suspense": "59999000"}

@@ -11,9 +11,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from speccomm.generate.periods import Month
-from speccomm.generate.rand import random_for
-from speccomm.generate.scales import Scale
+from speccomm_testkit.generate.periods import Month
+from speccomm_testkit.generate.rand import random_for
+from speccomm_testkit.generate.scales import Scale
 
 DEADLINE_DAY = 20  # a month's SLAM file is due by the 20th of the following calendar month
 # Kinds of file that the warehouse must not load

@@ -7,17 +7,17 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from speccomm.generate import formats
-from speccomm.generate.budget import BudgetOutput
-from speccomm.generate.expect_ledger import LedgerExpectations
-from speccomm.generate.expect_slam import SlamExpectations
-from speccomm.generate.expect_sus import SusExpectations
-from speccomm.generate.ledger import LedgerOutput
-from speccomm.generate.scales import Scale
-from speccomm.generate.slam import SlamOutput
-from speccomm.generate.sus import SusOutput
-from speccomm.generate.tallies import DqTally
-from speccomm.generate.triangulation import RULES
+from speccomm_testkit.generate import formats
+from speccomm_testkit.generate.budget import BudgetOutput
+from speccomm_testkit.generate.expect_ledger import LedgerExpectations
+from speccomm_testkit.generate.expect_slam import SlamExpectations
+from speccomm_testkit.generate.expect_sus import SusExpectations
+from speccomm_testkit.generate.ledger import LedgerOutput
+from speccomm_testkit.generate.scales import Scale
+from speccomm_testkit.generate.slam import SlamOutput
+from speccomm_testkit.generate.sus import SusOutput
+from speccomm_testkit.generate.tallies import DqTally
+from speccomm_testkit.generate.triangulation import RULES
 
 MANIFEST_VERSION = 1
 NOTES = {

@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from speccomm.generate import rules
-from speccomm.generate.reference import Reference
-from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
 from speccomm.quality.suites import check_ids
+from speccomm_testkit.generate import rules
+from speccomm_testkit.generate.reference import Reference
+from speccomm_testkit.generate.tallies import DqTally, FactTotals, InvalidValues
 
 # Which checks count SLAM current rows: the ids come from the suite (one list of checks); how
 # each row fails them is decided here, independently of the warehouse's check models.

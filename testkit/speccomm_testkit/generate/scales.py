@@ -33,7 +33,7 @@ class DefectRates:
     sus_record_id_missing: float = 0.0005
     record_type_invalid: float = 0.003
     sus_dates_inconsistent: float = 0.004
-    # identification rules (speccomm.generate.ir): the share of specialised records planted with
+    # identification rules (speccomm_testkit.generate.ir): the share of specialised records planted with
     # another line's or no line's codes, and of background records with a line's diagnosis
     service_line_ir_mismatch: float = 0.02
     # background records whose diagnosis is not a well-formed code (text after the code, or none)
