@@ -222,17 +222,17 @@ def _own_rejected(checked: CheckedDemo) -> dict[str, set[str]]:
 
 def _missing_months(checked: CheckedDemo) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for code, fy, fm in checked.query(
+    for code, fy, fm, start in checked.query(
         """
         with latest as (
             select *, max(period_start_date) over (partition by provider_code) as latest_expected
             from dq.dq_slam_submissions
         )
-        select provider_code, financial_year, financial_month from latest
+        select provider_code, financial_year, financial_month, period_start_date from latest
         where is_missing and period_start_date > latest_expected - interval 12 month
         """
     ):
-        found.setdefault(code, set()).add(Period(fy, int(fm)).label)
+        found.setdefault(code, set()).add(Period(fy, int(fm), start).label)
     return found
 
 

@@ -1,6 +1,9 @@
-{#- The failed samples of the results current as of each run (rpt_provider_dq_current_results):
-    the records a provider's email and its attached CSV list. Never the pseudonymised patient id
-    nor the SUS record id: the provider's own reference (record_ref) and the file and row. -#}
+{#- The failed samples of the results current as of each run (rpt_provider_dq_current_results)
+    in the provider's window (rpt_provider_dq_windows): the records a provider's email and its
+    attached CSV list. Never the pseudonymised patient id
+    nor the SUS record id: the provider's own reference (record_ref) and the file and row. The
+    value a provider reads (shown_value) is the value as sent, unless the registry withholds it
+    (dq_checks.value_withheld_as: it could name another organisation). -#}
 {{ config(materialized='view', schema='dq_checks', enabled=target.type != 'spark', tags=['dq_dqmi']) }}
 
 with
@@ -16,6 +19,24 @@ current_results as (
         financial_month,
         period_start_date
     from {{ ref('rpt_provider_dq_current_results') }}
+),
+
+windows as (
+    select
+        run_id,
+        dataset,
+        provider_code,
+        window_start_date
+    from {{ ref('rpt_provider_dq_windows') }}
+),
+
+withheld_values as (
+    select
+        check_id,
+        dataset,
+        value_withheld_as
+    from {{ ref('dq_checks') }}
+    where value_withheld_as is not null
 ),
 
 samples as (
@@ -55,7 +76,14 @@ final as (
         samples.pod_code,
         samples.context,
         samples.raw_column,
-        samples.raw_value
+        samples.raw_value,
+        coalesce(withheld_values.value_withheld_as is not null and trim(samples.raw_value) <> '', false)
+            as is_value_withheld,
+        case
+            when withheld_values.value_withheld_as is not null and trim(samples.raw_value) <> ''
+                then withheld_values.value_withheld_as
+            else samples.raw_value
+        end as shown_value
     from current_results
     inner join samples
         on
@@ -65,6 +93,16 @@ final as (
             and current_results.provider_code = samples.provider_code
             and current_results.financial_year = samples.financial_year
             and current_results.financial_month = samples.financial_month
+    inner join windows
+        on
+            current_results.run_id = windows.run_id
+            and current_results.dataset = windows.dataset
+            and current_results.provider_code = windows.provider_code
+            and current_results.period_start_date >= windows.window_start_date
+    left join withheld_values
+        on
+            samples.check_id = withheld_values.check_id
+            and samples.dataset = withheld_values.dataset
 )
 
 select * from final
