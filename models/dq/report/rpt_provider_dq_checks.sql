@@ -165,7 +165,7 @@ final as (
         shown_as.report_as,
         row_number() over (
             partition by own.run_id, own.dataset, own.provider_code
-            order by own.worst_status_rank desc, own.rows_failed desc, own.check_id
+            order by own.worst_status_rank desc, own.rows_failed desc, own.check_id asc
         ) as display_order
     from own
     left join peers

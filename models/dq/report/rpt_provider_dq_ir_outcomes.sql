@@ -58,7 +58,7 @@ final as (
     inner join monitoring
         on
             windows.provider_code = monitoring.provider_code
-            and monitoring.period_start_date >= windows.window_start_date
+            and windows.window_start_date <= monitoring.period_start_date
     group by windows.run_id, windows.dataset, windows.provider_code, checks_by_outcome.check_id, monitoring.outcome
 )
 
