@@ -9,14 +9,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from speccomm.config import ENGINES, BadWarehouseName, Paths, resolve_paths
-from speccomm.footprint import UnknownFootprint, parse_footprint, resolve_footprint
+from speccomm.footprint import FOOTPRINT_FORM, UnknownFootprint, parse_footprint, resolve_footprint
 
 SCALES = ("demo", "pathfinder", "national")
-# `--footprint` means one thing on every command (speccomm.footprint reads it; docs/footprint.md)
-FOOTPRINT_FORM = (
-    "comma-separated ICB codes and/or names of footprints of the reference data (seed footprints,"
-    " e.g. SOUTH_LONDON: its ICBs), or 'national' (every ICB)"
-)
 
 
 class _Parser(argparse.ArgumentParser):

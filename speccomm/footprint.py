@@ -33,10 +33,12 @@ from speccomm.load.seed_layout import seed_layouts
 ICBS = "icbs"
 NAMED = "footprints"  # the seed of named footprints
 MAX_CHAIN = 10  # as int_icb__codes_in_force follows mergers
-HOW_TO_NAME = (
-    "Give comma-separated ICB codes (e.g. QKK,QWE) or names of footprints of the reference data"
-    " (seed footprints, e.g. SOUTH_LONDON), or 'national'."
+# the form of a footprint, in the words of every command's help and every error
+FOOTPRINT_FORM = (
+    "comma-separated ICB codes and/or names of footprints of the reference data (seed footprints,"
+    " e.g. SOUTH_LONDON: its ICBs), or 'national' (every ICB)"
 )
+HOW_TO_NAME = f"Give {FOOTPRINT_FORM}, e.g. QKK,QWE."
 
 
 class UnknownFootprint(ValueError):
