@@ -14,7 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "speccomm"
 REPORTS = PACKAGE / "reports"
-# the synthetic data maker plants each check's defect by its id (the test kit, not the product)
+# the synthetic data maker plants each check's defect by its id (the test kit, not the product;
+# after decision 0035 it lives in testkit/, outside speccomm/)
 KIT = PACKAGE / "generate"
 # What a rule looks like in SQL: the report's Python selects a model's rows of one provider, in
 # an order; it neither joins, groups, windows, filters on a rule nor computes a date.
