@@ -1,6 +1,7 @@
 {#- What a provider's email says of each check, as of each run: over the provider's window
-    (the months of its trend, rpt_provider_dq_windows), the rows checked and failed, the worst
-    status of any month, the month the status was judged on and the peer median failure rate.
+    (the months of its trend, rpt_provider_dq_windows; its results are
+    rpt_provider_dq_window_results), the rows checked and failed, the worst status of any month,
+    the month the status was judged on and the peer median failure rate.
     - worst status: fail, else warn, else pass, over the window's months (each month is judged
       against the check's tolerance by the runner);
     - judged month: the worst month, by status (fail 2, warn 1, pass 0) plus half the month's
@@ -29,14 +30,9 @@ current_results as (
         check_id,
         dataset,
         provider_code,
-        financial_year,
-        financial_month,
         period_start_date,
-        severity,
         rows_checked,
-        rows_failed,
-        status,
-        case status when 'fail' then 2 when 'warn' then 1 else 0 end as status_rank
+        rows_failed
     from {{ ref('rpt_provider_dq_current_results') }}
 ),
 
@@ -80,27 +76,37 @@ peers as (
     group by run_id, dataset, window_start_date, check_id
 ),
 
+window_results as (
+    select
+        run_id,
+        check_id,
+        dataset,
+        provider_code,
+        financial_year,
+        financial_month,
+        period_start_date,
+        window_start_date,
+        severity,
+        rows_checked,
+        rows_failed,
+        case status when 'fail' then 2 when 'warn' then 1 else 0 end as status_rank
+    from {{ ref('rpt_provider_dq_window_results') }}
+),
+
 in_window as (
     select
-        windows.window_start_date,
-        current_results.*,
+        window_results.*,
         row_number() over (
             partition by
-                current_results.run_id, current_results.dataset, current_results.provider_code,
-                current_results.check_id
+                window_results.run_id, window_results.dataset, window_results.provider_code,
+                window_results.check_id
             order by
-                current_results.status_rank
-                + coalesce(cast(current_results.rows_failed as double) / nullif(current_results.rows_checked, 0), 0)
+                window_results.status_rank
+                + coalesce(cast(window_results.rows_failed as double) / nullif(window_results.rows_checked, 0), 0)
                 / 2 desc,
-                current_results.period_start_date
+                window_results.period_start_date asc
         ) as judged_rank
-    from windows
-    inner join current_results
-        on
-            windows.run_id = current_results.run_id
-            and windows.dataset = current_results.dataset
-            and windows.provider_code = current_results.provider_code
-            and windows.window_start_date <= current_results.period_start_date
+    from window_results
 ),
 
 own as (
