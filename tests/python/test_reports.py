@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from speccomm.config import SEEDS_DIR
+from speccomm.nightly import _late_submissions
 from speccomm.reports import ProviderReport, render, spc
 from speccomm.reports.data import Period, read_report_data
 from speccomm.reports.render import CSV_COLUMNS, STATUS_TEXT
@@ -332,3 +333,17 @@ def test_check_wording_names_no_warehouse_table() -> None:
         for row in csv.DictReader(handle):
             words = " ".join((row["title"], row["meaning"], row["how_to_fix"]))
             assert not WAREHOUSE_NAMES.findall(words), (row["check_id"], WAREHOUSE_NAMES.findall(words))
+
+
+def test_the_run_summary_lists_every_month_not_received_as_late(checked_demo: CheckedDemo) -> None:
+    """The nightly's late submissions are dbt's (rpt_dq_late_submissions: the registry's
+    months_not_received check), one line per month not received, for the run asked about only."""
+    missing = checked_demo.query(
+        "select provider_code, financial_year, financial_month from dq.dq_slam_submissions where is_missing"
+    )
+    with duckdb.connect(str(checked_demo.database), read_only=True) as con:
+        lines = _late_submissions(con, checked_demo.run_id)
+        assert _late_submissions(con, "no such run") == []
+    assert missing, "the demo misses a provider's month"
+    for code, year, month in missing:
+        assert f"{code} slam {year} M{int(month):02d} (warn)" in lines
