@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from speccomm.config import ENGINES, BadWarehouseName, Paths, resolve_paths
+from speccomm.footprint import FOOTPRINT_FORM, UnknownFootprint, parse_footprint, resolve_footprint
 
 SCALES = ("demo", "pathfinder", "national")  # the generator's scales (a test holds them equal)
 TESTKIT_MISSING = (
@@ -80,15 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--icb", action="append", default=[], metavar="CODE",
-        help="a footprint ICB (repeatable): its rows only, suppressed as extracts are; without --icb or"
-        " --footprint the export is unsuppressed and marked NOT FOR SHARING",
+        help="an ICB code (repeatable, or comma-separated): its rows only, suppressed as extracts are;"
+        " without --icb or --footprint the export is unsuppressed and marked NOT FOR SHARING",
     )
-    export.add_argument("--footprint", help="a named footprint of reference.footprints (adds its ICBs)")
+    export.add_argument("--footprint", help=f"the extract's footprint, added to --icb: {FOOTPRINT_FORM}")
 
     extract = commands.add_parser("extract", help="a footprint's rows of every fact and mart, suppressed")
     _add_location_options(extract)
-    extract.add_argument("--icb", action="append", default=[], help="an ICB of the footprint (repeatable)")
-    extract.add_argument("--footprint", help="a named footprint of reference.footprints (adds its ICBs)")
+    extract.add_argument("--icb", action="append", default=[],
+                         help="an ICB code of the extract (repeatable, or comma-separated)")
+    extract.add_argument("--footprint", help=f"the extract's footprint, added to --icb: {FOOTPRINT_FORM}")
     extract.add_argument(
         "--suppress-up-to", type=int, help="withhold counts 1..N ($SPECCOMM_SUPPRESS_UP_TO; 7)"
     )
@@ -99,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
 
     pack = commands.add_parser("pack", help="write the ICB pack: HTML pages of charts and tables, offline")
     _add_location_options(pack)
-    pack.add_argument("--icb", action="append", required=True, help="an ICB of the pack (repeatable)")
+    pack.add_argument("--icb", action="append", required=True,
+                      help="an ICB code of the pack (repeatable, or comma-separated)")
     pack.add_argument("--out", type=Path, required=True, help="the folder to write index.html and <ICB>.html")
 
     resend = commands.add_parser(
@@ -151,8 +154,8 @@ def _add_nightly(commands: argparse._SubParsersAction) -> None:
     )
     nightly.add_argument(
         "--footprint",
-        help="the ICBs this warehouse serves: comma-separated ICB codes or 'national' "
-        "($SPECCOMM_FOOTPRINT; default QKK,QWE from dbt_project.yml)",
+        help=f"the footprint this warehouse serves: {FOOTPRINT_FORM} ($SPECCOMM_FOOTPRINT; default QKK,QWE"
+        " from dbt_project.yml)",
     )
 
 
@@ -222,9 +225,23 @@ def _paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Paths:
         parser.error(str(exc))  # exits 2, as for any other usage error
 
 
+def _footprint_refused(args: argparse.Namespace) -> str | None:
+    """Why `--footprint` as given cannot be read (blank, or 'national' among codes), else None:
+    refused before any command starts, read by the one parser the nightly uses."""
+    if getattr(args, "footprint", None) is None:
+        return None
+    try:
+        parse_footprint(args.footprint)
+    except UnknownFootprint as exc:
+        return str(exc)
+    return None
+
+
 def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
+    if (refused := _footprint_refused(args)) is not None:
+        print(f"speccomm {args.command}: not started: {refused}", file=sys.stderr)
+        return 2
     if args.command == "nightly":
-        from speccomm.footprint import UnknownFootprint, resolve_footprint
         from speccomm.nightly import run_nightly
         from speccomm.state import StateLayout
 
@@ -277,8 +294,8 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
         from speccomm.publish import extract_icb
         from speccomm.publish.suppression import Suppression
 
-        if not args.icb and not args.footprint:
-            print("speccomm extract: name at least one --icb CODE or a --footprint NAME", file=sys.stderr)
+        if not args.icb and args.footprint is None:
+            print("speccomm extract: name at least one --icb CODE or a --footprint", file=sys.stderr)
             return 2
         try:
             suppression = Suppression.configured(args.suppress_up_to, args.round_to)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,20 +100,7 @@ def service_line_basis() -> str:
 
 # --- the footprint: the ICBs this deployment serves -----------------------------------------
 # One home for the rule: dbt var `footprint` (dbt_project.yml holds the default), set for a
-# night by `--footprint` or SPECCOMM_FOOTPRINT, checked by speccomm.footprint; docs/footprint.md.
+# night by `--footprint` or SPECCOMM_FOOTPRINT, read and checked by speccomm.footprint (the
+# one reader of a footprint or a list of ICB codes as a person gives it); docs/footprint.md.
 NATIONAL = "national"
 FOOTPRINT_ENV = "SPECCOMM_FOOTPRINT"
-
-
-def icb_codes(values: Iterable[str]) -> list[str]:
-    """ICB codes as a person gives them, parsed one way everywhere (`--footprint QKK,QWE`,
-    SPECCOMM_FOOTPRINT, repeated `--icb`, `--icb QKK,QWE`): split on commas, trimmed,
-    upper-cased, blanks dropped, each code once in the order first given. Whether a code is
-    an ICB is for the caller (speccomm.footprint against tonight's reference data, an extract
-    against the published dim_icb)."""
-    codes: dict[str, None] = {}
-    for value in values:
-        for part in value.split(","):
-            if part.strip():
-                codes.setdefault(part.strip().upper(), None)
-    return list(codes)

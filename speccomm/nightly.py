@@ -92,6 +92,8 @@ EXIT_CODES = {name: 10 + number for number, (name, _) in enumerate(STEPS, start=
 EXIT_NOT_STARTED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+# the late or missing submissions the run's summary lists (models/dq/report/)
+LATE_SUBMISSIONS = "dq_checks.rpt_dq_late_submissions"
 _STEP_FAULTS = {
     "load": "; also a fault before the first step (landing folder missing, lock or run log not writable)",
     "publish": "; also a fault after the last step",
@@ -678,20 +680,23 @@ def _rejected_files(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _late_submissions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
-    """`submission_missing` results of this run that did not pass, one line each."""
-    if not relation_exists(con, "dq.dq_check_results"):
+    """This run's late or missing submissions (dbt's rpt_dq_late_submissions: the results of the
+    check the registry shows as months not received that did not pass), one line each."""
+    if not relation_exists(con, LATE_SUBMISSIONS):
         return []
     rows = con.execute(
-        """
-        select dataset, provider_code, financial_year, financial_month, status
-        from dq.dq_check_results
-        where run_id = ? and check_id = 'submission_missing' and status != 'pass'
-        order by provider_code, dataset, financial_year, financial_month
-        """,
+        f"select * from {LATE_SUBMISSIONS} where run_id = ? order by provider_code, dataset, financial_year,"
+        " financial_month",
         [run_id],
     ).fetchall()
-    return [f"{provider} {dataset} {year} M{int(month):02d} ({status})" if month is not None
-            else f"{provider} {dataset} {year} ({status})" for dataset, provider, year, month, status in rows]
+    names = [column[0] for column in con.description or []]
+    found = [dict(zip(names, row, strict=True)) for row in rows]
+    return [
+        f"{r['provider_code']} {r['dataset']} {r['financial_year']}"
+        + (f" M{int(r['financial_month']):02d}" if r["financial_month"] is not None else "")
+        + f" ({r['status']})"
+        for r in found
+    ]
 
 
 def _print_log_tail(log: Path, lines: int = 30) -> None:

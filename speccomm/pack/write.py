@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from speccomm.config import Paths
+from speccomm.footprint import icb_codes
 from speccomm.pack.data import PackData, PackDataMissing, read_pack_data
 from speccomm.pack.pages import Page, build_page
 from speccomm.pack.render import render_page
@@ -83,7 +84,7 @@ def pack_command(paths: Paths, icbs: Sequence[str], out: Path) -> int:
         return 1
     try:
         StateLayout.of(paths).refuse_protected(out)
-        result = write_pack(paths.warehouse, [code.strip().upper() for code in icbs], out)
+        result = write_pack(paths.warehouse, icb_codes(icbs), out)
     except (UnknownIcb, ProtectedTarget, PackDataMissing) as exc:
         print(f"speccomm pack: {exc}", file=sys.stderr)
         return 1

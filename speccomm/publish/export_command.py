@@ -54,7 +54,7 @@ def export_parquet(
         try:
             with tempfile.TemporaryDirectory(prefix=".speccomm-export-") as work:
                 scope = ExportScope(paths.warehouse, paths.warehouse, tuple(tables))
-                if icbs or footprint:
+                if icbs or footprint is not None:
                     rule = Suppression.configured()
                     extract = Path(work) / "extract.duckdb"
                     result = write_footprint_extract(

@@ -31,7 +31,8 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.config import Paths, icb_codes
+from speccomm.config import NATIONAL, Paths
+from speccomm.footprint import UnknownFootprint, footprint_icbs, icb_codes, parse_footprint
 from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import (
@@ -199,21 +200,25 @@ def write_footprint_extract(
 # --- the footprint -----------------------------------------------------------------------------
 
 
-def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None) -> Footprint:
+def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], footprint: str | None) -> Footprint:
+    """The extract's ICBs: the codes of `--icb` and those of `--footprint` (read as the nightly
+    reads its footprint, speccomm.footprint, against the published warehouse's ICBs and named
+    footprints)."""
     codes = icb_codes(icbs)
-    if name:
-        codes += _named_footprint(con, name.strip().upper())
+    name = None
+    if footprint is not None:
+        try:
+            parts = parse_footprint(footprint)
+            codes += _footprint_codes(con, parts, f"--footprint={footprint!r}")
+        except UnknownFootprint as exc:
+            raise UnknownIcb(str(exc)) from None
+        name = parts if isinstance(parts, str) else ",".join(parts)
     if not codes:
-        raise UnknownIcb("name at least one ICB (--icb CODE) or a footprint (--footprint NAME)")
+        raise UnknownIcb("name at least one ICB (--icb CODE) or a footprint (--footprint CODES|NAME)")
     bad = [code for code in codes if not ICB_CODE.match(code)]
     if bad:
         raise UnknownIcb(f"{bad[0]!r} is not an ICB code (three letters or digits, e.g. QKK)")
-    known = {
-        code
-        for (code,) in con.execute(
-            "select icb_code from src.marts.dim_icb where icb_code <> 'UNKNOWN'"
-        ).fetchall()
-    }
+    known = _published_icbs(con)
     unknown = sorted(set(codes) - known)
     if unknown:
         raise UnknownIcb(
@@ -222,31 +227,35 @@ def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None
         )
     unique = tuple(dict.fromkeys(codes))
     if len(unique) == 1:
-        return Footprint(unique, name.upper() if name else None, OWN_ICB, True)
+        return Footprint(unique, name, OWN_ICB, True)
     agreement = _agreement(con, unique)
-    return Footprint(unique, name.upper() if name else None, agreement, agreement is not None)
+    return Footprint(unique, name, agreement, agreement is not None)
 
 
-def _named_footprint(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+def _published_icbs(con: duckdb.DuckDBPyConnection) -> set[str]:
+    found = con.execute("select icb_code from src.marts.dim_icb where icb_code <> 'UNKNOWN'").fetchall()
+    return {code for (code,) in found}
+
+
+def _footprint_codes(con: duckdb.DuckDBPyConnection, parts: list[str] | str, source: str) -> list[str]:
+    """The ICB codes of a footprint's parts: every published ICB for 'national'."""
+    known = _published_icbs(con)
+    if parts == NATIONAL:
+        return sorted(known)
+    return footprint_icbs(parts, _named_footprints(con), known, source)
+
+
+def _named_footprints(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The published reference.footprints: upper-case name → its ICB codes."""
     if not _has(con, "reference", "footprints"):
-        raise UnknownIcb(f"no footprint {name}: the warehouse has no reference.footprints")
-    codes = [
-        code
-        for (code,) in con.execute(
-            "select upper(icb_code) from src.reference.footprints"
-            " where upper(footprint_code) = ? order by icb_code",
-            [name],
-        ).fetchall()
-    ]
-    if not codes:
-        names = [
-            n
-            for (n,) in con.execute(
-                "select distinct footprint_code from src.reference.footprints order by 1"
-            ).fetchall()
-        ]
-        raise UnknownIcb(f"no footprint {name} in reference.footprints (known: {', '.join(names) or 'none'})")
-    return codes
+        return {}
+    found: dict[str, list[str]] = {}
+    rows = con.execute(
+        "select upper(footprint_code), upper(icb_code) from src.reference.footprints order by 1, 2"
+    ).fetchall()
+    for name, code in rows:
+        found.setdefault(name, []).append(code)
+    return found
 
 
 def _agreement(con: duckdb.DuckDBPyConnection, icbs: tuple[str, ...]) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 import yaml
@@ -32,25 +33,40 @@ TREND_MONTHS = _dbt_var("dq_report_trend_months")
 MIN_PEERS = _dbt_var("dq_report_min_peers")  # a peer median is shown from this many providers
 SAMPLES_IN_HTML = 3  # per check, in the HTML of the top problems; the attached CSV has them all
 TOP_PROBLEMS = 3  # the checks the first screen names, with their fix
-MISSING_CHECK = "submission_missing"  # shown as the months not received, not as a problem
-IR_CHECK = "service_line_ir_mismatch"
-IR_OUTCOMES = {
-    "supplied_not_derived": "a service line sent that the rules do not find",
-    "derived_not_supplied": "specialised by the rules but sent without a service line",
-    "different_line": "the rules find a different service line",
-}
+# How the registry (reference.dq_checks.report_as) says a check is shown: the months not
+# received are listed first, apart from the problems.
+MONTHS_NOT_RECEIVED = "months_not_received"
 MONTH_NAMES = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
+
+Row = dict[str, Any]  # a report model's row by column name
+
+# The report models (models/dq/report/) as of one run, selected once per run into temp tables
+# of the same names (prepare_run); the rest are read as they are.
+RUN_MODELS = (
+    "rpt_provider_dq_current_results",
+    "rpt_provider_dq_samples",
+    "rpt_provider_dq_trend",
+    "rpt_provider_dq_checks",
+    "rpt_provider_dq_failing_months",
+    "rpt_provider_dq_ir_outcomes",
+)
+REJECTED_FILES = "dq.rpt_provider_dq_rejected_files"
+MISSING_MONTHS = "dq.rpt_provider_dq_missing_months"
 
 
 @dataclass(frozen=True)
 class Period:
+    """A financial month as the report models give it: its year, month and first day (the
+    models' period_start_date, dbt's date_of_financial_period: the calendar is worked out once,
+    in dbt)."""
+
     financial_year: str
     financial_month: int
+    start: date
 
     @property
     def calendar_year(self) -> int:
-        start = int(self.financial_year[:4])
-        return start if self.financial_month <= 9 else start + 1
+        return self.start.year
 
     @property
     def label(self) -> str:
@@ -67,8 +83,8 @@ class Period:
 
     @property
     def ordinal(self) -> int:
-        """Months since April of year 0: orders periods and counts the months between them."""
-        return int(self.financial_year[:4]) * 12 + self.financial_month - 1
+        """Months since January of year 0: orders periods and counts the months between them."""
+        return self.start.year * 12 + self.start.month - 1
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,8 @@ class Sample:
     context: str | None
     field: str | None
     raw_value: str | None
+    shown_value: str | None  # what the provider reads as the value sent (the registry may withhold it)
+    is_value_withheld: bool = False
 
 
 @dataclass
@@ -126,13 +144,14 @@ class CheckSummary:
     how_to_fix: str
     max_failure_rate: float
     peer_median_rate: float | None
+    report_as: str  # how the registry says the email shows the check (MONTHS_NOT_RECEIVED …)
     # The month the status was judged on: each month is judged against the tolerance, so the
     # worst month (worst status, then highest failure rate) decides the check's status.
     judged_period: Period | None = None
     judged_rows_failed: int = 0
     judged_rows_checked: int = 0
     samples: list[Sample] = field(default_factory=list)
-    detail: str = ""  # a check's own breakdown (service_line_ir_mismatch: by outcome, in pounds)
+    detail: str = ""  # a check's own breakdown (report_as problem_by_ir_outcome: by outcome, in pounds)
 
     @property
     def rate(self) -> float:
@@ -184,7 +203,7 @@ class ReportData:
     def problems(self) -> list[CheckSummary]:
         """Checks above tolerance, worst first (the months not received are listed apart)."""
         found = [c for s in self.sections for c in s.checks
-                 if c.worst_status != "pass" and c.check_id != MISSING_CHECK]
+                 if c.worst_status != "pass" and c.report_as != MONTHS_NOT_RECEIVED]
         return sorted(found, key=lambda c: (c.worst_status != "fail", -c.rows_failed, c.dataset, c.check_id))
 
     @property
@@ -225,8 +244,7 @@ def read_report_data(
         trend = _trend(con, provider_code, dataset)
         if not trend:
             continue
-        window_start = trend[0].period
-        checks, passed = _checks(con, provider_code, dataset, window_start)
+        checks, passed = _checks(con, provider_code, dataset)
         sections.append(DatasetSection(dataset, trend, checks, passed))
     return ReportData(
         provider_code=provider_code,
@@ -245,139 +263,119 @@ def read_report_data(
 def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Temp tables of the run's rows of the report models (all providers), read by every
     report: selected once, not once per provider and check."""
-    for table, model in (
-        ("report_current_results", "rpt_provider_dq_current_results"),
-        ("report_current_samples", "rpt_provider_dq_samples"),
-        ("report_trend", "rpt_provider_dq_trend"),
-        ("report_checks", "rpt_provider_dq_checks"),
-    ):
+    for model in RUN_MODELS:
         con.execute(
-            f"create or replace temp table {table} as select * from {CHECK_SCHEMA}.{model} where run_id = ?",
+            f"create or replace temp table {model} as select * from {CHECK_SCHEMA}.{model} where run_id = ?",
             [run_id],
         )
 
 
+def _rows(
+    con: duckdb.DuckDBPyConnection, relation: str, provider_code: str, order_by: str,
+    dataset: str | None = None,
+) -> list[Row]:
+    """One provider's rows of a report model (of one dataset), in the given order, by column name."""
+    where = "provider_code = ?" + (" and dataset = ?" if dataset is not None else "")
+    cursor = con.execute(
+        f"select * from {relation} where {where} order by {order_by}",
+        [provider_code] if dataset is None else [provider_code, dataset],
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _period(row: Row, prefix: str = "") -> Period:
+    """The row's financial month (`prefix`: judged_ for the month a check was judged on)."""
+    year, month = row[f"{prefix}financial_year"], int(row[f"{prefix}financial_month"])
+    return Period(year, month, row[f"{prefix}period_start_date"])
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _trend(con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str) -> list[DqmiPoint]:
-    found = con.execute(
-        """
-        select financial_year, financial_month, dqmi, coverage, completeness, validity, peer_median_dqmi
-        from report_trend
-        where provider_code = ? and dataset = ?
-        order by period_start_date
-        """,
-        [provider_code, dataset],
-    ).fetchall()
     return [
-        DqmiPoint(Period(fy, int(fm)), float(dqmi), float(cov), float(comp), float(val),
-                  None if median is None else float(median))
-        for fy, fm, dqmi, cov, comp, val, median in found
+        DqmiPoint(_period(row), float(row["dqmi"]), float(row["coverage"]), float(row["completeness"]),
+                  float(row["validity"]), _float(row["peer_median_dqmi"]))
+        for row in _rows(con, "rpt_provider_dq_trend", provider_code, "period_start_date", dataset)
     ]
 
 
 def _checks(
-    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, window_start: Period
+    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str
 ) -> tuple[list[CheckSummary], int]:
-    start = _period_start(window_start)
-    rows = con.execute(
-        """
-        select check_id, severity, rows_checked, rows_failed, worst_status, title, meaning, how_to_fix,
-            max_failure_rate, peer_median_rate, judged_financial_year, judged_financial_month,
-            judged_rows_failed, judged_rows_checked
-        from report_checks
-        where provider_code = ? and dataset = ?
-        order by
-            case worst_status when 'fail' then 0 when 'warn' then 1 else 2 end,
-            rows_failed desc, check_id
-        """,
-        [provider_code, dataset],
-    ).fetchall()
-    samples = _samples(con, provider_code, dataset, start)
-    months = _months_failing(con, provider_code, dataset, start)
-    checks = []
-    passed = 0
-    for (check_id, severity, checked, failed, worst, title, meaning, fix, max_rate, peer,
-         judged_fy, judged_fm, judged_failed, judged_checked) in rows:
-        if int(failed) == 0:
-            passed += 1
-            continue
-        summary = CheckSummary(
-            dataset=dataset, check_id=check_id, severity=severity, rows_checked=int(checked),
-            rows_failed=int(failed), worst_status=worst,
-            months_failing=months.get(check_id, []),
-            title=title or check_id, meaning=meaning or "", how_to_fix=fix or "",
-            max_failure_rate=float(max_rate or 0.0),
-            peer_median_rate=None if peer is None else float(peer),
-            judged_period=Period(judged_fy, int(judged_fm)),
-            judged_rows_failed=int(judged_failed), judged_rows_checked=int(judged_checked),
-        )
-        summary.samples = samples.get(check_id, [])
-        if check_id == IR_CHECK:
-            summary.detail = _ir_detail(con, provider_code, start)
-        checks.append(summary)
-    return checks, passed
+    """The checks with failures over the provider's window, in the model's order (worst first),
+    and how many passed throughout."""
+    rows = _rows(con, "rpt_provider_dq_checks", provider_code, "display_order", dataset)
+    samples = _samples(con, provider_code, dataset)
+    months = _months_failing(con, provider_code, dataset)
+    details = _ir_details(con, provider_code, dataset)
+    checks = [_check_summary(row, months, samples, details) for row in rows if int(row["rows_failed"]) > 0]
+    return checks, len(rows) - len(checks)
+
+
+def _check_summary(
+    row: Row, months: dict[str, list[Period]], samples: dict[str, list[Sample]], details: dict[str, str]
+) -> CheckSummary:
+    check_id = row["check_id"]
+    return CheckSummary(
+        dataset=row["dataset"], check_id=check_id, severity=row["severity"],
+        rows_checked=int(row["rows_checked"]), rows_failed=int(row["rows_failed"]),
+        worst_status=row["worst_status"], months_failing=months.get(check_id, []),
+        title=row["title"] or check_id, meaning=row["meaning"] or "", how_to_fix=row["how_to_fix"] or "",
+        max_failure_rate=float(row["max_failure_rate"] or 0.0),
+        peer_median_rate=_float(row["peer_median_rate"]),
+        report_as=row["report_as"],
+        judged_period=_period(row, "judged_"),
+        judged_rows_failed=int(row["judged_rows_failed"]),
+        judged_rows_checked=int(row["judged_rows_checked"]),
+        samples=samples.get(check_id, []), detail=details.get(check_id, ""),
+    )
 
 
 def _months_failing(
-    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, start: date
+    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str
 ) -> dict[str, list[Period]]:
     """The provider's months in the window whose status was not pass, by check, in order."""
-    found = con.execute(
-        """
-        select check_id, financial_year, financial_month
-        from report_current_results
-        where provider_code = ? and dataset = ? and period_start_date >= ? and status <> 'pass'
-        order by check_id, period_start_date
-        """,
-        [provider_code, dataset, start],
-    ).fetchall()
     by_check: dict[str, list[Period]] = {}
-    for check_id, fy, fm in found:
-        by_check.setdefault(check_id, []).append(Period(fy, int(fm)))
+    order = "check_id, period_start_date"
+    for row in _rows(con, "rpt_provider_dq_failing_months", provider_code, order, dataset):
+        by_check.setdefault(row["check_id"], []).append(_period(row))
     return by_check
 
 
-def _samples(
-    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, start: date
-) -> dict[str, list[Sample]]:
+def _samples(con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str) -> dict[str, list[Sample]]:
     """The provider's failed samples in the window, by check (one query for all its checks)."""
-    found = con.execute(
-        """
-        select check_id, financial_year, financial_month, source_file, source_row, record_ref,
-            service_line_code, pod_code, context, raw_column, raw_value
-        from report_current_samples
-        where provider_code = ? and dataset = ? and period_start_date >= ?
-        order by check_id, financial_year, financial_month, sample_no
-        """,
-        [provider_code, dataset, start],
-    ).fetchall()
     by_check: dict[str, list[Sample]] = {}
-    for check_id, fy, fm, file, row, ref, sl, pod, context, column, raw in found:
-        by_check.setdefault(check_id, []).append(
-            Sample(Period(fy, int(fm)), file, None if row is None else int(row), ref, sl, pod, context,
-                   _field_name(column), raw)
+    order = "check_id, financial_year, financial_month, sample_no"
+    for row in _rows(con, "rpt_provider_dq_samples", provider_code, order, dataset):
+        source_row = None if row["source_row"] is None else int(row["source_row"])
+        by_check.setdefault(row["check_id"], []).append(
+            Sample(_period(row), row["source_file"], source_row,
+                   row["record_ref"], row["service_line_code"], row["pod_code"], row["context"],
+                   _field_name(row["raw_column"]), row["raw_value"], row["shown_value"],
+                   bool(row["is_value_withheld"]))
         )
     return by_check
 
 
-def _ir_detail(con: duckdb.DuckDBPyConnection, provider_code: str, start: date) -> str:
-    """The provider's disagreements with the identification rules in the window, by outcome, with
-    the tariff at stake and the part that would change funding stream
-    (marts.rpt_service_line_ir_monitoring; docs/identification-rules.md)."""
-    found = con.execute(
-        """
-        select outcome, sum(records), sum(tariff_gbp), sum(tariff_gbp_stream_changed)
-        from marts.rpt_service_line_ir_monitoring
-        where provider_code = ? and is_disagreement and period_start_date >= ?
-        group by outcome
-        order by outcome
-        """,
-        [provider_code, start],
-    ).fetchall()
-    if not found:
-        return ""
-    parts = [f"{IR_OUTCOMES.get(outcome, outcome)}: {int(records):,} records, £{float(gbp):,.2f}"
-             for outcome, records, gbp, _ in found]
-    moved = sum(float(changed or 0) for *_, changed in found)
+def _ir_details(con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str) -> dict[str, str]:
+    """Per check the registry shows by identification-rules outcome, the provider's
+    disagreements with the rules in the window, with the tariff at stake and the part that
+    would change funding stream (rpt_provider_dq_ir_outcomes; docs/identification-rules.md)."""
+    by_check: dict[str, list[Row]] = {}
+    for row in _rows(con, "rpt_provider_dq_ir_outcomes", provider_code, "check_id, outcome", dataset):
+        by_check.setdefault(row["check_id"], []).append(row)
+    return {check_id: _ir_detail(rows) for check_id, rows in by_check.items()}
+
+
+def _ir_detail(rows: list[Row]) -> str:
+    parts = [
+        f"{row['outcome_description']}: {int(row['records']):,} records, £{float(row['tariff_gbp']):,.2f}"
+        for row in rows
+    ]
+    moved = sum(float(row["tariff_gbp_stream_changed"] or 0) for row in rows)
     return ("Against the identification rules, in these months: " + "; ".join(parts)
             + f". £{moved:,.2f} of it would change funding stream (who pays) if the rules' line applied.")
 
@@ -385,47 +383,28 @@ def _ir_detail(con: duckdb.DuckDBPyConnection, provider_code: str, start: date) 
 def _rejected_files(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[RejectedFile]:
     """The provider's own files not loaded this month (the model decides which are its own and
     which are recent)."""
-    found = con.execute(
-        """
-        select file_name, problem, how_to_fix, seen_at
-        from dq.rpt_provider_dq_rejected_files
-        where provider_code = ? and is_recent
-        order by seen_at, file_name
-        """,
-        [provider_code],
-    ).fetchall()
-    return [RejectedFile(str(name), str(problem), str(fix), seen) for name, problem, fix, seen in found]
+    return [
+        RejectedFile(str(row["file_name"]), str(row["problem"]), str(row["how_to_fix"]), row["seen_at"])
+        for row in _rows(con, REJECTED_FILES, provider_code, "seen_at, file_name")
+        if row["is_recent"]
+    ]
 
 
 def _missing_months(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[MissingMonth]:
-    """The provider's SLAM months not received, in the latest TREND_MONTHS months it is expected."""
-    found = con.execute(
-        f"""
-        with expected as (
-            select *, max(period_start_date) over () as latest_expected
-            from dq.dq_slam_submissions
-            where provider_code = ?
-        )
-        select financial_year, financial_month, submission_due_date
-        from expected
-        where is_missing and period_start_date > latest_expected - interval {TREND_MONTHS} month
-        order by period_start_date
-        """,
-        [provider_code],
-    ).fetchall()
-    return [MissingMonth(Period(fy, int(fm)), due) for fy, fm, due in found]
+    """The provider's SLAM months not received, in the latest TREND_MONTHS months it is
+    expected (the model decides which)."""
+    return [MissingMonth(_period(row), row["submission_due_date"])
+            for row in _rows(con, MISSING_MONTHS, provider_code, "period_start_date")]
 
 
 def _own_results(con: duckdb.DuckDBPyConnection, provider_code: str) -> list[tuple]:
-    return con.execute(
-        """
-        select dataset, check_id, financial_year, financial_month, rows_checked, rows_failed, status
-        from report_current_results
-        where provider_code = ? and dataset in ('slam', 'sus')
-        order by all
-        """,
-        [provider_code],
-    ).fetchall()
+    """The provider's current results, for the results fingerprint (every dataset the report shows)."""
+    return sorted(
+        (row["dataset"], row["check_id"], row["financial_year"], row["financial_month"], row["rows_checked"],
+         row["rows_failed"], row["status"])
+        for dataset in REPORT_DATASETS
+        for row in _rows(con, "rpt_provider_dq_current_results", provider_code, "check_id", dataset)
+    )
 
 
 def _provider_name(con: duckdb.DuckDBPyConnection, provider_code: str) -> str:
@@ -447,8 +426,3 @@ def _field_name(raw_column: str | None) -> str | None:
     if raw_column is None:
         return None
     return raw_column.removesuffix("_raw")
-
-
-def _period_start(period: Period) -> date:
-    calendar_month = (period.financial_month + 2) % 12 + 1
-    return date(period.calendar_year, calendar_month, 1)

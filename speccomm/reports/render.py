@@ -39,7 +39,6 @@ STATUS_TEXT = {
 }
 # A provider's report never shows another organisation's code, even one the provider typed
 # into its own file: the file and row locate the record.
-MASKED_CHECKS = {"provider_code_mismatch": "(another organisation's code: not shown)"}
 # Raw values that already describe themselves (not a single field's text).
 DESCRIBED_FIELDS = ("period", "dates", "variance", "duplicate", "submission", "ir")
 CSV_COLUMNS = (
@@ -195,7 +194,7 @@ def render_csv(data: ReportData) -> str:
                     sample.period.financial_month, sample.source_file or "",
                     "" if sample.source_row is None else sample.source_row, sample.record_ref or "",
                     sample.service_line_code or "", sample.pod_code or "", sample.context or "",
-                    sample.field or "", shown_value(check.check_id, sample),
+                    sample.field or "", shown_value(sample),
                 ]))
     return buffer.getvalue()
 
@@ -343,25 +342,23 @@ def _check_view(check: CheckSummary) -> dict[str, object]:
         "meaning": check.meaning,
         "how_to_fix": check.how_to_fix,
         "detail": check.detail,
-        "samples": [_sample_view(check.check_id, sample) for sample in check.samples[:SAMPLES_IN_HTML]],
+        "samples": [_sample_view(sample) for sample in check.samples[:SAMPLES_IN_HTML]],
         "sample_total": len(check.samples),
     }
 
 
-def shown_value(check_id: str, sample: Sample) -> str:
-    """The raw value as sent, unless it could name another organisation."""
-    value = "" if sample.raw_value is None else sample.raw_value
-    if check_id in MASKED_CHECKS and value.strip():
-        return MASKED_CHECKS[check_id]
-    return value
+def shown_value(sample: Sample) -> str:
+    """The value as sent, unless it could name another organisation (the registry's
+    value_withheld_as, applied by rpt_provider_dq_samples)."""
+    return "" if sample.shown_value is None else sample.shown_value
 
 
-def _sample_view(check_id: str, sample: Sample) -> dict[str, str]:
+def _sample_view(sample: Sample) -> dict[str, str]:
     location = sample.source_file or ""
     if sample.source_row is not None:
         location = f"{location}, row {sample.source_row}"
-    value = shown_value(check_id, sample)
-    if check_id in MASKED_CHECKS and value:
+    value = shown_value(sample)
+    if sample.is_value_withheld:
         pass
     elif sample.field and sample.field not in DESCRIBED_FIELDS:
         value = f'{sample.field} = "{value}"'

@@ -11,9 +11,15 @@ import duckdb
 import pytest
 
 from speccomm.cli import main
-from speccomm.config import FOOTPRINT_ENV, NATIONAL, icb_codes
+from speccomm.config import FOOTPRINT_ENV, NATIONAL
 from speccomm.dbt_runner import build_fingerprint, code_fingerprint, run_dbt
-from speccomm.footprint import UnknownFootprint, known_icb_codes, resolve_footprint
+from speccomm.footprint import (
+    UnknownFootprint,
+    icb_codes,
+    known_icb_codes,
+    parse_footprint,
+    resolve_footprint,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SELECT = ["--select", "+int_reference__footprint", "--indirect-selection", "cautious"]
@@ -31,8 +37,30 @@ def test_option_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.parametrize("text", ["QKK,QZZ", " , ", ""])
 def test_unknown_or_empty_footprint_is_refused_with_the_code(text: str) -> None:
-    with pytest.raises(UnknownFootprint, match="QZZ" if "QZZ" in text else "no ICB code"):
+    with pytest.raises(UnknownFootprint, match="QZZ is neither" if "QZZ" in text else "no ICB code"):
         resolve_footprint(text)
+
+
+def test_a_named_footprint_gives_the_nightly_its_icbs() -> None:
+    """`--footprint` means one thing everywhere: codes and names of the seed `footprints` mix."""
+    assert resolve_footprint("south_london") == ["QKK", "QWE"]
+    assert resolve_footprint("SOUTH_LONDON, qkk") == ["QKK", "QWE"]
+    with pytest.raises(UnknownFootprint, match=r"NOWHERE is neither .*\(footprints: SOUTH_LONDON\)"):
+        resolve_footprint("NOWHERE")
+
+
+@pytest.mark.parametrize("text", ["", " , ", "QKK,national"])
+def test_a_blank_footprint_or_national_among_codes_is_refused_on_every_command(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(UnknownFootprint):
+        parse_footprint(text)
+    warehouse = ["--warehouse", str(tmp_path / "w" / "speccomm.duckdb")]
+    for command in (["extract", "--icb", "QKK", "--out", str(tmp_path / "x.duckdb")],
+                    ["export", "--out", str(tmp_path / "export")], ["nightly"]):
+        assert main([*command, *warehouse, "--footprint", text]) == 2, command
+        assert "not started: --footprint=" in capsys.readouterr().err
+    assert not (tmp_path / "w").exists() and not (tmp_path / "export").exists()
 
 
 def test_a_reference_update_in_the_landing_folder_adds_codes(tmp_path: Path) -> None:
@@ -49,7 +77,7 @@ def test_nightly_fails_early_on_an_unknown_code(tmp_path: Path, capsys: pytest.C
     code = main(["nightly", "--landing", str(tmp_path / "landing"), "--warehouse",
                  str(tmp_path / "w" / "speccomm.duckdb"), "--footprint", "QKK,XX9"])
     assert code == 2
-    assert "unknown ICB code(s) XX9" in capsys.readouterr().err
+    assert "XX9 is neither an ICB code nor a footprint" in capsys.readouterr().err
     assert not (tmp_path / "w").exists()  # nothing started
 
 
@@ -85,11 +113,19 @@ def test_national_footprint_is_every_icb(tmp_path: Path) -> None:
 
 
 def test_an_unknown_code_given_to_dbt_directly_fails_the_build(tmp_path: Path) -> None:
-    """The var as a string (SPECCOMM_FOOTPRINT's form) with a code the reference lacks."""
-    code, _ = _footprint_rows(tmp_path, "qkk, QZZ")
+    """The var as a list with a code the reference lacks."""
+    code, _ = _footprint_rows(tmp_path, ["qkk", "QZZ"])
     assert code != 0
     log = (tmp_path / "logs" / "dbt-console.log").read_text(encoding="utf-8")
     assert "int_reference__footprint_is_known_icb" in log
+
+
+def test_dbt_reads_no_comma_separated_footprint(tmp_path: Path) -> None:
+    """The text form is speccomm.footprint's alone: dbt takes a list or 'national'."""
+    code, _ = _footprint_rows(tmp_path, "QKK,QWE")
+    assert code != 0
+    log = (tmp_path / "logs" / "dbt-console.log").read_text(encoding="utf-8")
+    assert "give a list of ICB codes" in log
 
 
 def test_no_icb_code_is_written_in_mart_sql() -> None:

@@ -422,8 +422,9 @@ def _check_ids_named_in_python() -> dict[str, set[str]]:
 
 
 def test_check_ids_named_in_python_are_in_the_registry() -> None:
+    """Any id the package still names is a registered one (how a report shows a check is the
+    registry's: test_report_sql_policy.py holds the product to naming none)."""
     named = _check_ids_named_in_python()
-    assert {"submission_missing", "service_line_ir_mismatch", "provider_code_mismatch"} <= set(named)
     registered = {row["check_id"] for row in suites_module.registry_rows()}
     unknown = {check_id: sorted(files) for check_id, files in named.items() if check_id not in registered}
     assert not unknown, f"check ids named in Python but not in seeds/reference/dq_checks.csv: {unknown}"

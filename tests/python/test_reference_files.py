@@ -651,7 +651,10 @@ def test_a_named_footprint_without_an_agreement_gets_no_row_level_tables(tmp_pat
     [
         (["QKK", "ZZZ"], None, "ZZZ is not in marts.dim_icb"),
         (["QKK", "Q1"], None, "'Q1' is not an ICB code"),
-        ([], "NOWHERE", "no footprint NOWHERE in reference.footprints (known: SOUTH_LONDON)"),
+        ([], "NOWHERE", "NOWHERE is neither an ICB code nor a footprint of the reference data"
+         " (footprints: SOUTH_LONDON)"),
+        ([], "south_london,QZZ", "QZZ is neither an ICB code nor a footprint"),
+        (["QKK"], "", "--footprint='': no ICB code given"),
     ],
 )
 def test_an_unknown_icb_or_footprint_fails_closed(

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from speccomm.config import SEEDS_DIR
+from speccomm.nightly import _late_submissions
 from speccomm.reports import ProviderReport, render, spc
 from speccomm.reports.data import Period, read_report_data
 from speccomm.reports.render import CSV_COLUMNS, STATUS_TEXT
@@ -222,17 +223,17 @@ def _own_rejected(checked: CheckedDemo) -> dict[str, set[str]]:
 
 def _missing_months(checked: CheckedDemo) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for code, fy, fm in checked.query(
+    for code, fy, fm, start in checked.query(
         """
         with latest as (
             select *, max(period_start_date) over (partition by provider_code) as latest_expected
             from dq.dq_slam_submissions
         )
-        select provider_code, financial_year, financial_month from latest
+        select provider_code, financial_year, financial_month, period_start_date from latest
         where is_missing and period_start_date > latest_expected - interval 12 month
         """
     ):
-        found.setdefault(code, set()).add(Period(fy, int(fm)).label)
+        found.setdefault(code, set()).add(Period(fy, int(fm), start).label)
     return found
 
 
@@ -332,3 +333,17 @@ def test_check_wording_names_no_warehouse_table() -> None:
         for row in csv.DictReader(handle):
             words = " ".join((row["title"], row["meaning"], row["how_to_fix"]))
             assert not WAREHOUSE_NAMES.findall(words), (row["check_id"], WAREHOUSE_NAMES.findall(words))
+
+
+def test_the_run_summary_lists_every_month_not_received_as_late(checked_demo: CheckedDemo) -> None:
+    """The nightly's late submissions are dbt's (rpt_dq_late_submissions: the registry's
+    months_not_received check), one line per month not received, for the run asked about only."""
+    missing = checked_demo.query(
+        "select provider_code, financial_year, financial_month from dq.dq_slam_submissions where is_missing"
+    )
+    with duckdb.connect(str(checked_demo.database), read_only=True) as con:
+        lines = _late_submissions(con, checked_demo.run_id)
+        assert _late_submissions(con, "no such run") == []
+    assert missing, "the demo misses a provider's month"
+    for code, year, month in missing:
+        assert f"{code} slam {year} M{int(month):02d} (warn)" in lines
