@@ -196,16 +196,19 @@ def _read_chunk(con: duckdb.DuckDBPyConnection, checks: list[Check], first: int,
 def _sample_rows(check: Check, rows: pd.DataFrame) -> pd.DataFrame:
     """A check's failing rows as GX named them, in dq_new_samples' terms (the raw value as text,
     a missing value as NULL, not NaN)."""
-    sample = rows[["slice_no", *CONTEXT_COLUMNS]].copy()
-    sample.insert(0, "check_id", check.check_id)
+    sample = pd.DataFrame({"check_id": check.check_id, "slice_no": rows["slice_no"].astype("int64")})
+    for column in CONTEXT_COLUMNS:
+        sample[column] = _text(rows[column])
+    sample["source_row"] = pd.to_numeric(rows["source_row"]).astype("Int64")
     sample["raw_column"] = check.raw_value
-    sample["raw_value"] = [None if pd.isna(value) else str(value) for value in rows[check.raw_value]]
-    for column in ("record_ref", "service_line_code", "pod_code", "context", "source_file"):
-        sample[column] = [None if pd.isna(value) else str(value) for value in sample[column]]
-    sample["source_row"] = pd.array(
-        [None if pd.isna(value) else int(value) for value in sample["source_row"]], dtype="Int64"
-    )
+    sample["raw_value"] = _text(rows[check.raw_value])
     return sample
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text with missing values as None (GX gives NaN for a NULL)."""
+    present = values.astype(object).where(values.notna(), None)
+    return present.map(lambda value: value if value is None else str(value))
 
 
 def _keep_samples(con: duckdb.DuckDBPyConnection, failing: pd.DataFrame, cap: int) -> None:
