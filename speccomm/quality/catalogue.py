@@ -64,7 +64,7 @@ def render_rules_table() -> str:
     the rule on the check model's columns, or the flag the model computes and why."""
     suites = {suite.dataset: suite for suite in load_suites()}
     lines = [
-        "| check | dataset | check model | Great Expectations states | or the model's flag, because |",
+        "| dataset | check | check model | Great Expectations states | or the model's flag, because |",
         "|---|---|---|---|---|",
     ]
     for row in registry_rows():
@@ -77,7 +77,8 @@ def render_rules_table() -> str:
         else:
             stated = f"`{check.expectation}` `{_cell(row['expectation_kwargs'])}`"
             reason = ""
-        lines.append(f"| `{check.check_id}` | {check.dataset} | {model} | {stated} | {reason} |")
+        # the dataset first: the checks table above is the one whose rows start with a check id
+        lines.append(f"| {check.dataset} | `{check.check_id}` | {model} | {stated} | {reason} |")
     return "\n".join(lines)
 
 
