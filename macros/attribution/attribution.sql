@@ -71,12 +71,8 @@
     row (alias `row`) with icb_of_residence_code, icb_of_registration_code (the codes stated,
     cleaned) and what icbs_in_force_columns found for them. -#}
 {% macro icb_code_checks(row) -%}
-    {{ row }}.icb_of_residence_code is null
-        as fails_icb_of_residence_missing,
     {{ row }}.icb_of_residence_code is not null and {{ row }}.residence_icb_valid is null
         as fails_icb_of_residence_invalid,
-    {{ row }}.icb_of_registration_code is null
-        as fails_icb_of_registration_missing,
     {{ row }}.icb_of_registration_code is not null and {{ row }}.registration_icb_valid is null
         as fails_icb_of_registration_invalid,
     {{ row }}.icb_code_superseded

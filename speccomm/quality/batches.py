@@ -6,9 +6,10 @@ are put in the table `dq_checks.dq_check_scope` (the batch's check model reads o
 listed there)
 and its rows materialised in the temporary table `dq_batch_rows` (not sorted; rows are named by rowid);
 chunks of whole slices (at most CHUNK_ROWS rows) are read into pandas and validated. Memory
-stays bounded at any scale. Per slice and check, the runner keeps rows checked, rows failed
-and the first `sample_cap` failing rows in file and row order (only the failing rows are
-sorted), whose context goes to `dq_new_samples`.
+stays bounded at any scale. GX names each failing row by its slice, row id, context columns and
+raw values (validate.index_columns); from that answer alone the runner keeps, per slice and
+check, rows checked, rows failed and the first `sample_cap` failing rows in file and row order
+(only the failing rows are sorted), which go to `dq_new_samples`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from speccomm.quality.suites import SCOPE_RELATION, Batch, Check
+from speccomm.quality.suites import CONTEXT_COLUMNS, SCOPE_RELATION, Batch, Check
 
 if TYPE_CHECKING:
     from speccomm.quality.validate import GxValidator
@@ -82,14 +83,13 @@ def _validate_chunk(
     counts.rows_validated += len(frame)
     failing = []
     for check in checks:
-        positions = outcome.unexpected_positions[check.check_id]
-        failed = np.bincount(slice_nos[positions], minlength=size)
+        rows = outcome.unexpected_rows[check.check_id]
+        failed = np.bincount(rows["slice_no"].to_numpy(dtype=np.int64), minlength=size)
         counts.add(check.check_id, per_slice, failed)
-        if len(positions):
-            row_ids = frame["row_id"].to_numpy()[positions]
-            failing.append(pd.DataFrame({"check_id": check.check_id, "row_id": row_ids}))
+        if len(rows):
+            failing.append(_sample_rows(check, rows))
     if failing and sample_cap > 0:
-        _keep_samples(con, checks, pd.concat(failing, ignore_index=True), sample_cap)
+        _keep_samples(con, pd.concat(failing, ignore_index=True), sample_cap)
 
 
 def _groups(con: duckdb.DuckDBPyConnection, batch: Batch) -> Iterator[list[int]]:
@@ -170,8 +170,14 @@ def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, int]]:
 
 
 def _read_chunk(con: duckdb.DuckDBPyConnection, checks: list[Check], first: int, last: int) -> pd.DataFrame:
-    """The chunk's rows: slice number, row id and each column an expectation reads (once)."""
-    columns = ", ".join(f'"{column}"' for column in dict.fromkeys(check.column for check in checks))
+    """The chunk's rows: slice number, row id, the context columns, the checks' raw values and
+    each column an expectation reads (once each)."""
+    named = [
+        *CONTEXT_COLUMNS,
+        *(check.raw_value for check in checks),
+        *(column for check in checks for column in check.columns),
+    ]
+    columns = ", ".join(f'"{column}"' for column in dict.fromkeys(named))
     frame = con.execute(
         f"""
         select slice_no, rowid as row_id, {columns}
@@ -180,47 +186,56 @@ def _read_chunk(con: duckdb.DuckDBPyConnection, checks: list[Check], first: int,
         """,
         [first, last],
     ).df()
-    flags = [check.column for check in checks if check.is_flag]
+    flags = [check.columns[0] for check in checks if check.is_flag]
     missing = [column for column in flags if frame[column].isna().any()]
     if missing:
         raise ValueError(f"a fails_ flag is NULL in batch rows (a bug in the check model): {missing}")
     return frame.astype({column: bool for column in flags})
 
 
-def _keep_samples(
-    con: duckdb.DuckDBPyConnection, checks: list[Check], failing: pd.DataFrame, cap: int
-) -> None:
-    """Of the failing rows GX found, the first `cap` per check and slice in file and row order,
+def _sample_rows(check: Check, rows: pd.DataFrame) -> pd.DataFrame:
+    """A check's failing rows as GX named them, in dq_new_samples' terms (the raw value as text,
+    a missing value as NULL, not NaN)."""
+    sample = pd.DataFrame({"check_id": check.check_id, "slice_no": rows["slice_no"].astype("int64")})
+    for column in CONTEXT_COLUMNS:
+        sample[column] = _text(rows[column])
+    sample["source_row"] = pd.to_numeric(rows["source_row"]).astype("Int64")
+    sample["raw_column"] = check.raw_value
+    sample["raw_value"] = _text(rows[check.raw_value])
+    return sample
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text with missing values as None (GX gives NaN for a NULL)."""
+    present = values.astype(object).where(values.notna(), None)
+    return present.map(lambda value: value if value is None else str(value))
+
+
+def _keep_samples(con: duckdb.DuckDBPyConnection, failing: pd.DataFrame, cap: int) -> None:
+    """Of the failing rows GX named, the first `cap` per check and slice in file and row order,
     with their context and raw value, into dq_new_samples (one statement a chunk)."""
-    raw_column = " ".join(f"when '{c.check_id}' then '{c.raw_value}'" for c in checks)
-    raw_value = " ".join(
-        f"when '{c.check_id}' then cast(batch_rows.\"{c.raw_value}\" as varchar)" for c in checks
-    )
     con.register("dq_failing_rows", failing)
     try:
         con.execute(
-            f"""
+            """
             insert into dq_new_samples
             with ranked as (
                 select
-                    failing.check_id,
-                    batch_rows.slice_no,
+                    check_id,
+                    cast(slice_no as integer) as slice_no,
                     row_number() over (
-                        partition by failing.check_id, batch_rows.slice_no
-                        order by batch_rows.source_file, batch_rows.source_row, batch_rows.service_line_code,
-                            batch_rows.pod_code, batch_rows.context
+                        partition by check_id, slice_no
+                        order by source_file, source_row, service_line_code, pod_code, context
                     ) as sample_no,
-                    batch_rows.source_file,
-                    cast(batch_rows.source_row as bigint) as source_row,
-                    batch_rows.record_ref,
-                    batch_rows.service_line_code,
-                    batch_rows.pod_code,
-                    batch_rows.context,
-                    case failing.check_id {raw_column} end as raw_column,
-                    case failing.check_id {raw_value} end as raw_value
-                from dq_failing_rows as failing
-                inner join dq_batch_rows as batch_rows
-                    on failing.row_id = batch_rows.rowid
+                    cast(source_file as varchar) as source_file,
+                    cast(source_row as bigint) as source_row,
+                    cast(record_ref as varchar) as record_ref,
+                    cast(service_line_code as varchar) as service_line_code,
+                    cast(pod_code as varchar) as pod_code,
+                    cast(context as varchar) as context,
+                    raw_column,
+                    cast(raw_value as varchar) as raw_value
+                from dq_failing_rows
             )
             select
                 check_id, slice_no, sample_no, source_file, source_row, record_ref, service_line_code,

@@ -2,11 +2,13 @@
 
 A *batch* is a dbt model in `models/dq/checks/` (a view in schema `dq_checks`) returning one
 row per record with the slice columns, the context columns, the raw values and, per check, the
-column its expectation reads (a value such as price, or a boolean `fails_<check_id>` flag where
-the rule needs the model's joins), for the slices in `dq_checks.dq_check_scope`; it is
+column(s) its expectation reads (a value such as price, two columns to compare, or a boolean
+`fails_<check_id>` flag where GX cannot state the rule: the registry's `flag_reason` says why),
+for the slices in `dq_checks.dq_check_scope`; it is
 fingerprinted by another check model. A *check* is one row of the registry: id, dataset, batch,
 words and numbers (title, severity, tolerance, meaning, fix), how a row fails, the raw column
-shown in samples, the DQMI item it measures and the GX expectation that states its rule. Both
+shown in samples, the DQMI item it measures and the GX expectation that states its rule (or
+why it cannot). Both
 seeds are read here from the project's files and built by dbt (reference.dq_checks,
 reference.dq_check_batches), so the runner, the generator, the docs tables, the DQMI item map
 and the reports read the same rows. The Great Expectations suites are built from them in
@@ -33,8 +35,10 @@ BATCHES = "dq_check_batches.csv"
 SLICE_COLUMNS = ("provider_code", "financial_year", "financial_month")
 CONTEXT_COLUMNS = ("source_file", "source_row", "record_ref", "service_line_code", "pod_code", "context")
 DQMI_ROLES = ("incomplete", "invalid", "default")
-# The expectations a registry row may state its rule with (GX's column-map expectations: each
-# failing row is one 'unexpected' row, so failures are counted per slice like a flag's).
+# The expectations a registry row may state its rule with: GX's row-level (map) expectations on
+# one column, a pair of columns or a compound key, where each failing row is one 'unexpected'
+# row, so failures are counted per slice and their context returned (GX's result format).
+# Aggregate expectations (a mean, a row count) have no failing rows to count or show.
 RULE_EXPECTATIONS = frozenset({
     "expect_column_values_to_not_be_null",
     "expect_column_values_to_be_between",
@@ -42,8 +46,16 @@ RULE_EXPECTATIONS = frozenset({
     "expect_column_values_to_not_be_in_set",
     "expect_column_values_to_match_regex",
     "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_be_unique",
+    "expect_column_pair_values_to_be_equal",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_compound_columns_to_be_unique",
 })
 FLAG_EXPECTATION = "expect_column_values_to_be_in_set"
+# The kwargs naming the column(s) an expectation reads (one column, a pair, a compound key).
+COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
+# Set by the runner for every expectation, never by a registry row.
+RUNNER_KWARGS = ("mostly", "result_format", "meta", "description")
 
 
 @dataclass(frozen=True)
@@ -83,19 +95,20 @@ class Check:
     dataset: str
     batch: str
     fails_when: str
-    column: str
+    columns: tuple[str, ...]  # the check model's columns the expectation reads
     raw_value: str
     dqmi_item: str | None
     dqmi_role: str | None  # incomplete, invalid or default
-    # The rule as GX states it: the registry's expectation on a column of the check model, or,
-    # where the rule needs the model's joins (reference data in force, other rows, a mart), the
-    # model's flag: expect_column_values_to_be_in_set(fails_<check_id>, [false]).
+    # The rule as GX states it: the registry's expectation on real columns of the check model,
+    # or, where GX cannot state it (flag_reason: a join to reference data by date, other rows, a
+    # mart), the model's flag: expect_column_values_to_be_in_set(fails_<check_id>, [false]).
     expectation: str = FLAG_EXPECTATION
     kwargs: dict[str, object] = field(default_factory=dict)
+    flag_reason: str | None = None
 
     @property
     def is_flag(self) -> bool:
-        return self.column == f"fails_{self.check_id}"
+        return self.columns == (f"fails_{self.check_id}",)
 
 
 @dataclass(frozen=True)
@@ -155,22 +168,33 @@ def _suite(dataset: str, batch_rows: list[dict[str, str]], check_rows: list[dict
 
 
 def _check(row: dict[str, str]) -> Check:
+    where = f"{REGISTRY}: check {row['check_id']} ({row['dataset']})"
     flag = f"fails_{row['check_id']}"
     expectation = row.get("expectation") or FLAG_EXPECTATION
     kwargs = _kwargs(row) if row.get("expectation") else {"column": flag, "value_set": [False]}
     if expectation not in RULE_EXPECTATIONS:
         raise ValueError(
-            f"{REGISTRY}: check {row['check_id']} ({row['dataset']}) states expectation {expectation}, "
-            f"not one of {sorted(RULE_EXPECTATIONS)}"
+            f"{where} states expectation {expectation}, not one of {sorted(RULE_EXPECTATIONS)}"
+        )
+    reason = row.get("flag_reason") or None
+    if row.get("expectation") and reason:
+        raise ValueError(
+            f"{where} states both an expectation and a flag_reason: GX states the rule, or says why not"
+        )
+    if not row.get("expectation") and not reason:
+        raise ValueError(
+            f"{where} has no expectation: state the rule in GX, or say in flag_reason why GX cannot "
+            f"(its check model then computes {flag})"
         )
     return Check(
         check_id=row["check_id"],
         dataset=row["dataset"],
         batch=row["batch"],
         fails_when=" ".join(row["fails_when"].split()),
-        column=str(kwargs["column"]),
+        columns=_columns(kwargs),
         expectation=expectation,
         kwargs=kwargs,
+        flag_reason=reason,
         raw_value=row["raw_column"],
         dqmi_item=row["dqmi_item"] or None,
         dqmi_role=row["dqmi_role"] or None,
@@ -183,11 +207,29 @@ def _kwargs(row: dict[str, str]) -> dict[str, object]:
         kwargs = yaml.safe_load(row.get("expectation_kwargs") or "")
     except yaml.YAMLError as error:
         raise ValueError(f"{where} is not a YAML mapping: {error}") from None
-    if not isinstance(kwargs, dict) or not isinstance(kwargs.get("column"), str):
-        raise ValueError(f"{where} must be a YAML mapping naming the column, e.g. {{column: price}}")
+    if not isinstance(kwargs, dict) or not _columns(kwargs):
+        raise ValueError(
+            f"{where} must be a YAML mapping naming the column(s), e.g. {{column: price}} or "
+            "{column_A: a, column_B: b}"
+        )
     if "mostly" in kwargs:
         raise ValueError(f"{where} states mostly: it is 1 - max_failure_rate")
+    runner_set = [name for name in RUNNER_KWARGS if name in kwargs and name != "mostly"]
+    if runner_set:
+        raise ValueError(f"{where} states {', '.join(runner_set)}: the runner sets it for every check")
     return kwargs
+
+
+def _columns(kwargs: dict[str, object]) -> tuple[str, ...]:
+    """The columns named by an expectation's kwargs (column, column_A and column_B, column_list)."""
+    named: list[str] = []
+    for key in COLUMN_KWARGS:
+        value = kwargs.get(key)
+        if isinstance(value, str):
+            named.append(value)
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            named.extend(value)
+    return tuple(dict.fromkeys(named))
 
 
 def _validate(dataset: str, batches: tuple[Batch, ...], checks: tuple[Check, ...]) -> None:

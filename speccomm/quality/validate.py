@@ -1,14 +1,16 @@
 """Great Expectations on pandas batches read from DuckDB.
 
 GX's SQL datasource does not work on DuckDB, so each batch of rows is read into a pandas
-DataFrame (the slice number, the row id and the columns the checks' expectations read) and
-validated against an ExpectationSuite built from the check registry: one expectation per check,
-the rule itself where the registry states it on a column of the check model (not null, between,
-in a set, a pattern), else the model's flag (`expect_column_values_to_be_in_set(fails_<id>,
-[false])`, where the rule needs joins to reference data in force or to other rows), with
-`mostly = 1 - max_failure_rate`. GX returns, per expectation, the positions of the unexpected
-(failing) rows; the runner turns them into per-slice counts and samples. GX's count is the
-only one: nothing re-checks it.
+DataFrame (the slice number, the row id, the context columns, the raw values and the columns the
+checks' expectations read) and validated against an ExpectationSuite built from the check
+registry: one expectation per check, the rule itself where the registry states it on real
+columns of the check model (not null, between, in a set, a pattern, a pair of columns equal,
+uniqueness), else the model's flag (`expect_column_values_to_be_in_set(fails_<id>, [false])`,
+where the registry's flag_reason says why GX cannot state the rule), with
+`mostly = 1 - max_failure_rate`. GX's result format names the failing rows by their index
+columns — slice number, row id, the context columns and the raw values the registry names —
+so the runner counts failures per slice and keeps samples from GX's answer alone: nothing
+re-checks it and nothing joins back to find a failing row's context.
 Importing Great Expectations takes seconds, so the runner imports this module only when
 some slice has changed.
 """
@@ -19,22 +21,33 @@ from dataclasses import dataclass
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
-import numpy as np
 import pandas as pd
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.row_conditions import deserialize_row_condition
 
-from speccomm.quality.suites import Batch, Check
+from speccomm.quality.suites import CONTEXT_COLUMNS, Batch, Check
 from speccomm.quality.thresholds import Threshold
 
-RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+# The columns naming a failing row in GX's answer: where it is (slice, row) and what a provider
+# is shown about it (the context columns, the raw values of the batch's checks). They are also
+# the frame's index levels, under INDEX_PREFIX: GX then reads a failing row's names from its
+# index tuple (its named-column path reads every value with .at, cell by cell: 5 times slower
+# on the demo) and returns them as one list per column.
+INDEX_COLUMNS = ("slice_no", "row_id", *CONTEXT_COLUMNS)
+INDEX_PREFIX = "index."
+
+
+def index_columns(checks: list[Check]) -> list[str]:
+    """INDEX_COLUMNS and the raw-value columns the registry names for the checks (once each)."""
+    return list(dict.fromkeys([*INDEX_COLUMNS, *(check.raw_value for check in checks)]))
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """What GX found in one pandas batch: per check, the positions of the failing rows."""
+    """What GX found in one pandas batch: per check, its failing rows (GX's index columns)."""
 
     element_count: int
-    unexpected_positions: dict[str, np.ndarray]
+    unexpected_rows: dict[str, pd.DataFrame]
     success: dict[str, bool]
 
 
@@ -49,21 +62,25 @@ class GxValidator:
         self._prepared: dict[str, tuple[object, object]] = {}
 
     def validate(self, batch: Batch, checks: list[Check], frame: pd.DataFrame) -> BatchOutcome:
-        """Validate `frame` (default RangeIndex, one `fails_<check_id>` column per check)."""
+        """Validate `frame`: the index columns (index_columns) and every column the checks'
+        expectations read."""
         definition, suite = self._prepare(batch, checks)
-        gx_batch = definition.get_batch(batch_parameters={"dataframe": frame})  # type: ignore[attr-defined]
-        result = gx_batch.validate(suite, result_format=RESULT_FORMAT)
-        positions: dict[str, np.ndarray] = {}
+        names = index_columns(checks)
+        indexed = frame.set_index([frame[name].rename(INDEX_PREFIX + name) for name in names])
+        gx_batch = definition.get_batch(batch_parameters={"dataframe": indexed})  # type: ignore[attr-defined]
+        result_format = _result_format([INDEX_PREFIX + name for name in names])
+        result = gx_batch.validate(suite, result_format=result_format)
+        unexpected: dict[str, pd.DataFrame] = {}
         success: dict[str, bool] = {}
         for expectation_result in result.results:
             check_id = expectation_result.expectation_config.meta["check_id"]
             if expectation_result.exception_info.get("raised_exception"):
                 message = expectation_result.exception_info.get("exception_message")
                 raise RuntimeError(f"GX could not evaluate {batch.key} {check_id}: {message}")
-            found = expectation_result.result.get("unexpected_index_list") or []
-            positions[check_id] = np.asarray(found, dtype=np.int64)
+            found = expectation_result.result.get("unexpected_index_list")
+            unexpected[check_id] = _failing_rows(found, names)
             success[check_id] = bool(expectation_result.success)
-        return BatchOutcome(len(frame), positions, success)
+        return BatchOutcome(len(frame), unexpected, success)
 
     def _prepare(self, batch: Batch, checks: list[Check]) -> tuple[object, object]:
         if batch.key not in self._prepared:
@@ -80,7 +97,7 @@ class GxValidator:
             expectation_class = getattr(gxe, _class_name(check.expectation))
             suite.add_expectation(
                 expectation_class(
-                    **check.kwargs,
+                    **_gx_kwargs(check),
                     mostly=1.0 - threshold.max_failure_rate,
                     meta={"check_id": check.check_id, "severity": threshold.severity},
                     description=check.fails_when,
@@ -89,6 +106,35 @@ class GxValidator:
         return suite
 
 
+def _gx_kwargs(check: Check) -> dict[str, object]:
+    """The registry's kwargs, a row_condition given as a mapping made GX's Condition object."""
+    kwargs = dict(check.kwargs)
+    if isinstance(kwargs.get("row_condition"), dict):
+        kwargs["row_condition"] = deserialize_row_condition(kwargs["row_condition"])
+    return kwargs
+
+
+def _result_format(index_names: list[str]) -> dict[str, object]:
+    """COMPLETE: every failing row, named by the index levels, as one list per level (no list
+    of the failing values of its own, no query to find them again)."""
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": index_names,
+        "exclude_unexpected_values": True,
+        "return_unexpected_index_query": False,
+    }
+
+
+def _failing_rows(found: object, names: list[str]) -> pd.DataFrame:
+    """GX's unexpected_index_list ([{index level: [values]}], or [] when no row fails) as a frame
+    of the index columns."""
+    if not found:
+        return pd.DataFrame({name: [] for name in names})
+    if not (isinstance(found, list) and len(found) == 1 and isinstance(found[0], dict)):
+        raise RuntimeError(f"GX named the failing rows in an unexpected shape: {str(found)[:200]}")
+    return pd.DataFrame({name: found[0][INDEX_PREFIX + name] for name in names})
+
+
 def _class_name(expectation: str) -> str:
-    """expect_column_values_to_not_be_null -> ExpectColumnValuesToNotBeNull."""
+    """expect_column_pair_values_a_to_be_greater_than_b -> ExpectColumnPairValuesAToBeGreaterThanB."""
     return "".join(part.capitalize() for part in expectation.split("_"))

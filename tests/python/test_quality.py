@@ -336,9 +336,11 @@ def test_the_registry_is_the_one_home_of_each_check() -> None:
 
 
 def _registry_copy(tmp_path: Path, edit: tuple[str, str]) -> Path:
+    """The registry and batches in tmp_path, the registry with one edit (none for ("", ""))."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name in (suites_module.REGISTRY, suites_module.BATCHES):
         text = (SEEDS_DIR / name).read_text(encoding="utf-8")
-        if name == suites_module.REGISTRY:
+        if name == suites_module.REGISTRY and edit[0]:
             edited = text.replace(*edit, 1)
             assert edited != text
             text = edited
@@ -371,10 +373,33 @@ def test_a_check_stating_an_unknown_expectation_is_refused(tmp_path: Path) -> No
         load_suites(seeds)
 
 
+def _gx_frame(checks: list, **columns: list) -> pd.DataFrame:
+    """A batch frame as the runner reads it: slice and row id, the context columns, the checks'
+    raw values (text) and the given columns."""
+    size = len(next(iter(columns.values())))
+    frame = pd.DataFrame({"slice_no": [0] * size, "row_id": list(range(10, 10 + size))})
+    for name in suites_module.CONTEXT_COLUMNS:
+        text = [f"{name} {i}" for i in range(size)]
+        frame[name] = list(range(1, size + 1)) if name == "source_row" else text
+    for check in checks:
+        if check.raw_value not in columns:
+            frame[check.raw_value] = [f"raw {i}" for i in range(size)]
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+def _failing_row_ids(batch, checks: list, frame: pd.DataFrame) -> dict[str, list[int]]:
+    thresholds = {c.check_id: Threshold("warn", 0.0, None) for c in checks}
+    outcome = GxValidator(thresholds).validate(batch, checks, frame)
+    return {check_id: sorted(rows["row_id"]) for check_id, rows in outcome.unexpected_rows.items()}
+
+
 def test_expectations_state_the_rule_or_validate_the_flag() -> None:
     """GX counts the rows each check's expectation finds: the registry's rule on a column
     (activity_invalid: not null; activity_negative: between 0 and no maximum, a NULL is not
-    negative) or, where the rule needs the model's joins, the model's flag."""
+    negative), on a pair of columns (provider_code_mismatch) or, where GX cannot state the rule
+    (flag_reason), the model's flag."""
     suite = next(s for s in load_suites() if s.dataset == "slam")
     batch = suite.batch("slam_current_rows")
     checks = [c for c in suite.checks_of(batch)
@@ -384,19 +409,110 @@ def test_expectations_state_the_rule_or_validate_the_flag() -> None:
         "activity_negative": "expect_column_values_to_be_between",
         "pod_unknown": "expect_column_values_to_be_in_set",
     }
-    frame = pd.DataFrame({
-        "slice_no": [0, 0, 0, 0, 0],
-        "row_id": [10, 11, 12, 13, 14],
-        "activity": [1.0, -2.0, None, 0.0, -0.5],
-        "fails_pod_unknown": [False, False, True, False, False],
-    })
-    thresholds = {c.check_id: Threshold("warn", 0.0, None) for c in checks}
-    outcome = GxValidator(thresholds).validate(batch, checks, frame)
-    assert {check_id: list(found) for check_id, found in outcome.unexpected_positions.items()} == {
-        "activity_invalid": [2],
-        "activity_negative": [1, 4],
-        "pod_unknown": [2],
+    assert next(c for c in checks if c.check_id == "pod_unknown").flag_reason
+    frame = _gx_frame(
+        checks,
+        activity=[1.0, -2.0, None, 0.0, -0.5],
+        fails_pod_unknown=[False, False, True, False, False],
+    )
+    assert _failing_row_ids(batch, checks, frame) == {
+        "activity_invalid": [12],
+        "activity_negative": [11, 14],
+        "pod_unknown": [12],
     }
+    files = suite.batch("slam_file_rows")
+    pair = [c for c in suite.checks_of(files) if c.check_id == "provider_code_mismatch"]
+    assert pair[0].expectation == "expect_column_pair_values_to_be_equal"
+    frame = _gx_frame(pair, provider_code=["RGT"] * 3, provider_code_resolved=["RGT", "RM1", None])
+    assert _failing_row_ids(files, pair, frame) == {"provider_code_mismatch": [11, 12]}
+
+
+def test_sus_rules_say_what_a_null_is() -> None:
+    """The SUS rules GX states give the flags' answers on their edge rows: a blank NHS number
+    status is not 01; a blank tariff price is not invalid (the row_condition), an unreadable one
+    is; copy 0 is a blank id and copies 2+ are duplicates; two NULL service lines agree."""
+    suite = next(s for s in load_suites() if s.dataset == "sus")
+    batch = suite.batch("sus_extract_rows")
+    wanted = ("nhs_number_not_verified", "price_invalid", "sus_record_duplicate", "sus_record_id_missing")
+    checks = [c for c in suite.checks_of(batch) if c.check_id in wanted]
+    frame = _gx_frame(
+        checks,
+        nhs_number_status_or_blank=["01", "", "02", "01"],
+        tariff_price_raw=["12.50", None, "twelve", ""],
+        tariff_price=[12.5, None, None, None],
+        occurrence_in_extract=[1, 0, 2, 3],
+    )
+    assert _failing_row_ids(batch, checks, frame) == {
+        "nhs_number_not_verified": [11, 12],
+        "price_invalid": [12],
+        "sus_record_duplicate": [12, 13],
+        "sus_record_id_missing": [11],
+    }
+    records = suite.batch("sus_ir_records")
+    mismatch = suite.checks_of(records)
+    frame = _gx_frame(mismatch, supplied_line=["NCBPS01A", None, None, "NCBPS01A"],
+                      derived_line=["NCBPS01A", None, "NCBPS02B", "NCBPS02B"])
+    assert _failing_row_ids(records, mismatch, frame) == {"service_line_ir_mismatch": [12, 13]}
+
+
+def test_gx_names_the_failing_rows_with_their_context() -> None:
+    """GX's result format gives each failing row's slice, context columns and the raw value the
+    registry names: what the samples are made of."""
+    suite = next(s for s in load_suites() if s.dataset == "ledger")
+    batch = suite.batch("ledger_file_rows")
+    checks = [c for c in suite.checks_of(batch) if c.check_id == "price_invalid"]
+    frame = _gx_frame(checks, amount=[10.0, None], amount_raw=["10.00", "ten"])
+    thresholds = {c.check_id: Threshold("error", 0.0, None) for c in checks}
+    rows = GxValidator(thresholds).validate(batch, checks, frame).unexpected_rows["price_invalid"]
+    assert rows.to_dict("records") == [{
+        "slice_no": 0, "row_id": 11, "source_file": "source_file 1", "source_row": 2,
+        "record_ref": "record_ref 1", "service_line_code": "service_line_code 1",
+        "pod_code": "pod_code 1", "context": "context 1", "amount_raw": "ten",
+    }]
+
+
+def test_every_flag_says_why_gx_cannot_state_its_rule(tmp_path: Path) -> None:
+    """A check without an expectation names its reason; a row with both, or one setting what
+    the runner sets (result_format), is refused."""
+    flags = [c for s in load_suites() for c in s.checks if c.is_flag]
+    assert flags and all(c.flag_reason for c in flags)
+    assert all(not c.flag_reason for s in load_suites() for c in s.checks if not c.is_flag)
+    no_reason = _registry_copy(tmp_path / "a", (
+        ",Triangulation: the cell is judged in marts.rpt_triangulation_activity from two datasets' "
+        "aggregates (is_flagged); the check validates the mart's verdict.", ","))
+    with pytest.raises(ValueError, match=r"slam_sus_activity_variance \(slam\) has no expectation: state the "
+                                         r"rule in GX, or say in flag_reason why GX cannot"):
+        load_suites(no_reason)
+    both = _registry_copy(tmp_path / "b", ("{column: record_type},", "{column: record_type},why not"))
+    with pytest.raises(ValueError, match=r"record_type_invalid \(slam\) states both an expectation and a "):
+        load_suites(both)
+    runner_set = _registry_copy(
+        tmp_path / "c", ("{column: record_type}", '"{column: record_type, result_format: BOOLEAN_ONLY}"')
+    )
+    with pytest.raises(ValueError, match=r"states result_format: the runner sets it"):
+        load_suites(runner_set)
+
+
+def test_a_new_check_stated_in_gx_needs_only_its_registry_row(tmp_path: Path) -> None:
+    """The path of a new check: a registry row (here a rule GX states on a column the check
+    model already has), its planted defect in the generator, and — only when the rule needs a
+    new column or a flag — its check model. The suites, GX and the docs tables take it from the
+    registry alone."""
+    seeds = _registry_copy(tmp_path, ("", ""))
+    registry = seeds / suites_module.REGISTRY
+    with registry.open("a", encoding="utf-8") as handle:
+        handle.write(
+            "activity_implausible,slam,slam_current_rows,Activity implausibly large,warn,0.01,,"
+            "activity is a number above 10000.,An activity count above 10000 on one row.,"
+            "Check the row's unit of activity.,activity_raw,,,expect_column_values_to_be_between,"
+            "\"{column: activity, max_value: 10000}\",\n"
+        )
+    suite = next(s for s in load_suites(seeds) if s.dataset == "slam")
+    batch = suite.batch("slam_current_rows")
+    checks = [c for c in suite.checks_of(batch) if c.check_id == "activity_implausible"]
+    assert [c.columns for c in checks] == [("activity",)]
+    frame = _gx_frame(checks, activity=[1.0, 20000.0, None])
+    assert _failing_row_ids(batch, checks, frame) == {"activity_implausible": [11]}
 
 
 def _check_ids_named_in_python() -> dict[str, set[str]]:

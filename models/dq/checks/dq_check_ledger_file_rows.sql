@@ -48,14 +48,15 @@ final as (
             as period_raw,
         postings_placed.entity_code_raw,
         postings_placed.amount_raw,
-        -- Great Expectations states price_invalid on it (seeds/reference/dq_checks.csv)
+        -- the values Great Expectations states rules on (seeds/reference/dq_checks.csv, expectation):
+        -- the amount (price_invalid), the first day of the period the row states (NULL when its
+        -- year or month is not valid) and the row's entity resolved like the file name's
+        -- (provider_code_mismatch: the two equal)
         postings_placed.amount,
-        postings_placed.financial_year is null or postings_placed.financial_month is null
-            as fails_financial_period_invalid,
-        (
-            coalesce(row_entity.icb_code, postings_placed.entity_code)
-            is distinct from coalesce(file_entity.icb_code, postings_placed.file_entity_code)
-        ) as fails_provider_code_mismatch
+        {{ date_of_financial_period('postings_placed.financial_year', 'postings_placed.financial_month') }}
+            as row_period_start,
+        coalesce(row_entity.icb_code, postings_placed.entity_code) as entity_icb_code,
+        coalesce(file_entity.icb_code, postings_placed.file_entity_code) as file_entity_icb_code
     from postings_placed
     {{ join_icb_in_force('postings_placed.entity_code', 'postings_placed.file_period_start', 'row_entity') }}
     {{ join_icb_in_force('postings_placed.file_entity_code', 'postings_placed.file_period_start', 'file_entity') }}

@@ -1,9 +1,10 @@
 {#- The rows of the SLAM checks on current rows (after restatement): one row per current row
     of the slices in dq_check_scope, sliced by the provider in the file name (site codes
-    resolved) and the row's placed financial year and month. Each fails_<check_id> column is
-    true when the row fails that check (docs/data-quality-checks.md); the checks whose rule Great
-    Expectations states on a column (price, activity, record_type: the registry's expectation)
-    have no flag. -#}
+    resolved) and the row's placed financial year and month. Great Expectations states the
+    rules it can on the values below (the registry's expectation: the ICB codes not null, price
+    and activity valid and not negative, record_type valid); each fails_<check_id> column is true
+    when the row fails a check whose rule needs a join (ICBs in force, the code references, the
+    default GP codes' one home; docs/data-quality-checks.md). -#}
 with
 
 current_rows as (
@@ -61,6 +62,8 @@ final as (
         current_rows.price_raw,
         current_rows.record_type_raw,
         -- the values Great Expectations states rules on (seeds/reference/dq_checks.csv, expectation)
+        current_rows.icb_of_residence_code,
+        current_rows.icb_of_registration_code,
         current_rows.activity,
         current_rows.price,
         current_rows.record_type,

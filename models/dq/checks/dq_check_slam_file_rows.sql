@@ -1,8 +1,9 @@
 {#- The rows of the SLAM checks on files: every row of the latest SLAM file of each file-name
     slice (provider × year × month in the file name) in dq_check_scope, sliced by that provider
     (site codes resolved) and the file name's year and month. financial_period_invalid and
-    provider_code_mismatch are counted here: a row whose period cannot be read has no other
-    slice to be counted in. -#}
+    provider_code_mismatch are counted here (Great Expectations: row_period_start not null,
+    provider_code_resolved equal to provider_code): a row whose period cannot be read has no
+    other slice to be counted in. -#}
 with
 
 latest_files as (
@@ -45,10 +46,12 @@ final as (
         || '", financial_month = "' || coalesce(rows_placed.financial_month_raw, '') || '"'
             as period_raw,
         rows_placed.provider_code_raw,
-        rows_placed.financial_year is null or rows_placed.financial_month is null
-            as fails_financial_period_invalid,
-        (rows_placed.provider_code_resolved is distinct from rows_placed.file_provider_code)
-            as fails_provider_code_mismatch
+        -- the values Great Expectations states rules on (seeds/reference/dq_checks.csv, expectation):
+        -- the first day of the period the row states (NULL when its year or month is not valid)
+        -- and the row's provider (site codes resolved), equal to the file name's provider_code
+        {{ date_of_financial_period('rows_placed.financial_year', 'rows_placed.financial_month') }}
+            as row_period_start,
+        rows_placed.provider_code_resolved
     from rows_placed
     inner join latest_files
         on rows_placed.file_id = latest_files.file_id

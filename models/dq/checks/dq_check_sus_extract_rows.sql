@@ -90,22 +90,22 @@ final as (
             when records_placed.occurrence_in_extract = 0 then 'sus_record_id blank'
             else 'copy ' || records_placed.occurrence_in_extract || ' of the same record in the extract'
         end as duplicate_raw,
+        -- the values Great Expectations states rules on (seeds/reference/dq_checks.csv, expectation):
+        -- a blank NHS number status is '' (not 01: GX's set expectations skip NULLs), and the
+        -- record's copy number in its extract (0 = blank sus_record_id, 2 and more = a duplicate)
+        records_placed.icb_of_residence_code,
+        records_placed.icb_of_registration_code,
+        records_placed.tariff_price,
+        coalesce(records_placed.nhs_number_status, '') as nhs_number_status_or_blank,
+        records_placed.occurrence_in_extract,
         {{ icb_code_checks('records_placed') }},
         records_placed.service_line_code is not null
         and not {{ is_known_service_line('records_placed.service_line_code') }}
             as fails_service_line_unknown,
         not {{ is_known_pod('records_placed.pod_code') }}
             as fails_pod_unknown,
-        nullif(trim(records_placed.tariff_price_raw), '') is not null and records_placed.tariff_price is null
-            as fails_price_invalid,
-        (records_placed.nhs_number_status is distinct from '01')
-            as fails_nhs_number_not_verified,
         {{ is_default_gp_practice('records_placed.gp_practice_code') }}
             as fails_gp_practice_default,
-        records_placed.occurrence_in_extract > 1
-            as fails_sus_record_duplicate,
-        records_placed.occurrence_in_extract = 0
-            as fails_sus_record_id_missing,
         records_placed.activity_date is null
         or date_trunc('month', records_placed.activity_date) <> records_placed.file_month_start
         or (

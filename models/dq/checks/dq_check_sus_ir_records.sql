@@ -2,7 +2,7 @@
     as published in fct_sus_activity) of the slices in dq_check_scope, with its supplied service
     line against the identification rules' line, sliced by the provider (site codes resolved)
     and the financial year and month of the extract's calendar month. A record fails
-    service_line_ir_mismatch when the two disagree (the outcomes of
+    service_line_ir_mismatch (a GX column-pair expectation) when the two disagree (the outcomes of
     rpt_service_line_ir_monitoring other than agree; blank and 99999999 both mean "none").
     Records are shown to providers by provider_record_ref only. -#}
 with
@@ -38,7 +38,9 @@ final as (
         dataset as context,
         'supplied ' || coalesce(supplied_line, 'none') || ', rules derive '
         || coalesce(derived_line, 'none') || coalesce(' (rule ' || ir_rule_id || ')', '') as ir_raw,
-        (supplied_line is distinct from derived_line) as fails_service_line_ir_mismatch
+        -- Great Expectations states service_line_ir_mismatch: the two equal (both NULL = none = agree)
+        supplied_line,
+        derived_line
     from records
 )
 
