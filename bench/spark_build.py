@@ -2,10 +2,10 @@
 
     python -m bench.spark_build --landing DIR [--workdir DIR]
 
-Both engines build the same raw layer (loaded once by speccomm.load, then exported as Parquet
-for Spark, docs/decisions/0013) with seeds and models only (no data tests: on Spark each test
+Both engines build the same raw layer (loaded once by speccomm.load: one Parquet folder both
+read, docs/decisions/0025) with seeds and models only (no data tests: on Spark each test
 is a job of its own, ~4 s, and the comparison is of the engines' building, not of dbt's test
-overhead). Timed: the load, the raw export, the DuckDB dbt run, the Spark dbt run (including
+overhead). Timed: the load, the DuckDB dbt run, the Spark dbt run (including
 starting its JVM), and the publishing of Spark's tables into a DuckDB file. Results are printed
 and written to bench/results/spark_build.json.
 """
@@ -24,7 +24,6 @@ from speccomm.dbt_runner import BuildFailed, code_fingerprint, run_dbt
 from speccomm.load import load_landing
 from speccomm.spark.build import SparkWork, build_on_spark
 from speccomm.spark.publish import publish_spark_build
-from speccomm.spark.raw_export import export_raw_layer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "spark_build.json"
 
@@ -39,9 +38,7 @@ def main() -> None:
     work = SparkWork(args.workdir)
     figures: dict[str, float] = {}
     with _timed(figures, "load"), duckdb.connect(str(work.raw_database)) as con:
-        load_landing(con, args.landing)
-    with _timed(figures, "raw_export"), duckdb.connect(str(work.raw_database)) as con:
-        export_raw_layer(con, work.raw_parquet)
+        load_landing(con, args.landing, work.raw_parquet)  # the raw layer both engines read
     duck = args.workdir / "duckdb" / "speccomm.duckdb"
     duck.parent.mkdir(parents=True)
     shutil.copyfile(work.raw_database, duck)

@@ -285,7 +285,7 @@ class Night:
             shutil.copyfile(source, self.working_copy)
         with duckdb.connect(str(self.working_copy)) as con:
             rejected_before = _rejected_files(con)
-            summary = load_landing(con, self.paths.landing)
+            summary = load_landing(con, self.paths.landing, self.layout.raw_dir)
             ensure_dq_tables(con)  # with their keys, before dbt's DQMI views are bound to them
             self.reference = read_reference_folder(self.paths.landing, self.layout.kept_reference_dir)
             reference_rejected = record_reference_folder(con, self.reference)
@@ -331,7 +331,7 @@ class Night:
                 from speccomm.spark.night import build_night_on_spark
 
                 build_night_on_spark(
-                    self.working_copy, raw_parquet=self.layout.raw_parquet_dir,
+                    self.working_copy, raw_parquet=self.layout.raw_dir,
                     spark_dir=self.layout.work_dir(self.run_id) / "spark", seed_path=seeds,
                     footprint=self.options.footprint, echo=self.options.verbose,
                 )

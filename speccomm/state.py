@@ -19,8 +19,10 @@
     state/publishing.json      only while the two files are swapped (speccomm.publish.journal)
     state/reference-in-force/  the reference updates the last published night used, kept for
                                when tonight's version of a file is rejected
-    raw-parquet/               nights on Spark: the raw layer as Parquet, one file per landing
-                               file, kept across nights (speccomm.spark.raw_export)
+    raw/                       the build's raw layer: one immutable Parquet file per loaded
+                               landing file, the registry and rejected files as of the last
+                               load (speccomm.load.raw_layer); build.duckdb's raw.<feed>_rows
+                               are views over it, Spark reads it too; BI readers never
 ```
 Everything that must survive a failed or killed night (run log, delivery ledger) lives
 outside the warehouse file, because a failed night never publishes its working copy. The
@@ -120,8 +122,9 @@ class StateLayout:
         return self.state_dir / "reference-in-force"
 
     @property
-    def raw_parquet_dir(self) -> Path:
-        return self.root / "raw-parquet"
+    def raw_dir(self) -> Path:
+        """The raw layer's folder: the build file's (and its kept versions'), both engines read it."""
+        return self.root / "raw"
 
     def protected(self) -> tuple[tuple[Path, str], ...]:
         """What an output (export, extract) must never be written over or into."""
@@ -133,7 +136,7 @@ class StateLayout:
             (self.work_root, "the nightly's work folder"),
             (self.reports_root, "the nightly's reports folder"),
             (self.pack_root, "the nightly's ICB pack folder"),
-            (self.raw_parquet_dir, "the raw layer of the nightly on Spark"),
+            (self.raw_dir, "the build's raw layer"),
         )
 
     def refuse_protected(self, target: Path) -> None:
