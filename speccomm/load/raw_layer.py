@@ -202,6 +202,44 @@ def sweep(raw_dir: Path, first_unused_id: int) -> int:
     return removed
 
 
+def remove_unheld(raw_dir: Path, build_file: Path, kept_builds: list[Path]) -> int:
+    """After a night is published: remove the rows files no build file holds any more (the
+    earlier versions of replaced files, once no kept version's registry holds them). Files
+    whose id the build file has not given yet are left to `sweep`. Returns files removed."""
+    with duckdb.connect(str(build_file), read_only=True) as con:
+        first_unused = next_file_id(con)
+    held: set[str] = set()
+    for database in [build_file, *kept_builds]:
+        held |= _held_names(database)
+    removed = 0
+    for feed in COLUMNS_BY_FEED:
+        folder = rows_folder(raw_dir, feed)
+        if not folder.is_dir():
+            continue
+        for entry in os.scandir(folder):
+            match = _ROWS_FILE.match(entry.name)
+            if match and int(match.group(1)) < first_unused and f"{feed}/{entry.name}" not in held:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
+def _held_names(database: Path) -> set[str]:
+    """'<feed>/<rows file name>' of each file the database's registry holds (none for a file
+    without a raw schema, such as a published file)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'raw' and table_name = 'file_registry'"
+        ).fetchone()
+        if not found or not found[0]:
+            return set()
+        registered = con.execute("select feed, file_id, checksum from raw.file_registry").fetchall()
+    return {
+        f"{feed}/{rows_file(Path(), feed, file_id, checksum).name}" for feed, file_id, checksum in registered
+    }
+
+
 def write_snapshots(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
     """The registry and the rejected files beside the rows, for Spark (small: written whole)."""
     for table in SNAPSHOT_TABLES:

@@ -12,7 +12,7 @@ import pytest
 
 from landing_files import SLAM_HEADER, slam_row, write_csv
 from speccomm.load import load_landing
-from speccomm.load.raw_layer import RawLayerError, rows_folder
+from speccomm.load.raw_layer import RawLayerError, remove_unheld, rows_folder
 
 FIRST = "RJ1_ACM_2526_M01_20250512093000.csv"
 SECOND = "RJ1_ACM_2526_M02_20250612093000.csv"
@@ -183,3 +183,23 @@ def test_an_in_memory_database_must_name_its_raw_folder(tmp_path: Path) -> None:
         with pytest.raises(RawLayerError, match="raw_dir"):
             load_landing(con, landing)
         assert load_landing(con, landing, tmp_path / "elsewhere").rows_loaded == 3
+
+
+def test_after_publishing_a_replaced_files_old_rows_go_once_no_kept_build_holds_them(tmp_path: Path) -> None:
+    landing = _landing(tmp_path / "landing")
+    raw = tmp_path / "raw"
+    build = tmp_path / "build.duckdb"
+    kept = tmp_path / "versions" / "build" / "night-1.duckdb"
+    kept.parent.mkdir(parents=True)
+    with duckdb.connect(str(build)) as con:
+        load_landing(con, landing)
+    kept.write_bytes(build.read_bytes())
+    write_csv(landing / "slam" / FIRST, SLAM_HEADER, [slam_row("1", price="£2.00")])
+    with duckdb.connect(str(build)) as con:
+        load_landing(con, landing)
+    assert len(_parquet_files(raw)) == 3
+    assert remove_unheld(raw, build, [kept]) == 0  # night 1, still kept, reads the old rows
+    assert remove_unheld(raw, build, []) == 1  # pruned: nothing holds them
+    with duckdb.connect(str(build), read_only=True) as con:
+        assert con.execute("select count(*) from raw.slam_rows").fetchone() == (3,)
+    assert len(_parquet_files(raw)) == 2
