@@ -23,8 +23,12 @@
             {%- do run_query("create table raw." ~ table ~ " using parquet location '" ~ folder ~ "/" ~ table ~ "'") -%}
         {%- endfor -%}
         {%- for feed in ['slam', 'sus', 'ledger', 'budget'] -%}
-            {%- do run_query('drop view if exists raw.' ~ feed ~ '_rows') -%}
-            {%- do run_query('drop table if exists raw.' ~ feed ~ '_rows') -%}
+            {#- a metastore kept from before decision 0025 holds it as a table: Spark's DROP VIEW
+                refuses a table and DROP TABLE a view -#}
+            {%- set existing = adapter.get_relation(database=none, schema='raw', identifier=feed ~ '_rows') -%}
+            {%- if existing is not none -%}
+                {%- do run_query('drop ' ~ ('view' if existing.is_view else 'table') ~ ' raw.' ~ feed ~ '_rows') -%}
+            {%- endif -%}
             {%- do run_query('drop table if exists raw.' ~ feed ~ '_rows_files') -%}
             {%- do run_query("create table raw." ~ feed ~ "_rows_files using parquet location '"
                 ~ folder ~ "/" ~ feed ~ "_rows'") -%}
