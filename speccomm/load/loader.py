@@ -112,7 +112,7 @@ def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, raw_dir: Path | 
     database file); the registry, the rejected files and the views over the folder to `con`."""
     raw_dir = (raw_dir if raw_dir is not None else default_raw_dir(con)).resolve()
     con.execute("set enable_progress_bar = false")
-    # _write_rows numbers rows by their scan order, which is file order only while the
+    # _write_partial_rows numbers rows by their scan order, which is file order only while the
     # connection preserves insertion order; a caller may have turned that off.
     preserved = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     if not preserved:
@@ -286,6 +286,8 @@ def _write_rows(con: duckdb.DuckDBPyConnection, file: _NewFile, file_id: int, ta
         raise _RowsUnreadable(file, exc) from exc
     if rows:
         publish_partial(parquet)
+    else:  # data rows sniffed but none read (blank lines only): no file, as for a header-only one
+        discard_partial(parquet)
     return rows
 
 
