@@ -120,7 +120,7 @@ def main() -> None:
     full_load, full_build = timed_night(args.landing, args.workdir / "full.duckdb")
     full = full_load + full_build
     warehouse_gib = (args.workdir / "full.duckdb").stat().st_size / 2**30
-    # and the raw layer's Parquet files beside it (decision 0025)
+    # and the raw layer's Parquet files beside it (decision 0030)
     raw_layer_gib = sum(p.stat().st_size for p in (args.workdir / "raw").rglob("*") if p.is_file()) / 2**30
 
     landing_view = args.workdir / "landing"

@@ -3,7 +3,7 @@
     python -m bench.spark_build --landing DIR [--workdir DIR]
 
 Both engines build the same raw layer (loaded once by speccomm.load: one Parquet folder both
-read, docs/decisions/0025) with seeds and models only (no data tests: on Spark each test
+read, docs/decisions/0030) with seeds and models only (no data tests: on Spark each test
 is a job of its own, ~4 s, and the comparison is of the engines' building, not of dbt's test
 overhead). Timed: the load, the DuckDB dbt run, the Spark dbt run (including
 starting its JVM), and the publishing of Spark's tables into a DuckDB file. Results are printed

@@ -8,7 +8,7 @@ On the N largest SUS files of a landing folder, side by side and file by file, D
 - stores every value as text: `create table as` in memory, into a database file, and
   `copy ... to` Parquet;
 - reads every value again from that Parquet file (what a build pays per read of the raw layer,
-  against reading the landing CSV itself: decision 0025);
+  against reading the landing CSV itself: decision 0030);
 - and speccomm's loader loads the file into a fresh raw layer (sniff, checksum, its Parquet
   file with row numbers, registry, commit).
 

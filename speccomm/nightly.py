@@ -444,7 +444,7 @@ class Night:
         keep_accepted(self.reference, self.layout.kept_reference_dir)
 
     def _remove_unheld_raw_files(self) -> None:
-        """Replaced files' earlier rows, once no kept build file holds them (decision 0025).
+        """Replaced files' earlier rows, once no kept build file holds them (decision 0030).
         Published already: a fault here is a note, never a failed night."""
         builds = self.layout.build_versions_dir
         kept = sorted([*builds.glob("*.duckdb"), *(builds.parent / ROLLED_BACK / "build").glob("*.duckdb")])

@@ -5,7 +5,7 @@
     table leaves its files alone): the registry and rejected files over the loader's Parquet
     copies of them, each feed's rows over its folder of one file per loaded landing file,
     counted only while the registry holds its file_id, as on DuckDB (a file replaced by a new
-    version stays for the kept versions of the build; decision 0025). -#}
+    version stays for the kept versions of the build; decision 0030). -#}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources', 'speccomm')()) }}
 {%- endmacro %}
@@ -23,7 +23,7 @@
             {%- do run_query("create table raw." ~ table ~ " using parquet location '" ~ folder ~ "/" ~ table ~ "'") -%}
         {%- endfor -%}
         {%- for feed in ['slam', 'sus', 'ledger', 'budget'] -%}
-            {#- a metastore kept from before decision 0025 holds it as a table: Spark's DROP VIEW
+            {#- a metastore kept from before decision 0030 holds it as a table: Spark's DROP VIEW
                 refuses a table and DROP TABLE a view -#}
             {%- set existing = adapter.get_relation(database=none, schema='raw', identifier=feed ~ '_rows') -%}
             {%- if existing is not none -%}

@@ -4,7 +4,7 @@ A file is loaded whole or not at all; a bad file is recorded in raw.rejected_fil
 reason a person can act on, and never stops the others.
 
 Each new file's rows become one immutable Parquet file of the raw layer's folder
-(speccomm.load.raw_layer, decision 0025), written to a hidden name and renamed into place once
+(speccomm.load.raw_layer, decision 0030), written to a hidden name and renamed into place once
 whole; a file whose rows cannot be parsed leaves nothing and is rejected. The files count from
 the moment their registry rows commit: files are registered by batches, one transaction each (a
 national landing folder holds thousands of small SLAM and ledger files, and a commit per file

@@ -1,5 +1,5 @@
 """The raw layer's files: one immutable Parquet file per loaded landing file, in a folder beside
-the build file, read by both engines (docs/decisions/0025-one-parquet-raw-layer.md).
+the build file, read by both engines (docs/decisions/0030-one-parquet-raw-layer.md).
 
 ```
 <raw folder>/                   beside build.duckdb (the nightly) or the loader's database file
@@ -108,7 +108,7 @@ def sync_folders(folders: set[Path]) -> None:
 def ensure_raw_layer(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
     """The folders, their schema files and the views `raw.<feed>_rows` over them (absolute
     paths: the views work from any working directory); a database whose rows are still tables
-    (before decision 0025) has them written out as Parquet and dropped first."""
+    (before decision 0030) has them written out as Parquet and dropped first."""
     raw_dir = raw_dir.resolve()
     for feed in COLUMNS_BY_FEED:
         folder = rows_folder(raw_dir, feed)

@@ -1,7 +1,7 @@
 """The build step of a night on Spark (`speccomm nightly --engine spark`, docs/decisions/0015).
 
 The night loads as always: the new landing files become Parquet files of the raw layer beside
-the warehouse (speccomm.load.raw_layer, decision 0025), the registry goes into the DuckDB
+the warehouse (speccomm.load.raw_layer, decision 0030), the registry goes into the DuckDB
 working copy and, as a Parquet file, beside the rows. Then dbt builds seeds, models and data
 tests on the spark target over that same folder (the
 same selector as a DuckDB night; the data-quality check models as tables of every slice,

@@ -1,5 +1,5 @@
 """The raw layer is one folder of immutable Parquet files, one per loaded landing file, that the
-DuckDB file only points at (docs/decisions/0025-one-parquet-raw-layer.md)."""
+DuckDB file only points at (docs/decisions/0030-one-parquet-raw-layer.md)."""
 
 from __future__ import annotations
 
