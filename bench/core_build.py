@@ -121,7 +121,8 @@ def main() -> None:
     full = full_load + full_build
     warehouse_gib = (args.workdir / "full.duckdb").stat().st_size / 2**30
     # and the raw layer's Parquet files beside it (decision 0030)
-    raw_layer_gib = sum(p.stat().st_size for p in (args.workdir / "raw").rglob("*") if p.is_file()) / 2**30
+    raw_files = [p for p in (args.workdir / "full-raw").rglob("*") if p.is_file()]
+    raw_layer_gib = sum(p.stat().st_size for p in raw_files) / 2**30
 
     landing_view = args.workdir / "landing"
     for path in files:  # the night's landing folder: every file so far, then the new month

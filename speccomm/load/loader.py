@@ -108,8 +108,9 @@ class _RowsUnreadable(Exception):
 def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, raw_dir: Path | None = None) -> LoadSummary:
     """Load every file under landing/{slam,sus,ledger,budget} not already in the registry.
 
-    The rows go to the raw layer's folder `raw_dir` (default: `raw` beside the connection's
-    database file); the registry, the rejected files and the views over the folder to `con`."""
+    The rows go to the raw layer's folder `raw_dir` (default: `<stem>-raw` beside the
+    connection's database file; the nightly passes `raw` beside build.duckdb); the registry,
+    the rejected files and the views over the folder to `con`."""
     raw_dir = (raw_dir if raw_dir is not None else default_raw_dir(con)).resolve()
     con.execute("set enable_progress_bar = false")
     # _write_partial_rows numbers rows by their scan order, which is file order only while the

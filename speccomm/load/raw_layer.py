@@ -39,13 +39,15 @@ class RawLayerError(RuntimeError):
 
 
 def default_raw_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """The folder `raw` beside the connection's database file."""
+    """The folder `<database file's stem>-raw` beside the connection's database file (two
+    databases in one folder must not share one: each sweeps the file ids it has not given)."""
     path = con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchone()
     if not path or not path[0]:
         raise RawLayerError("an in-memory database has no folder for the raw layer: pass raw_dir")
-    return Path(path[0]).resolve().parent / RAW_FOLDER_NAME
+    database = Path(path[0]).resolve()
+    return database.parent / f"{database.stem}-{RAW_FOLDER_NAME}"
 
 
 def rows_folder(raw_dir: Path, feed: str) -> Path:

@@ -30,7 +30,7 @@ def _parquet_files(raw: Path) -> list[str]:
 
 def test_each_loaded_file_is_one_parquet_file_named_by_its_checksum(tmp_path: Path) -> None:
     landing = _landing(tmp_path / "landing")
-    raw = tmp_path / "raw"
+    raw = tmp_path / "wh-raw"
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         load_landing(con, landing)
         registry = con.execute("select file_id, checksum from raw.file_registry order by file_id").fetchall()
@@ -53,7 +53,7 @@ def test_each_loaded_file_is_one_parquet_file_named_by_its_checksum(tmp_path: Pa
 
 def test_a_second_load_writes_nothing_again(tmp_path: Path) -> None:
     landing = _landing(tmp_path / "landing")
-    raw = tmp_path / "raw"
+    raw = tmp_path / "wh-raw"
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         load_landing(con, landing)
         written = {p: p.stat().st_mtime_ns for p in rows_folder(raw, "slam").glob("0*.parquet")}
@@ -80,7 +80,7 @@ def test_files_of_a_load_that_never_committed_count_for_nobody(tmp_path: Path, m
     """The Parquet files are written before the registry commits them: killed in between, the
     files are there and count for nothing; the next load puts each file in once."""
     landing = _landing(tmp_path / "landing")
-    raw = tmp_path / "raw"
+    raw = tmp_path / "wh-raw"
 
     def killed(*_: object) -> None:
         raise KeyboardInterrupt  # as a kill between writing the files and the commit
@@ -128,7 +128,7 @@ def test_a_night_that_never_committed_leaves_nothing_for_the_next(tmp_path: Path
 
 def test_a_replaced_file_stops_counting_and_its_old_file_stays_for_the_kept_versions(tmp_path: Path) -> None:
     landing = _landing(tmp_path / "landing")
-    raw = tmp_path / "raw"
+    raw = tmp_path / "wh-raw"
     database = tmp_path / "wh.duckdb"
     kept = tmp_path / "kept.duckdb"
     with duckdb.connect(str(database)) as con:
@@ -155,7 +155,7 @@ def test_a_database_whose_rows_are_tables_has_them_moved_out(tmp_path: Path) -> 
         con.execute("create table raw.old_rows as select * from raw.slam_rows")
         con.execute("drop view raw.slam_rows")
         con.execute("alter table raw.old_rows rename to slam_rows")
-    for path in rows_folder(tmp_path / "raw", "slam").glob("0*.parquet"):
+    for path in rows_folder(tmp_path / "wh-raw", "slam").glob("0*.parquet"):
         path.unlink()
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         assert load_landing(con, landing).files_loaded == 0
@@ -163,7 +163,7 @@ def test_a_database_whose_rows_are_tables_has_them_moved_out(tmp_path: Path) -> 
         kind = con.execute("select table_type from information_schema.tables"
                            " where table_schema = 'raw' and table_name = 'slam_rows'").fetchone()
     assert kind == ("VIEW",)
-    assert len(_parquet_files(tmp_path / "raw")) == 2
+    assert len(_parquet_files(tmp_path / "wh-raw")) == 2
 
 
 def test_an_unparseable_file_leaves_no_file(tmp_path: Path) -> None:
@@ -173,8 +173,8 @@ def test_an_unparseable_file_leaves_no_file(tmp_path: Path) -> None:
     (landing / "slam" / FIRST).write_text("\n".join(lines) + "\n")
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         assert load_landing(con, landing).files_rejected == 1
-    assert _parquet_files(tmp_path / "raw") == []
-    assert not [p for p in (tmp_path / "raw").rglob(".*")]
+    assert _parquet_files(tmp_path / "wh-raw") == []
+    assert not [p for p in (tmp_path / "wh-raw").rglob(".*")]
 
 
 def test_an_in_memory_database_must_name_its_raw_folder(tmp_path: Path) -> None:
@@ -187,7 +187,7 @@ def test_an_in_memory_database_must_name_its_raw_folder(tmp_path: Path) -> None:
 
 def test_after_publishing_a_replaced_files_old_rows_go_once_no_kept_build_holds_them(tmp_path: Path) -> None:
     landing = _landing(tmp_path / "landing")
-    raw = tmp_path / "raw"
+    raw = tmp_path / "build-raw"
     build = tmp_path / "build.duckdb"
     kept = tmp_path / "versions" / "build" / "night-1.duckdb"
     kept.parent.mkdir(parents=True)
