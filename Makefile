@@ -11,7 +11,7 @@ TEST_WORKERS ?= 2
 LINT_PROCESSES ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity
+.PHONY: help run dev test test-fast lint system-deps docs bench constraints clean spark-demo spark-parity spark-parity-two-nights spark-faults
 
 ## help: this list of targets
 help:
@@ -43,10 +43,11 @@ dev:
 		cp $$src warehouse/dev/speccomm.duckdb && \
 		echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of $$src)"
 
-## test: lint SQL and Python, then the whole pytest suite (fails if no test ran), on
-## TEST_WORKERS processes (default 2, the machine's cores; each takes whole test modules, so
-## a module's shared warehouse is built once, the slowest modules first: tests/python/conftest.py)
-test: $(STAMP) system-deps lint
+## test: the whole pytest suite, the linters of `make lint` included (tests/python/test_lint.py;
+## fails if no test ran), on TEST_WORKERS processes (default 2, the machine's cores; each takes
+## whole test modules, the slowest first, and the session's demo warehouse and first night are
+## built once for both: tests/python/conftest.py, tests/python/shared_build.py)
+test: $(STAMP) system-deps
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 ## test-fast: the tests not marked slow (no warehouse build, no servers), for a quick loop
@@ -103,10 +104,24 @@ spark-demo: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
 	$(BIN)/speccomm nightly --engine spark --landing $(SPARK_DIR)/landing-demo \
 		--warehouse $(SPARK_DIR)/demo/speccomm.duckdb --outbox $(SPARK_DIR)/demo/outbox
 
-## spark-parity: a night on DuckDB and a night on Spark on the demo landing; every published
-## table compared (marts, dq results, run log: rows, money sums, except all both ways)
+## spark-parity: a night on DuckDB and a night on a standalone Spark cluster (master, two workers,
+## Thrift server: started in $(SPARK_DIR)/cluster, stopped after) on the demo landing; every
+## published table compared (marts, dq results, run log: rows, money sums, except all both ways)
 spark-parity: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
-	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity
+	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity \
+		--cluster $(SPARK_DIR)/cluster
+
+## spark-parity-two-nights: spark-parity over two nights (night 1: the demo less the files received
+## in its newest month; night 2: that month), every published table compared after each night,
+## the cluster's peak memory printed. Not in CI: the month night on Spark still rebuilds every table
+spark-parity-two-nights: $(SPARK_STAMP) system-deps $(SPARK_DIR)/landing-demo
+	$(BIN)/python -m speccomm.spark parity --landing $(SPARK_DIR)/landing-demo --work $(SPARK_DIR)/parity-two \
+		--cluster $(SPARK_DIR)/cluster --two-nights
+
+## spark-faults: the faults a Spark cluster has, on a standalone cluster of its own: a worker
+## killed mid-job, an executor out of memory, an unreachable master (tests/python/test_spark_cluster.py)
+spark-faults: $(SPARK_STAMP) system-deps
+	SPECCOMM_SPARK_CLUSTER_TESTS=1 $(BIN)/pytest tests/python/test_spark_cluster.py -p no:cacheprovider
 
 ## constraints: re-resolve the pinned tree after changing pyproject.toml
 constraints:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GROUPS: dict[str, tuple[str, ...]] = {
-    "finance": ("models/intermediate/finance/", "models/marts/finance/"),
+    "finance": ("models/intermediate/finance/", "models/after_marts/finance/", "models/marts/finance/"),
 }
 
 

@@ -241,7 +241,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
 
         return export_parquet(
             paths, args.out.resolve(), args.format, tables=args.table,
-            icbs=[code.strip().upper() for code in args.icb], footprint=args.footprint, force=args.force,
+            icbs=args.icb, footprint=args.footprint, force=args.force,
         )
     if args.command == "pack":
         from speccomm.pack import pack_command
@@ -269,7 +269,7 @@ def _run_warehouse_command(args: argparse.Namespace, paths: Paths) -> int:
         except ValueError as exc:
             print(f"speccomm extract: {exc}", file=sys.stderr)
             return 2
-        return extract_icb(paths, [code.strip().upper() for code in args.icb], args.out.resolve(),
+        return extract_icb(paths, args.icb, args.out.resolve(),
                            footprint=args.footprint, suppression=suppression, force=args.force)
     raise AssertionError(f"unhandled command {args.command}")
 

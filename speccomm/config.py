@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds" / "reference"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 # The warehouse's schemas (raw from speccomm.load, the rest from dbt_project.yml). DuckDB names a
 # database after its file, so a file named like one of them makes `raw.file_registry` or
@@ -104,3 +103,17 @@ def service_line_basis() -> str:
 # night by `--footprint` or SPECCOMM_FOOTPRINT, checked by speccomm.footprint; docs/footprint.md.
 NATIONAL = "national"
 FOOTPRINT_ENV = "SPECCOMM_FOOTPRINT"
+
+
+def icb_codes(values: Iterable[str]) -> list[str]:
+    """ICB codes as a person gives them, parsed one way everywhere (`--footprint QKK,QWE`,
+    SPECCOMM_FOOTPRINT, repeated `--icb`, `--icb QKK,QWE`): split on commas, trimmed,
+    upper-cased, blanks dropped, each code once in the order first given. Whether a code is
+    an ICB is for the caller (speccomm.footprint against tonight's reference data, an extract
+    against the published dim_icb)."""
+    codes: dict[str, None] = {}
+    for value in values:
+        for part in value.split(","):
+            if part.strip():
+                codes.setdefault(part.strip().upper(), None)
+    return list(codes)

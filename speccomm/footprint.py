@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from speccomm.config import FOOTPRINT_ENV, NATIONAL, PROJECT_ROOT
+from speccomm.config import FOOTPRINT_ENV, NATIONAL, PROJECT_ROOT, icb_codes
 from speccomm.load.reference import ReferenceFolder, read_reference_folder, seed_values, shipped_rows
 from speccomm.load.seed_layout import seed_layouts
 
@@ -46,7 +46,7 @@ def resolve_footprint(
         return None
     if text.strip().lower() == NATIONAL:
         return NATIONAL
-    codes = sorted({part.strip().upper() for part in text.split(",") if part.strip()})
+    codes = sorted(icb_codes([text]))
     folder = tonights_reference(landing, kept) if codes else ReferenceFolder()
     known = seed_values(ICBS, "icb_code", folder.updates, seed_layouts())
     unknown = [code for code in codes if code not in known]
@@ -111,7 +111,7 @@ def default_footprint() -> list[str] | str:
     """The footprint dbt_project.yml sets (var `footprint`), as resolve_footprint returns one."""
     with (PROJECT_ROOT / "dbt_project.yml").open(encoding="utf-8") as handle:
         value = yaml.safe_load(handle)["vars"]["footprint"]
-    return NATIONAL if str(value).lower() == NATIONAL else sorted(str(code).upper() for code in value)
+    return NATIONAL if str(value).lower() == NATIONAL else sorted(icb_codes(str(code) for code in value))
 
 
 def _icb_periods(reference: ReferenceFolder) -> dict[str, list[_Period]]:

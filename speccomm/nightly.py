@@ -34,10 +34,12 @@ import duckdb
 from speccomm.config import ENGINES, Paths
 from speccomm.dbt_runner import (
     BuildFailed,
+    KeptParse,
     build_fingerprint,
     build_warehouse,
     dbt_target_path,
     dbt_test_counts,
+    seed_digest,
 )
 from speccomm.footprint import footprint_notes
 from speccomm.load import load_landing
@@ -240,8 +242,8 @@ class Night:
         print(f"speccomm nightly {self.run_id}: {reason}")
         print(f"  landing {printable(self.paths.landing)}\n  warehouse {printable(self.paths.warehouse)}")
         try:
-            for number, (name, title) in enumerate(STEPS, start=1):
-                self._step(number, name, title)
+            for number, (name, title, action) in enumerate(self._steps(), start=1):
+                self._step(number, name, title, action)
         except Interrupted:
             self.record.failed_step = self._current_step()
             self.record.step_seconds = {k: v for k, v in self.record.step_seconds.items() if v >= 0}
@@ -256,11 +258,15 @@ class Night:
         shutil.rmtree(self.layout.work_dir(self.run_id), ignore_errors=True)
         return 0
 
-    def _step(self, number: int, name: str, title: str) -> None:
+    def _steps(self) -> tuple[tuple[str, str, Callable[[], None]], ...]:
+        """The night's steps in order, each with the method that does it (STEPS names them)."""
+        actions = (self._load, self._build, self._quality, self._reports, self._deliver, self._publish)
+        return tuple((name, title, action) for (name, title), action in zip(STEPS, actions, strict=True))
+
+    def _step(self, number: int, name: str, title: str, action: Callable[[], None]) -> None:
         print(f"[{number}/{len(STEPS)}] {name}: {title}", flush=True)
         self.record.step_seconds[name] = -1.0  # in progress (read by _current_step)
         started = time.monotonic()
-        action: Callable[[], None] = getattr(self, f"_{name}")
         detail = dbt_progress(self._dbt_log_dir() / "dbt-console.log") if name == "build" else None
         try:
             run_test_hooks(name, self.layout.state_dir)
@@ -327,7 +333,8 @@ class Night:
             full_refresh = True
             print(f"      {len(self.replaced)} landing file(s) replaced by a later version: full refresh")
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
-            seeds = write_seed_overlay(self.reference, self.layout.work_dir(self.run_id))
+            seeds = write_seed_overlay(self.reference, self.layout.seed_overlay_dir)
+            self.record.seed_digest = seed_digest(seeds)
             if self.options.engine == "spark":
                 from speccomm.spark.night import build_night_on_spark
 
@@ -337,10 +344,9 @@ class Night:
                     footprint=self.options.footprint, echo=self.options.verbose,
                 )
             else:
-                build_warehouse(
-                    self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
-                    footprint=self.options.footprint,
-                )
+                # --force: an operator asking for a build gets every node built and tested
+                load_seeds = full_refresh or self.options.force or self._seeds_changed()
+                self._build_on_duckdb(seeds, full_refresh=full_refresh, load_seeds=load_seeds)
         except BuildFailed as exc:
             failure = exc
         counts = dbt_test_counts(dbt_target_path(self.working_copy), since=started)
@@ -355,6 +361,30 @@ class Night:
             if not self.options.verbose:
                 _print_log_tail(self._dbt_log_dir() / "dbt-console.log")
             raise failure
+
+    def _build_on_duckdb(self, seeds: Path | None, *, full_refresh: bool, load_seeds: bool) -> None:
+        """`dbt build` with the parse kept between nights (speccomm.dbt_runner.KeptParse); says
+        whether dbt reused it."""
+        kept = KeptParse(self.layout.dbt_parse_dir)
+        had_parse = kept.parse_file.exists()
+        try:
+            build_warehouse(
+                self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
+                footprint=self.options.footprint, kept_parse=kept, load_seeds=load_seeds,
+            )
+        finally:
+            if parsed := kept.how_parsed(self._dbt_log_dir() / "dbt-console.log", had_parse=had_parse):
+                print(f"      {parsed}")
+
+    def _seeds_changed(self) -> bool:
+        """Whether tonight's seed files differ from those the published build loaded (then
+        dbt loads every seed again; else the working copy's seed tables are those very rows,
+        and the night spends nothing on them). Without a recorded digest: changed."""
+        published = published_state(self.layout.state_source())
+        changed = published is None or published.seed_digest != self.record.seed_digest
+        if not changed:
+            print("      seeds: the files the published build loaded, not loaded again")
+        return changed
 
     def _quality(self) -> None:
         from speccomm.quality import run_quality_checks

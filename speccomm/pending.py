@@ -33,6 +33,7 @@ class PublishedState:
     known_files: dict[tuple[str, str], Seen | None]
     build_fingerprint: str | None
     reference_digest: str | None = None
+    seed_digest: str | None = None  # of the seed files its build loaded (None: not recorded)
 
 
 def landing_files(landing: Path) -> Iterator[tuple[str, str, Seen | None]]:
@@ -62,19 +63,17 @@ def published_state(published: Path | None) -> PublishedState | None:
                 f"select feed, file_name, {seen} from {table} order by {order}"
             ).fetchall():
                 known[(feed, name)] = Seen(size, mtime) if size is not None and mtime is not None else None
-        fingerprint = reference = None
+        fingerprint = reference = seeds = None
         if "ops.run_log" in tables:
-            columns = {name for (name,) in con.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = 'ops' and table_name = 'run_log'"
-            ).fetchall()}
-            reference_column = "reference_digest" if "reference_digest" in columns else "null"
+            # a log written by an older version lacks the newer columns
+            logged = tables["ops.run_log"]
+            digests = [c if c in logged else "null" for c in ("reference_digest", "seed_digest")]
             row = con.execute(
-                f"select build_fingerprint, {reference_column} from ops.run_log"
+                f"select build_fingerprint, {', '.join(digests)} from ops.run_log"
                 " where kind = 'nightly' and status = 'succeeded' order by started_at desc limit 1"
             ).fetchone()
-            fingerprint, reference = row if row else (None, None)
-    return PublishedState(known, fingerprint, reference)
+            fingerprint, reference, seeds = row if row else (None, None, None)
+    return PublishedState(known, fingerprint, reference, seeds)
 
 
 def new_files(landing: Path, state: PublishedState) -> list[str]:

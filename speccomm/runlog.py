@@ -68,6 +68,7 @@ class RunRecord:
     build_fingerprint: str | None = None
     reference_version: str | None = None  # `shipped`, or the seeds replaced from <landing>/reference/
     reference_digest: str | None = None  # of the reference folder's files (a change means build)
+    seed_digest: str | None = None  # of the seed files dbt loaded (speccomm.dbt_runner.seed_digest)
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
     step_seconds: dict[str, float] = field(default_factory=dict)
@@ -81,7 +82,8 @@ _DUCKDB_TYPES = {
     "started_at": "timestamp", "ended_at": "timestamp", "pid": "integer", "rows_loaded": "bigint",
 }
 _TEXT = {"run_id", "kind", "status", "failed_step", "error", "reason", "published_version",
-         "build_fingerprint", "reference_version", "reference_digest", "host", "step_seconds"}
+         "build_fingerprint", "reference_version", "reference_digest", "seed_digest", "host",
+         "step_seconds"}
 COLUMNS = [f.name for f in fields(RunRecord)]
 
 

@@ -10,6 +10,8 @@
     versions/<run id>.duckdb   the last few published files (rollback goes back one)
     versions/build/<run id>.duckdb  the build file of each kept version (rollback restores both)
     work/<run id>/             the night's working copy, dbt target and logs (deleted when done)
+    work/seed-overlay/         tonight's seeds with the reference updates written over them, at a
+                               path that does not name the night (so dbt's kept parse holds)
     reports/<run id>/          the provider reports built that night
     pack/<run id>/             the ICB pack of that night's published version (speccomm.pack),
                                kept while its version is; pack/index.html lists them
@@ -19,6 +21,9 @@
     state/publishing.json      only while the two files are swapped (speccomm.publish.journal)
     state/reference-in-force/  the reference updates the last published night used, kept for
                                when tonight's version of a file is rejected
+    state/dbt-parse/           dbt's parse kept between nights (partial_parse.msgpack) and,
+                               while dbt runs, the fixed name it opens the working copy by
+                               (speccomm.dbt_runner.KeptParse)
     raw/                       the build's raw layer: one immutable Parquet file per loaded
                                landing file, the registry and rejected files as of the last
                                load (speccomm.load.raw_layer); build.duckdb's raw.<feed>_rows
@@ -120,6 +125,17 @@ class StateLayout:
         """The reference updates the last published night used (speccomm.load.reference
         keep_accepted): what stays when tonight's version of a file is rejected."""
         return self.state_dir / "reference-in-force"
+
+    @property
+    def dbt_parse_dir(self) -> Path:
+        """dbt's parse kept between nights (speccomm.dbt_runner.KeptParse)."""
+        return self.state_dir / "dbt-parse"
+
+    @property
+    def seed_overlay_dir(self) -> Path:
+        """Where tonight's seed overlay is written (speccomm.load.reference.write_seed_overlay):
+        one path every night, because dbt's kept parse holds only while the seed path is the same."""
+        return self.work_root / "seed-overlay"
 
     @property
     def raw_dir(self) -> Path:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -31,6 +33,75 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+@dataclass(frozen=True)
+class KeptParse:
+    """A folder that keeps dbt's parse between builds of one warehouse (the nightly's
+    `state/dbt-parse/`, speccomm.state.StateLayout.dbt_parse_dir): `partial_parse.msgpack`, and
+    the stable name by which dbt opens each night's working copy.
+
+    dbt re-reads a kept parse only when nothing it was parsed with has changed: the dbt
+    version, the `--vars` (which carry code_fingerprint: any change of a model, macro, seed or
+    dbt_project.yml parses afresh), the target, the env vars dbt_project.yml reads
+    (SPECCOMM_SEED_PATH: the seed overlay is kept at a stable path for that reason) and the
+    profile's connection settings, the database path among them. The working copy's path
+    names the night (`work/<run id>/`), so dbt is given a symbolic link of a fixed name to it
+    instead (docs/decisions/0026). Otherwise dbt reparses only the files whose checksums
+    changed; a parse that cannot be trusted costs a full parse, never a wrong build."""
+
+    folder: Path
+
+    @property
+    def parse_file(self) -> Path:
+        return self.folder / "partial_parse.msgpack"
+
+    def link(self, database: Path) -> Path:
+        """`folder/<database's name>` pointing at `database` (the catalog is named after the
+        file's stem, so the name is kept). A WAL left beside the link by a killed dbt belongs
+        to another night's copy: it is removed, never replayed into this one."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        link = self.folder / database.name
+        for stale in (link, link.with_name(link.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        shutil.rmtree(link.with_name(link.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
+        link.symlink_to(database.resolve())
+        return link
+
+    def unlink(self, database: Path) -> None:
+        (self.folder / database.name).unlink(missing_ok=True)
+
+    def how_parsed(self, console_log: Path, *, had_parse: bool) -> str:
+        """One line on what dbt did with the kept parse, from its console log: reused, or why
+        it parsed the whole project ("Unable to do partial parsing because …"); "" when dbt
+        did not run (no console log)."""
+        try:
+            text = console_log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        if not had_parse:
+            return "dbt parsed the whole project (no parse kept yet)"
+        found = re.search(r"Unable to do partial parsing because ([^\n\x1b]+)", text)
+        if found:
+            return f"dbt parsed the whole project: {found.group(1).strip()}"
+        return "dbt reused the kept parse (only changed files parsed)"
+
+    def lend(self, target: Path) -> None:
+        """Put the kept parse where dbt reads it, in the run's target folder."""
+        if self.parse_file.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.parse_file, target / self.parse_file.name)
+
+    def keep(self, target: Path) -> None:
+        """Keep the parse dbt wrote into the run's target folder (renamed into place, so a
+        killed copy leaves the previous one). A failed build's parse is as good as any: a
+        parse depends on the project, never on the data."""
+        written = target / self.parse_file.name
+        if written.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            partial = self.parse_file.with_suffix(".tmp")
+            shutil.copyfile(written, partial)
+            os.replace(partial, self.parse_file)
+
+
 def run_dbt(
     args: list[str],
     database: Path,
@@ -40,21 +111,25 @@ def run_dbt(
     echo: bool = True,
     seed_path: Path | None = None,
     extra_env: dict[str, str] | None = None,
+    kept_parse: KeptParse | None = None,
 ) -> BuildResult:
     """Run `dbt <args>` with the warehouse file `database`; stream dbt's console lines.
     `seed_path` replaces the project's `seeds/` folder (tonight's reference updates,
     speccomm.load.reference.write_seed_overlay). `extra_env` adds variables (the Spark
-    target's, speccomm.spark.environment)."""
+    target's, speccomm.spark.environment). `kept_parse` keeps dbt's parse between runs
+    (KeptParse); the target folder (run_results.json, manifest.json) stays beside `database`."""
     log_dir = log_dir or database.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "SPECCOMM_DBT_DATABASE": str(database),
+        "SPECCOMM_DBT_DATABASE": str(kept_parse.link(database) if kept_parse else database),
         "DBT_LOG_PATH": str(log_dir),
         "DBT_TARGET_PATH": str(dbt_target_path(database)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(extra_env or {}),
     }
+    if kept_parse is not None:
+        kept_parse.lend(dbt_target_path(database))
     if seed_path is not None:
         # relative to the project: dbt writes the compiled SQL of a seed's tests under
         # <target>/compiled/<project>/<seed path>/…, which for an absolute path would be the
@@ -73,6 +148,17 @@ def run_dbt(
         target,
     ]
     log_path = log_dir / "dbt-console.log"
+    try:
+        returncode = _stream(command, env, log_path, echo=echo)
+    finally:
+        if kept_parse is not None:
+            kept_parse.unlink(database)
+            kept_parse.keep(dbt_target_path(database))
+    return BuildResult(returncode, log_path)
+
+
+def _stream(command: list[str], env: dict[str, str], log_path: Path, *, echo: bool) -> int:
+    """Run dbt, writing its console lines to `log_path` (and stdout when `echo`)."""
     with (
         log_path.open("w", encoding="utf-8") as log,
         subprocess.Popen(
@@ -91,7 +177,7 @@ def run_dbt(
             if echo:
                 sys.stdout.write("  dbt | " + line)
                 sys.stdout.flush()
-    return BuildResult(process.returncode, log_path)
+    return process.returncode
 
 
 def code_fingerprint() -> str:
@@ -109,6 +195,19 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def seed_digest(seed_path: Path | None = None) -> str:
+    """Hash of the seed files a build reads: the folder that replaces `seeds/` (`seed_path`,
+    tonight's reference updates written over the shipped seeds) or the project's own; names and
+    bytes of every file, the YAML that types the columns included. The same digest means the
+    same seed tables (a change of the code that loads them changes the build fingerprint)."""
+    root = seed_path if seed_path is not None else SEEDS_DIR.parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
 def build_fingerprint(footprint: list[str] | str | None = None, engine: str = "duckdb") -> str:
     """What decides a night's build: the code fingerprint and, when set, the footprint (a
     footprint change rebuilds the marts even when no file is new) and an engine other than
@@ -122,7 +221,8 @@ def build_fingerprint(footprint: list[str] | str | None = None, engine: str = "d
 def build_warehouse(
     database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None,
     footprint: list[str] | str | None = None, target: str = "dev", extra_env: dict[str, str] | None = None,
-    extra_vars: dict[str, object] | None = None,
+    extra_vars: dict[str, object] | None = None, kept_parse: KeptParse | None = None,
+    load_seeds: bool = True,
 ) -> BuildResult:
     """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
@@ -132,7 +232,11 @@ def build_warehouse(
     seeds of that folder are validated first (speccomm.dbt_runner.ir_rules). `footprint` (codes
     or 'national', from speccomm.footprint.resolve_footprint) is passed as the dbt var of that name;
     None keeps dbt_project.yml's default. `target`, `extra_env` and `extra_vars` are for another
-    engine's build (speccomm.spark.night: the spark target, its environment, its dq scope)."""
+    engine's build (speccomm.spark.night: the spark target, its environment, its dq scope).
+    `kept_parse` keeps dbt's parse between builds of one warehouse (KeptParse). `load_seeds`
+    False leaves the seed tables (and their own tests) as the database holds them: only when
+    they were loaded from these very files (seed_digest) by this code (selectors.yml,
+    `nightly_seeds_loaded`)."""
     try:
         validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
     except RuleFileInvalid as exc:
@@ -144,9 +248,11 @@ def build_warehouse(
     if footprint is not None:
         dbt_vars["footprint"] = footprint
     dbt_vars.update(extra_vars or {})
-    args = ["build", "--selector", "nightly", "--vars", json.dumps(dbt_vars)]  # selectors.yml
+    selector = "nightly" if load_seeds or full_refresh else "nightly_seeds_loaded"  # selectors.yml
+    args = ["build", "--selector", selector, "--vars", json.dumps(dbt_vars)]
     args = [*args, "--full-refresh"] if full_refresh else args
-    result = run_dbt(args, database, echo=echo, seed_path=seed_path, target=target, extra_env=extra_env)
+    result = run_dbt(args, database, echo=echo, seed_path=seed_path, target=target, extra_env=extra_env,
+                     kept_parse=kept_parse)
     if result.returncode != 0:
         engine = "" if target == "dev" else f" on the {target} target"
         raise BuildFailed(f"dbt build{engine} failed (exit {result.returncode}); see {result.log_path}")

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from speccomm.generate.budget import generate_budget
+from speccomm.generate.erf import write_erf_baselines
 from speccomm.generate.expect_ledger import LedgerExpectations
 from speccomm.generate.expect_slam import SlamExpectations
 from speccomm.generate.expect_sus import SusExpectations
@@ -53,6 +54,7 @@ def generate(scale: str | Scale, out: Path, seed: int = 42, rates: DefectRates |
     missing = slam_expect.submission_missing()
     withheld = withheld_months(slam, plans, missing, slam_expect)
     sus = generate_sus(world, out, sus_under, sus_expect)
+    erf_baselines = write_erf_baselines(out, sus_expect.erf, chosen.years)
     entities = ledger_entities(world)
     spend_plants = plant_spend(world, slam_expect.green_spend, entities)
     ledger = generate_ledger(world, out, slam_expect.green_spend, spend_plants, ledger_expect)
@@ -68,6 +70,10 @@ def generate(scale: str | Scale, out: Path, seed: int = 42, rates: DefectRates |
         spend=compare_spend(slam_expect.green_spend, ledger_expect.green_spend, entities,
                             spend_plants, stated),
         world_volume=volume_summary(world),
+        reference_updates=[{
+            "file": "reference/erf_baselines.csv", "rows": erf_baselines,
+            "holds": "illustrative ERF baselines fitted to this landing (speccomm/generate/erf.py)",
+        }],
     ))
     write_manifest(out, manifest)
     return manifest

@@ -1,66 +1,25 @@
-"""The contract's columns per feed as the generator writes them: canonical name -> aliases."""
+"""The contract's columns per feed as the generator writes them: canonical name -> aliases.
+
+Read from the loader's table (speccomm.load.columns), the one home of the contract's header
+aliases: the generator writes the aliases the loader accepts. The test oracle
+(tests/python/contract_validator.py) keeps its own copy on purpose, written from the contract
+page; tests/python/test_contract_aliases.py holds the two equal.
+"""
 
 from __future__ import annotations
 
-SLAM_COLUMNS: dict[str, tuple[str, ...]] = {
-    "provider_code": ("code_of_provider", "org_code_provider", "der_provider_code"),
-    "commissioner_code": ("code_of_commissioner", "cln_commissioner_code"),
-    "financial_year": ("fin_year", "activity_year", "der_activity_year"),
-    "financial_month": ("fin_month", "der_activity_month"),
-    "record_type": ("der_record_type",),
-    "service_line_code": ("nhse_service_line", "service_code", "der_nhse_serviceline"),
-    "pod_code": ("national_pod_code", "point_of_delivery"),
-    "hrg_code": ("der_hrg_code",),
-    "treatment_function_code": ("tfc",),
-    "gp_practice_code": ("der_gp_practice_code",),
-    "icb_of_registration_code": ("registration_icb", "gp_icb_code"),
-    "icb_of_residence_code": ("residence_icb", "residence_icb_code"),
-    "activity": ("activity_actual", "cln_activity_actual"),
-    "price": ("price_actual", "total_cost", "cln_price_actual"),
-}
-SUS_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sus_record_id": ("record_id",),
-    "provider_code": ("der_provider_code",),
-    "provider_record_ref": ("local_ref", "hospital_provider_spell_id"),
-    "pseudo_patient_id": ("der_pseudo_nhs_number",),
-    "nhs_number_status": ("nhs_number_status_indicator",),
-    "age_at_activity": ("age",),
-    "gp_practice_code": (),
-    "icb_of_registration_code": ("registration_icb",),
-    "icb_of_residence_code": ("residence_icb",),
-    "lsoa_code": ("der_postcode_lsoa_code",),
-    "commissioner_code": ("der_commissioner_code",),
-    "activity_date": ("admission_date", "appointment_date"),
-    "discharge_date": (),
-    "pod_code": ("national_pod_code",),
-    "hrg_code": (),
-    "primary_diagnosis_code": (),
-    "primary_procedure_code": (),
-    "treatment_function_code": ("tfc",),
-    "service_line_code": ("ncbfinal_spell_serviceline", "prescribed_service_line_code"),
-    "tariff_price": ("final_price", "grand_total_payment_mff"),
-}
-LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "entity_code": ("entity", "icb_code"),
-    "financial_year": ("fin_year",),
-    "financial_month": ("period", "fin_month"),
-    "journal_id": (),
-    "journal_line": ("line",),
-    "posting_date": ("gl_date",),
-    "cost_centre": (),
-    "subjective_code": ("account_code",),
-    "analysis_code": ("a1_code",),
-    "supplier_code": ("provider_code", "trading_partner"),
-    "description": (),
-    "amount": ("value",),
-}
-BUDGET_COLUMNS: dict[str, tuple[str, ...]] = {
-    "icb_code": ("entity_code", "icb"),
-    "financial_year": ("fin_year",),
-    "financial_month": ("period", "fin_month"),
-    "funding_stream": ("stream", "delegation_status"),
-    "service_line_code": ("service_code", "nhse_service_line"),
-    "npoc_code": ("programme_of_care", "national_programme_of_care"),
-    "budget_line": ("description", "cost_category"),
-    "budget_gbp": ("budget", "amount", "plan_gbp"),
-}
+from speccomm.load.columns import BUDGET_COLUMNS as _BUDGET
+from speccomm.load.columns import LEDGER_COLUMNS as _LEDGER
+from speccomm.load.columns import SLAM_COLUMNS as _SLAM
+from speccomm.load.columns import SUS_COLUMNS as _SUS
+from speccomm.load.columns import Column
+
+
+def _aliases(columns: tuple[Column, ...]) -> dict[str, tuple[str, ...]]:
+    return {column.name: column.aliases for column in columns}
+
+
+SLAM_COLUMNS: dict[str, tuple[str, ...]] = _aliases(_SLAM)
+SUS_COLUMNS: dict[str, tuple[str, ...]] = _aliases(_SUS)
+LEDGER_COLUMNS: dict[str, tuple[str, ...]] = _aliases(_LEDGER)
+BUDGET_COLUMNS: dict[str, tuple[str, ...]] = _aliases(_BUDGET)

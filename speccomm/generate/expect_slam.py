@@ -119,6 +119,7 @@ class SlamExpectations:
             "price_invalid": pence is None,
             "activity_invalid": activity is None,
             "activity_negative": activity is not None and activity < 0,
+            "price_negative": pence is not None and pence < 0,
             "gp_practice_default": gp in rules.DEFAULT_GP_CODES,
             # the generator writes against the shipped seeds, which dissolve no ICB
             "icb_code_superseded": False,

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from speccomm.generate import rules
+from speccomm.generate.erf import ErfTally
 from speccomm.generate.periods import Month
 from speccomm.generate.reference import Reference
 from speccomm.generate.tallies import DqTally, FactTotals, InvalidValues
@@ -47,6 +48,7 @@ class SusExpectations:
     facts: FactTotals = field(default_factory=lambda: FactTotals("tariff_price"))
     activity_cells: dict[tuple[str, str, str, int, int], float] = field(default_factory=dict)
     date_outside_file_month: int = 0
+    erf: ErfTally = field(default_factory=ErfTally)
 
     def add_current(self, values: dict[str, pa.Array], month: Month) -> None:
         """One chunk of a current extract (all its rows, duplicates included)."""
@@ -97,6 +99,22 @@ class SusExpectations:
                     self.dq.add(check, "sus", org, month.fy, month.month, int(checked[i]), int(counts[i]))
         self._facts(month, providers, provider_of, first, pence, sl_upper, sl_index,
                     pod_upper, pod_index, registration[2], residence[2], gp_default)
+        keep = np.flatnonzero(first)
+        attributed = self._attributed(providers, provider_of, registration[3], residence[3], gp_default)
+        cells = (np.array(providers, dtype=object)[provider_of[keep]], attributed[keep])
+        self.erf.add(self.ref, month, cells, sl_upper, sl_index[keep], pod_upper, pod_index[keep],
+                     pence[keep])
+
+    def _attributed(
+        self, providers: list[str], provider_of: np.ndarray, registration: np.ndarray,
+        residence: np.ndarray, gp_default: np.ndarray,
+    ) -> np.ndarray:
+        """Each row's attributed ICB (the contract's rule, rules.attribute), None when unattributed."""
+        hosts = np.array([self.ref.providers[p].host_icb or None if p in self.ref.providers else None
+                          for p in providers], dtype=object)[provider_of]
+        by_registration = np.array([r is not None for r in registration]) & ~gp_default
+        by_residence = np.array([r is not None for r in residence])
+        return np.where(by_registration, registration, np.where(by_residence, residence, hosts))
 
     def _providers(self, values: dict[str, pa.Array], n: int) -> tuple[list[str], np.ndarray]:
         texts, index = _distinct(values["provider_code"], n)
@@ -129,8 +147,9 @@ class SusExpectations:
 
     def _icbs(
         self, array: pa.Array | None, n: int, on: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(missing, invalid, valid) per row for one ICB column, valid on the row's date."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(missing, invalid, valid, the ICB found or None) per row for one ICB column, valid
+        on the row's date."""
         texts, index = _distinct(array, n)
         combos, inverse = np.unique(index * 1_000_000 + (on - on.min()), return_inverse=True)
         low = int(on.min())
@@ -139,8 +158,9 @@ class SusExpectations:
             text = texts[combo // 1_000_000]
             resolved.append(self.ref.resolver.icb(text, date.fromordinal(int(combo % 1_000_000) + low)))
         blank = np.array([t == "" for t in texts])[index]
+        found = np.array(resolved, dtype=object)[inverse]
         valid = np.array([r is not None for r in resolved])[inverse]
-        return blank, ~blank & ~valid, valid
+        return blank, ~blank & ~valid, valid, found
 
     def _facts(self, month, providers, provider_of, first, pence, sl_upper, sl_index,
                pod_upper, pod_index, registration, residence, gp_default) -> None:

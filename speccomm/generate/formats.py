@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from speccomm.generate.reference import Reference
+from speccomm.generate.rules import DEFAULT_GP_CODES
 
 FY_FORMATS = ("2025/26", "2025-26", "202526", "2025-2026", "25/26", "2526")
 MONTH_FORMATS = ("5", "05", "M5", "M05")
@@ -28,7 +29,7 @@ INVALID_RECORD_TYPE = ("Forecast", "Actuals")
 INVALID_ICB = ("Q99", "Y56", "QKK1", "UNKNOWN", "08A")
 UNKNOWN_SERVICE_LINES = ("NCBPS99Z", "TBC", "")
 UNKNOWN_PODS = ("OPX", "ELX", "")
-DEFAULT_GP = ("V81997", "V81998", "V81999")
+DEFAULT_GP = tuple(sorted(DEFAULT_GP_CODES))  # rules.py is the generator's one home of the codes
 INVALID_DATES = ("31/02/2025", "2025-13-01", "")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from speccomm.generate import formats
@@ -76,6 +76,7 @@ class Results:
     activity: tuple[list[dict[str, object]], dict[str, object]]
     spend: tuple[list[dict[str, object]], dict[str, object]]
     world_volume: dict[str, float]
+    reference_updates: list[dict[str, object]] = field(default_factory=list)
 
 
 def build_manifest(r: Results) -> dict[str, object]:
@@ -99,6 +100,7 @@ def build_manifest(r: Results) -> dict[str, object]:
         "sus_current": r.sus.current,
         "ledger_current": r.ledger.current,
         "budget": r.budget.as_dict(),
+        "reference_updates": r.reference_updates,
         "expected": {
             "fct_contract_activity": r.slam_expect.facts.as_dict("provider_code", with_activity=True),
             "fct_sus_activity": {**r.sus_expect.facts.as_dict("provider_code"),

@@ -140,6 +140,29 @@ def _providers(ref: Reference, scale: Scale) -> list[str]:
     )
 
 
+def emittable_service_lines(ref: Reference, scales: list[Scale]) -> set[str]:
+    """Every specialised service line the generator can write at any of `scales`, whatever the
+    seed: each provider type's candidate lines (the seed picks among them) and the high-cost
+    drugs lines of tertiary providers; not the two special codes (not specialised lines)."""
+    lines: set[str] = set()
+    for scale in scales:
+        for code in _providers(ref, scale):
+            ptype = ref.providers[code].type
+            if scale.lines_by_type.get(ptype, 0) > 0:
+                lines |= {line.code for line in _candidate_lines(ref, scale, ptype)}
+            if ptype == "tertiary":
+                lines |= {line.code for line in _drug_lines(ref, scale)}
+    return lines
+
+
+def _drug_lines(ref: Reference, scale: Scale) -> list[ServiceLine]:
+    return [
+        line for code, line in sorted(ref.service_lines.items())
+        if line.category == "high_cost_drugs"
+        and all(line.in_force_all_year(y) for y in scale.years)
+    ]
+
+
 def _candidate_lines(ref: Reference, scale: Scale, provider_type: str) -> list[ServiceLine]:
     wanted = "mental_health" if provider_type == "mental_health" else "standard"
     return [
@@ -220,11 +243,7 @@ def _extra_tertiary_lines(
     ref: Reference, scale: Scale, rng: np.random.Generator, provider: str
 ) -> list[Line]:
     """High-cost drugs (SLAM only) and the two special service-line codes, small volumes."""
-    drugs = [
-        line for code, line in sorted(ref.service_lines.items())
-        if line.category == "high_cost_drugs"
-        and all(line.in_force_all_year(y) for y in scale.years)
-    ]
+    drugs = _drug_lines(ref, scale)
     lines = []
     if drugs:
         service = drugs[int(rng.integers(0, len(drugs)))]

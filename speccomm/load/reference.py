@@ -31,18 +31,23 @@ from pathlib import Path
 import duckdb
 
 from speccomm.config import SEEDS_DIR
+from speccomm.dbt_runner.ir_rules import RULE_FILES, RuleFileInvalid, validate_rule_seeds
 from speccomm.load.columns import normalise_header
 from speccomm.load.csvfile import UnreadableFile, sniff
+from speccomm.load.reference_layouts import COMPANION_FILES, read_official_layout
 from speccomm.load.reference_periods import period_errors
-from speccomm.load.seed_layout import BadValue, SeedLayout, normalise_value, seed_layouts
+from speccomm.load.seed_layout import (
+    BadReferenceFile,
+    BadValue,
+    SeedLayout,
+    normalise_value,
+    seed_layouts,
+    shipped_rows,
+)
 
 FOLDER = "reference"
 SHIPPED = "shipped"
 MAX_ERRORS = 5  # per file, in the rejection reason
-
-
-class BadReferenceFile(ValueError):
-    """The file cannot replace its seed; the message names the row and field."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,6 @@ def read_reference_folder(landing: Path, kept: Path | None = None) -> ReferenceF
     the folder of the updates the last published night used (keep_accepted): when tonight's
     file for a seed is rejected, that version stays instead of the shipped seed, so a bad file
     never takes back a merger the warehouse already holds."""
-    from speccomm.load.reference_layouts import COMPANION_FILES, read_official_layout
-
     result = ReferenceFolder(digest=folder_digest(landing))
     layouts = seed_layouts()
     paths = reference_files(landing)
@@ -151,8 +154,6 @@ def _check_rule_files(result: ReferenceFolder, layouts: dict[str, SeedLayout]) -
     checked together by speccomm.dbt_runner.ir_rules.validate_rule_seeds, as tonight's build
     would read them (with tonight's service_codes). When they do not fit, every rule file of
     the folder is rejected and the shipped rule seeds stay, instead of the build stopping."""
-    from speccomm.dbt_runner.ir_rules import RULE_FILES, RuleFileInvalid, validate_rule_seeds
-
     updated = [seed for seed in RULE_FILES if seed in result.updates]
     if not updated:
         return
@@ -369,11 +370,6 @@ def seed_values(
     rows = updates[seed].rows if seed in updates else shipped_rows(seed)
     position = layouts[seed].columns.index(column)
     return {row[position] for row in rows}
-
-
-def shipped_rows(seed: str) -> tuple[tuple[str, ...], ...]:
-    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
-        return tuple(tuple(record) for record in list(csv.reader(handle))[1:])
 
 
 def _raise_if(errors: list[str]) -> None:

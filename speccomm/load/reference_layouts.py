@@ -12,14 +12,14 @@ Columns an official file does not carry are taken from the shipped seed for know
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from speccomm.load.columns import normalise_header
-from speccomm.load.reference import BadReferenceFile, shipped_rows
-from speccomm.load.seed_layout import BadValue, SeedLayout, normalise_value
+from speccomm.load.seed_layout import BadReferenceFile, BadValue, SeedLayout, normalise_value, shipped_rows
 
 COMPANION_FILES = ("succ.csv",)
 ODS_MIN_FIELDS = 12
@@ -181,7 +181,6 @@ def _ods_icbs(layout: SeedLayout, records: list[list[str]], companions: dict[str
 def _ods_successors(path: Path | None) -> dict[str, str]:
     if path is None:
         return {}
-    import csv
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return {

@@ -21,6 +21,10 @@ import yaml
 from speccomm.config import SEEDS_DIR
 
 
+class BadReferenceFile(ValueError):
+    """The file cannot replace its seed; the message names the row and field."""
+
+
 class BadValue(ValueError):
     """A value that does not fit its column's type; the message says what is expected."""
 
@@ -147,3 +151,9 @@ def _decimal(text: str, precision: int, scale: int) -> str:
     if abs(value) >= Decimal(10) ** (precision - scale):
         raise BadValue(f"{text!r} does not fit decimal({precision},{scale})")
     return format(value, "f")
+
+
+def shipped_rows(seed: str) -> tuple[tuple[str, ...], ...]:
+    """The shipped seed's rows (header left out), as text."""
+    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
+        return tuple(tuple(record) for record in list(csv.reader(handle))[1:])

@@ -14,7 +14,7 @@ from speccomm.publish.atomic import (
     publish_database,
     rollback_published,
 )
-from speccomm.publish.export import export_parquet
+from speccomm.publish.export_command import export_parquet
 from speccomm.publish.extract import extract_icb
 from speccomm.publish.holders import EXIT_WAREHOUSE_HELD, WarehouseHeld, refuse_writers
 from speccomm.publish.journal import complete_pending

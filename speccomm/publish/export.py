@@ -1,8 +1,9 @@
 """`speccomm export --format parquet|csv|xlsx --out DIR [--table NAME …] [--icb CODE …]
 [--footprint NAME]`: published tables as files.
 
-Parquet here; csv and xlsx (for spreadsheet users) in speccomm.publish.spreadsheets and
-speccomm.publish.workbook.
+Parquet here, with the plumbing every writer shares (the scope, the manifest, the notice);
+csv and xlsx (for spreadsheet users) in speccomm.publish.spreadsheets and
+speccomm.publish.workbook; the command that picks a writer in speccomm.publish.export_command.
 
 Without `--icb`/`--footprint` the export is the warehouse's tables of schemas `marts` and
 `dq` **unsuppressed**, and says so on every file: the workbook on every sheet, each CSV file
@@ -26,20 +27,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sys
-import tempfile
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from speccomm.config import Paths
-from speccomm.publish.output_path import Kind, OutputRefused, check_output, place_folder, staged_folder_beside
 from speccomm.relations import relation_exists, scalar
-from speccomm.state import StateLayout
 
 EXPORTED_SCHEMAS = ("marts", "dq")
 # An older export's files that a forced export into the same folder removes when it no longer
@@ -92,66 +86,6 @@ class ExportScope:
                 + (" of the extract (withheld from it, or not the footprint's)" if self.suppressed else "")
             )
         return picked
-
-
-Writer = Callable[[ExportScope, Path], dict]
-
-
-def export_parquet(
-    paths: Paths,
-    out: Path,
-    fmt: str = "parquet",
-    *,
-    tables: Sequence[str] = (),
-    icbs: Sequence[str] = (),
-    footprint: str | None = None,
-    force: bool = False,
-) -> int:
-    """CLI entry (any format): 0 when written; 1 when nothing is published, a name is unknown or
-    `out` is refused."""
-    from speccomm.publish.extract import UnknownIcb, write_footprint_extract
-    from speccomm.publish.spreadsheets import write_csv_export, write_xlsx_export
-    from speccomm.publish.suppression import Suppression
-
-    if not paths.warehouse.exists():
-        print(f"speccomm export: no published warehouse at {paths.warehouse}", file=sys.stderr)
-        return 1
-    writers: dict[str, Writer] = {
-        "parquet": write_parquet_export, "csv": write_csv_export, "xlsx": write_xlsx_export,
-    }
-    try:
-        out = check_output(out, Kind.FOLDER, force=force, layout=StateLayout.of(paths))
-        staged = staged_folder_beside(out)
-        try:
-            with tempfile.TemporaryDirectory(prefix=".speccomm-export-") as work:
-                scope = ExportScope(paths.warehouse, paths.warehouse, tuple(tables))
-                if icbs or footprint:
-                    rule = Suppression.configured()
-                    extract = Path(work) / "extract.duckdb"
-                    result = write_footprint_extract(
-                        paths.warehouse, list(icbs), extract, footprint=footprint, suppression=rule,
-                        parquet=False,
-                    )
-                    named = " + ".join(result.footprint.icbs)
-                    if result.footprint.name:
-                        named += f" (footprint {result.footprint.name})"
-                    scope = ExportScope(extract, paths.warehouse, tuple(tables), named, rule.describe())
-                manifest = writers[fmt](scope, staged)
-            if scope.suppressed:
-                (out / NOTICE_FILE).unlink(missing_ok=True)  # an older unsuppressed export's (--force)
-            place_folder(staged, out, stale=STALE_FILES.get(fmt))
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
-    except (OutputRefused, UnknownIcb, UnknownTable) as exc:
-        print(f"speccomm export: {exc}", file=sys.stderr)
-        return 1
-    for entry in manifest["tables"]:
-        where = entry.get("file") or (f"sheet {entry['sheet']}" if entry.get("sheet") else
-                                      "NOT EXPORTED: too many rows for one sheet (use csv or parquet)")
-        print(f"  {entry['table']:<40} {entry['rows']:>10,} rows -> {where}")
-    print(f"speccomm export: {len(manifest['tables'])} tables from {paths.warehouse} to {out} ({fmt})")
-    print(f"  {scope.notice}")
-    return 0
 
 
 def write_parquet_export(scope: ExportScope, out: Path) -> dict:

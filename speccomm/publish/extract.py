@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.config import Paths
+from speccomm.config import Paths, icb_codes
 from speccomm.publish.comments import copy_comments
 from speccomm.publish.export import copy_to_parquet, published_tables, sql_string
 from speccomm.publish.extract_rules import (
@@ -45,7 +45,13 @@ from speccomm.publish.extract_rules import (
 )
 from speccomm.publish.output_path import Kind, OutputRefused, check_output, place_folder, staged_folder_beside
 from speccomm.publish.storage import new_file_config
-from speccomm.publish.suppression import Suppressed, Suppression, create_withheld_cells, suppress_table
+from speccomm.publish.suppression import (
+    Suppressed,
+    Suppression,
+    create_withheld_cells,
+    suppress_table,
+    withhold_totals,
+)
 from speccomm.state import StateLayout
 
 ICB_CODE = re.compile(r"^[A-Z0-9]{3}$")
@@ -194,7 +200,7 @@ def write_footprint_extract(
 
 
 def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], name: str | None) -> Footprint:
-    codes = [code.strip().upper() for code in icbs if code.strip()]
+    codes = icb_codes(icbs)
     if name:
         codes += _named_footprint(con, name.strip().upper())
     if not codes:
@@ -335,6 +341,20 @@ def _copy_marts(con: duckdb.DuckDBPyConnection, result: Extracted, rule: Suppres
                 key = tuple(c for c in marts_keys().get(table, ()) if c in present)
                 result.suppressed += suppress_table(con, f'marts."{table}"', table_rule, rule, key)
             result.taken.append(Taken(name, table_rule.describe(), rows))
+    if rule.up_to:
+        _withhold_totals(con, result)
+
+
+def _withhold_totals(con: duckdb.DuckDBPyConnection, result: Extracted) -> None:
+    """Once every mart is suppressed: the cells of one mart that total a withheld cell of
+    another (`totals_of`, speccomm.publish.suppression.withhold_totals)."""
+    for taken in result.taken:
+        schema, table = taken.table.split(".", 1)
+        table_rule = marts_rules().get(table)
+        if schema != "marts" or not isinstance(table_rule, IcbRows) or not table_rule.totals_of:
+            continue
+        key = tuple(c for c in marts_keys().get(table, ()) if c in set(_columns(con, "marts", table)))
+        result.suppressed += withhold_totals(con, f'marts."{table}"', table_rule, marts_keys(), key=key)
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, table: str, rule: Rule) -> int:

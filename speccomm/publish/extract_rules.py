@@ -27,6 +27,12 @@ metadata, beside its grain and key; docs/architecture.md, "Where does my change 
       year_to_date:                                   # running totals over financial_month
         by: [provider_code, financial_year]
         columns: {price_gbp: [ytd_price_gbp]}
+      totals_of:                                      # this mart's cells that total another mart's
+        - of: rpt_other.price_gbp                     # its column, over the rows sharing `by`
+          by: [provider_code, financial_year]
+          columns: [total_gbp, variance_gbp]          # withheld where one cell of `of` is alone
+          year_to_date: [ytd_total_gbp]               # (optional) from that month on
+          next_month: [previous_month_gbp]            # (optional) in the following month's row
       row_level: true                                 # one row per record
 
 `counts` names every column that counts people or activity (records, spells, attendances,
@@ -40,7 +46,13 @@ only one cell of a count is withheld loses a second one (its smallest other non-
 with its columns), so total minus parts never gives a withheld cell. `year_to_date` names the
 running totals: when a month's column is withheld, the listed year-to-date columns are
 withheld in that month and every later month of the running total (`by`), so consecutive
-year-to-date figures never give a withheld month. docs/bi-access.md.
+year-to-date figures never give a withheld month. `totals_of` names this mart's cells that
+total a column of another mart over groups of its rows (a money-only mart's pounds over a
+suppressed mart's rows): where a group holds exactly one withheld non-zero cell of that column,
+the listed columns are withheld in the group's row here (its `year_to_date` columns from
+that month on, its `next_month` columns in the following month's row), and a second total by
+this mart's own `totals` where one would be alone, so total minus parts across marts never
+gives it (applied after every mart is suppressed). docs/bi-access.md.
 
 Fail closed: a table of schema `marts` whose model states no rule is not exported, and neither
 is a table whose rule names a column the table does not have. So a new mart never leaks: it
@@ -103,6 +115,22 @@ class YearToDate:
 
 
 @dataclass(frozen=True)
+class TotalOf:
+    """This mart's `columns` total `of_column` of mart `of_table` over its rows sharing `by`
+    (or are worked out from such a total): withheld in a group where exactly one non-zero
+    cell of `of_column` is withheld, so the total minus the parts shown cannot give it;
+    `year_to_date` from that month to the year's end and `next_month` in the following
+    month's row (the previous month's figure, the month-on-month movement)."""
+
+    of_table: str
+    of_column: str
+    by: tuple[str, ...]
+    columns: tuple[str, ...]
+    year_to_date: tuple[str, ...] = ()  # running totals of columns[0]: from the month withheld on
+    next_month: tuple[str, ...] = ()  # the following month's row's columns that give it back
+
+
+@dataclass(frozen=True)
 class IcbRows:
     """Rows where any `icb_columns` is a footprint ICB (or an ICB whose population a footprint
     ICB holds today), or any `provider_columns` is a provider a footprint ICB hosts. NULLs
@@ -113,6 +141,8 @@ class IcbRows:
     `repeats`: a column repeating one of the listed columns in each row, withheld with it.
     `totals`: groups of rows (column lists) whose totals are known: complementary suppression.
     `year_to_date`: running totals withheld from a withheld month on.
+    `totals_of`: this mart's cells totalling another mart's column, withheld where its group
+    holds a lone withheld cell.
     `row_level`: one row per record; shared across ICBs only under a sharing agreement."""
 
     icb_columns: tuple[str, ...] = ()
@@ -121,6 +151,7 @@ class IcbRows:
     repeats: dict[str, tuple[str, ...]] = field(default_factory=dict)
     totals: tuple[tuple[str, ...], ...] = ()
     year_to_date: YearToDate | None = None
+    totals_of: tuple[TotalOf, ...] = ()
     row_level: bool = False
 
     def columns(self) -> tuple[str, ...]:
@@ -128,7 +159,14 @@ class IcbRows:
         grouped = tuple(c for group in self.totals for c in group)
         grouped += tuple(self.repeats) + tuple(c for values in self.repeats.values() for c in values)
         running = self.year_to_date.columns_named() if self.year_to_date else ()
-        return self.icb_columns + self.provider_columns + tuple(self.counts) + linked + grouped + running
+        totalled = tuple(
+            c
+            for total in self.totals_of
+            for c in (*total.by, *total.columns, *total.year_to_date, *total.next_month)
+        )
+        return (
+            *self.icb_columns, *self.provider_columns, *self.counts, *linked, *grouped, *running, *totalled
+        )
 
     def describe(self) -> str:
         parts = [f"{c} = ICB" for c in self.icb_columns]
@@ -173,6 +211,7 @@ _ICB_ROWS_FIELDS = {
     "repeats",
     "totals",
     "year_to_date",
+    "totals_of",
     "row_level",
 }
 
@@ -231,6 +270,7 @@ def parse_rule(value: Any, where: str) -> Rule:
         repeats=repeated,
         totals=groups,
         year_to_date=_year_to_date(value.get("year_to_date"), f"{where}: config.meta.extract.year_to_date"),
+        totals_of=_totals_of(value.get("totals_of", []), f"{where}: config.meta.extract.totals_of"),
         row_level=row_level,
     )
 
@@ -245,6 +285,36 @@ def _year_to_date(value: Any, where: str) -> YearToDate | None:
         raise ExtractRuleError(f"{where}.columns must map a month's column to its year-to-date columns")
     running = {str(month): _names(ytd, f"{where}.columns.{month}") for month, ytd in columns.items()}
     return YearToDate(_names(value["by"], f"{where}.by"), running)
+
+
+TOTAL_OF_FIELDS = {"of", "by", "columns", "year_to_date", "next_month"}
+
+
+def _totals_of(value: Any, where: str) -> tuple[TotalOf, ...]:
+    if not isinstance(value, list):
+        raise ExtractRuleError(f"{where} must be a list of mappings of `of`, `by` and `columns`")
+    found = []
+    for number, entry in enumerate(value):
+        here = f"{where}[{number}]"
+        if not isinstance(entry, dict) or not {"of", "by", "columns"} <= set(entry) <= TOTAL_OF_FIELDS:
+            raise ExtractRuleError(
+                f"{here} must be a mapping of `of`, `by`, `columns` (and optionally `year_to_date`,"
+                " `next_month`)"
+            )
+        of = entry["of"]
+        if not isinstance(of, str) or of.count(".") != 1 or not all(of.split(".")):
+            raise ExtractRuleError(f"{here}.of must name another mart's column as mart.column, not {of!r}")
+        table, column = of.split(".")
+        by = _names(entry["by"], f"{here}.by")
+        running = _names(entry.get("year_to_date", []), f"{here}.year_to_date")
+        following = _names(entry.get("next_month", []), f"{here}.next_month")
+        if (running or following) and "financial_month" not in by:
+            raise ExtractRuleError(f"{here}: year_to_date and next_month need financial_month in `by`")
+        columns = _names(entry["columns"], f"{here}.columns")
+        if not columns:
+            raise ExtractRuleError(f"{here}.columns must name at least the total")
+        found.append(TotalOf(table, column, by, columns, running, following))
+    return tuple(found)
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:

@@ -15,9 +15,13 @@ For each count column a mart declares (`config.meta.extract`, read by extract_ru
 4. **Year to date**: when a month's column is withheld, the year-to-date columns that sum it
    (`year_to_date`) are withheld in that month and every later month of the running total.
 5. **Rounding**: every count still shown is rounded to the nearest `round_to` (5).
+6. **Totals in another mart** (`totals_of`, applied once every mart is suppressed): a cell
+   of a mart that totals another mart's column over a group of its rows (a money-only mart's
+   pounds) is withheld, with the columns worked out from it, where the group holds exactly
+   one withheld non-zero cell: total minus the parts shown would give it.
 
 Every cell withheld is listed with its reason (`small`, `with_count`, `complementary`,
-`year_to_date`) and its row's key, so a workbook can mark it and a reader can tell a
+`year_to_date`, `total`) and its row's key, so a workbook can mark it and a reader can tell a
 withheld cell from a missing value. Configured by `--suppress-up-to` / `--round-to` or the
 environment (SPECCOMM_SUPPRESS_UP_TO, SPECCOMM_ROUND_TO); 0 turns a step off.
 docs/bi-access.md.
@@ -27,26 +31,29 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
 
-from speccomm.publish.extract_rules import IcbRows, YearToDate
+from speccomm.publish.extract_rules import ExtractRuleError, IcbRows, TotalOf, YearToDate
 
 DEFAULT_UP_TO = 7
 DEFAULT_ROUND_TO = 5
+MONTH = "financial_month"  # the month of a row (year to date and the next month follow it)
 MAX_PASSES = 100  # complementary suppression passes (each withholds at least one more cell)
 
 SMALL = "small"
 WITH_COUNT = "with_count"
 COMPLEMENTARY = "complementary"
 YEAR_TO_DATE = "year_to_date"
+TOTAL = "total"
 REASONS = {
     SMALL: "a count from 1 to the threshold",
     WITH_COUNT: "derived from a withheld count in the same row",
     COMPLEMENTARY: "withheld so that a total minus its parts cannot give a small count",
     YEAR_TO_DATE: "a running total that would give a withheld month",
+    TOTAL: "a total that would give a lone withheld cell of another mart",
 }
 
 
@@ -308,12 +315,7 @@ def row_key_sql(key: Sequence[str], alias: str | None = None) -> str:
 
 def _has_withheld_cells(con: duckdb.DuckDBPyConnection) -> bool:
     schema, name = WITHHELD_CELLS.split(".")
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-        " and table_catalog = current_database()",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])
+    return _table_exists(con, schema, name)
 
 
 def _withhold(
@@ -354,6 +356,156 @@ def _round(con: duckdb.DuckDBPyConnection, table: str, column: str, rule: Suppre
     rounded = _count(con, table, f'"{column}" is not null and "{column}" <> {target}')
     con.execute(f'update {table} set "{column}" = {target} where "{column}" is not null')
     return rounded
+
+
+def withhold_totals(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rule: IcbRows,
+    keys: Mapping[str, Sequence[str]],
+    source: str = "src",
+    key: Sequence[str] = (),
+) -> list[Suppressed]:
+    """Apply the mart's `totals_of` (step 6) to `table` (`marts."name"` of the extract) once
+    every mart of the extract is suppressed. `keys` names each mart's key columns, to find
+    which of its cells were withheld (empty in the extract, not empty in `source`, the
+    published warehouse attached); `key` names this mart's rows in the withheld-cells list.
+    A total withheld takes, by the mart's own `totals` groups, a second total with it where
+    it would be alone in its group (complementary, as for counts), the listed columns of its
+    row, its `year_to_date` columns from that month on and its `next_month` columns in the
+    following month's row."""
+    done = []
+    for total in rule.totals_of:
+        if not _table_exists(con, "marts", total.of_table):
+            continue  # the mart totalled is not in this extract: nothing of it to work out
+        _lone_withheld_groups(con, total, tuple(keys.get(total.of_table, ())), source)
+        flag = "__total"
+        try:
+            con.execute(f'alter table {table} add column "{flag}" boolean')
+            match = " and ".join(f'{LONE}."{c}" is not distinct from {table}."{c}"' for c in total.by)
+            con.execute(f'update {table} set "{flag}" = exists (select 1 from {LONE} where {match})')
+            lone = _count(con, table, f'"{flag}"')
+            second = _complement_totals(con, table, total, rule.totals, flag)
+            _withhold_flagged(con, table, total, flag, key)
+        finally:
+            con.execute(f"drop table if exists {LONE}")
+            con.execute(f'alter table {table} drop column if exists "{flag}"')
+        done.append(
+            Suppressed(
+                table, f"{total.of_table}.{total.of_column}", lone + second, 0,
+                (*total.columns, *total.year_to_date, *total.next_month), second,
+            )
+        )
+    return done
+
+
+LONE = "lone_withheld_groups"
+
+
+def _lone_withheld_groups(
+    con: duckdb.DuckDBPyConnection, total: TotalOf, part_key: tuple[str, ...], source: str
+) -> None:
+    """A temp table of the `by` groups of the mart totalled holding exactly one withheld
+    non-zero cell of its column."""
+    part = f'marts."{total.of_table}"'
+    missing = [
+        c for c in (*total.by, total.of_column, *part_key) if not _has_column(con, part, c)
+    ]
+    if not part_key or missing:
+        raise ExtractRuleError(
+            f"totals_of {total.of_table}.{total.of_column}: that mart has no key"
+            if not part_key
+            else f"totals_of {total.of_table}.{total.of_column}: that mart has no column {missing}"
+        )
+    join = " and ".join(f'shown."{c}" is not distinct from truth."{c}"' for c in part_key)
+    by = ", ".join(f'shown."{c}"' for c in total.by)
+    column = f'"{total.of_column}"'
+    con.execute(
+        f"""
+        create or replace temp table {LONE} as
+        select {by} from {part} as shown
+        inner join {source}.{part} as truth on {join}
+        where shown.{column} is null and truth.{column} is not null and truth.{column} <> 0
+        group by {by} having count(*) = 1
+        """
+    )
+
+
+def _complement_totals(
+    con: duckdb.DuckDBPyConnection, table: str, total: TotalOf, groups: Sequence[Sequence[str]], flag: str
+) -> int:
+    """Withhold a second total where a flagged one is alone in a group of the mart's own
+    `totals` (its first column's smallest other non-zero cell). Returns the cells added."""
+    added = 0
+    for _ in range(MAX_PASSES):
+        more = sum(_complement(con, table, total.columns[0], flag, tuple(group)) for group in groups)
+        if not more:
+            break
+        added += more
+    return added
+
+
+def _withhold_flagged(
+    con: duckdb.DuckDBPyConnection, table: str, total: TotalOf, flag: str, key: Sequence[str]
+) -> None:
+    """Record and withhold the flagged rows' columns, their year-to-date columns from that
+    month on and their next-month columns in the following month's row."""
+    targets: dict[str, list[str]] = {column: [f'"{flag}"'] for column in total.columns}
+    if total.year_to_date or total.next_month:
+        by = ", ".join(f'"{c}"' for c in total.by if c != MONTH) or "1"
+        window = f'partition by {by} order by "{MONTH}"'
+        con.execute(f'alter table {table} add column "{flag}_ytd" boolean')
+        con.execute(f'alter table {table} add column "{flag}_next" boolean')
+        con.execute(
+            f"""
+            update {table} set "{flag}_ytd" = shifted.is_ytd, "{flag}_next" = shifted.is_next
+            from (
+                select rowid as row_id,
+                    bool_or("{flag}") over ({window} rows between unbounded preceding and current row)
+                        as is_ytd,
+                    coalesce(lag("{flag}") over ({window}), false)
+                        and lag("{MONTH}") over ({window}) = "{MONTH}" - 1 as is_next
+                from {table}
+            ) as shifted
+            where {table}.rowid = shifted.row_id
+            """
+        )
+        for column in total.year_to_date:
+            targets.setdefault(column, []).append(f'"{flag}_ytd"')
+        for column in total.next_month:
+            targets.setdefault(column, []).append(f'"{flag}_next"')
+    try:
+        if key and _has_withheld_cells(con):
+            name = table.replace('"', "")
+            for column, tests in targets.items():
+                con.execute(
+                    f"insert into {WITHHELD_CELLS} select '{name}', {row_key_sql(key)}, '{column}', '{TOTAL}'"
+                    f' from {table} where ({" or ".join(tests)}) and "{column}" is not null'
+                )
+        assignments = ", ".join(
+            f'"{c}" = case when {" or ".join(tests)} then null else "{c}" end' for c, tests in targets.items()
+        )
+        con.execute(f"update {table} set {assignments}")
+    finally:
+        for extra in ("_ytd", "_next"):
+            con.execute(f'alter table {table} drop column if exists "{flag}{extra}"')
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+        " and table_catalog = current_database()",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    try:
+        _column_type(con, table, column)
+    except KeyError:
+        return False
+    return True
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, where: str) -> int:

@@ -1,19 +1,18 @@
 """DQMI-style scores (NHS England's Data Quality Maturity Index, adapted) for one run.
 
-The formula is dbt's (models/dq/dqmi/): views over the runner's own tables that score every
-slice current as of each run. Here the runner writes the suites' item map into
-dq_checks.dq_dqmi_item_map and appends this run's rows of the views to dq.dqmi_item_scores
-and dq.dqmi_scores, inside the transaction that wrote the run's results (dq.dq_run_slices),
-so a run that re-validated nothing still has a full set of scores.
+The formula and the item map are dbt's (models/dq/dqmi/: the item map is read from the check
+registry, the scores are views over the runner's own tables that score every slice current as
+of each run). Here the runner appends this run's rows of the views to dq.dqmi_item_scores and
+dq.dqmi_scores, inside the transaction that wrote the run's results (dq.dq_run_slices), so a
+run that re-validated nothing still has a full set of scores.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from speccomm.quality.suites import CHECK_SCHEMA, Suite
+from speccomm.quality.suites import CHECK_SCHEMA
 
-ITEM_MAP = f"{CHECK_SCHEMA}.dq_dqmi_item_map"
 RUN_ITEM_SCORES = f"{CHECK_SCHEMA}.dq_dqmi_run_item_scores"
 RUN_SCORES = f"{CHECK_SCHEMA}.dq_dqmi_run_scores"
 ITEM_SCORE_COLUMNS = (
@@ -28,9 +27,8 @@ SCORE_COLUMNS = (
 SLICE_ORDER = "dataset, provider_code, financial_year, financial_month"
 
 
-def write_dqmi_scores(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str) -> int:
+def write_dqmi_scores(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Append this run's scores to dq.dqmi_scores and dq.dqmi_item_scores; returns the score rows."""
-    _write_item_map(con, suites)
     con.execute(
         f"insert into dq.dqmi_item_scores select {ITEM_SCORE_COLUMNS} from {RUN_ITEM_SCORES} "
         f"where run_id = ? order by {SLICE_ORDER}, data_item",
@@ -43,17 +41,6 @@ def write_dqmi_scores(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_i
         [run_id],
     )
     return _count(con, run_id) - before
-
-
-def _write_item_map(con: duckdb.DuckDBPyConnection, suites: list[Suite]) -> None:
-    rows = [
-        (check.dataset, check.check_id, check.dqmi_item, check.dqmi_role, suite.batch(check.batch).primary)
-        for suite in suites
-        for check in suite.checks
-        if check.dqmi_item
-    ]
-    con.execute(f"delete from {ITEM_MAP}")
-    con.executemany(f"insert into {ITEM_MAP} values (?, ?, ?, ?, ?)", rows)
 
 
 def _count(con: duckdb.DuckDBPyConnection, run_id: str) -> int:

@@ -69,7 +69,7 @@ def run_quality_checks(
     rows_validated = _validate_changed(con, available, thresholds, sample_cap) if changed else 0
     statuses = results.staged_status_counts(con)
     samples = _count(con, "dq_new_samples")
-    dqmi_rows = _write(con, suites, run_id, run_at)
+    dqmi_rows = _write(con, run_id, run_at)
     summary = QualitySummary(
         run_id=run_id,
         slices_validated=changed,
@@ -135,13 +135,13 @@ def _validate_changed(
     return rows
 
 
-def _write(con: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str, run_at: datetime) -> int:
+def _write(con: duckdb.DuckDBPyConnection, run_id: str, run_at: datetime) -> int:
     con.execute("begin transaction")
     try:
         results.write_results(con, run_id, run_at)
         slices.record_fingerprints(con, run_id, run_at)
         slices.record_run_slices(con, run_id, run_at)
-        dqmi_rows = write_dqmi_scores(con, suites, run_id)
+        dqmi_rows = write_dqmi_scores(con, run_id)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

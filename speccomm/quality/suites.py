@@ -1,35 +1,49 @@
-"""The expectation suites in `expectations/` (one YAML file per dataset), read into objects.
+"""The check registry (seeds/reference/dq_checks.csv) and its batches (dq_check_batches.csv).
 
-A suite lists *batches* (a dbt model in `models/dq/checks/`, a view in schema `dq_checks`,
-returning one row per record with the slice columns, the context columns, the raw values and
-one boolean `fails_<check_id>` column per check, for the slices in `dq_checks.dq_check_scope`)
-and *checks* (which batch, which column, how it counts in the DQMI-style score): how each
-check is computed. A check's words and numbers (title, severity, tolerance, meaning, how to
-fix) live in one place, `seeds/reference/dq_thresholds.csv`; a suite that repeats them is
-refused.
+A *batch* is a dbt model in `models/dq/checks/` (a view in schema `dq_checks`) returning one
+row per record with the slice columns, the context columns, the raw values and, per check, the
+column its expectation reads (a value such as price, or a boolean `fails_<check_id>` flag where
+the rule needs the model's joins), for the slices in `dq_checks.dq_check_scope`; it is
+fingerprinted by another check model. A *check* is one row of the registry: id, dataset, batch,
+words and numbers (title, severity, tolerance, meaning, fix), how a row fails, the raw column
+shown in samples, the DQMI item it measures and the GX expectation that states its rule. Both
+seeds are read here from the project's files and built by dbt (reference.dq_checks,
+reference.dq_check_batches), so the runner, the generator, the docs tables, the DQMI item map
+and the reports read the same rows. The Great Expectations suites are built from them in
+memory (speccomm.quality.validate).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from speccomm.config import EXPECTATIONS_DIR
+from speccomm.config import SEEDS_DIR
 
 DATASETS = ("slam", "sus", "ledger")
 CHECK_SCHEMA = "dq_checks"  # models/dq/checks/ (dbt_project.yml)
-SCOPE_RELATION = f"{CHECK_SCHEMA}.dq_check_scope"
-# Kept in seeds/reference/dq_thresholds.csv only (its columns); a suite may not state them.
-WORDS_AND_NUMBERS = frozenset(
-    {"title", "severity", "max_failure_rate", "default_threshold", "meaning", "how_to_fix"}
-)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SCOPE_RELATION = f"{CHECK_SCHEMA}.dq_check_scope"  # a source the runner writes (models/dq/_dq__sources.yml)
+REGISTRY = "dq_checks.csv"
+BATCHES = "dq_check_batches.csv"
 SLICE_COLUMNS = ("provider_code", "financial_year", "financial_month")
 CONTEXT_COLUMNS = ("source_file", "source_row", "record_ref", "service_line_code", "pod_code", "context")
+DQMI_ROLES = ("incomplete", "invalid", "default")
+# The expectations a registry row may state its rule with (GX's column-map expectations: each
+# failing row is one 'unexpected' row, so failures are counted per slice like a flag's).
+RULE_EXPECTATIONS = frozenset({
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+})
+FLAG_EXPECTATION = "expect_column_values_to_be_in_set"
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,7 @@ class Batch:
 
 @dataclass(frozen=True)
 class Check:
-    """One check id on one dataset, as declared in the suite."""
+    """One check id on one dataset: a row of the registry."""
 
     check_id: str
     dataset: str
@@ -73,6 +87,15 @@ class Check:
     raw_value: str
     dqmi_item: str | None
     dqmi_role: str | None  # incomplete, invalid or default
+    # The rule as GX states it: the registry's expectation on a column of the check model, or,
+    # where the rule needs the model's joins (reference data in force, other rows, a mart), the
+    # model's flag: expect_column_values_to_be_in_set(fails_<check_id>, [false]).
+    expectation: str = FLAG_EXPECTATION
+    kwargs: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_flag(self) -> bool:
+        return self.column == f"fails_{self.check_id}"
 
 
 @dataclass(frozen=True)
@@ -88,81 +111,126 @@ class Suite:
         return next(batch for batch in self.batches if batch.name == name)
 
 
-def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
-    """The three suites (slam, sus, ledger), validated for internal consistency."""
-    return [load_suite(directory / f"{dataset}.yml") for dataset in DATASETS]
+def load_suites(seeds: Path = SEEDS_DIR) -> list[Suite]:
+    """The three datasets' batches and checks (slam, sus, ledger), validated for consistency."""
+    batches = _read(seeds / BATCHES)
+    checks = _read(seeds / REGISTRY)
+    _validate_words(checks)
+    return [_suite(dataset, batches, checks) for dataset in DATASETS]
 
 
-def check_ids(dataset: str, batch: str | None = None, directory: Path = EXPECTATIONS_DIR) -> tuple[str, ...]:
-    """The ids of a dataset's checks (of one batch), in the suite's order."""
-    suite = load_suite(directory / f"{dataset}.yml")
+def check_ids(dataset: str, batch: str | None = None, seeds: Path = SEEDS_DIR) -> tuple[str, ...]:
+    """The ids of a dataset's checks (of one batch), in the registry's order."""
+    suite = next(s for s in load_suites(seeds) if s.dataset == dataset)
     return tuple(c.check_id for c in suite.checks if batch is None or c.batch == batch)
 
 
-def load_suite(path: Path) -> Suite:
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # a C-accelerated safe loader
-    dataset = document["dataset"]
+def registry_rows(seeds: Path = SEEDS_DIR) -> list[dict[str, str]]:
+    """The registry's rows as written (one per check x dataset), in file order."""
+    return _read(seeds / REGISTRY)
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
+
+
+def _suite(dataset: str, batch_rows: list[dict[str, str]], check_rows: list[dict[str, str]]) -> Suite:
     batches = tuple(
         Batch(
             dataset=dataset,
-            name=name,
-            description=" ".join(spec["description"].split()),
-            model=spec["model"],
-            fingerprint_model=spec["fingerprint"],
-            requires=spec.get("requires"),
-            primary=bool(spec.get("primary", False)),
+            name=row["batch"],
+            description=row["description"],
+            model=row["model"],
+            fingerprint_model=row["fingerprint_model"],
+            requires=row["requires"] or None,
+            primary=row["is_primary"] == "true",
         )
-        for name, spec in document["batches"].items()
+        for row in batch_rows
+        if row["dataset"] == dataset
     )
-    checks = tuple(_check(dataset, spec) for spec in document["checks"])
-    _validate(path, batches, checks)
+    checks = tuple(_check(row) for row in check_rows if row["dataset"] == dataset)
+    _validate(dataset, batches, checks)
     return Suite(dataset=dataset, batches=batches, checks=checks)
 
 
-def _check(dataset: str, spec: dict) -> Check:
-    repeated = sorted(WORDS_AND_NUMBERS & set(spec))
-    if repeated:
+def _check(row: dict[str, str]) -> Check:
+    flag = f"fails_{row['check_id']}"
+    expectation = row.get("expectation") or FLAG_EXPECTATION
+    kwargs = _kwargs(row) if row.get("expectation") else {"column": flag, "value_set": [False]}
+    if expectation not in RULE_EXPECTATIONS:
         raise ValueError(
-            f"{dataset}.yml: check {spec.get('check_id')} states {', '.join(repeated)}: a check's words "
-            "and numbers live only in seeds/reference/dq_thresholds.csv"
+            f"{REGISTRY}: check {row['check_id']} ({row['dataset']}) states expectation {expectation}, "
+            f"not one of {sorted(RULE_EXPECTATIONS)}"
         )
-    expectation = spec["expectation"]
-    dqmi = spec.get("dqmi") or {}
     return Check(
-        check_id=spec["check_id"],
-        dataset=dataset,
-        batch=spec["batch"],
-        fails_when=" ".join(spec["fails_when"].split()),
-        column=expectation["column"],
-        raw_value=spec["raw_value"],
-        dqmi_item=dqmi.get("item"),
-        dqmi_role=dqmi.get("role"),
+        check_id=row["check_id"],
+        dataset=row["dataset"],
+        batch=row["batch"],
+        fails_when=" ".join(row["fails_when"].split()),
+        column=str(kwargs["column"]),
+        expectation=expectation,
+        kwargs=kwargs,
+        raw_value=row["raw_column"],
+        dqmi_item=row["dqmi_item"] or None,
+        dqmi_role=row["dqmi_role"] or None,
     )
 
 
-def _validate(path: Path, batches: tuple[Batch, ...], checks: tuple[Check, ...]) -> None:
+def _kwargs(row: dict[str, str]) -> dict[str, object]:
+    where = f"{REGISTRY}: check {row['check_id']} ({row['dataset']}) expectation_kwargs"
+    try:
+        kwargs = yaml.safe_load(row.get("expectation_kwargs") or "")
+    except yaml.YAMLError as error:
+        raise ValueError(f"{where} is not a YAML mapping: {error}") from None
+    if not isinstance(kwargs, dict) or not isinstance(kwargs.get("column"), str):
+        raise ValueError(f"{where} must be a YAML mapping naming the column, e.g. {{column: price}}")
+    if "mostly" in kwargs:
+        raise ValueError(f"{where} states mostly: it is 1 - max_failure_rate")
+    return kwargs
+
+
+def _validate(dataset: str, batches: tuple[Batch, ...], checks: tuple[Check, ...]) -> None:
+    where = f"{REGISTRY} ({dataset})"
     names = {batch.name for batch in batches}
     for check in checks:
         if check.batch not in names:
-            raise ValueError(f"{path.name}: check {check.check_id} names unknown batch {check.batch}")
-        if check.column != f"fails_{check.check_id}":
-            raise ValueError(f"{path.name}: check {check.check_id} must validate fails_{check.check_id}")
-        if check.dqmi_role not in (None, "incomplete", "invalid", "default"):
-            raise ValueError(f"{path.name}: check {check.check_id} has unknown DQMI role {check.dqmi_role}")
+            raise ValueError(f"{where}: check {check.check_id} names unknown batch {check.batch}")
+        if check.dqmi_role not in (None, *DQMI_ROLES):
+            raise ValueError(f"{where}: check {check.check_id} has unknown DQMI role {check.dqmi_role}")
+        if (check.dqmi_item is None) != (check.dqmi_role is None):
+            raise ValueError(
+                f"{where}: check {check.check_id} needs both dqmi_item and dqmi_role, or neither"
+            )
     if sum(batch.primary for batch in batches) != 1:
-        raise ValueError(f"{path.name}: exactly one batch must be primary")
+        raise ValueError(f"{BATCHES} ({dataset}): exactly one batch must be primary")
     ids = [check.check_id for check in checks]
     if len(ids) != len(set(ids)):
-        raise ValueError(f"{path.name}: a check id is listed twice")
+        raise ValueError(f"{where}: a check id is listed twice")
 
 
-def rules_digest(
-    con: duckdb.DuckDBPyConnection, suites: list[Suite], directory: Path = EXPECTATIONS_DIR
-) -> str:
-    """A hash of every suite file and of the check views as dbt built them (macros included,
-    the database's own name left out): when a definition changes, every slice is re-validated."""
+WORDS_AND_NUMBERS = ("title", "severity", "max_failure_rate", "default_threshold", "meaning", "how_to_fix")
+
+
+def _validate_words(rows: list[dict[str, str]]) -> None:
+    """A check on several datasets states the same words and numbers on each of its rows."""
+    first: dict[str, dict[str, str]] = {}
+    for number, row in enumerate(rows, start=2):
+        seen = first.setdefault(row["check_id"], row)
+        differ = [name for name in WORDS_AND_NUMBERS if row[name] != seen[name]]
+        if differ:
+            raise ValueError(
+                f"{REGISTRY} line {number}: check {row['check_id']} ({row['dataset']}) states "
+                f"{', '.join(differ)} differently from its {seen['dataset']} row"
+            )
+
+
+def rules_digest(con: duckdb.DuckDBPyConnection, suites: list[Suite], seeds: Path = SEEDS_DIR) -> str:
+    """A hash of the registry, its batches and the check views as dbt built them (macros
+    included, the database's own name left out): when a definition changes, every slice is
+    re-validated."""
     digest = hashlib.sha256()
-    for file in sorted({directory / f"{suite.dataset}.yml" for suite in suites}):
+    for file in (seeds / REGISTRY, seeds / BATCHES):
         digest.update(file.name.encode())
         digest.update(file.read_bytes())
     views = sorted({name for s in suites for b in s.batches for name in (b.model, b.fingerprint_model)})

@@ -1,4 +1,6 @@
-"""The tables the data-quality runner writes in schema `dq` (created if missing, never emptied).
+"""The tables the data-quality runner writes (created if missing): its results in schema `dq`
+(never emptied) and the scope it validates, `dq_checks.dq_check_scope` (emptied after each
+group). dbt declares every one of them as a source with its columns (models/dq/_dq__sources.yml).
 
 dbt builds other tables in the same schema (rejected_files, quarantined_rows,
 dq_slam_submissions); dbt does not touch these, so their history survives every build.
@@ -10,6 +12,16 @@ import duckdb
 
 DDL = (
     "create schema if not exists dq",
+    "create schema if not exists dq_checks",
+    # The slices being validated now (source dq_runner.dq_check_scope): filled and emptied per group.
+    """
+    create table if not exists dq_checks.dq_check_scope (
+        slice_no bigint,
+        provider_code varchar,
+        financial_year varchar,
+        financial_month integer
+    )
+    """,
     # The contract's table: one row per check x dataset x provider x year x month per run.
     """
     create table if not exists dq.dq_check_results (

@@ -1,10 +1,14 @@
 """Great Expectations on pandas batches read from DuckDB.
 
 GX's SQL datasource does not work on DuckDB, so each batch of rows is read into a pandas
-DataFrame (only the slice number and the `fails_<check_id>` flags) and validated against an
-ExpectationSuite built from the YAML suite: one `ExpectColumnValuesToBeInSet(value_set=[False])`
-per check, with `mostly = 1 - max_failure_rate`. GX returns, per expectation, the positions of
-the unexpected (failing) rows; the runner turns them into per-slice counts and samples.
+DataFrame (the slice number, the row id and the columns the checks' expectations read) and
+validated against an ExpectationSuite built from the check registry: one expectation per check,
+the rule itself where the registry states it on a column of the check model (not null, between,
+in a set, a pattern), else the model's flag (`expect_column_values_to_be_in_set(fails_<id>,
+[false])`, where the rule needs joins to reference data in force or to other rows), with
+`mostly = 1 - max_failure_rate`. GX returns, per expectation, the positions of the unexpected
+(failing) rows; the runner turns them into per-slice counts and samples. GX's count is the
+only one: nothing re-checks it.
 Importing Great Expectations takes seconds, so the runner imports this module only when
 some slice has changed.
 """
@@ -73,13 +77,18 @@ class GxValidator:
         suite = gx.ExpectationSuite(name=batch.key, meta={"description": batch.description})
         for check in checks:
             threshold = self._thresholds[check.check_id]
+            expectation_class = getattr(gxe, _class_name(check.expectation))
             suite.add_expectation(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column=check.column,
-                    value_set=[False],
+                expectation_class(
+                    **check.kwargs,
                     mostly=1.0 - threshold.max_failure_rate,
                     meta={"check_id": check.check_id, "severity": threshold.severity},
                     description=check.fails_when,
                 )
             )
         return suite
+
+
+def _class_name(expectation: str) -> str:
+    """expect_column_values_to_not_be_null -> ExpectColumnValuesToNotBeNull."""
+    return "".join(part.capitalize() for part in expectation.split("_"))

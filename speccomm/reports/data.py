@@ -1,9 +1,11 @@
-"""What one provider's report shows, read from the dq tables as of one run.
+"""What one provider's report shows, selected from dbt's report models as of one run.
 
-Everything here is filtered to one provider, except the peer medians, which are computed over
-all providers and carry no provider codes. Record identifiers are limited to the provider's
-own reference (provider_record_ref) and the file and row: the pseudonymised patient id and the
-SUS record id are never read.
+The figures are dbt's (models/dq/report/, views in schema dq_checks): the results current as of
+the run, the trend, and per check the worst status, the judged month and the peer median
+(rpt_provider_dq_checks). Here one run's rows are selected once (prepare_run) and one
+provider's taken from them. Record identifiers are limited to the provider's own reference
+(provider_record_ref) and the file and row: the pseudonymised patient id and the SUS record id
+are never read.
 """
 
 from __future__ import annotations
@@ -12,10 +14,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import duckdb
+import yaml
+
+from speccomm.config import PROJECT_ROOT
+from speccomm.quality.suites import CHECK_SCHEMA
 
 REPORT_DATASETS = ("slam", "sus")  # ledger results belong to ICBs, not providers
-TREND_MONTHS = 12
-MIN_PEERS = 5  # a peer median is shown only when at least this many providers have a figure
+
+
+def _dbt_var(name: str) -> int:
+    """One of the report's numbers, whose home is dbt_project.yml (the report models read it)."""
+    document = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
+    return int(document["vars"][name])
+
+
+TREND_MONTHS = _dbt_var("dq_report_trend_months")
+MIN_PEERS = _dbt_var("dq_report_min_peers")  # a peer median is shown from this many providers
 SAMPLES_IN_HTML = 3  # per check, in the HTML of the top problems; the attached CSV has them all
 TOP_PROBLEMS = 3  # the checks the first screen names, with their fix
 MISSING_CHECK = "submission_missing"  # shown as the months not received, not as a problem
@@ -208,7 +222,7 @@ def read_report_data(
     sections = []
     rejected = _rejected_files(con, provider_code)
     for dataset in REPORT_DATASETS:
-        trend = _trend(con, run_id, provider_code, dataset)
+        trend = _trend(con, provider_code, dataset)
         if not trend:
             continue
         window_start = trend[0].period
@@ -229,67 +243,34 @@ def read_report_data(
 
 
 def prepare_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Temp tables of the results current as of the run and of their failed samples (all
-    providers, each month with its first day), read by every report: joined once, not once
-    per provider and check."""
-    con.execute(
-        f"""
-        create or replace temp table report_current_results as
-        select results.*, slices.validated_run_id, {_first_day("results")} as period_start
-        from dq.dq_run_slices as slices
-        inner join dq.dq_check_results as results
-            on
-                results.run_id = slices.validated_run_id
-                and results.dataset = slices.dataset
-                and results.provider_code = slices.provider_code
-                and results.financial_year = slices.financial_year
-                and results.financial_month = slices.financial_month
-        where slices.run_id = ?
-        """,
-        [run_id],
-    )
-    con.execute(
-        """
-        create or replace temp table report_current_samples as
-        select samples.*, results.period_start
-        from dq.dq_failed_samples as samples
-        inner join report_current_results as results
-            on
-                samples.run_id = results.validated_run_id
-                and samples.check_id = results.check_id
-                and samples.dataset = results.dataset
-                and samples.provider_code = results.provider_code
-                and samples.financial_year = results.financial_year
-                and samples.financial_month = results.financial_month
-        """
-    )
+    """Temp tables of the run's rows of the report models (all providers), read by every
+    report: selected once, not once per provider and check."""
+    for table, model in (
+        ("report_current_results", "rpt_provider_dq_current_results"),
+        ("report_current_samples", "rpt_provider_dq_samples"),
+        ("report_trend", "rpt_provider_dq_trend"),
+        ("report_checks", "rpt_provider_dq_checks"),
+    ):
+        con.execute(
+            f"create or replace temp table {table} as select * from {CHECK_SCHEMA}.{model} where run_id = ?",
+            [run_id],
+        )
 
 
-def _first_day(alias: str) -> str:
-    """SQL: the first day of the row's financial year and month (2025/26 M1 = 2025-04-01)."""
-    return (
-        f"make_date(cast(left({alias}.financial_year, 4) as integer)"
-        f" + case when {alias}.financial_month <= 9 then 0 else 1 end,"
-        f" (({alias}.financial_month + 2) % 12) + 1, 1)"
-    )
-
-
-def _trend(con: duckdb.DuckDBPyConnection, run_id: str, provider_code: str, dataset: str) -> list[DqmiPoint]:
+def _trend(con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str) -> list[DqmiPoint]:
     found = con.execute(
-        f"""
-        select financial_year, financial_month, dqmi, coverage, completeness, validity,
-            case when peer_count >= {MIN_PEERS} then peer_median_dqmi end
-        from dq.dqmi_scores
-        where run_id = ? and provider_code = ? and dataset = ?
-        order by period_start_date desc
-        limit {TREND_MONTHS}
+        """
+        select financial_year, financial_month, dqmi, coverage, completeness, validity, peer_median_dqmi
+        from report_trend
+        where provider_code = ? and dataset = ?
+        order by period_start_date
         """,
-        [run_id, provider_code, dataset],
+        [provider_code, dataset],
     ).fetchall()
     return [
         DqmiPoint(Period(fy, int(fm)), float(dqmi), float(cov), float(comp), float(val),
                   None if median is None else float(median))
-        for fy, fm, dqmi, cov, comp, val, median in reversed(found)
+        for fy, fm, dqmi, cov, comp, val, median in found
     ]
 
 
@@ -298,82 +279,61 @@ def _checks(
 ) -> tuple[list[CheckSummary], int]:
     start = _period_start(window_start)
     rows = con.execute(
-        f"""
-        with in_window as (
-            select * from report_current_results where dataset = ? and period_start >= ?
-        ),
-        per_provider as (
-            select provider_code, check_id, sum(rows_failed) / sum(rows_checked) as rate
-            from in_window
-            group by provider_code, check_id
-        ),
-        peers as (
-            select check_id,
-                case when count(*) >= {MIN_PEERS} then median(rate) end as peer_median_rate
-            from per_provider
-            group by check_id
-        ),
-        own as (
-            select
-                check_id,
-                any_value(severity) as severity,
-                sum(rows_checked) as rows_checked,
-                sum(rows_failed) as rows_failed,
-                case
-                    when bool_or(status = 'fail') then 'fail'
-                    when bool_or(status = 'warn') then 'warn'
-                    else 'pass'
-                end as worst_status,
-                list(struct_pack(fy := financial_year, fm := financial_month) order by period_start)
-                    filter (where status <> 'pass') as months_failing,
-                arg_max(
-                    struct_pack(
-                        fy := financial_year, fm := financial_month, failed := rows_failed,
-                        checked := rows_checked
-                    ),
-                    case status when 'fail' then 2 when 'warn' then 1 else 0 end
-                    + coalesce(rows_failed / nullif(rows_checked, 0), 0) / 2
-                ) as judged
-            from in_window
-            where provider_code = ?
-            group by check_id
-        )
-        select own.check_id, own.severity, own.rows_checked, own.rows_failed, own.worst_status,
-            own.months_failing, thresholds.title, thresholds.meaning, thresholds.how_to_fix,
-            thresholds.max_failure_rate,
-            peers.peer_median_rate, own.judged
-        from own
-        left join peers on own.check_id = peers.check_id
-        left join reference.dq_thresholds as thresholds on own.check_id = thresholds.check_id
+        """
+        select check_id, severity, rows_checked, rows_failed, worst_status, title, meaning, how_to_fix,
+            max_failure_rate, peer_median_rate, judged_financial_year, judged_financial_month,
+            judged_rows_failed, judged_rows_checked
+        from report_checks
+        where provider_code = ? and dataset = ?
         order by
-            case own.worst_status when 'fail' then 0 when 'warn' then 1 else 2 end,
-            own.rows_failed desc, own.check_id
+            case worst_status when 'fail' then 0 when 'warn' then 1 else 2 end,
+            rows_failed desc, check_id
         """,
-        [dataset, start, provider_code],
+        [provider_code, dataset],
     ).fetchall()
     samples = _samples(con, provider_code, dataset, start)
+    months = _months_failing(con, provider_code, dataset, start)
     checks = []
     passed = 0
-    for (check_id, severity, checked, failed, worst, months, title, meaning, fix, max_rate, peer,
-         judged) in rows:
+    for (check_id, severity, checked, failed, worst, title, meaning, fix, max_rate, peer,
+         judged_fy, judged_fm, judged_failed, judged_checked) in rows:
         if int(failed) == 0:
             passed += 1
             continue
         summary = CheckSummary(
             dataset=dataset, check_id=check_id, severity=severity, rows_checked=int(checked),
             rows_failed=int(failed), worst_status=worst,
-            months_failing=[Period(m["fy"], int(m["fm"])) for m in months or []],
+            months_failing=months.get(check_id, []),
             title=title or check_id, meaning=meaning or "", how_to_fix=fix or "",
             max_failure_rate=float(max_rate or 0.0),
             peer_median_rate=None if peer is None else float(peer),
-            judged_period=Period(judged["fy"], int(judged["fm"])),
-            judged_rows_failed=int(judged["failed"]), judged_rows_checked=int(judged["checked"]),
+            judged_period=Period(judged_fy, int(judged_fm)),
+            judged_rows_failed=int(judged_failed), judged_rows_checked=int(judged_checked),
         )
         summary.samples = samples.get(check_id, [])
         if check_id == IR_CHECK:
             summary.detail = _ir_detail(con, provider_code, start)
         checks.append(summary)
     return checks, passed
+
+
+def _months_failing(
+    con: duckdb.DuckDBPyConnection, provider_code: str, dataset: str, start: date
+) -> dict[str, list[Period]]:
+    """The provider's months in the window whose status was not pass, by check, in order."""
+    found = con.execute(
+        """
+        select check_id, financial_year, financial_month
+        from report_current_results
+        where provider_code = ? and dataset = ? and period_start_date >= ? and status <> 'pass'
+        order by check_id, period_start_date
+        """,
+        [provider_code, dataset, start],
+    ).fetchall()
+    by_check: dict[str, list[Period]] = {}
+    for check_id, fy, fm in found:
+        by_check.setdefault(check_id, []).append(Period(fy, int(fm)))
+    return by_check
 
 
 def _samples(
@@ -385,7 +345,7 @@ def _samples(
         select check_id, financial_year, financial_month, source_file, source_row, record_ref,
             service_line_code, pod_code, context, raw_column, raw_value
         from report_current_samples
-        where provider_code = ? and dataset = ? and period_start >= ?
+        where provider_code = ? and dataset = ? and period_start_date >= ?
         order by check_id, financial_year, financial_month, sample_no
         """,
         [provider_code, dataset, start],

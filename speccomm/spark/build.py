@@ -1,4 +1,4 @@
-"""Seeds and models built on Spark (local, dbt-spark's session method) over a raw layer
+"""Seeds and models built on Spark (local, or the standalone cluster) over a raw layer
 already exported, in folders of their own: what bench/spark_build.py times against DuckDB.
 A night on Spark is speccomm.spark.night."""
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from speccomm.dbt_runner import BuildFailed, code_fingerprint, run_dbt
-from speccomm.spark.environment import spark_environment
+from speccomm.spark.night import spark_engine
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class SparkWork:
 
     @property
     def tables(self) -> Path:
-        return self.spark_dir / "tables"
+        """Where Spark wrote the tables: the cluster's warehouse folder, else the local one."""
+        return spark_engine(self.spark_dir, self.raw_parquet).tables
 
     @property
     def dbt_target(self) -> Path:
@@ -45,18 +46,20 @@ class SparkWork:
 
 
 def build_on_spark(work: SparkWork, *, echo: bool = True) -> float:
-    """dbt on the spark target over `work`'s raw layer: seeds and models, no data tests (the
-    engines' building compared, bench/spark_build.py; a night runs them). Returns seconds."""
+    """dbt on Spark over `work`'s raw layer: seeds and models, no data tests (the engines'
+    building compared, bench/spark_build.py; a night runs them). On the standalone cluster
+    SPECCOMM_SPARK_CLUSTER names, else a local Spark in `work`'s folders. Returns seconds."""
+    engine = spark_engine(work.spark_dir, work.raw_parquet)
     started = time.monotonic()
     dbt_vars = {"code_fingerprint": code_fingerprint()}
     selection = ["--resource-type", "model", "--resource-type", "seed"]
     result = run_dbt(
         ["build", *selection, "--vars", json.dumps(dbt_vars), "--target-path", str(work.dbt_target)],
         work.root / "unused.duckdb",  # the DuckDB targets' file; the spark target ignores it
-        target="spark",
+        target=engine.target,
         log_dir=work.root / "logs",
         echo=echo,
-        extra_env=spark_environment(work.spark_dir, work.raw_parquet),
+        extra_env=engine.environment,
     )
     if result.returncode != 0:
         raise BuildFailed(f"dbt build on Spark failed (exit {result.returncode}); see {result.log_path}")

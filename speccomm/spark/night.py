@@ -13,12 +13,22 @@ publish) then read the working copy exactly as after a DuckDB build.
 
 from __future__ import annotations
 
+import os
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from speccomm.dbt_runner import BuildFailed, BuildResult, build_warehouse, dbt_target_path, run_dbt
 from speccomm.publish.comments import comment_models
+from speccomm.spark.cluster import (
+    CLUSTER_ENV,
+    ClusterError,
+    cluster_environment,
+    out_of_memory_message,
+    read_state,
+)
 from speccomm.spark.environment import spark_environment
 from speccomm.spark.publish import built_tables, copy_spark_tables
 
@@ -37,21 +47,58 @@ def build_night_on_spark(
     echo: bool,
 ) -> BuildResult:
     """Build the working copy's raw schema on Spark and copy the result into the working copy.
-    `spark_dir` (metastore and tables) is the night's own: Spark rebuilds every table each night
-    (docs/scale-out.md, "Incremental models on a cluster"). Raises BuildFailed as a DuckDB build."""
+    On a local Spark, `spark_dir` (metastore and tables) is the night's own; on the standalone
+    cluster (SPECCOMM_SPARK_CLUSTER, speccomm.spark.cluster) the tables live in the cluster's
+    warehouse folder. Raises BuildFailed as a DuckDB build."""
     # the loader wrote the raw layer (speccomm.load.raw_layer): Spark reads the same folder
-    environment = spark_environment(spark_dir, raw_parquet)  # SparkUnavailable before any work
-    result = build_warehouse(
-        working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target="spark",
-        extra_env=environment, extra_vars=SPARK_NIGHT_VARS,
-    )
+    engine = spark_engine(spark_dir, raw_parquet)  # SparkUnavailable/BuildFailed before any work
+    started = time.time()
+    try:
+        result = build_warehouse(
+            working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
+            extra_env=engine.environment, extra_vars=SPARK_NIGHT_VARS,
+        )
+    except BuildFailed as exc:
+        why = out_of_memory_message(engine.cluster, since=started) if engine.cluster else None
+        if why is None:
+            raise
+        raise BuildFailed(f"{exc}: {why}") from exc
     manifest = dbt_target_path(working_copy) / "manifest.json"
     with duckdb.connect(str(working_copy)) as con:
         tables = built_tables(manifest)
-        copy_spark_tables(con, spark_dir / "tables", tables)
+        copy_spark_tables(con, engine.tables, tables)
         comment_models(con, manifest, {(table.schema, table.name) for table in tables})
     _build_duckdb_only_models(working_copy, spark_dir, echo)
     return result
+
+
+@dataclass(frozen=True)
+class SparkEngine:
+    """Where a night's dbt build runs: its profile target, the variables its dbt process needs,
+    and the folder Spark writes the tables' Parquet files to (which the night copies from)."""
+
+    target: str
+    environment: dict[str, str]
+    tables: Path
+    cluster: Path | None = None  # the standalone cluster's folder
+
+
+def spark_engine(spark_dir: Path, raw_parquet: Path) -> SparkEngine:
+    """The standalone cluster named by SPECCOMM_SPARK_CLUSTER (its Thrift server, target
+    `spark_cluster`; tables in the cluster's warehouse folder, kept across nights), else a local
+    Spark in dbt's process (target `spark`; tables in the night's own `spark_dir`). A cluster
+    that does not answer fails the build step, naming the address."""
+    cluster = os.environ.get(CLUSTER_ENV)
+    if not cluster:
+        return SparkEngine("spark", spark_environment(spark_dir, raw_parquet), spark_dir / "tables")
+    root = Path(cluster)
+    try:
+        environment = cluster_environment(root)
+        tables = read_state(root).warehouse
+    except ClusterError as exc:
+        raise BuildFailed(str(exc)) from exc
+    environment["SPECCOMM_RAW_PARQUET"] = str(raw_parquet.resolve())
+    return SparkEngine("spark_cluster", environment, tables, root)
 
 
 def _build_duckdb_only_models(working_copy: Path, spark_dir: Path, echo: bool) -> None:

@@ -15,10 +15,17 @@ divide floating point in a different order, so the last bits of a ratio can diff
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 import duckdb
+
+from speccomm.load.filenames import BadFileName, parse_landing_name
+from speccomm.spark.cluster import ClusterError, cluster_memory_kib
 
 COMPARED_SCHEMAS = ("marts", "dq", "ops")
 DOUBLE_DIGITS = 9
@@ -144,3 +151,52 @@ def _scalar(con: duckdb.DuckDBPyConnection, query: str) -> object:
 
 def _count(con: duckdb.DuckDBPyConnection, query: str) -> int:
     return int(_scalar(con, f"select count(*) from ({query})"))  # type: ignore[call-overload]
+
+
+def split_newest_month(landing: Path, out: Path) -> str:
+    """Copy into `out` every landing file but those received in the newest calendar month of
+    the folder (by the <RECEIVED> of their names): the first of two nights, the second being
+    the whole folder. Files whose name does not parse go to the first night (the loader
+    rejects them there as it would). Returns the month held back, as YYYY-MM."""
+    files = [path for path in sorted(landing.glob("*/*")) if path.is_file()]
+    received = {path: _received_month(path) for path in files}
+    newest = max((month for month in received.values() if month), default="")
+    for path, month in received.items():
+        if month != newest:
+            target = out / path.parent.name / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    out.mkdir(parents=True, exist_ok=True)
+    return newest
+
+
+def _received_month(path: Path) -> str | None:
+    try:
+        return parse_landing_name(path.parent.name, path.name).received_at.strftime("%Y-%m")
+    except (BadFileName, KeyError):
+        return None
+
+
+class PeakMemory:
+    """The highest resident memory of the cluster under `root`, sampled every `interval` seconds
+    while the block runs (speccomm.spark.cluster.cluster_memory_kib)."""
+
+    def __init__(self, root: Path, interval: float = 2.0) -> None:
+        self.root, self.interval, self.kib = root, interval, 0
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._done.set()
+        self._sampler.join()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            with contextlib.suppress(ClusterError, OSError):  # stopped, or not started yet
+                self.kib = max(self.kib, cluster_memory_kib(self.root))
+            self._done.wait(self.interval)

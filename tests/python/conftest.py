@@ -34,6 +34,9 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # 400 s down to about 50 s). `make test` hands whole modules to the two workers in collection
 # order (--dist loadfile --no-loadscope-reorder), so these start first and no long module is
 # left running alone at the end; xdist's own order (most tests first) put the slowest last.
+# The session's demo warehouse, checked demo and first night are built once for both workers
+# (shared_build.build_once): the first module to ask builds one while the other worker waits
+# for it, so two modules needing the same build should not be the first two of this list.
 SLOWEST_MODULES = (
     "test_identification_rules.py",
     "test_incremental.py",
@@ -41,9 +44,11 @@ SLOWEST_MODULES = (
     "test_nightly.py",
     "test_nightly_faults.py",
     "test_merger.py",  # two demo nightlies (added 2026-12-06, not yet timed in a whole run)
+    "test_nightly_month.py",  # three demo nightlies: two split by month, one whole (2026-12-07)
     "test_reference_updates.py",
     "test_reference_truth_night.py",
     "test_mart_edge_values.py",
+    "test_lint.py",  # make lint's ruff, mypy and sqlfluff (added 2026-12-07: about 3 min)
     "test_docs_examples.py",
     "test_warehouse_core.py",
     "test_exports.py",

@@ -1,8 +1,10 @@
 """A demo-scale warehouse for the data-quality, report and delivery tests (built once per session).
 
 `speccomm generate --scale demo` writes a landing folder and its manifest; the folder is loaded
-and built with dbt into a temporary DuckDB file. Tests never change that file: each one works
-on a copy (`DemoWarehouse.copy_to`). Use it from a test module with
+and built with dbt into a temporary DuckDB file, once for every pytest-xdist worker
+(shared_build.build_once: each worker reads its own copy), and so is the checked demo. Tests
+never change that file: each one works on a copy (`DemoWarehouse.copy_to`). Use it from a test
+module with
 
     pytest_plugins = ["demo_warehouse"]
 """
@@ -11,15 +13,19 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from shared_build import build_once
 from speccomm.dbt_runner import run_dbt
+from speccomm.generate import generate
 from speccomm.load import load_landing
+from speccomm.quality import QualitySummary, run_quality_checks
+from speccomm.reports import build_provider_reports
 
 DEMO_SEED = 11
 
@@ -45,9 +51,12 @@ class DemoWarehouse:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouse:
-    from speccomm.generate import generate
+    root = build_once(tmp_path_factory.getbasetemp(), "demo", _build_demo)
+    log = root / "logs" / "dbt-console.log"  # run_dbt's log, beside the warehouse
+    return DemoWarehouse(root, root / "landing", root / "warehouse.duckdb", 0, log)
 
-    root = tmp_path_factory.mktemp("demo")
+
+def _build_demo(root: Path) -> None:
     landing = root / "landing"
     generate(scale="demo", out=landing, seed=DEMO_SEED)
     database = root / "warehouse.duckdb"
@@ -56,7 +65,6 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouse:
     result = run_dbt(["build"], database, target="test", echo=False)
     if result.returncode != 0:
         pytest.fail("dbt build of the demo warehouse failed:\n" + result.log_path.read_text()[-3000:])
-    return DemoWarehouse(root, landing, database, result.returncode, result.log_path)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class CheckedDemo:
     warehouse: DemoWarehouse
     database: Path
     run_id: str
-    summary: object  # speccomm.quality.QualitySummary
+    summary: QualitySummary
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.database), read_only=True) as con:
@@ -79,18 +87,20 @@ RUN_AT = datetime(2026, 5, 1, 2, 0)
 
 @pytest.fixture(scope="session")
 def checked_demo(demo_warehouse: DemoWarehouse, tmp_path_factory: pytest.TempPathFactory) -> CheckedDemo:
-    from speccomm.quality import run_quality_checks
+    def check(root: Path) -> None:
+        database = demo_warehouse.copy_to(root)
+        with duckdb.connect(str(database)) as con:
+            summary = run_quality_checks(con, RUN_ID, RUN_AT)
+        (root / "summary.json").write_text(json.dumps(asdict(summary)), encoding="utf-8")
 
-    database = demo_warehouse.copy_to(tmp_path_factory.mktemp("checked"))
-    with duckdb.connect(str(database)) as con:
-        summary = run_quality_checks(con, RUN_ID, RUN_AT)
-    return CheckedDemo(demo_warehouse, database, RUN_ID, summary)
+    root = build_once(tmp_path_factory.getbasetemp(), "checked-demo", check)
+    saved = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+    summary = QualitySummary(**{**saved, "batches_skipped": tuple(saved["batches_skipped"])})
+    return CheckedDemo(demo_warehouse, root / "warehouse.duckdb", RUN_ID, summary)
 
 
 @pytest.fixture(scope="session")
 def demo_reports(checked_demo: CheckedDemo, tmp_path_factory: pytest.TempPathFactory) -> list:
     """The provider reports of the checked demo run (list of speccomm.reports.ProviderReport)."""
-    from speccomm.reports import build_provider_reports
-
     with duckdb.connect(str(checked_demo.database)) as con:
         return build_provider_reports(con, checked_demo.run_id, tmp_path_factory.mktemp("reports"))

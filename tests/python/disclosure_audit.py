@@ -15,10 +15,11 @@ anything out: a sum through them is right only by chance, and the intruder canno
   withheld column in every row where all are shown;
 - **year to date**: a column whose month-on-month difference equals the withheld column (or
   the reverse: a withheld running total from its neighbour and the month);
-- **total minus parts**: a column of another extracted table that is the sum of the withheld
-  column over a group of its rows (by the columns the two grains share): a group with one
-  withheld cell gives it. Totals from money-only marts (no count column: pounds published
-  whole by decision) are tried only with `money_only_totals` (a known gap, test_extract_disclosure).
+- **across marts**: for every pair of extracted marts where the second's grain columns are
+  all columns of the first (a coarser grain, or the same grain), a column of the second that
+  is the sum of the withheld column over the first's rows sharing that grain (total minus
+  parts: a group with one withheld cell gives it), or, on the same grain, equals it row by
+  row. Money-only marts (no count column) are tried like any other.
 
 An intruder trusts a relation that holds to the cent on most rows where it can be checked
 (counts shown are rounded to 5, so a relation through a rounded count holds only by chance).
@@ -60,6 +61,7 @@ NOT_COUNTS = {
     "source_row",
     "budget_version",  # the V<N> of an ICB's budget file
     "missing_provider_months",  # provider-months without a submission
+    "host_missing_provider_months",  # the same, at the providers an ICB hosts
 }
 INTEGER_TYPES = (
     "TINYINT",
@@ -160,7 +162,6 @@ class Frames:
     truth: pd.DataFrame
     numbers: list[str]
     grain: tuple[str, ...]
-    counted: bool  # the table has a column counting people or activity
 
 
 def load(extract: Path, truth: Path) -> dict[str, Frames]:
@@ -186,8 +187,7 @@ def load(extract: Path, truth: Path) -> dict[str, Frames]:
             con.unregister("shown_rows")
             if len(truth_frame) != len(shown):  # a grain that is not unique here: skip, said by the test
                 continue
-            counted = any(_is_count(c, kind) for c, kind in types.items())
-            frames[table] = Frames(shown, truth_frame, numbers, grain, counted)
+            frames[table] = Frames(shown, truth_frame, numbers, grain)
     return frames
 
 
@@ -319,17 +319,16 @@ def year_to_date(frames: dict[str, Frames]) -> list[Finding]:
     return found
 
 
-def total_minus_parts(frames: dict[str, Frames], *, money_only: bool = False) -> list[Finding]:
+def total_minus_parts(frames: dict[str, Frames]) -> list[Finding]:
     """A column T of table B equal to the sum of column C of table A over the rows sharing B's
-    grain (B's grain within A's): a group with one withheld C gives it as T minus the rest.
-    `money_only`: also totals from marts that count nothing (pounds only: published whole by
-    decision, docs/bi-access.md), which give the pounds of a lone cell of their grain."""
+    grain (every column of B's grain is a column of A): a group with one withheld C gives it
+    as T minus the rest. When the two share a grain a group is one row, and T equal to C row
+    by row gives it. Every pair of marts both ways, money-only marts (which count nothing)
+    included."""
     found = []
     for (part_table, a), (total_table, b) in itertools.permutations(frames.items(), 2):
-        if not money_only and not b.counted:
-            continue
-        common = [c for c in b.grain if c in a.grain]
-        if len(common) != len(b.grain) or len(common) == len(a.grain):
+        common = [c for c in b.grain if c in a.shown.columns]
+        if len(common) != len(b.grain):
             continue
         for part in a.numbers:
             hidden = _withheld(a, part)
@@ -374,11 +373,6 @@ def _sums(
     return found
 
 
-def audit(extract: Path, truth: Path, *, money_only_totals: bool = False) -> list[Finding]:
+def audit(extract: Path, truth: Path) -> list[Finding]:
     frames = load(extract, truth)
-    return (
-        small_counts(extract)
-        + derived_columns(frames)
-        + year_to_date(frames)
-        + total_minus_parts(frames, money_only=money_only_totals)
-    )
+    return small_counts(extract) + derived_columns(frames) + year_to_date(frames) + total_minus_parts(frames)

@@ -58,9 +58,13 @@ def _bases_against_slam(warehouse: AnalyticsWarehouse) -> list[tuple]:
             from marts.fct_contract_activity where record_type = 'Actual' group by all
         ),
         bases as (
-            select financial_year, funding_stream, max(national_total_gbp) as national,
-                sum(host_basis_gbp) as host, sum(population_basis_gbp) as population,
-                sum(needs_target_gbp) as needs_target, sum(needs_basis_gbp) as needs
+            -- the bases include the estimates of missing provider-months: less them, the actuals
+            select financial_year, funding_stream,
+                max(national_total_gbp) - max(national_estimated_gbp) as national,
+                sum(host_basis_gbp) - sum(host_estimated_gbp) as host,
+                sum(population_basis_gbp) - sum(population_estimated_gbp) as population,
+                sum(needs_target_gbp) - max(national_estimated_gbp) as needs_target,
+                sum(needs_basis_gbp) - max(national_estimated_gbp) as needs
             from marts.rpt_allocation_impact group by all
         )
         select slam.financial_year, slam.funding_stream, slam.slam_gbp, bases.national, bases.host,
@@ -76,6 +80,28 @@ def test_each_allocation_basis_sums_to_the_national_slam_total(analytics: Analyt
     assert {stream for _, stream, *_ in rows} >= {"green", "red"}
     for year, stream, slam, *bases in rows:
         assert bases == [slam] * 5, (year, stream)
+
+
+def test_allocation_bases_use_the_spend_marts_estimates(analytics: AnalyticsWarehouse) -> None:
+    """Issue 24: the bases include the estimates of missing provider-months, the same as
+    fct_icb_spend_monthly's, and every row states its completeness."""
+    rows = analytics.query(
+        """
+        with spend as (
+            select icb_code, financial_year, funding_stream, sum(slam_estimated_gbp) as estimated_gbp
+            from marts.fct_icb_spend_monthly where is_in_footprint group by all
+        )
+        select impact.icb_code, impact.financial_year, impact.funding_stream, impact.population_estimated_gbp,
+            spend.estimated_gbp, impact.missing_provider_months, impact.is_complete
+        from marts.rpt_allocation_impact as impact
+        inner join spend using (icb_code, financial_year, funding_stream)
+        where impact.is_in_footprint
+        """
+    )
+    assert rows and any(estimated > 0 for *_, estimated, _, _, _ in rows)
+    for icb, year, stream, estimated, spend_estimated, missing, complete in rows:
+        assert estimated == spend_estimated, (icb, year, stream)
+        assert (estimated > 0) <= (missing > 0) and complete <= (missing == 0), (icb, year, stream)
 
 
 def test_pace_of_change_limit_holds_and_money_is_still_conserved(analytics: AnalyticsWarehouse) -> None:

@@ -125,7 +125,9 @@ def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> N
     assert "fct_contract_activity" in dq, "with the marts the checks read"
     assert "rpt_icb_variation" in marts and "rpt_icb_variation" not in dq, "but not the marts they do not"
     build = (PROJECT_ROOT / "speccomm" / "dbt_runner" / "__init__.py").read_text(encoding="utf-8")
-    assert '"--selector", "nightly"' in build
+    # the night builds the nightly selection, or its seeds-loaded twin when the seeds are unchanged
+    assert '"--selector", selector' in build and '"nightly" if load_seeds' in build
+    assert not listed("nightly_seeds_loaded") & listed_unit_tests(tmp_path)
 
 
 def listed_unit_tests(tmp_path: Path) -> set[str]:

@@ -11,6 +11,7 @@ from speccomm.publish.extract_rules import (
     IcbRows,
     NotExtracted,
     Shared,
+    TotalOf,
     YearToDate,
     parse_rule,
     rules_in,
@@ -46,6 +47,22 @@ def test_the_three_kinds_of_rule_parse() -> None:
             {"icb_columns": ["icb_code"], "year_to_date": {"by": ["icb_code"], "columns": {}}},
             "year_to_date.columns",
         ),
+        ({"icb_columns": ["icb_code"], "totals_of": {"of": "x.y"}}, "extract.totals_of must be a list"),
+        (
+            {"icb_columns": ["icb_code"], "totals_of": [{"of": "rpt_x", "by": ["a"], "columns": ["b"]}]},
+            "extract.totals_of[0].of must name another mart's column as mart.column",
+        ),
+        (
+            {"icb_columns": ["icb_code"], "totals_of": [{"of": "rpt_x.y", "by": ["a"]}]},
+            "extract.totals_of[0] must be a mapping of `of`, `by`, `columns`",
+        ),
+        (
+            {
+                "icb_columns": ["icb_code"],
+                "totals_of": [{"of": "rpt_x.y", "by": ["a"], "columns": ["b"], "next_month": ["c"]}],
+            },
+            "extract.totals_of[0]: year_to_date and next_month need financial_month in `by`",
+        ),
     ],
 )
 def test_a_rule_that_does_not_parse_names_the_file_model_and_field(value: object, field: str) -> None:
@@ -70,6 +87,33 @@ def test_totals_repeats_and_year_to_date_parse_and_name_their_columns() -> None:
     assert rule.totals == (("provider_code", "financial_year"),)
     assert rule.year_to_date == YearToDate(("provider_code",), {"actual_gbp": ("ytd_actual_gbp",)})
     assert {"paying_gbp", "other_gbp", "financial_month", "ytd_actual_gbp"} <= set(rule.columns())
+
+
+def test_totals_of_parses_and_names_its_columns() -> None:
+    rule = parse_rule(
+        {
+            "icb_columns": ["icb_code"],
+            "totals_of": [
+                {
+                    "of": "rpt_parts.price_gbp",
+                    "by": ["icb_code", "financial_month"],
+                    "columns": ["total_gbp"],
+                    "year_to_date": ["ytd_total_gbp"],
+                    "next_month": ["previous_month_gbp"],
+                }
+            ],
+        },
+        "x",
+    )
+    assert isinstance(rule, IcbRows)
+    assert rule.totals_of == (
+        TotalOf(
+            "rpt_parts", "price_gbp", ("icb_code", "financial_month"), ("total_gbp",),
+            ("ytd_total_gbp",), ("previous_month_gbp",),
+        ),
+    )
+    # a mart lacking one of them is kept out of extracts, as for every rule
+    assert {"financial_month", "total_gbp", "ytd_total_gbp", "previous_month_gbp"} <= set(rule.columns())
 
 
 def test_rules_are_read_from_the_models_yaml_and_a_mart_without_one_has_none(tmp_path: Path) -> None:

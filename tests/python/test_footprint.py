@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from speccomm.cli import main
-from speccomm.config import FOOTPRINT_ENV, NATIONAL
+from speccomm.config import FOOTPRINT_ENV, NATIONAL, icb_codes
 from speccomm.dbt_runner import build_fingerprint, code_fingerprint, run_dbt
 from speccomm.footprint import UnknownFootprint, known_icb_codes, resolve_footprint
 
@@ -99,3 +99,10 @@ def test_no_icb_code_is_written_in_mart_sql() -> None:
         sql = re.sub(r"\{#.*?#\}|--[^\n]*", "", path.read_text(encoding="utf-8"), flags=re.S)
         literals = set(re.findall(r"'([A-Z0-9]{3})'", sql)) & codes
         assert not literals, f"{path.name} names ICB codes in SQL: {sorted(literals)}"
+
+
+def test_icb_codes_are_parsed_one_way_everywhere() -> None:
+    """`--footprint`, SPECCOMM_FOOTPRINT and `--icb` (repeated or comma-separated) read alike."""
+    assert icb_codes([" qkk, QWE ,,qkk"]) == ["QKK", "QWE"]
+    assert icb_codes(["QWE", "qkk,QWE", " "]) == ["QWE", "QKK"]
+    assert icb_codes([]) == []

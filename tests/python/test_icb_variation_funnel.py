@@ -4,7 +4,7 @@ FunnelPlotR draws them for a standardised ratio (square-root transform, z-scores
 5 comparators, NULL (never a failed night) for a negative rate.
 
 The fixture is the dbt unit test `icb_variation_funnel_known_phi` in
-models/intermediate/finance/_finance__unit_tests.yml: dbt checks the model gives its expected
+models/after_marts/finance/_finance__unit_tests.yml: dbt checks the model gives its expected
 rows (it runs with every `dbt build` of the model); this module recomputes those expected rows
 here, independently of the SQL (Python's statistics module: R's type-7 quantiles are
 `statistics.quantiles(method="inclusive")`), so the fixture's figures are not the model's own
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-FINANCE = Path(__file__).resolve().parents[2] / "models" / "intermediate" / "finance"
+FINANCE = Path(__file__).resolve().parents[2] / "models" / "after_marts" / "finance"
 UNIT_TESTS = FINANCE / "_finance__unit_tests.yml"
 Z95 = statistics.NormalDist().inv_cdf(0.975)
 Z998 = statistics.NormalDist().inv_cdf(0.999)

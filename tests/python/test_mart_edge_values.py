@@ -146,7 +146,9 @@ def test_the_lone_adjustment_gives_variation_figures_or_null_never_an_error(edge
     assert rows, "the lone adjustment's line is in the variation mart"
     [(activity, per_100k, lower, upper, outlier_95, outlier_998, reason)] = rows
     assert activity < 0 and per_100k < 0
-    assert lower is None and upper is None  # no limits around a negative rate
-    # and no outlier flag against limits that do not exist: NULL, never true, with the reason
+    # the limits, where the line has an outside reference rate, are that rate's at the ICB's
+    # population (never around the negative rate itself); a negative rate is not judged against
+    # them: no outlier flag, NULL, never true, with the reason
+    assert (lower is None and upper is None) or (0 <= lower <= upper)
     assert outlier_95 is None and outlier_998 is None
     assert reason is not None

@@ -2,8 +2,9 @@
 the no-op second night, failure exit codes, atomic publishing under a real concurrent reader,
 versions and rollback, the Parquet export and the per-ICB extract.
 
-The first night is built once per session (`first_night`, also used by test_nightly_faults.py
-and test_docs_site.py); a test that changes anything works on its own copy.
+The first night is built once per session and shared by the workers (`first_night`, also used
+by test_nightly_faults.py, test_docs_site.py and others); a test that changes anything works on
+its own copy.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 
 from conftest import write_core_landing
 from landing_files import SLAM_HEADER, SUS_HEADER, slam_row, sus_row, write_csv
+from shared_build import build_once
 from speccomm.dbt_runner import code_fingerprint
 from speccomm.publish.atomic import NoEarlierVersion, list_versions, publish_database, rollback_published
 from speccomm.publish.extract import write_extract
@@ -109,19 +111,19 @@ class NightEnv:
 
 def first_night(base: Path) -> NightEnv:
     """The hand-made core landing plus a malformed file, through one nightly. Built once per
-    session: later callers (other modules too) find it done under pytest's base temp folder."""
-    env = NightEnv(base / "first-night")
-    if (env.root / "built.ok").exists():
-        return env
-    shutil.rmtree(env.root, ignore_errors=True)
+    session for every worker (shared_build.build_once; `base` is the caller's base temp
+    folder): each worker reads its own copy, and a test that changes anything copies that."""
+    return NightEnv(build_once(base, "first-night", _build_first_night))
+
+
+def _build_first_night(root: Path) -> None:
+    env = NightEnv(root)
     write_core_landing(env.landing)
     header_without_price = SLAM_HEADER[:-1]
     write_csv(env.landing / "slam" / MALFORMED, header_without_price, [slam_row("4")[:-1]])
     result = env.run("nightly")
     assert result.returncode == 0, result.stdout + result.stderr
     (env.root / "first-night.out").write_text(result.stdout)
-    (env.root / "built.ok").write_text("ok")
-    return env
 
 
 def add_second_month(env: NightEnv) -> None:

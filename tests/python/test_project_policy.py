@@ -93,6 +93,78 @@ def test_engine_specific_sql_goes_through_the_cross_database_macros(path: Path) 
     assert not found, f"{path.relative_to(ROOT)}: not portable to Spark; use {sorted(found.values())}"
 
 
+# SQL's round( (not Jinja's `| round(`), outside comments
+BARE_ROUND = re.compile(r"(?<![|\w.])\s*\bround\s*\(", flags=re.I)
+
+
+def _bare_rounds(sql: str) -> list[str]:
+    sql = re.sub(r"\{#.*?#\}|--[^\n]*", "", sql, flags=re.S)
+    sql = re.sub(r"\|\s*round\s*\(", "| jinja_round(", sql)
+    return [line.strip() for line in sql.splitlines() if BARE_ROUND.search(line)]
+
+
+@pytest.mark.parametrize("path", _model_files(), ids=lambda p: p.stem)
+def test_money_is_rounded_through_the_rounding_macros(path: Path) -> None:
+    """One home for rounding: round_decimal / round_quotient (macros/numbers/) round half away
+    from zero alike on DuckDB and Spark; a bare round( on a double does not."""
+    found = _bare_rounds(path.read_text())
+    assert not found, f"{path.relative_to(ROOT)}: use round_decimal or round_quotient, not round(: {found}"
+
+
+def test_the_bare_round_policy_sees_a_bare_round() -> None:
+    assert _bare_rounds("select cast(round(a / b, 2) as decimal(38, 2)) as x")
+    assert _bare_rounds("select\n    round(\n        a, 2)")
+    assert not _bare_rounds("{{ round_quotient('a', 'b') }} -- round(a / b, 2) in a comment")
+    assert not _bare_rounds("{%- set p = (x / 2) | round(6) -%}")
+
+
+REF = re.compile(r"\bref\(\s*'([a-z0-9_]+)'\s*\)")
+# the tiers, lowest first: a model reads its own tier or a lower one (dbt's guide: intermediate
+# models sit below the marts; a stage that needs a mart is in the tier after the marts)
+TIERS = {"staging": 0, "intermediate": 1, "marts": 2, "dq": 2, "after_marts": 3}
+
+
+def _tier(path: Path) -> str:
+    return path.relative_to(MODELS).parts[0]
+
+
+@cache
+def _model_paths() -> dict[str, Path]:
+    return {path.stem: path for path in _model_files()}
+
+
+def _model_refs(path: Path) -> set[str]:
+    return {name for name in REF.findall(path.read_text()) if name in _model_paths()}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _model_files() if _tier(p) in ("staging", "intermediate")], ids=lambda p: p.stem
+)
+def test_layers_read_one_way(path: Path) -> None:
+    """Staging and intermediate models read no mart, no dq model and nothing after the marts."""
+    upward = sorted(
+        name for name in _model_refs(path) if TIERS[_tier(_model_paths()[name])] > TIERS[_tier(path)]
+    )
+    where = path.relative_to(ROOT)
+    assert not upward, f"{where} reads {upward}: move it to models/after_marts/, or its inputs down"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in _model_files() if _tier(p) == "after_marts"], ids=lambda p: p.stem
+)
+def test_the_tier_after_the_marts_holds_only_what_needs_a_mart(path: Path) -> None:
+    seen: set[str] = set()
+    todo = list(_model_refs(path))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if _tier(_model_paths()[name]) == "after_marts":
+                todo += _model_refs(_model_paths()[name])
+    marts = sorted(name for name in seen if _tier(_model_paths()[name]) in ("marts", "dq"))
+    assert marts, f"{path.stem} reads no mart: it belongs in models/intermediate/"
+
+
 @cache
 def _project_model_configs() -> dict:
     project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())
@@ -168,3 +240,60 @@ def test_published_contract_types_are_named_alike_on_both_engines(path: Path) ->
         if not PORTABLE_CONTRACT_TYPE.fullmatch(str(c.get("data_type") or "").replace(" ", "").lower())
     ]
     assert not engine_specific, f"{path.stem}: contract types not portable to Spark: {engine_specific}"
+
+
+# What makes a model's rows differ between two builds of the same inputs and code.
+NOT_A_FUNCTION_OF_THE_INPUTS = re.compile(
+    r"\b(current_date|current_timestamp|now\s*\(|today\s*\(|get_current_timestamp|run_started_at"
+    r"|invocation_id|env_var|random\s*\(|uuid\s*\()",
+    re.IGNORECASE,
+)
+
+
+def _refs_and_sources() -> dict[str, tuple[set[str], bool]]:
+    """model -> (the models and seeds it ref()s, whether it reads a source())."""
+    return {
+        path.stem: (set(re.findall(r"ref\(\s*['\"](\w+)['\"]\s*\)", sql)), "source(" in sql)
+        for path in _model_files()
+        for sql in [path.read_text()]
+    }
+
+
+def _models_of_seeds_only() -> list[str]:
+    """Models with no source upstream: they read only seeds and the code. Read from the SQL, so
+    a model whose source() or ref() is inside a macro counts as one of them: that only checks more."""
+    graph = _refs_and_sources()
+    reads_source: dict[str, bool] = {}
+
+    def downstream_of_a_source(name: str) -> bool:
+        if name not in reads_source:
+            parents, direct = graph.get(name, (set(), False))
+            reads_source[name] = direct or any(downstream_of_a_source(p) for p in parents if p in graph)
+        return reads_source[name]
+
+    return sorted(name for name in graph if not downstream_of_a_source(name))
+
+
+def test_models_of_seeds_only_are_functions_of_the_seeds_and_the_code() -> None:
+    """A month night whose seeds are unchanged does not rebuild the models that read only seeds
+    (selectors.yml `nightly_seeds_loaded`, docs/decisions/0026): each must give the same rows
+    on every build of the same seeds and code, so none may read the clock, the run or the
+    environment. (Vars are part of the build fingerprint: a change rebuilds them.)"""
+    seeds_only = _models_of_seeds_only()
+    assert "dim_date" in seeds_only and "fct_sus_activity" not in seeds_only  # the graph is read
+    offending = {
+        name: found
+        for name in seeds_only
+        for path in MODELS.rglob(f"{name}.sql")
+        if (found := NOT_A_FUNCTION_OF_THE_INPUTS.findall(path.read_text()))
+    }
+    assert not offending, f"models of seeds only that read the clock, the run or the environment: {offending}"
+
+
+DATED_NAME = re.compile(r"(?:^|_)(?:new|old|latest|tmp|v\d+|\d{4,8})(?:_|$)")
+
+
+@pytest.mark.parametrize("path", sorted(MODELS.rglob("*.yml")), ids=lambda p: p.stem)
+def test_yaml_is_named_by_subject_not_by_date(path: Path) -> None:
+    words = path.stem.lstrip("_").replace("__", "_")
+    assert not DATED_NAME.search(words), f"{path.relative_to(ROOT)}: name the YAML after what it holds"

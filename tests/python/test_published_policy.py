@@ -13,6 +13,8 @@ finds them: it is a search that can fail.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -54,18 +56,58 @@ def pseudonyms(published: StateLayout) -> list[str]:
     return ids
 
 
+# Every DuckDB database has a schema `main` that cannot be dropped ("Cannot drop entry main
+# because it is an internal system entry"): the published file lists it, empty.
+ALWAYS_THERE = "main"
+
+
 def test_the_published_file_holds_the_reader_schemas_only(published: StateLayout) -> None:
     with duckdb.connect(str(published.warehouse), read_only=True) as con:
         schemas = {s for (s,) in con.execute(
-            "select distinct schema_name from duckdb_tables() where database_name = current_database()"
-            " union select distinct schema_name from duckdb_views()"
-            " where database_name = current_database() and not internal"
+            "select schema_name from duckdb_schemas() where database_name = current_database()"
         ).fetchall()}
-    # ops holds the run log, which the nightly copies in (this build had no night)
-    assert {"marts", "dq", "reference"} <= schemas <= set(READER_SCHEMAS)
+        in_main = con.execute(
+            "select count(*) from (select table_name from duckdb_tables() where database_name ="
+            " current_database() and schema_name = 'main' union all select view_name from duckdb_views()"
+            " where database_name = current_database() and schema_name = 'main' and not internal"
+            " union all select sequence_name from duckdb_sequences() where database_name ="
+            " current_database() and schema_name = 'main' union all select function_name from"
+            " duckdb_functions() where database_name = current_database() and schema_name = 'main'"
+            " and not internal union all select type_name from duckdb_types() where database_name ="
+            " current_database() and schema_name = 'main' and not internal)"
+        ).fetchone()
+    # the reader schemas (ops holds the run log, which the nightly copies in: this build had no
+    # night) and `main` (DuckDB's own, which no file can be without), empty; nothing else
+    assert {"marts", "dq", "reference", ALWAYS_THERE} <= schemas <= {*READER_SCHEMAS, ALWAYS_THERE}
+    assert in_main == (0,)
     with duckdb.connect(str(published.build_file), read_only=True) as con:  # the contract's raw layer
         for table in ("file_registry", "rejected_files", "slam_rows", "sus_rows", "ledger_rows"):
             assert con.execute(f"select count(*) from raw.{table}").fetchone() is not None
+
+
+# What SQLAlchemy's inspector (duckdb_engine 0.17: Superset's schema list) shows for the file;
+# run in a process of its own (duckdb_engine opens the file with settings of its own).
+INSPECT = """
+import sys
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.pool import NullPool
+engine = create_engine("duckdb:///" + sys.argv[1] + "?access_mode=read_only", poolclass=NullPool)
+print("\\n".join(inspect(engine).get_schema_names()))
+"""
+
+
+def test_a_bi_client_lists_the_reader_schemas_and_nothing_of_the_build(published: StateLayout) -> None:
+    listed = subprocess.run(
+        [sys.executable, "-c", INSPECT, str(published.warehouse)],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.split()
+    database = published.warehouse.stem  # duckdb_engine names a schema <database>.<schema>
+    of_the_file = {name.split(".", 1)[1] for name in listed if name.startswith(f"{database}.")}
+    assert {"marts", "dq", "reference", ALWAYS_THERE} <= of_the_file <= {*READER_SCHEMAS, ALWAYS_THERE}
+    # the rest is the client's own DuckDB instance (its catalog and temporary schema), in any file
+    assert {name.split(".", 1)[0] for name in listed} == {database, "system", "temp"}
+    for name in ("raw", "staging", "intermediate", "dq_checks"):
+        assert f"{database}.{name}" not in listed
 
 
 def test_no_published_column_is_named_for_a_pseudonymised_id(published: StateLayout) -> None:

@@ -3,7 +3,7 @@ only changed slices are validated, history is kept, statuses and DQMI follow the
 
 from __future__ import annotations
 
-import csv
+import ast
 import re
 import shutil
 import statistics
@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 import pytest
 import yaml
 
-from speccomm.config import EXPECTATIONS_DIR, SEEDS_DIR
+from speccomm.config import PROJECT_ROOT, SEEDS_DIR
 from speccomm.quality import run_quality_checks
 from speccomm.quality import suites as suites_module
 from speccomm.quality.results import status_of
 from speccomm.quality.suites import load_suites
 from speccomm.quality.thresholds import Threshold
+from speccomm.quality.validate import GxValidator
 
 if TYPE_CHECKING:
     from demo_warehouse import CheckedDemo, DemoWarehouse
@@ -319,43 +321,121 @@ def test_an_item_score_by_hand(checked_demo: CheckedDemo) -> None:
 
 # --- the suites -------------------------------------------------------------------------------
 
-def test_the_seed_is_the_one_home_of_each_checks_words_and_numbers() -> None:
-    """The suites cover exactly the seed's checks and state none of its words or numbers; the
-    docs tables are the ones generated from the two."""
+def test_the_registry_is_the_one_home_of_each_check() -> None:
+    """The suites hold exactly the registry's check x dataset rows; the docs tables are the
+    ones generated from it."""
     from speccomm.quality import catalogue
 
-    with (SEEDS_DIR / "dq_thresholds.csv").open(encoding="utf-8") as handle:
-        seed = {row["check_id"]: row for row in csv.DictReader(handle)}
+    rows = suites_module.registry_rows()
     suites = load_suites()
     listed = {(s.dataset, c.check_id) for s in suites for c in s.checks}
-    assert {check_id for _, check_id in listed} == set(seed)
-    for name in ("slam", "sus", "ledger"):
-        document = yaml.safe_load((EXPECTATIONS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
-        for spec in document["checks"]:
-            assert not set(spec) & suites_module.WORDS_AND_NUMBERS, f"{name}.yml {spec['check_id']}"
+    assert listed == {(row["dataset"], row["check_id"]) for row in rows}
+    assert len(listed) == len(rows)
     assert catalogue.stale_docs() == []
     assert listed == _documented_checks()
 
 
-def test_a_suite_repeating_a_threshold_is_refused(tmp_path: Path) -> None:
-    text = (EXPECTATIONS_DIR / "ledger.yml").read_text(encoding="utf-8")
-    check = "  - check_id: price_invalid\n"
-    edited = text.replace(check, check + "    severity: warn\n", 1)
-    assert edited != text
-    (tmp_path / "ledger.yml").write_text(edited, encoding="utf-8")
-    with pytest.raises(ValueError, match=r"dq_thresholds\.csv"):
-        suites_module.load_suite(tmp_path / "ledger.yml")
+def _registry_copy(tmp_path: Path, edit: tuple[str, str]) -> Path:
+    for name in (suites_module.REGISTRY, suites_module.BATCHES):
+        text = (SEEDS_DIR / name).read_text(encoding="utf-8")
+        if name == suites_module.REGISTRY:
+            edited = text.replace(*edit, 1)
+            assert edited != text
+            text = edited
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
 
 
-def test_suite_files_are_valid_yaml_with_one_primary_batch() -> None:
-    for name in ("slam", "sus", "ledger"):
-        document = yaml.safe_load((EXPECTATIONS_DIR / f"{name}.yml").read_text(encoding="utf-8"))
-        assert document["dataset"] == name
-        assert sum(bool(b.get("primary")) for b in document["batches"].values()) == 1
+def test_a_check_stating_other_words_on_another_dataset_is_refused(tmp_path: Path) -> None:
+    """price_invalid runs on slam, sus and ledger: its ledger row may not tolerate more."""
+    seeds = _registry_copy(tmp_path, ("price_invalid,ledger,ledger_file_rows,Price not valid,error,0.0,",
+                                      "price_invalid,ledger,ledger_file_rows,Price not valid,error,0.1,"))
+    with pytest.raises(ValueError, match=r"dq_checks\.csv line \d+: check price_invalid \(ledger\) states "
+                                         r"max_failure_rate differently"):
+        load_suites(seeds)
+
+
+def test_a_check_naming_an_unknown_batch_is_refused(tmp_path: Path) -> None:
+    seeds = _registry_copy(
+        tmp_path, ("price_invalid,ledger,ledger_file_rows,", "price_invalid,ledger,ledger_rows,")
+    )
+    with pytest.raises(ValueError, match=r"check price_invalid names unknown batch ledger_rows"):
+        load_suites(seeds)
+
+
+def test_a_check_stating_an_unknown_expectation_is_refused(tmp_path: Path) -> None:
+    seeds = _registry_copy(
+        tmp_path, ("expect_column_values_to_be_between,", "expect_column_mean_to_be_between,")
+    )
+    with pytest.raises(ValueError, match=r"activity_negative \(slam\) states expectation expect_column_mean"):
+        load_suites(seeds)
+
+
+def test_expectations_state_the_rule_or_validate_the_flag() -> None:
+    """GX counts the rows each check's expectation finds: the registry's rule on a column
+    (activity_invalid: not null; activity_negative: between 0 and no maximum, a NULL is not
+    negative) or, where the rule needs the model's joins, the model's flag."""
+    suite = next(s for s in load_suites() if s.dataset == "slam")
+    batch = suite.batch("slam_current_rows")
+    checks = [c for c in suite.checks_of(batch)
+              if c.check_id in ("activity_invalid", "activity_negative", "pod_unknown")]
+    assert {c.check_id: c.expectation for c in checks} == {
+        "activity_invalid": "expect_column_values_to_not_be_null",
+        "activity_negative": "expect_column_values_to_be_between",
+        "pod_unknown": "expect_column_values_to_be_in_set",
+    }
+    frame = pd.DataFrame({
+        "slice_no": [0, 0, 0, 0, 0],
+        "row_id": [10, 11, 12, 13, 14],
+        "activity": [1.0, -2.0, None, 0.0, -0.5],
+        "fails_pod_unknown": [False, False, True, False, False],
+    })
+    thresholds = {c.check_id: Threshold("warn", 0.0, None) for c in checks}
+    outcome = GxValidator(thresholds).validate(batch, checks, frame)
+    assert {check_id: list(found) for check_id, found in outcome.unexpected_positions.items()} == {
+        "activity_invalid": [2],
+        "activity_negative": [1, 4],
+        "pod_unknown": [2],
+    }
+
+
+def _check_ids_named_in_python() -> dict[str, set[str]]:
+    """The check ids the package names: constants called *CHECK, *CHECK_ID or *CHECKS (strings,
+    tuples, dict keys) and SQL comparing check_id with a literal."""
+    sql_id = re.compile(r"check_id\s*(?:=|<>|!=)\s*'([a-z_]+)'")
+    found: dict[str, set[str]] = {}
+    for path in sorted((PROJECT_ROOT / "speccomm").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and re.search(r"CHECK(_ID|S)?$", t.id) for t in node.targets
+            ):
+                value = node.value
+                items = value.keys if isinstance(value, ast.Dict) else getattr(value, "elts", [value])
+                for item in items:
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                        found.setdefault(item.value, set()).add(path.name)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for check_id in sql_id.findall(node.value):
+                    found.setdefault(check_id, set()).add(path.name)
+    return found
+
+
+def test_check_ids_named_in_python_are_in_the_registry() -> None:
+    named = _check_ids_named_in_python()
+    assert {"submission_missing", "service_line_ir_mismatch", "provider_code_mismatch"} <= set(named)
+    registered = {row["check_id"] for row in suites_module.registry_rows()}
+    unknown = {check_id: sorted(files) for check_id, files in named.items() if check_id not in registered}
+    assert not unknown, f"check ids named in Python but not in seeds/reference/dq_checks.csv: {unknown}"
+
+
+def test_each_dataset_has_one_primary_batch() -> None:
+    for suite in load_suites():
+        assert sum(batch.primary for batch in suite.batches) == 1, suite.dataset
 
 
 def _documented_checks() -> set[tuple[str, str]]:
-    text = (EXPECTATIONS_DIR.parent / "docs" / "data-quality-checks.md").read_text(encoding="utf-8")
+    text = (PROJECT_ROOT / "docs" / "data-quality-checks.md").read_text(encoding="utf-8")
     pairs = set()
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -369,14 +449,13 @@ def test_check_sql_lives_in_dbt_and_the_exposure_lists_it() -> None:
     """Every batch and fingerprint of the suites is a model in models/dq/checks/ (no SQL files of
     the runner's own, DQMI's included), every such model is used, and the reports' exposure
     names exactly them."""
-    root = EXPECTATIONS_DIR.parent
-    assert not sorted(EXPECTATIONS_DIR.rglob("*.sql")), "check SQL belongs in models/dq/checks/"
+    root = PROJECT_ROOT
     assert not sorted((root / "speccomm").rglob("*.sql")), "the DQMI SQL belongs in models/dq/dqmi/"
     batches = [batch for suite in load_suites() for batch in suite.batches]
     named = {name for batch in batches for name in (batch.model, batch.fingerprint_model)}
     models = {path.stem for path in (root / "models" / "dq" / "checks").glob("*.sql")}
-    assert named == models - {"dq_check_scope"}
+    assert named == models
     exposures = yaml.safe_load((root / "models" / "exposures.yml").read_text(encoding="utf-8"))
     reports = next(e for e in exposures["exposures"] if e["name"] == "provider_data_quality_reports")
     refs = {entry.removeprefix("ref('").removesuffix("')") for entry in reports["depends_on"]}
-    assert {ref for ref in refs if ref.startswith(("dq_check_", "dq_fingerprint_"))} == named
+    assert {ref for ref in refs if ref in models or ref.startswith("dq_fingerprint_")} == named

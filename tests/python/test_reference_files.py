@@ -18,8 +18,8 @@ import pytest
 from speccomm.load.reference import read_reference_folder, shipped_rows, write_seed_overlay
 from speccomm.load.seed_layout import seed_layouts
 from speccomm.publish.extract import UnknownIcb, write_footprint_extract
-from speccomm.publish.extract_rules import IcbRows, YearToDate
-from speccomm.publish.suppression import Suppression, create_withheld_cells, suppress_table
+from speccomm.publish.extract_rules import ExtractRuleError, IcbRows, TotalOf, YearToDate
+from speccomm.publish.suppression import Suppression, create_withheld_cells, suppress_table, withhold_totals
 
 ICBS_HEADER = ["icb_code", "icb_name", "region_code", "valid_from", "valid_to", "successor_icb_code"]
 
@@ -393,6 +393,124 @@ def test_a_column_repeating_a_withheld_one_is_withheld_with_it() -> None:
     suppress_table(con, "main.t", rule, Suppression(7, 5))
     got = con.execute("select gbp_supplied, gbp_derived, gbp_paying from t order by rowid").fetchall()
     assert got == [(None, D("120.00"), None), (D("120.00"), None, D("120.00"))]
+
+
+def test_a_total_in_another_mart_of_a_lone_withheld_cell_is_withheld_with_its_variance() -> None:
+    """A money-only mart's pounds total another mart's rows: where a group holds exactly one
+    withheld non-zero cell, total minus the parts shown would give it, so the total goes with
+    what is worked out from it; two withheld cells (or one withheld zero) keep it."""
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as src")
+    con.execute("create schema src.marts")
+    con.execute(
+        "create table src.marts.parts as select * from (values"
+        " ('a', 'P', 1, 10.00), ('b', 'P', 2, 20.00), ('c', 'P', 2, 5.00), ('d', 'P', 3, 30.00),"
+        " ('e', 'P', 3, 40.00), ('f', 'P', 4, 0.00), ('g', 'P', 4, 8.00), ('h', 'P', 5, 50.00))"
+        " v(k, provider_code, financial_month, price_gbp)"
+    )
+    con.execute(
+        "create table src.marts.totals as select * from (values"
+        " ('P', 1, 10.00, 1.00), ('P', 2, 25.00, 5.00), ('P', 3, 70.00, 7.00), ('P', 4, 8.00, 8.00),"
+        " ('P', 5, 50.00, 5.00)) v(provider_code, financial_month, slam_gbp, variance_gbp)"
+    )
+    con.execute("create schema marts")
+    create_withheld_cells(con)
+    withheld = ("a", "b", "d", "e", "f")  # P1 alone, P2 beside a shown cell, P3 two, P4 a zero
+    con.execute(
+        "create table marts.parts as select k, provider_code, financial_month,"
+        f" case when k in {withheld} then null else price_gbp end as price_gbp from src.marts.parts"
+    )
+    con.execute("create table marts.totals as select * from src.marts.totals")
+    rule = IcbRows(
+        provider_columns=("provider_code",),
+        totals_of=(
+            TotalOf("parts", "price_gbp", ("provider_code", "financial_month"), ("slam_gbp", "variance_gbp")),
+        ),
+    )
+    key = ("provider_code", "financial_month")
+    done = withhold_totals(con, "marts.totals", rule, {"parts": ("k",)}, key=key)
+    got = con.execute("select financial_month, slam_gbp, variance_gbp from marts.totals order by 1")
+    got = got.fetchall()
+    assert got == [
+        (1, None, None),  # its only part withheld: the total is the part
+        (2, None, None),  # total minus the shown 5.00 gives 20.00
+        (3, D("70.00"), D("7.00")),  # two withheld: only their sum
+        (4, D("8.00"), D("8.00")),  # the withheld cell is zero: nothing to give
+        (5, D("50.00"), D("5.00")),  # nothing withheld
+    ]
+    assert (done[0].column, done[0].cells_withheld) == ("parts.price_gbp", 2)
+    assert _cells(con) == {
+        ("P|1", "slam_gbp"): "total",
+        ("P|1", "variance_gbp"): "total",
+        ("P|2", "slam_gbp"): "total",
+        ("P|2", "variance_gbp"): "total",
+    }
+
+
+def test_a_withheld_total_takes_a_second_its_running_totals_and_the_next_months_repeat() -> None:
+    """Provider P's month 2 total is withheld (its only part is): Q's month 2 total goes too
+    (the month's total over providers is known elsewhere), and P's and Q's running totals from
+    month 2 on and month 3's previous-month figure and movement (which repeat or give it)."""
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as src")
+    con.execute("create schema src.marts")
+    con.execute(
+        "create table src.marts.parts as select * from (values ('a', 'P', 2, 20.00), ('b', 'Q', 2, 30.00),"
+        " ('c', 'R', 2, 90.00)) v(k, provider_code, financial_month, price_gbp)"
+    )
+    con.execute("create schema marts")
+    create_withheld_cells(con)
+    con.execute(
+        "create table marts.parts as select k, provider_code, financial_month,"
+        " case when k = 'a' then null else price_gbp end as price_gbp from src.marts.parts"
+    )
+    con.execute(
+        "create table marts.totals as select * from (values"
+        " ('P', 1, 10.00, 10.00, null, null), ('P', 2, 20.00, 30.00, 10.00, 10.00),"
+        " ('P', 3, 5.00, 35.00, 20.00, -15.00),"
+        " ('Q', 2, 30.00, 30.00, null, null), ('R', 2, 90.00, 90.00, null, null))"
+        " v(provider_code, financial_month, current_gbp, ytd_gbp, previous_month_gbp, month_on_month_gbp)"
+    )
+    rule = IcbRows(
+        provider_columns=("provider_code",),
+        totals=(("financial_month",),),
+        totals_of=(
+            TotalOf(
+                "parts",
+                "price_gbp",
+                ("provider_code", "financial_month"),
+                ("current_gbp", "month_on_month_gbp"),
+                year_to_date=("ytd_gbp",),
+                next_month=("previous_month_gbp", "month_on_month_gbp"),
+            ),
+        ),
+    )
+    key = ("provider_code", "financial_month")
+    done = withhold_totals(con, "marts.totals", rule, {"parts": ("k",)}, key=key)
+    got = con.execute("select * from marts.totals order by provider_code, financial_month").fetchall()
+    assert got == [
+        ("P", 1, D("10.00"), D("10.00"), None, None),
+        ("P", 2, None, None, D("10.00"), None),  # month 1's figure stays
+        ("P", 3, D("5.00"), None, None, None),  # 35 - 5 - 10, 20 and 5 - -15 would give 20
+        ("Q", 2, None, None, None, None),  # the smallest other total of month 2
+        ("R", 2, D("90.00"), D("90.00"), None, None),
+    ]
+    assert (done[0].cells_withheld, done[0].cells_complementary) == (2, 1)
+    assert _cells(con)[("P|3", "previous_month_gbp")] == "total"
+
+
+def test_a_total_of_a_mart_that_lacks_the_group_column_stops_the_extract() -> None:
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create table marts.parts as select 'a' as k, 1.00 as price_gbp")
+    con.execute("create table marts.totals as select 'P' as provider_code, 1.00 as slam_gbp")
+    rule = IcbRows(
+        provider_columns=("provider_code",),
+        totals_of=(TotalOf("parts", "price_gbp", ("provider_code",), ("slam_gbp",)),),
+    )
+    missing = r"parts.price_gbp: that mart has no column \['provider_code'\]"
+    with pytest.raises(ExtractRuleError, match=missing):
+        withhold_totals(con, "marts.totals", rule, {"parts": ("k",)}, source="memory")
 
 
 # --- footprint extracts on a small hand-made warehouse ------------------------------------------

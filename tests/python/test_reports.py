@@ -327,8 +327,8 @@ def test_chart_alternative_states_the_finding(
 
 
 def test_check_wording_names_no_warehouse_table() -> None:
-    """Every check's title, meaning and fix reach providers as they are (seed dq_thresholds)."""
-    with (SEEDS_DIR / "dq_thresholds.csv").open(encoding="utf-8") as handle:
+    """Every check's title, meaning and fix reach providers as they are (the registry, seed dq_checks)."""
+    with (SEEDS_DIR / "dq_checks.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             words = " ".join((row["title"], row["meaning"], row["how_to_fix"]))
             assert not WAREHOUSE_NAMES.findall(words), (row["check_id"], WAREHOUSE_NAMES.findall(words))

@@ -1,7 +1,9 @@
 {#- The rows of the SLAM checks on current rows (after restatement): one row per current row
     of the slices in dq_check_scope, sliced by the provider in the file name (site codes
     resolved) and the row's placed financial year and month. Each fails_<check_id> column is
-    true when the row fails that check (docs/data-quality-checks.md). -#}
+    true when the row fails that check (docs/data-quality-checks.md); the checks whose rule Great
+    Expectations states on a column (price, activity, record_type: the registry's expectation)
+    have no flag. -#}
 with
 
 current_rows as (
@@ -58,21 +60,17 @@ final as (
         current_rows.activity_raw,
         current_rows.price_raw,
         current_rows.record_type_raw,
+        -- the values Great Expectations states rules on (seeds/reference/dq_checks.csv, expectation)
+        current_rows.activity,
+        current_rows.price,
+        current_rows.record_type,
         {{ icb_code_checks('current_rows') }},
         not {{ is_known_service_line('current_rows.service_line_code') }}
             as fails_service_line_unknown,
         not {{ is_known_pod('current_rows.pod_code') }}
             as fails_pod_unknown,
-        current_rows.price is null
-            as fails_price_invalid,
-        current_rows.activity is null
-            as fails_activity_invalid,
-        coalesce(current_rows.activity < 0, false)
-            as fails_activity_negative,
         {{ is_default_gp_practice('current_rows.gp_practice_code') }}
-            as fails_gp_practice_default,
-        current_rows.record_type is null
-            as fails_record_type_invalid
+            as fails_gp_practice_default
     from current_rows
 )
 

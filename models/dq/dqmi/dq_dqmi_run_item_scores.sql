@@ -4,40 +4,22 @@
 
     item score = 100 x (1 - incomplete rate - invalid rate - max(0, default rate - threshold)),
     floored at 0, from the failure rates of the item's checks (dq_dqmi_item_map) in the
-    results that are current for the slice as of the run (dq_run_slices.validated_run_id).
+    results that are current for the slice as of the run (rpt_provider_dq_current_results).
     Only slices with rows in the dataset's primary batch are scored: a slice known only from a
     file name is not a submission. -#}
 with
 
-run_slices as (
+current_results as (
     select
         run_id,
         dataset,
         provider_code,
         financial_year,
         financial_month,
-        validated_run_id
-    from {{ ref('stg_dq__run_slices') }}
-),
-
-current_results as (
-    select
-        run_slices.run_id,
-        results.dataset,
-        results.provider_code,
-        results.financial_year,
-        results.financial_month,
-        results.check_id,
-        results.rows_checked,
-        results.rows_failed
-    from {{ ref('stg_dq__check_results') }} as results
-    inner join run_slices
-        on
-            results.run_id = run_slices.validated_run_id
-            and results.dataset = run_slices.dataset
-            and results.provider_code = run_slices.provider_code
-            and results.financial_year = run_slices.financial_year
-            and results.financial_month = run_slices.financial_month
+        check_id,
+        rows_checked,
+        rows_failed
+    from {{ ref('rpt_provider_dq_current_results') }}
 ),
 
 item_checks as (

@@ -28,7 +28,8 @@ slices as (
         avg(100 * excess_default_rate) as excess_defaults,
         avg(item_score) as mean_item_score,
         cast(to_json(map(
-            list(data_item order by data_item), list(round(item_score, 2) order by data_item)
+            list(data_item order by data_item),
+            list(cast({{ round_decimal('item_score') }} as double) order by data_item)
         )) as {{ type_text() }}) as item_scores
     from {{ ref('dq_dqmi_run_item_scores') }}
     group by run_id, dataset, provider_code, financial_year, financial_month

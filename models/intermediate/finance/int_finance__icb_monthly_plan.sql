@@ -173,11 +173,9 @@ phased as (
         cumulative_phasing.cumulative_weight,
         cast(allocations_not_budgeted.allocation_gbp as decimal(18, 2)) as annual_plan_gbp,
         cast(0 as decimal(18, 2)) as annual_plan_not_covered_by_feeds_gbp,
-        cast(
-            round(allocations_not_budgeted.allocation_gbp * cumulative_phasing.cumulative_weight, 2)
-            - round(allocations_not_budgeted.allocation_gbp * cumulative_phasing.previous_cumulative_weight, 2)
-            as decimal(38, 2)
-        ) as plan_gbp,
+        {{ round_decimal('allocations_not_budgeted.allocation_gbp * cumulative_phasing.cumulative_weight') }}
+        - {{ round_decimal('allocations_not_budgeted.allocation_gbp * cumulative_phasing.previous_cumulative_weight') }}
+            as plan_gbp,
         cast(0 as decimal(38, 2)) as plan_not_covered_by_feeds_gbp
     from allocations_not_budgeted
     inner join cumulative_phasing

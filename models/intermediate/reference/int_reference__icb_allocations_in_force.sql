@@ -55,24 +55,9 @@ contributions as (
             and icb_allocations.financial_year = years_in_force.financial_year
 ),
 
-has_own_row as (
-    select distinct
-        icb_code,
-        financial_year,
-        funding_stream
-    from contributions
-    where not is_superseded
-),
-
+-- The ICB's own rows, else its predecessors' (macros/mergers/reference_rows_in_force.sql).
 used as (
-    select contributions.*
-    from contributions
-    left join has_own_row
-        on
-            contributions.icb_code = has_own_row.icb_code
-            and contributions.financial_year = has_own_row.financial_year
-            and contributions.funding_stream = has_own_row.funding_stream
-    where not contributions.is_superseded or has_own_row.icb_code is null
+    {{ own_rows_else_predecessors('contributions', ['icb_code', 'financial_year', 'funding_stream']) }}
 ),
 
 summed as (
@@ -85,7 +70,7 @@ summed as (
             when min(allocation_basis) = max(allocation_basis) then min(allocation_basis) else 'mixed'
         end as allocation_basis,
         cast(sum(allocation_gbp) as decimal(18, 2)) as allocation_gbp,
-        max(case when is_superseded then 1 else 0 end) = 1 as is_derived_from_predecessors,
+        {{ is_derived_from_predecessors() }} as is_derived_from_predecessors,
         {{ ordered_string_agg('source_icb_code', ',', 'source_icb_code') }} as source_icb_codes
     from used
     group by icb_code, financial_year, funding_stream

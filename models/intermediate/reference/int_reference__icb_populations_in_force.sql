@@ -65,22 +65,9 @@ contributions as (
             and population_year_used.population_financial_year = icb_populations.financial_year
 ),
 
-has_own_row as (
-    select distinct
-        icb_code,
-        financial_year
-    from contributions
-    where not is_superseded
-),
-
+-- The ICB's own rows, else its predecessors' (macros/mergers/reference_rows_in_force.sql).
 used as (
-    select contributions.*
-    from contributions
-    left join has_own_row
-        on
-            contributions.icb_code = has_own_row.icb_code
-            and contributions.financial_year = has_own_row.financial_year
-    where not contributions.is_superseded or has_own_row.icb_code is null
+    {{ own_rows_else_predecessors('contributions', ['icb_code', 'financial_year']) }}
 ),
 
 final as (
@@ -92,7 +79,7 @@ final as (
         sum(cast(registered_population as double) * needs_index)
         / nullif(sum(cast(registered_population as double)), 0) as needs_index,
         sum(cast(registered_population as double) * needs_index) as weighted_population,
-        max(case when is_superseded then 1 else 0 end) = 1 as is_derived_from_predecessors,
+        {{ is_derived_from_predecessors() }} as is_derived_from_predecessors,
         {{ ordered_string_agg('source_icb_code', ',', 'source_icb_code') }} as source_icb_codes
     from used
     group by icb_code, financial_year, population_financial_year

@@ -70,7 +70,7 @@ submissions as (
     select
         financial_year,
         latest_month_stated
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 footprint as (
@@ -239,19 +239,16 @@ forecasts as (
         year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp as ytd_slam_with_estimates_gbp,
         {{ round_quotient('year_to_date.ytd_slam_actual_gbp * 12', 'year_to_date.financial_month') }}
             as slam_forecast_run_rate_gbp,
-        cast(round(year_to_date.ytd_slam_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
+        {{ round_quotient('year_to_date.ytd_slam_actual_gbp', 'year_to_date.cumulative_weight') }}
             as slam_forecast_phased_gbp,
-        cast(
-            round(
-                (year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp)
-                / year_to_date.cumulative_weight,
-                2
-            ) as decimal(38, 2)
-        )
+        {{ round_quotient(
+            'year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp',
+            'year_to_date.cumulative_weight'
+        ) }}
             as slam_forecast_outturn_gbp,
         {{ round_quotient('year_to_date.ytd_ledger_actual_gbp * 12', 'year_to_date.financial_month') }}
             as ledger_forecast_run_rate_gbp,
-        cast(round(year_to_date.ytd_ledger_actual_gbp / year_to_date.cumulative_weight, 2) as decimal(38, 2))
+        {{ round_quotient('year_to_date.ytd_ledger_actual_gbp', 'year_to_date.cumulative_weight') }}
             as ledger_forecast_phased_gbp,
         forecast_ranges.range_method as forecast_range_method,
         forecast_ranges.low_ratio as forecast_low_ratio,
@@ -281,9 +278,9 @@ variances as (
     select
         forecasts.*,
         forecasts.variance_withheld_reason is null as is_variance_published,
-        cast(round(forecasts.slam_forecast_outturn_gbp * forecasts.forecast_low_ratio, 2) as decimal(38, 2))
+        {{ round_decimal('forecasts.slam_forecast_outturn_gbp * forecasts.forecast_low_ratio') }}
             as slam_forecast_outturn_low_gbp,
-        cast(round(forecasts.slam_forecast_outturn_gbp * forecasts.forecast_high_ratio, 2) as decimal(38, 2))
+        {{ round_decimal('forecasts.slam_forecast_outturn_gbp * forecasts.forecast_high_ratio') }}
             as slam_forecast_outturn_high_gbp
     from forecasts
 ),
@@ -328,7 +325,7 @@ final as (
         forecasts.ledger_actual_gbp,
         forecasts.ledger_feed_providers_gbp,
         cast(
-            round(forecasts.ledger_feed_providers_gbp / nullif(forecasts.ledger_actual_gbp, 0), 4)
+            {{ round_quotient('forecasts.ledger_feed_providers_gbp', 'forecasts.ledger_actual_gbp', 4) }}
             as decimal(18, 4)
         ) as feed_coverage_ratio,
         case

@@ -1,5 +1,6 @@
 {#- The impact of allocation changes, true to the footprint: one row per ICB × financial year ×
-    funding stream, with the year's SLAM spend (Actual rows) by host basis (the provider's host
+    funding stream, with the year's SLAM spend (Actual rows, and the spend mart's estimates of
+    the provider-months not sent, stated on each row with is_complete) by host basis (the provider's host
     ICB), population basis (the attributed ICB) and needs basis (the footprint's
     population-basis total shared among the footprint's ICBs by their published allocations or
     needs-weighted population, optionally moved from the population basis within a
@@ -19,6 +20,12 @@ allocation_bases as (
         footprint_total_gbp,
         host_basis_gbp,
         population_basis_gbp,
+        national_estimated_gbp,
+        footprint_estimated_gbp,
+        host_estimated_gbp,
+        population_estimated_gbp,
+        host_missing_provider_months,
+        missing_provider_months,
         population_financial_year,
         registered_population,
         needs_index,
@@ -106,11 +113,11 @@ rounded as (
         paced_exact.*,
         case
             when not paced_exact.is_in_footprint then cast(paced_exact.population_basis_gbp as decimal(38, 2))
-            else cast(round(paced_exact.needs_target_exact, 2) as decimal(38, 2))
+            else {{ round_decimal('paced_exact.needs_target_exact') }}
         end as needs_target_rounded,
         case
             when not paced_exact.is_in_footprint then cast(paced_exact.population_basis_gbp as decimal(38, 2))
-            else cast(round(paced_exact.needs_basis_exact, 2) as decimal(38, 2))
+            else {{ round_decimal('paced_exact.needs_basis_exact') }}
         end as needs_basis_rounded,
         row_number() over (
             partition by paced_exact.financial_year, paced_exact.funding_stream, paced_exact.is_in_footprint
@@ -164,27 +171,16 @@ final as (
             as needs_vs_population_gbp,
         cast(conserved.needs_basis_gbp - conserved.host_basis_gbp as decimal(38, 2))
             as needs_vs_host_gbp,
-        cast(
-            round(
-                100.0 * (conserved.population_basis_gbp - conserved.host_basis_gbp)
-                / nullif(conserved.host_basis_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as population_vs_host_pct,
-        cast(
-            round(
-                100.0 * (conserved.needs_basis_gbp - conserved.host_basis_gbp)
-                / nullif(conserved.host_basis_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as needs_vs_host_pct,
-        cast(
-            round(
-                100.0 * (conserved.needs_basis_gbp - conserved.population_basis_gbp)
-                / nullif(conserved.population_basis_gbp, 0),
-                2
-            ) as decimal(38, 2)
-        ) as needs_vs_population_pct,
+        {{ pct_variance('conserved.population_basis_gbp', 'conserved.host_basis_gbp') }} as population_vs_host_pct,
+        {{ pct_variance('conserved.needs_basis_gbp', 'conserved.host_basis_gbp') }} as needs_vs_host_pct,
+        {{ pct_variance('conserved.needs_basis_gbp', 'conserved.population_basis_gbp') }} as needs_vs_population_pct,
+        conserved.missing_provider_months = 0 and conserved.host_missing_provider_months = 0 as is_complete,
+        conserved.missing_provider_months,
+        conserved.host_missing_provider_months,
+        cast(conserved.national_estimated_gbp as decimal(38, 2)) as national_estimated_gbp,
+        cast(conserved.footprint_estimated_gbp as decimal(38, 2)) as footprint_estimated_gbp,
+        cast(conserved.host_estimated_gbp as decimal(38, 2)) as host_estimated_gbp,
+        cast(conserved.population_estimated_gbp as decimal(38, 2)) as population_estimated_gbp,
         conserved.needs_target_source,
         conserved.published_allocation_gbp,
         conserved.registered_population,

@@ -1,5 +1,5 @@
 {#- The contract plan against the actuals, like for like: one row per provider × ICB × service
-    line × financial year × month the provider submitted (dq_slam_submissions), from current
+    line × financial year × month the provider submitted (int_slam__expected_submissions), from current
     SLAM Plan and Actual rows (int_finance__contract_lines_monthly: the plan on the ICB it is
     for, the actuals on their patients' ICB), with the month's and the year-to-date variances
     and whether the provider states a plan (and any actual) for that ICB's line at all: a plan
@@ -19,6 +19,9 @@ contract_lines as (
         actual_activity,
         plan_gbp,
         actual_gbp,
+        like_for_like_actual_activity,
+        like_for_like_actual_gbp,
+        plan_icb_codes,
         plan_rows,
         actual_rows
     from {{ ref('int_finance__contract_lines_monthly') }}
@@ -30,7 +33,7 @@ submissions as (
         financial_year,
         financial_month,
         is_missing
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 dim_provider as (
@@ -58,7 +61,8 @@ provider_lines as (
         financial_year,
         max(funding_stream) as funding_stream,
         sum(plan_rows) > 0 as has_plan,
-        sum(actual_rows) > 0 as has_actual
+        sum(actual_rows) > 0 as has_actual,
+        max(plan_icb_codes) as plan_icb_codes
     from contract_lines
     group by provider_code, icb_code, service_line_code, financial_year
 ),
@@ -72,7 +76,8 @@ spine as (
         submissions.financial_month,
         provider_lines.funding_stream,
         provider_lines.has_plan,
-        provider_lines.has_actual
+        provider_lines.has_actual,
+        provider_lines.plan_icb_codes
     from provider_lines
     inner join submissions
         on
@@ -91,10 +96,13 @@ monthly as (
         coalesce(contract_lines.funding_stream, spine.funding_stream) as funding_stream,
         spine.has_plan,
         spine.has_actual,
+        spine.plan_icb_codes,
         coalesce(contract_lines.plan_activity, 0) as plan_activity,
         coalesce(contract_lines.actual_activity, 0) as actual_activity,
+        coalesce(contract_lines.like_for_like_actual_activity, 0) as like_for_like_actual_activity,
         coalesce(contract_lines.plan_gbp, 0) as plan_gbp,
-        coalesce(contract_lines.actual_gbp, 0) as actual_gbp
+        coalesce(contract_lines.actual_gbp, 0) as actual_gbp,
+        coalesce(contract_lines.like_for_like_actual_gbp, 0) as like_for_like_actual_gbp
     from spine
     left join contract_lines
         on
@@ -111,7 +119,8 @@ year_to_date as (
         sum(monthly.plan_activity) over year_so_far as ytd_plan_activity,
         sum(monthly.actual_activity) over year_so_far as ytd_actual_activity,
         sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
-        sum(monthly.actual_gbp) over year_so_far as ytd_actual_gbp
+        sum(monthly.actual_gbp) over year_so_far as ytd_actual_gbp,
+        sum(monthly.like_for_like_actual_gbp) over year_so_far as ytd_like_for_like_actual_gbp
     from monthly
     window year_so_far as (
         partition by provider_code, icb_code, service_line_code, financial_year
@@ -139,18 +148,23 @@ final as (
             as period_start_date,
         year_to_date.has_plan,
         year_to_date.has_actual,
+        year_to_date.plan_icb_codes,
         year_to_date.plan_activity,
         year_to_date.actual_activity,
-        year_to_date.actual_activity - year_to_date.plan_activity as activity_variance,
+        year_to_date.like_for_like_actual_activity,
+        year_to_date.like_for_like_actual_activity - year_to_date.plan_activity as activity_variance,
         year_to_date.plan_gbp,
         year_to_date.actual_gbp,
-        year_to_date.actual_gbp - year_to_date.plan_gbp as variance_gbp,
+        year_to_date.like_for_like_actual_gbp,
+        year_to_date.like_for_like_actual_gbp - year_to_date.plan_gbp as variance_gbp,
         cast(year_to_date.ytd_plan_activity as decimal(38, 3)) as ytd_plan_activity,
         cast(year_to_date.ytd_actual_activity as decimal(38, 3)) as ytd_actual_activity,
         year_to_date.ytd_plan_gbp,
         year_to_date.ytd_actual_gbp,
-        year_to_date.ytd_actual_gbp - year_to_date.ytd_plan_gbp as ytd_variance_gbp,
-        {{ pct_variance('year_to_date.ytd_actual_gbp', 'year_to_date.ytd_plan_gbp') }} as ytd_variance_pct
+        year_to_date.ytd_like_for_like_actual_gbp,
+        year_to_date.ytd_like_for_like_actual_gbp - year_to_date.ytd_plan_gbp as ytd_variance_gbp,
+        {{ pct_variance('year_to_date.ytd_like_for_like_actual_gbp', 'year_to_date.ytd_plan_gbp') }}
+            as ytd_variance_pct
     from year_to_date
     left join dim_provider
         on year_to_date.provider_code = dim_provider.provider_code

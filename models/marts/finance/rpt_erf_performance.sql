@@ -67,38 +67,28 @@ baseline_contributions as (
             between years_in_force.from_financial_month and years_in_force.to_financial_month
 ),
 
-own_baselines as (
-    select distinct
+-- The ICB's own baseline when the reference gives one, else its predecessors'
+-- (macros/mergers/reference_rows_in_force.sql), added up.
+baselines_used as (
+    {{ own_rows_else_predecessors(
+        'baseline_contributions', ['provider_code', 'icb_code', 'financial_year', 'financial_month']
+    ) }}
+),
+
+erf_baselines as (
+    select
+        provider_code,
+        icb_code,
+        financial_year,
+        financial_month,
+        cast(sum(baseline_value_gbp) as decimal(18, 2)) as baseline_value_gbp,
+        max(case when is_illustrative then 1 else 0 end) = 1 as is_illustrative
+    from baselines_used
+    group by
         provider_code,
         icb_code,
         financial_year,
         financial_month
-    from baseline_contributions
-    where not is_superseded
-),
-
--- The ICB's own baseline when the reference gives one, else its predecessors' added up.
-erf_baselines as (
-    select
-        baseline_contributions.provider_code,
-        baseline_contributions.icb_code,
-        baseline_contributions.financial_year,
-        baseline_contributions.financial_month,
-        cast(sum(baseline_contributions.baseline_value_gbp) as decimal(18, 2)) as baseline_value_gbp,
-        max(case when baseline_contributions.is_illustrative then 1 else 0 end) = 1 as is_illustrative
-    from baseline_contributions
-    left join own_baselines
-        on
-            baseline_contributions.provider_code = own_baselines.provider_code
-            and baseline_contributions.icb_code = own_baselines.icb_code
-            and baseline_contributions.financial_year = own_baselines.financial_year
-            and baseline_contributions.financial_month = own_baselines.financial_month
-    where not baseline_contributions.is_superseded or own_baselines.provider_code is null
-    group by
-        baseline_contributions.provider_code,
-        baseline_contributions.icb_code,
-        baseline_contributions.financial_year,
-        baseline_contributions.financial_month
 ),
 
 dim_provider as (

@@ -198,7 +198,7 @@ final as (
         bounded.population_financial_year,
         bounded.registered_population,
         bounded.needs_index,
-        cast(round(bounded.weighted_population, 0) as bigint) as weighted_population,
+        cast({{ round_decimal('bounded.weighted_population', 0) }} as bigint) as weighted_population,
         bounded.spend_gbp,
         bounded.activity,
         bounded.estimated_spend_gbp,

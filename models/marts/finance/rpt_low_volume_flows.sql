@@ -75,7 +75,7 @@ flow_thresholds as (
 valued as (
     select
         flow_thresholds.*,
-        cast(round(flow_thresholds.price_gbp * 12.0 / flow_thresholds.months_submitted, 2) as decimal(38, 2))
+        {{ round_quotient('flow_thresholds.price_gbp * 12.0', 'flow_thresholds.months_submitted') }}
             as annual_value_gbp
     from flow_thresholds
     where flow_thresholds.threshold_rank = 1 and flow_thresholds.months_submitted > 0

@@ -10,8 +10,10 @@ check_results as (
         provider_code,
         financial_year,
         financial_month,
+        severity,
         rows_checked,
-        rows_failed
+        rows_failed,
+        status
     from {{ source('dq_results', 'dq_check_results') }}
 ),
 
@@ -23,8 +25,10 @@ final as (
         provider_code,
         financial_year,
         financial_month,
+        severity,
         rows_checked,
-        rows_failed
+        rows_failed,
+        status
     from check_results
 )
 

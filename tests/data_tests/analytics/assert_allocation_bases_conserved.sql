@@ -1,6 +1,8 @@
 -- Money is conserved in rpt_allocation_impact: for every financial year and funding stream, the
 -- host, population and needs bases (before and after any pace-of-change limit) each add up to
--- the national total, and the national total is the SLAM Actual pounds of fct_contract_activity;
+-- the national total, and the national total is the SLAM Actual pounds of fct_contract_activity
+-- with the estimates of the provider-months not sent (national_estimated_gbp, which each basis's
+-- estimates add up to);
 -- within the footprint, the needs target and needs basis add up to the footprint total, which is
 -- the footprint ICBs' population basis. Returns the years and streams where any of them differ.
 with
@@ -21,6 +23,9 @@ basis_totals as (
         funding_stream,
         max(national_total_gbp) as national_total_gbp,
         min(national_total_gbp) as national_total_gbp_min,
+        max(national_estimated_gbp) as national_estimated_gbp,
+        sum(host_estimated_gbp) as host_estimated_gbp,
+        sum(population_estimated_gbp) as population_estimated_gbp,
         sum(host_basis_gbp) as host_basis_gbp,
         sum(population_basis_gbp) as population_basis_gbp,
         sum(needs_target_gbp) as needs_target_gbp,
@@ -39,6 +44,7 @@ final as (
         coalesce(slam_totals.funding_stream, basis_totals.funding_stream) as funding_stream,
         slam_totals.slam_gbp,
         basis_totals.national_total_gbp,
+        basis_totals.national_estimated_gbp,
         basis_totals.host_basis_gbp,
         basis_totals.population_basis_gbp,
         basis_totals.needs_target_gbp,
@@ -52,7 +58,10 @@ final as (
             slam_totals.financial_year = basis_totals.financial_year
             and slam_totals.funding_stream = basis_totals.funding_stream
     where
-        slam_totals.slam_gbp is distinct from basis_totals.national_total_gbp
+        coalesce(slam_totals.slam_gbp, 0)
+        is distinct from basis_totals.national_total_gbp - basis_totals.national_estimated_gbp
+        or basis_totals.host_estimated_gbp != basis_totals.national_estimated_gbp
+        or basis_totals.population_estimated_gbp != basis_totals.national_estimated_gbp
         or basis_totals.national_total_gbp != basis_totals.national_total_gbp_min
         or basis_totals.host_basis_gbp != basis_totals.national_total_gbp
         or basis_totals.population_basis_gbp != basis_totals.national_total_gbp

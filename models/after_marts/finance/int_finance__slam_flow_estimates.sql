@@ -1,7 +1,7 @@
 {#- Actual or estimate for every expected provider-month of every flow. A flow is a provider ×
     attributed ICB × funding stream with SLAM Actual money in the financial year (its
     submission history), or on the year's contracted_providers list. Its provider is expected every month from April to the latest month
-    any provider has stated that year (dq_slam_submissions, the one home of that rule). A month
+    any provider has stated that year (int_slam__expected_submissions, the one home of that rule). A month
     the provider never submitted is estimated by the default method, the flow's run rate: its
     Actual pounds (and activity) over the months the provider did submit that year ÷ the number
     of those months (a month submitted without a row for the flow counts as £0). dbt var
@@ -38,7 +38,7 @@ submissions as (
         is_missing,
         winning_file,
         latest_received_at
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 contracts as (
@@ -169,16 +169,16 @@ final as (
         months_submitted,
         actual_gbp,
         actual_activity,
-        cast(round(run_rate_gbp, 2) as decimal(38, 2)) as run_rate_gbp,
+        {{ round_decimal('run_rate_gbp') }} as run_rate_gbp,
         case
             when is_submitted then cast(0 as decimal(38, 2))
-            when months_submitted = 0 then cast(round(annual_contract_gbp * phase_weight, 2) as decimal(38, 2))
-            else cast(round(coalesce(run_rate_gbp, 0), 2) as decimal(38, 2))
+            when months_submitted = 0 then {{ round_decimal('annual_contract_gbp * phase_weight') }}
+            else {{ round_decimal('coalesce(run_rate_gbp, 0)') }}
         end as estimated_gbp,
         -- a contract value says nothing about activity: unknown (NULL), not 0
         case
             when is_submitted then cast(0 as decimal(38, 3))
-            when months_submitted > 0 then cast(round(coalesce(run_rate_activity, 0), 3) as decimal(38, 3))
+            when months_submitted > 0 then {{ round_decimal('coalesce(run_rate_activity, 0)', 3) }}
         end as estimated_activity,
         case
             when is_submitted then null

@@ -40,7 +40,7 @@ submissions as (
     select
         financial_year,
         latest_month_stated
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 cumulative_phasing as (

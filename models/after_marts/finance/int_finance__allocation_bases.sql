@@ -1,8 +1,11 @@
 {#- The three allocation bases before any pace-of-change limit, true to the footprint: per ICB ×
     financial year × funding stream, on the boundaries in force that year, the year's SLAM
-    Actual pounds by the provider's host ICB in the row's month (int_provider__host_periods: a
-    dissolved host's successor after a merger; host basis) and by the attributed ICB
-    (population basis); and for the footprint's ICBs in force that year
+    Actual pounds with the estimates of the months a provider did not send (the spend mart's,
+    int_finance__slam_flow_estimates) by the provider's host ICB in the row's month
+    (int_provider__host_periods: a dissolved host's successor after a merger; host basis) and by
+    the attributed ICB (population basis), each with the estimate inside it and the count of
+    expected provider-months not sent (missing_provider_months, as rpt_icb_variation counts
+    them); and for the footprint's ICBs in force that year
     (int_reference__footprint_years) a needs target that shares the footprint's
     population-basis total among them only, by their published allocations when every
     footprint ICB has one (int_reference__icb_allocations_in_force, basis needs or population)
@@ -22,6 +25,43 @@ flows_monthly as (
         financial_month,
         actual_gbp
     from {{ ref('int_finance__slam_flows_monthly') }}
+),
+
+flow_estimates as (
+    select
+        provider_code,
+        icb_code,
+        funding_stream,
+        financial_year,
+        financial_month,
+        estimated_gbp
+    from {{ ref('int_finance__slam_flow_estimates') }}
+    where not is_submitted
+),
+
+-- Each flow's Actual pounds by month, and the estimate of each month its provider did not send.
+flow_months as (
+    select
+        provider_code,
+        icb_code,
+        funding_stream,
+        financial_year,
+        financial_month,
+        actual_gbp as spend_gbp,
+        cast(0 as decimal(38, 2)) as estimated_gbp,
+        false as is_estimate
+    from flows_monthly
+    union all
+    select
+        provider_code,
+        icb_code,
+        funding_stream,
+        financial_year,
+        financial_month,
+        estimated_gbp as spend_gbp,
+        estimated_gbp,
+        true as is_estimate
+    from flow_estimates
 ),
 
 host_periods as (
@@ -72,15 +112,17 @@ footprint as (
 spend as (
     select
         coalesce(host_periods.host_icb_code, 'UNKNOWN') as host_icb_code,
-        flows_monthly.icb_code as population_icb_code,
-        flows_monthly.funding_stream,
-        flows_monthly.financial_year,
-        flows_monthly.actual_gbp
-    from flows_monthly
+        flow_months.icb_code as population_icb_code,
+        flow_months.funding_stream,
+        flow_months.financial_year,
+        flow_months.spend_gbp,
+        flow_months.estimated_gbp,
+        flow_months.is_estimate
+    from flow_months
     left join host_periods
         on
-            flows_monthly.provider_code = host_periods.provider_code
-            and {{ date_of_financial_period('flows_monthly.financial_year', 'flows_monthly.financial_month') }}
+            flow_months.provider_code = host_periods.provider_code
+            and {{ date_of_financial_period('flow_months.financial_year', 'flow_months.financial_month') }}
             between host_periods.valid_from and host_periods.valid_to
 ),
 
@@ -88,7 +130,8 @@ year_streams as (
     select
         financial_year,
         funding_stream,
-        cast(sum(actual_gbp) as decimal(38, 2)) as national_total_gbp
+        cast(sum(spend_gbp) as decimal(38, 2)) as national_total_gbp,
+        cast(sum(estimated_gbp) as decimal(38, 2)) as national_estimated_gbp
     from spend
     group by financial_year, funding_stream
 ),
@@ -98,7 +141,9 @@ host_basis as (
         host_icb_code as icb_code,
         financial_year,
         funding_stream,
-        cast(sum(actual_gbp) as decimal(38, 2)) as host_basis_gbp
+        cast(sum(spend_gbp) as decimal(38, 2)) as host_basis_gbp,
+        cast(sum(estimated_gbp) as decimal(38, 2)) as host_estimated_gbp,
+        count(*) filter (where is_estimate) as host_missing_provider_months
     from spend
     group by host_icb_code, financial_year, funding_stream
 ),
@@ -108,7 +153,9 @@ population_basis as (
         population_icb_code as icb_code,
         financial_year,
         funding_stream,
-        cast(sum(actual_gbp) as decimal(38, 2)) as population_basis_gbp
+        cast(sum(spend_gbp) as decimal(38, 2)) as population_basis_gbp,
+        cast(sum(estimated_gbp) as decimal(38, 2)) as population_estimated_gbp,
+        count(*) filter (where is_estimate) as missing_provider_months
     from spend
     group by population_icb_code, financial_year, funding_stream
 ),
@@ -152,6 +199,11 @@ bases as (
         year_streams.national_total_gbp,
         coalesce(host_basis.host_basis_gbp, 0) as host_basis_gbp,
         coalesce(population_basis.population_basis_gbp, 0) as population_basis_gbp,
+        year_streams.national_estimated_gbp,
+        coalesce(host_basis.host_estimated_gbp, 0) as host_estimated_gbp,
+        coalesce(population_basis.population_estimated_gbp, 0) as population_estimated_gbp,
+        coalesce(host_basis.host_missing_provider_months, 0) as host_missing_provider_months,
+        coalesce(population_basis.missing_provider_months, 0) as missing_provider_months,
         icb_populations.population_financial_year,
         icb_populations.registered_population,
         icb_populations.needs_index,
@@ -191,6 +243,7 @@ footprint_totals as (
         financial_year,
         funding_stream,
         sum(population_basis_gbp) as footprint_total_gbp,
+        sum(population_estimated_gbp) as footprint_estimated_gbp,
         count(*) = count(published_allocation_gbp) and sum(published_allocation_gbp) > 0
             as has_published_allocations,
         sum(published_allocation_gbp) as published_allocation_total,
@@ -210,6 +263,12 @@ final as (
         footprint_totals.footprint_total_gbp,
         bases.host_basis_gbp,
         bases.population_basis_gbp,
+        bases.national_estimated_gbp,
+        footprint_totals.footprint_estimated_gbp,
+        bases.host_estimated_gbp,
+        bases.population_estimated_gbp,
+        bases.host_missing_provider_months,
+        bases.missing_provider_months,
         bases.population_financial_year,
         bases.registered_population,
         bases.needs_index,

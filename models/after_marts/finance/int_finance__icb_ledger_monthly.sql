@@ -19,7 +19,7 @@ feed_providers as (
     select distinct
         provider_code,
         financial_year
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 ledger_reported_to as (

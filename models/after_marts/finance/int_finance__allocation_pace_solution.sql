@@ -126,7 +126,7 @@ final as (
         year_streams.funding_stream,
         cast({{ pace_limit if pace_limit is not none else 'null' }} as double) as pace_of_change_limit,
         -- 12 decimals: far below a penny on any allocation, and stable across platforms
-        round(solved.scale_factor, 12) as scale_factor
+        cast({{ round_decimal('solved.scale_factor', 12) }} as double) as scale_factor
     from year_streams
     left join solved
         on

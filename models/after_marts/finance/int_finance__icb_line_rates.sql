@@ -46,7 +46,7 @@ submissions as (
     select
         financial_year,
         financial_month
-    from {{ ref('dq_slam_submissions') }}
+    from {{ ref('int_slam__expected_submissions') }}
 ),
 
 plan_phasing as (
