@@ -3,9 +3,10 @@
     files as tables, each feed's rows as a view over its Parquet folder, so there is nothing
     to do. On Spark they are re-pointed on every run over the same folder (dropping an external
     table leaves its files alone): the registry and rejected files over the loader's Parquet
-    copies of them, each feed's rows over its folder of one file per loaded landing file,
-    counted only while the registry holds its file_id, as on DuckDB (a file replaced by a new
-    version stays for the kept versions of the build; decision 0030). -#}
+    copies of them, each feed's rows over its folder of one file per loaded landing file (each
+    in a `file_id=<id>` folder of its own), counted only while the registry holds its file_id,
+    as on DuckDB (a file replaced by a new version stays for the kept versions of the build;
+    decision 0030). -#}
 {% macro register_raw_sources() -%}
     {{ return(adapter.dispatch('register_raw_sources', 'speccomm')()) }}
 {%- endmacro %}
@@ -30,8 +31,11 @@
                 {%- do run_query('drop ' ~ ('view' if existing.is_view else 'table') ~ ' raw.' ~ feed ~ '_rows') -%}
             {%- endif -%}
             {%- do run_query('drop table if exists raw.' ~ feed ~ '_rows_files') -%}
-            {%- do run_query("create table raw." ~ feed ~ "_rows_files using parquet location '"
-                ~ folder ~ "/" ~ feed ~ "_rows'") -%}
+            {#- every file under the feed's file_id=<id> folders, file_id from the file itself:
+                recursiveFileLookup reads them as one unpartitioned table (no partitions to
+                register in the metastore) -#}
+            {%- do run_query("create table raw." ~ feed ~ "_rows_files using parquet"
+                ~ " options (recursiveFileLookup 'true') location '" ~ folder ~ "/" ~ feed ~ "_rows'") -%}
             {%- do run_query("create view raw." ~ feed ~ "_rows as select * from raw." ~ feed ~ "_rows_files"
                 ~ " where file_id in (select registry.file_id from raw.file_registry as registry)") -%}
         {%- endfor -%}

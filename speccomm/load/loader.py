@@ -31,10 +31,10 @@ from speccomm.load.raw_layer import (
     default_raw_dir,
     discard_partial,
     ensure_raw_layer,
+    file_folder,
     next_file_id,
     publish_partial,
     rows_file,
-    rows_folder,
     sweep,
     sync_folders,
     write_partial,
@@ -255,7 +255,7 @@ def _load_batch(
             written.append((file, file_id, _write_rows(con, file, file_id, target)))
         except _RowsUnreadable as unreadable:
             _reject(con, summary, file.feed, file.name_in_feed, _reason(unreadable.error), file.seen)
-    sync_folders({rows_folder(target.raw_dir, file.feed) for file, _, rows in written if rows})
+    sync_folders({file_folder(target.raw_dir, file.feed, file_id) for file, file_id, rows in written if rows})
     for entry in _register_in_one_transaction(con, written, first_with_checksum):
         if entry.duplicate_of is None:
             first_with_checksum[(entry.file.feed, entry.file.sniffed.checksum)] = entry.file_id

@@ -3,6 +3,7 @@ DuckDB file only points at (docs/decisions/0030-one-parquet-raw-layer.md)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,16 @@ def _landing(root: Path) -> Path:
 
 
 def _parquet_files(raw: Path) -> list[str]:
-    return sorted(p.name for p in rows_folder(raw, "slam").glob("*.parquet") if not p.name.startswith("_"))
+    """The SLAM rows files as '<file id folder>/<name>' (not the schema file)."""
+    folder = rows_folder(raw, "slam")
+    files = folder.glob("file_id=*/*.parquet")
+    return sorted(p.relative_to(folder).as_posix() for p in files if not p.name.startswith("_"))
+
+
+def _files_read(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    """How many Parquet files DuckDB opened to answer the query (EXPLAIN ANALYZE)."""
+    plan = con.execute(f"explain analyze {query}").fetchall()[0][1]
+    return sum(int(n) for n in re.findall(r"Total Files Read: ([0-9]+)", plan))
 
 
 def test_each_loaded_file_is_one_parquet_file_named_by_its_checksum(tmp_path: Path) -> None:
@@ -39,7 +49,8 @@ def test_each_loaded_file_is_one_parquet_file_named_by_its_checksum(tmp_path: Pa
         kinds = con.execute("select table_name, table_type from information_schema.tables"
                             " where table_schema = 'raw' order by table_name").fetchall()
         snapshot = con.execute(f"select count(*) from '{raw}/file_registry/*.parquet'").fetchone()
-    assert _parquet_files(raw) == [f"{file_id:08d}-{checksum}.parquet" for file_id, checksum in registry]
+    expected = [f"file_id={file_id:012d}/{checksum}.parquet" for file_id, checksum in registry]
+    assert _parquet_files(raw) == expected
     first, second = (file_id for file_id, _ in registry)
     assert rows == [(first, FIRST, 1, "£1.00"), (second, SECOND, 1, "100.00"), (second, SECOND, 2, "100.00")]
     # the database file holds the registry and the rejected files; the rows are views
@@ -56,10 +67,10 @@ def test_a_second_load_writes_nothing_again(tmp_path: Path) -> None:
     raw = tmp_path / "wh-raw"
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         load_landing(con, landing)
-        written = {p: p.stat().st_mtime_ns for p in rows_folder(raw, "slam").glob("0*.parquet")}
+        written = {p: p.stat().st_mtime_ns for p in rows_folder(raw, "slam").glob("file_id=*/*.parquet")}
         assert load_landing(con, landing).files_loaded == 0
         assert con.execute("select count(*) from raw.slam_rows").fetchone() == (3,)
-    assert {p: p.stat().st_mtime_ns for p in rows_folder(raw, "slam").glob("0*.parquet")} == written
+    assert {p: p.stat().st_mtime_ns for p in rows_folder(raw, "slam").glob("file_id=*/*.parquet")} == written
 
 
 def test_the_views_work_from_another_working_directory(tmp_path: Path) -> None:
@@ -155,7 +166,7 @@ def test_a_database_whose_rows_are_tables_has_them_moved_out(tmp_path: Path) -> 
         con.execute("create table raw.old_rows as select * from raw.slam_rows")
         con.execute("drop view raw.slam_rows")
         con.execute("alter table raw.old_rows rename to slam_rows")
-    for path in rows_folder(tmp_path / "wh-raw", "slam").glob("0*.parquet"):
+    for path in rows_folder(tmp_path / "wh-raw", "slam").glob("file_id=0*/*.parquet"):
         path.unlink()
     with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
         assert load_landing(con, landing).files_loaded == 0
@@ -203,3 +214,26 @@ def test_after_publishing_a_replaced_files_old_rows_go_once_no_kept_build_holds_
     with duckdb.connect(str(build), read_only=True) as con:
         assert con.execute("select count(*) from raw.slam_rows").fetchone() == (3,)
     assert len(_parquet_files(raw)) == 2
+
+
+def test_a_filter_on_new_file_ids_opens_only_their_files(tmp_path: Path) -> None:
+    """A night's incremental models read `file_id in (the files not yet built)`: DuckDB knows
+    each file's id from its folder's name, so it opens the new files only, not every file
+    (a filter it derives from the subquery while the query runs, as in the models)."""
+    landing = tmp_path / "landing"
+    rows = [slam_row(str(month)) for month in range(1, 13)] * 40  # files the size of a month's
+    for month in range(1, 7):
+        name = f"RJ1_ACM_2526_M{month:02d}_2025{month + 4:02d}12093000.csv"
+        write_csv(landing / "slam" / name, SLAM_HEADER, rows)
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        load_landing(con, landing)
+        con.execute("create table built as select file_id from raw.file_registry")
+        write_csv(landing / "slam" / "RJ1_ACM_2526_M07_20251112093000.csv", SLAM_HEADER, rows)
+        load_landing(con, landing)
+        new_rows = ("select count(*) from raw.slam_rows where file_id in (select registry.file_id"
+                    " from raw.file_registry as registry where registry.file_id not in"
+                    " (select built.file_id from built))")
+        assert con.execute(new_rows).fetchone() == (len(rows),)
+        assert _files_read(con, new_rows) == 1
+        assert _files_read(con, "select count(*) from raw.slam_rows where file_id = 1") == 1  # a constant
+        assert _files_read(con, "select count(*) from raw.slam_rows") == 7  # every rows file
