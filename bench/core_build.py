@@ -123,6 +123,9 @@ def main() -> None:
     full_load, full_build = timed_night(args.landing, args.workdir / "full.duckdb", kept_parse, month=False)
     full = full_load + full_build
     warehouse_gib = (args.workdir / "full.duckdb").stat().st_size / 2**30
+    # and the raw layer's Parquet files beside it (decision 0030)
+    raw_files = [p for p in (args.workdir / "full-raw").rglob("*") if p.is_file()]
+    raw_layer_gib = sum(p.stat().st_size for p in raw_files) / 2**30
 
     landing_view = args.workdir / "landing"
     for path in files:  # the night's landing folder: every file so far, then the new month
@@ -147,6 +150,7 @@ def main() -> None:
         "one_month_vs_full": round(one_month / full, 3),
         "peak_rss_gib": round(peak_rss_gib(), 2),
         "warehouse_gib": round(warehouse_gib, 2),
+        "raw_layer_gib": round(raw_layer_gib, 2),
     }
     print(json.dumps(figures, indent=2))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

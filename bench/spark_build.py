@@ -8,10 +8,10 @@ build, its peak resident memory sampled, and stopped after; the figures go to
 bench/results/spark_build_cluster.json. The nights (a full one and a month's) on each engine
 are `python -m speccomm.spark parity --two-nights --cluster DIR`, which prints their times.
 
-Both engines build the same raw layer (loaded once by speccomm.load, then exported as Parquet
-for Spark, docs/decisions/0013) with seeds and models only (no data tests: on Spark each test
+Both engines build the same raw layer (loaded once by speccomm.load: one Parquet folder both
+read, docs/decisions/0030) with seeds and models only (no data tests: on Spark each test
 is a job of its own, ~4 s, and the comparison is of the engines' building, not of dbt's test
-overhead). Timed: the load, the raw export, the DuckDB dbt run, the Spark dbt run (including
+overhead). Timed: the load, the DuckDB dbt run, the Spark dbt run (including
 starting its JVM), and the publishing of Spark's tables into a DuckDB file. Results are printed
 and written to bench/results/spark_build.json.
 """
@@ -32,7 +32,6 @@ from speccomm.spark.build import SparkWork, build_on_spark
 from speccomm.spark.cluster import running_cluster
 from speccomm.spark.parity import PeakMemory
 from speccomm.spark.publish import publish_spark_build
-from speccomm.spark.raw_export import export_raw_layer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "spark_build.json"
 
@@ -60,9 +59,7 @@ def _bench(landing: Path, workdir: Path, results: Path) -> dict[str, float]:
     work = SparkWork(workdir)
     figures: dict[str, float] = {}
     with _timed(figures, "load"), duckdb.connect(str(work.raw_database)) as con:
-        load_landing(con, landing)
-    with _timed(figures, "raw_export"), duckdb.connect(str(work.raw_database)) as con:
-        export_raw_layer(con, work.raw_parquet)
+        load_landing(con, landing, work.raw_parquet)  # the raw layer both engines read
     duck = workdir / "duckdb" / "speccomm.duckdb"
     duck.parent.mkdir(parents=True)
     shutil.copyfile(work.raw_database, duck)

@@ -7,8 +7,10 @@ On the N largest SUS files of a landing folder, side by side and file by file, D
 - reads every value (`sum(length(...))` over all columns, so no column is skipped);
 - stores every value as text: `create table as` in memory, into a database file, and
   `copy ... to` Parquet;
-- and speccomm's loader loads the file into a fresh raw schema (sniff, checksum, insert,
-  row numbers, registry, commit).
+- reads every value again from that Parquet file (what a build pays per read of the raw layer,
+  against reading the landing CSV itself: decision 0030);
+- and speccomm's loader loads the file into a fresh raw layer (sniff, checksum, its Parquet
+  file with row numbers, registry, commit).
 
 Each is timed twice, keeping the faster, and reported as seconds and as a ratio to the count.
 Results are printed and written to bench/results/storage_floor.json.
@@ -60,6 +62,13 @@ def _parquet(csv: Path, work: Path) -> None:
     duckdb.connect().execute(f"copy (select * from {READ}) to '{target}' (format parquet)", [str(csv)])
 
 
+def _read_every_value_from_parquet(csv: Path, work: Path) -> None:
+    """What staging pays to read a file's text again from the raw layer (after _parquet)."""
+    duckdb.connect().execute(
+        "select sum(length(columns(*))) from read_parquet(?)", [str(work / "kept.parquet")]
+    ).fetchall()
+
+
 def _speccomm_loader(csv: Path, work: Path) -> None:
     landing = work / "landing"
     shutil.rmtree(landing, ignore_errors=True)
@@ -75,6 +84,7 @@ WAYS: dict[str, Callable[[Path, Path], None]] = {
     "table_in_memory": _table_in_memory,
     "table_in_database_file": _table_in_file,
     "parquet_file": _parquet,
+    "read_every_value_from_parquet": _read_every_value_from_parquet,
     "speccomm_loader": _speccomm_loader,
 }
 

@@ -44,6 +44,7 @@ from speccomm.dbt_runner import (
 from speccomm.footprint import footprint_notes
 from speccomm.load import load_landing
 from speccomm.load.entries import LandingUnavailable, check_landing_root
+from speccomm.load.raw_layer import remove_unheld
 from speccomm.load.reference import (
     ReferenceFolder,
     keep_accepted,
@@ -54,7 +55,7 @@ from speccomm.load.reference import (
 from speccomm.pack.night import write_night_pack
 from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
-from speccomm.publish.atomic import publish_database, remove_stale_stages
+from speccomm.publish.atomic import ROLLED_BACK, publish_database, remove_stale_stages
 from speccomm.publish.comments import comment_sources
 from speccomm.publish.holders import EXIT_WAREHOUSE_HELD, WarehouseHeld, refuse_writers
 from speccomm.publish.journal import complete_pending
@@ -293,7 +294,7 @@ class Night:
             shutil.copyfile(source, self.working_copy)
         with duckdb.connect(str(self.working_copy)) as con:
             rejected_before = _rejected_files(con)
-            summary = load_landing(con, self.paths.landing)
+            summary = load_landing(con, self.paths.landing, self.layout.raw_dir)
             ensure_dq_tables(con)  # with their keys, before dbt's DQMI views are bound to them
             self.reference = read_reference_folder(self.paths.landing, self.layout.kept_reference_dir)
             reference_rejected = record_reference_folder(con, self.reference)
@@ -340,7 +341,7 @@ class Night:
                 from speccomm.spark.night import build_night_on_spark
 
                 build_night_on_spark(
-                    self.working_copy, raw_parquet=self.layout.raw_parquet_dir,
+                    self.working_copy, raw_parquet=self.layout.raw_dir,
                     spark_dir=self.layout.work_dir(self.run_id) / "spark", seed_path=seeds,
                     footprint=self.options.footprint, echo=self.options.verbose,
                 )
@@ -470,8 +471,19 @@ class Night:
         self.notes.append(f"published {published.path} (version {published.version.name}; "
                           f"{len(published.pruned)} old version(s) pruned); the build in "
                           f"{self.layout.build_file.name} beside it")
+        self._remove_unheld_raw_files()
         self.notes += self.footprint_notes
         keep_accepted(self.reference, self.layout.kept_reference_dir)
+
+    def _remove_unheld_raw_files(self) -> None:
+        """Replaced files' earlier rows, once no kept build file holds them (decision 0030).
+        Published already: a fault here is a note, never a failed night."""
+        builds = self.layout.build_versions_dir
+        kept = sorted([*builds.glob("*.duckdb"), *(builds.parent / ROLLED_BACK / "build").glob("*.duckdb")])
+        try:
+            remove_unheld(self.layout.raw_dir, self.layout.build_file, kept)
+        except (duckdb.Error, OSError) as exc:
+            self.notes.append(f"raw layer: old rows of replaced files kept tonight: {describe_fault(exc)}")
 
     def _pack(self) -> None:
         """The footprint's ICB pack for the version just published (speccomm.pack.night). After

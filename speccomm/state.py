@@ -24,8 +24,10 @@
     state/dbt-parse/           dbt's parse kept between nights (partial_parse.msgpack) and,
                                while dbt runs, the fixed name it opens the working copy by
                                (speccomm.dbt_runner.KeptParse)
-    raw-parquet/               nights on Spark: the raw layer as Parquet, one file per landing
-                               file, kept across nights (speccomm.spark.raw_export)
+    raw/                       the build's raw layer: one immutable Parquet file per loaded
+                               landing file, the registry and rejected files as of the last
+                               load (speccomm.load.raw_layer); build.duckdb's raw.<feed>_rows
+                               are views over it, Spark reads it too; BI readers never
 ```
 Everything that must survive a failed or killed night (run log, delivery ledger) lives
 outside the warehouse file, because a failed night never publishes its working copy. The
@@ -136,8 +138,9 @@ class StateLayout:
         return self.work_root / "seed-overlay"
 
     @property
-    def raw_parquet_dir(self) -> Path:
-        return self.root / "raw-parquet"
+    def raw_dir(self) -> Path:
+        """The raw layer's folder: the build file's (and its kept versions'), both engines read it."""
+        return self.root / "raw"
 
     def protected(self) -> tuple[tuple[Path, str], ...]:
         """What an output (export, extract) must never be written over or into."""
@@ -149,7 +152,7 @@ class StateLayout:
             (self.work_root, "the nightly's work folder"),
             (self.reports_root, "the nightly's reports folder"),
             (self.pack_root, "the nightly's ICB pack folder"),
-            (self.raw_parquet_dir, "the raw layer of the nightly on Spark"),
+            (self.raw_dir, "the build's raw layer"),
         )
 
     def refuse_protected(self, target: Path) -> None:

@@ -1,13 +1,15 @@
-"""Load new landing files into the raw schema.
+"""Load new landing files into the raw layer.
 
 A file is loaded whole or not at all; a bad file is recorded in raw.rejected_files with a
 reason a person can act on, and never stops the others.
 
-Files go in by batches, one transaction each: a national landing folder holds thousands of
-small SLAM and ledger files, and a commit (with its checkpoint) per file cost more than their
-rows. A file whose rows cannot be parsed aborts its batch's transaction; it is rejected and
-the batch is loaded again without it, so a file's rows and its registry row still commit or
-roll back together, and a killed run leaves whole batches behind, never part of a file.
+Each new file's rows become one immutable Parquet file of the raw layer's folder
+(speccomm.load.raw_layer, decision 0030), written to a hidden name and renamed into place once
+whole; a file whose rows cannot be parsed leaves nothing and is rejected. The files count from
+the moment their registry rows commit: files are registered by batches, one transaction each (a
+national landing folder holds thousands of small SLAM and ledger files, and a commit per file
+cost more than their rows), and the views raw.<feed>_rows read only the files the registry
+holds, so a killed run leaves whole batches behind, never part of a file.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ from speccomm.load.columns import COLUMNS_BY_FEED, match_header
 from speccomm.load.csvfile import Sniffed, UnreadableFile, sniff, utf8_copy
 from speccomm.load.entries import FEEDS, LandingEntry, Seen, list_landing
 from speccomm.load.filenames import BadFileName, LandingName, parse_landing_name
+from speccomm.load.raw_layer import (
+    default_raw_dir,
+    discard_partial,
+    ensure_raw_layer,
+    file_folder,
+    next_file_id,
+    publish_partial,
+    rows_file,
+    sweep,
+    sync_folders,
+    write_partial,
+    write_snapshots,
+)
 from speccomm.load.raw_schema import ensure_raw_schema
 
 __all__ = ["FEEDS", "LoadSummary", "load_landing"]
@@ -82,7 +97,7 @@ class _Loaded:
 
 
 class _RowsUnreadable(Exception):
-    """One file's rows could not be read (or changed meanwhile); its batch's transaction is aborted."""
+    """One file's rows could not be read (or changed meanwhile): nothing of it is kept."""
 
     def __init__(self, file: _NewFile, error: Exception) -> None:
         super().__init__(str(error))
@@ -90,24 +105,31 @@ class _RowsUnreadable(Exception):
         self.error = error
 
 
-def load_landing(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummary:
-    """Load every file under landing/{slam,sus,ledger,budget} not already in the registry."""
+def load_landing(con: duckdb.DuckDBPyConnection, landing: Path, raw_dir: Path | None = None) -> LoadSummary:
+    """Load every file under landing/{slam,sus,ledger,budget} not already in the registry.
+
+    The rows go to the raw layer's folder `raw_dir` (default: `<stem>-raw` beside the
+    connection's database file; the nightly passes `raw` beside build.duckdb); the registry,
+    the rejected files and the views over the folder to `con`."""
+    raw_dir = (raw_dir if raw_dir is not None else default_raw_dir(con)).resolve()
     con.execute("set enable_progress_bar = false")
-    # _number_rows numbers rows by their append order, which is file order only while the
+    # _write_partial_rows numbers rows by their scan order, which is file order only while the
     # connection preserves insertion order; a caller may have turned that off.
     preserved = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
     if not preserved:
         con.execute("set preserve_insertion_order = true")
     try:
-        return _load_new_files(con, landing)
+        return _load_new_files(con, landing, raw_dir)
     finally:
         if not preserved:
             con.execute("set preserve_insertion_order = false")
 
 
-def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummary:
+def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path, raw_dir: Path) -> LoadSummary:
     entries = list_landing(landing)  # before anything is written: a missing landing root fails here
     ensure_raw_schema(con)
+    sweep(raw_dir, next_file_id(con))  # what a night that never committed left behind
+    ensure_raw_layer(con, raw_dir)
     summary = LoadSummary()
     known: dict[tuple[str, str], _Registered] = {
         (feed, name): _Registered(file_id, checksum, Seen(size, mtime) if size is not None else None)
@@ -152,11 +174,18 @@ def _load_new_files(con: duckdb.DuckDBPyConnection, landing: Path) -> LoadSummar
                 new_file = _replacing(new_file, registered)
             batch.append(new_file)
             if len(batch) >= BATCH_FILES or sum(f.sniffed.size for f in batch) >= BATCH_BYTES:
-                _load_batch(con, batch, first_with_checksum, summary, workdir)
+                _load_batch(con, batch, first_with_checksum, summary, _Target(workdir, raw_dir))
                 batch = []
-        _load_batch(con, batch, first_with_checksum, summary, workdir)
+        _load_batch(con, batch, first_with_checksum, summary, _Target(workdir, raw_dir))
         _record_seen(con, unchanged)
+    write_snapshots(con, raw_dir)
     return summary
+
+
+@dataclass(frozen=True)
+class _Target:
+    workdir: Path  # the night's UTF-8 copies of Windows-1252 files
+    raw_dir: Path  # the raw layer's folder
 
 
 @dataclass(frozen=True)
@@ -212,74 +241,80 @@ def _load_batch(
     batch: list[_NewFile],
     first_with_checksum: dict[tuple[str, str], int],
     summary: LoadSummary,
-    workdir: Path,
+    target: _Target,
 ) -> None:
-    """Load the batch in one transaction; a file whose rows cannot be read is rejected and
-    the rest loaded again without it."""
-    pending = list(batch)
-    while pending:
-        try:
-            loaded = _load_in_one_transaction(con, pending, first_with_checksum, workdir)
-        except _RowsUnreadable as unreadable:
-            pending.remove(unreadable.file)
-            file = unreadable.file
-            _reject(con, summary, file.feed, file.name_in_feed, _reason(unreadable.error), file.seen)
-            continue
-        for entry in loaded:
-            if entry.duplicate_of is None:
-                first_with_checksum[(entry.file.feed, entry.file.sniffed.checksum)] = entry.file_id
-            if entry.file.replaces_file_id is not None:
-                summary.replaced.append((
-                    f"{entry.file.feed}/{entry.file.name_in_feed}",
-                    f"changed since it was loaded: the new version ({entry.rows:,} rows) replaces the old",
-                ))
-            summary.files_loaded += 1
-            summary.files_duplicate += entry.duplicate_of is not None
-            summary.rows_loaded += entry.rows
+    """Write each file's rows as its Parquet file (a file whose rows cannot be read is
+    rejected, leaving nothing), then register the batch in one transaction."""
+    if not batch:
         return
+    # file ids in landing order: restatement breaks received-time ties by the later id
+    new_ids = con.execute("select nextval('raw.file_id_seq') from range(?)", [len(batch)]).fetchall()
+    written: list[tuple[_NewFile, int, int]] = []
+    for file, file_id in zip(batch, sorted(row[0] for row in new_ids), strict=True):
+        try:
+            written.append((file, file_id, _write_rows(con, file, file_id, target)))
+        except _RowsUnreadable as unreadable:
+            _reject(con, summary, file.feed, file.name_in_feed, _reason(unreadable.error), file.seen)
+    sync_folders({file_folder(target.raw_dir, file.feed, file_id) for file, file_id, rows in written if rows})
+    for entry in _register_in_one_transaction(con, written, first_with_checksum):
+        if entry.duplicate_of is None:
+            first_with_checksum[(entry.file.feed, entry.file.sniffed.checksum)] = entry.file_id
+        if entry.file.replaces_file_id is not None:
+            summary.replaced.append((
+                f"{entry.file.feed}/{entry.file.name_in_feed}",
+                f"changed since it was loaded: the new version ({entry.rows:,} rows) replaces the old",
+            ))
+        summary.files_loaded += 1
+        summary.files_duplicate += entry.duplicate_of is not None
+        summary.rows_loaded += entry.rows
 
 
-def _load_in_one_transaction(
+def _write_rows(con: duckdb.DuckDBPyConnection, file: _NewFile, file_id: int, target: _Target) -> int:
+    """The file's rows as its raw layer file, renamed into place only if the landing file is
+    still the bytes listed and sniffed. No file for a file without data rows."""
+    parquet = rows_file(target.raw_dir, file.feed, file_id, file.sniffed.checksum)
+    rows = 0
+    if file.sniffed.has_data_rows:
+        try:
+            rows = _write_partial_rows(con, file, file_id, parquet, target.workdir)
+        except duckdb.Error as exc:
+            raise _RowsUnreadable(file, exc) from exc
+    try:  # the rows DuckDB read are the bytes listed and sniffed, or none of them count
+        listed = LandingEntry(file.feed, file.name_in_feed, file.path, file.seen)
+        _unchanged_since_listing(listed, file.sniffed)
+    except (FileChanged, OSError) as exc:
+        discard_partial(parquet)
+        raise _RowsUnreadable(file, exc) from exc
+    if rows:
+        publish_partial(parquet)
+    else:  # data rows sniffed but none read (blank lines only): no file, as for a header-only one
+        discard_partial(parquet)
+    return rows
+
+
+def _register_in_one_transaction(
     con: duckdb.DuckDBPyConnection,
-    files: list[_NewFile],
+    written: list[tuple[_NewFile, int, int]],
     first_with_checksum: dict[tuple[str, str], int],
-    workdir: Path,
 ) -> list[_Loaded]:
-    """Each file's rows, their numbers and the registry rows, committed together.
+    """The files' registry rows (and the removal of the versions they replace), committed together.
 
     A re-sent file is loaded all the same: the contract orders statements by their received
     time, so a re-sent statement is the latest one even when an earlier file says the same.
     """
-    firsts = dict(first_with_checksum)  # this attempt's view; kept by the caller on commit
+    if not written:
+        return []
+    firsts = dict(first_with_checksum)  # this transaction's view; kept by the caller on commit
     con.begin()
     try:
-        # file ids in landing order: restatement breaks received-time ties by the later id
-        new_ids = con.execute("select nextval('raw.file_id_seq') from range(?)", [len(files)]).fetchall()
-        file_ids = sorted(row[0] for row in new_ids)
-        loaded = []
-        for file in files:
+        for file, _, _ in written:
             if file.replaces_file_id is not None:
-                _remove_loaded_version(con, file.feed, file.replaces_file_id)
+                _remove_loaded_version(con, file.replaces_file_id)
                 firsts = {key: first for key, first in firsts.items() if first != file.replaces_file_id}
-        for file, file_id in zip(files, file_ids, strict=True):
-            rows = 0
-            # No insert for a file without rows: in DuckDB 2.0 a CSV insert of no rows hides
-            # the rows of the next large insert in the same transaction (_number_rows checks).
-            if file.sniffed.has_data_rows:
-                try:
-                    rows = _insert_rows(con, file, file_id, workdir)
-                except duckdb.Error as exc:
-                    raise _RowsUnreadable(file, exc) from exc
-            try:  # the rows DuckDB read are the bytes listed and sniffed, or none of them count
-                _unchanged_since_listing(
-                    LandingEntry(file.feed, file.name_in_feed, file.path, file.seen), file.sniffed
-                )
-            except (FileChanged, OSError) as exc:
-                raise _RowsUnreadable(file, exc) from exc
+        loaded = []
+        for file, file_id, rows in written:
             first = firsts.setdefault((file.feed, file.sniffed.checksum), file_id)
             loaded.append(_Loaded(file, file_id, rows, None if first == file_id else first))
-        for feed in {entry.file.feed for entry in loaded if entry.rows}:
-            _number_rows(con, feed, [entry for entry in loaded if entry.file.feed == feed and entry.rows])
         _register(con, loaded)
         con.commit()
     except BaseException:
@@ -288,9 +323,9 @@ def _load_in_one_transaction(
     return loaded
 
 
-def _remove_loaded_version(con: duckdb.DuckDBPyConnection, feed: str, file_id: int) -> None:
-    """The rows and registry row of a file's earlier version (in the caller's transaction)."""
-    con.execute(f"delete from raw.{feed}_rows where file_id = ?", [file_id])
+def _remove_loaded_version(con: duckdb.DuckDBPyConnection, file_id: int) -> None:
+    """The registry row of a file's earlier version (in the caller's transaction): its rows stop
+    counting with it. Its Parquet file stays, for the kept versions whose registries hold it."""
     con.execute(
         "update raw.file_registry set duplicate_of_file_id = null where duplicate_of_file_id = ?", [file_id]
     )
@@ -313,72 +348,25 @@ def _record_seen(con: duckdb.DuckDBPyConnection, seen: list[tuple[int, Seen]]) -
         )
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, file: _NewFile, file_id: int, workdir: Path) -> int:
+def _write_partial_rows(
+    con: duckdb.DuckDBPyConnection, file: _NewFile, file_id: int, parquet: Path, workdir: Path
+) -> int:
+    """The rows as text, with file_id, source_file and source_row (each row's position in the
+    file: row_number() over the scan, which keeps the file's order while the connection
+    preserves insertion order, as load_landing ensures; tests/python/test_load_row_numbers.py)."""
     assert file.sniffed.header is not None
     csv_path = utf8_copy(file.path, file.sniffed.encoding, workdir)
     file_columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(file.sniffed.header)))
-    canonical = [c.name for c in COLUMNS_BY_FEED[file.feed]]
     selected = ", ".join(
-        f"c{file.positions[name]} as {name}" if name in file.positions else f"null::varchar as {name}"
-        for name in canonical
+        f"c{file.positions[c.name]} as {c.name}" if c.name in file.positions else f"null::varchar as {c.name}"
+        for c in COLUMNS_BY_FEED[file.feed]
     )
-    # source_row goes in as a placeholder (0: the column is not null); _number_rows sets it.
-    inserted = con.execute(
-        f"""
-        insert into raw.{file.feed}_rows (file_id, source_file, source_row, {", ".join(canonical)})
-        select ?, ?, 0, {selected}
+    query = f"""
+        select ?::bigint as file_id, ?::varchar as source_file, row_number() over () as source_row, {selected}
         from read_csv(?, header = true, auto_detect = false, columns = {{{file_columns}}},
                       delim = ',', quote = '"', escape = '"', strict_mode = true)
-        """,
-        [file_id, file.name_in_feed, str(csv_path)],
-    ).fetchone()
-    return int(inserted[0]) if inserted else 0
-
-
-def _number_rows(con: duckdb.DuckDBPyConnection, feed: str, loaded: list[_Loaded]) -> None:
-    """source_row = each row's position in its file.
-
-    row_number() over () would give it, but a window over the whole scan serialises the
-    insert (about twice as slow on a national SUS file). Instead the rows are numbered from
-    their row ids before the commit. This relies on two things: with preserve_insertion_order
-    on (load_landing ensures it) a parallel scan is appended in file order; and rows appended
-    in a transaction have transaction-local row ids, contiguous in append order, until the
-    commit renumbers them. The check below stops the load if either ever fails.
-    """
-    ids = [entry.file_id for entry in loaded]
-    spans = con.execute(
-        f"""
-        select file_id, min(rowid), max(rowid), count(*)
-        from raw.{feed}_rows
-        where file_id between ? and ?
-        group by file_id
-        """,
-        [min(ids), max(ids)],
-    ).fetchall()
-    found = {file_id: (first, last, rows) for file_id, first, last, rows in spans}
-    for entry in loaded:
-        first, last, rows = found.get(entry.file_id, (0, -1, 0))
-        if rows != entry.rows:
-            raise RuntimeError(
-                f"{entry.file.name_in_feed}: {entry.rows} rows inserted but {rows} read back; "
-                "nothing committed"
-            )
-        if last - first + 1 != rows:
-            raise RuntimeError(f"row ids of {entry.file.name_in_feed} are not contiguous: cannot number them")
-    con.execute(
-        f"""
-        update raw.{feed}_rows
-        set source_row = raw.{feed}_rows.rowid - firsts.first_row_id + 1
-        from (
-            select file_id as numbered_file_id, min(rowid) as first_row_id
-            from raw.{feed}_rows
-            where file_id between ? and ?
-            group by file_id
-        ) as firsts
-        where raw.{feed}_rows.file_id = firsts.numbered_file_id
-        """,
-        [min(ids), max(ids)],
-    )
+        """
+    return write_partial(con, query, [file_id, file.name_in_feed, str(csv_path)], parquet)
 
 
 def _register(con: duckdb.DuckDBPyConnection, loaded: list[_Loaded]) -> None:

@@ -1,10 +1,9 @@
-"""The raw schema: landing rows as text with lineage, the file registry and rejected files."""
+"""The raw schema's tables: the file registry and the rejected files (the landing rows are
+Parquet files, read through the views of speccomm.load.raw_layer)."""
 
 from __future__ import annotations
 
 import duckdb
-
-from speccomm.load.columns import COLUMNS_BY_FEED
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -49,15 +48,3 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"alter table raw.{table} add column if not exists file_mtime_ns bigint")
     # The V<N> of a budget file's name (NULL for the other feeds): added to older warehouses.
     con.execute("alter table raw.file_registry add column if not exists name_version integer")
-    for feed, columns in COLUMNS_BY_FEED.items():
-        text_columns = ",\n".join(f"{c.name} varchar" for c in columns)
-        con.execute(
-            f"""
-            create table if not exists raw.{feed}_rows (
-                file_id bigint not null,
-                source_file varchar not null,
-                source_row bigint not null,
-                {text_columns}
-            )
-            """
-        )

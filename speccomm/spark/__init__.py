@@ -1,3 +1,4 @@
-"""The Spark engine (docs/scale-out.md): the raw layer as Parquet (`raw_export`), the
-environment dbt-spark's session method needs (`environment`), the Spark build read back into
-a DuckDB file (`publish`), and the parity check against a DuckDB build (`parity`)."""
+"""The Spark engine (docs/scale-out.md), over the loader's Parquet raw layer
+(speccomm.load.raw_layer): the environment dbt-spark's session method needs (`environment`),
+the Spark build read back into a DuckDB file (`publish`), and the parity check against a
+DuckDB build (`parity`)."""

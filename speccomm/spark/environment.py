@@ -44,7 +44,7 @@ def require_pyspark() -> None:
 
 def spark_environment(spark_dir: Path, raw_dir: Path) -> dict[str, str]:
     """Variables for a dbt process on the Spark target. `spark_dir` holds the metastore (Derby)
-    and the tables' Parquet files; `raw_dir` the raw layer (speccomm.spark.raw_export). The
+    and the tables' Parquet files; `raw_dir` the raw layer (speccomm.load.raw_layer). The
     driver's memory must be given before the JVM starts, so it goes in PYSPARK_SUBMIT_ARGS."""
     require_pyspark()
     spark_dir.mkdir(parents=True, exist_ok=True)

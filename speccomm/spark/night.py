@@ -1,8 +1,9 @@
 """The build step of a night on Spark (`speccomm nightly --engine spark`, docs/decisions/0015).
 
-The night loads into its DuckDB working copy as always. Then: the raw schema is written out
-as the Parquet raw layer (kept beside the warehouse, a file per landing file, so a night
-writes only the new ones), dbt builds seeds, models and data tests on the spark target (the
+The night loads as always: the new landing files become Parquet files of the raw layer beside
+the warehouse (speccomm.load.raw_layer, decision 0030), the registry goes into the DuckDB
+working copy and, as a Parquet file, beside the rows. Then dbt builds seeds, models and data
+tests on the spark target over that same folder (the
 same selector as a DuckDB night; the data-quality check models as tables of every slice,
 var dq_check_scope), and every table Spark built is copied into the working copy, with its
 descriptions; the DQMI views, which read the runner's tables, are built by dbt in the working
@@ -30,7 +31,6 @@ from speccomm.spark.cluster import (
 )
 from speccomm.spark.environment import spark_environment
 from speccomm.spark.publish import built_tables, copy_spark_tables
-from speccomm.spark.raw_export import export_raw_layer
 
 # the check models read every slice and are tables; the runner keeps the changed slices' rows
 SPARK_NIGHT_VARS: dict[str, object] = {"dq_check_scope": "every_slice"}
@@ -50,9 +50,8 @@ def build_night_on_spark(
     On a local Spark, `spark_dir` (metastore and tables) is the night's own; on the standalone
     cluster (SPECCOMM_SPARK_CLUSTER, speccomm.spark.cluster) the tables live in the cluster's
     warehouse folder. Raises BuildFailed as a DuckDB build."""
+    # the loader wrote the raw layer (speccomm.load.raw_layer): Spark reads the same folder
     engine = spark_engine(spark_dir, raw_parquet)  # SparkUnavailable/BuildFailed before any work
-    with duckdb.connect(str(working_copy)) as con:
-        export_raw_layer(con, raw_parquet)
     started = time.time()
     try:
         result = build_warehouse(

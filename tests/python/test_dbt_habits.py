@@ -17,6 +17,7 @@ from test_nightly import NightEnv, first_night
 
 from speccomm.config import PROJECT_ROOT
 from speccomm.dbt_runner import dbt_executable
+from speccomm.load.raw_layer import ensure_raw_layer
 from speccomm.load.raw_schema import ensure_raw_schema
 from speccomm.quality.tables import ensure_tables as ensure_dq_tables
 
@@ -81,6 +82,7 @@ def test_the_declared_raw_tables_are_those_the_loader_creates(
     loader = tmp_path / "loader.duckdb"
     with duckdb.connect(str(loader)) as con:
         ensure_raw_schema(con)
+        ensure_raw_layer(con, tmp_path / "raw")  # the views over the rows' Parquet files
     query = ("select table_name, column_name, data_type from duckdb_columns()"
              " where schema_name = 'raw' order by table_name, column_index")
     with duckdb.connect(str(fresh[0]), read_only=True) as con:

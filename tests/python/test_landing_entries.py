@@ -184,7 +184,7 @@ def test_a_file_that_changes_while_it_is_read_is_not_loaded_and_is_read_again(
 ) -> None:
     landing = tmp_path / "landing"
     path = write_csv(landing / "slam" / GOOD, SLAM_HEADER, [slam_row("1")])
-    real_insert = loader_module._insert_rows
+    real_insert = loader_module._write_partial_rows
 
     def insert_then_append(*args, **kwargs):  # the upload goes on while DuckDB reads
         rows = real_insert(*args, **kwargs)
@@ -192,11 +192,16 @@ def test_a_file_that_changes_while_it_is_read_is_not_loaded_and_is_read_again(
             handle.write(",".join(slam_row("1", price="7.00")) + "\r\n")
         return rows
 
-    monkeypatch.setattr(loader_module, "_insert_rows", insert_then_append)
+    monkeypatch.setattr(loader_module, "_write_partial_rows", insert_then_append)
     load_landing(con, landing)
     assert "changed while it was being read" in _reasons(con)[f"slam/{GOOD}"]
     assert con.execute("select count(*) from raw.slam_rows").fetchone() == (0,)
-    monkeypatch.setattr(loader_module, "_insert_rows", real_insert)
+    # and nothing of it is in the raw layer's folder, not even under a hidden name
+    folder = tmp_path / "wh-raw" / "slam_rows"
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "file_id=999999999999", "file_id=999999999999/_schema.parquet"
+    ]
+    monkeypatch.setattr(loader_module, "_write_partial_rows", real_insert)
     # the rejection recorded the file as listed: now it has changed, so it is new again ...
     state = PublishedState(_known(con), None)
     assert new_files(landing, state) == [f"slam/{GOOD}"]

@@ -1,6 +1,6 @@
-"""The Spark engine's parts that need no Spark: the raw layer's Parquet export, the parity
-comparison, the copying of Spark's Parquet tables into DuckDB, the engine switch of the night
-(make spark-parity runs a night on Spark itself)."""
+"""The Spark engine's parts that need no Spark (the raw layer it reads is the loader's:
+tests/python/test_raw_layer.py): the parity comparison, the copying of Spark's Parquet tables
+into DuckDB, the engine switch of the night (make spark-parity runs a night on Spark itself)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ import pytest
 from landing_files import SLAM_HEADER, slam_row, write_csv
 from speccomm.cli import main
 from speccomm.dbt_runner import build_fingerprint
-from speccomm.load import load_landing
 from speccomm.nightly import EXIT_CODES
 from speccomm.publish.comments import comment_models
 from speccomm.spark.parity import compare_warehouses
 from speccomm.spark.publish import SparkTable, built_tables, copy_spark_tables, publish_spark_build
-from speccomm.spark.raw_export import export_raw_layer
 
 
 def _landing(root: Path) -> Path:
@@ -27,35 +25,6 @@ def _landing(root: Path) -> Path:
     write_csv(root / "slam" / "RJ1_ACM_2526_M02_20250612093000.csv", SLAM_HEADER,
               [slam_row("1"), slam_row("2")])
     return root
-
-
-def test_raw_export_writes_each_file_once_by_checksum(tmp_path: Path) -> None:
-    landing = _landing(tmp_path / "landing")
-    out = tmp_path / "raw"
-    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
-        load_landing(con, landing)
-        first = export_raw_layer(con, out)
-        checksums = {row[0] for row in con.execute("select checksum from raw.file_registry").fetchall()}
-        again = export_raw_layer(con, out)
-        rows = con.execute(f"select count(*), min(source_row) from '{out}/slam_rows/*.parquet'").fetchone()
-        registry = con.execute(f"select count(*) from '{out}/file_registry/*.parquet'").fetchone()
-    names = sorted(p.name for p in (out / "slam_rows").iterdir())
-    assert (first.written, again.written, again.kept) == (2, 0, 2)
-    assert {name.split("-", 1)[1].removesuffix(".parquet") for name in names} == checksums
-    assert rows == (3, 1) and registry == (2,)
-    assert not [p for p in out.rglob(".*")]  # no partial file left behind
-
-
-def test_raw_export_removes_a_file_the_registry_no_longer_holds(tmp_path: Path) -> None:
-    landing = _landing(tmp_path / "landing")
-    out = tmp_path / "raw"
-    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
-        load_landing(con, landing)
-        export_raw_layer(con, out)
-        con.execute("delete from raw.slam_rows where file_id = (select min(file_id) from raw.slam_rows)")
-        summary = export_raw_layer(con, out)
-    assert (summary.removed, summary.kept) == (1, 1)
-    assert len(list((out / "slam_rows").glob("*.parquet"))) == 1
 
 
 def _fake_spark_tables(tmp_path: Path, spark_amount: str) -> tuple[Path, Path]:
