@@ -8,9 +8,9 @@ models/after_marts/finance/_finance__unit_tests.yml with the leaves of its step'
 `icb_variation_z_scores_known_phi` (the ICBs' rates and the reference rates; the funnel's test
 is given the step's z-scores): dbt checks the models give their expected rows (they run with
 every `dbt build` of the models); this module recomputes the funnel's expected rows and the
-z-scores it is given from the leaves, independently of the SQL (Python's statistics module: R's type-7 quantiles are
-`statistics.quantiles(method="inclusive")`), so the fixture's figures are not the model's own
-output copied back. Method: docs/marts/icb-variation.md."""
+z-scores it is given from the leaves, independently of the SQL (Python's statistics module:
+R's type-7 quantiles are `statistics.quantiles(method="inclusive")`), so the fixture's figures
+are not the model's own output copied back. Method: docs/marts/icb-variation.md."""
 
 from __future__ import annotations
 
@@ -242,9 +242,11 @@ def test_the_funnels_given_z_scores_are_its_leaves_recomputed() -> None:
         for u in found:
             row = rows[(u.line, u.icb)]
             assert row["unit_reason"] == u.reason, (name, u.line, u.icb)
-            for column, value in (("expected_activity", u.expected), ("expected_spend_gbp", u.expected_spend),
-                                  ("centre_activity_per_100k", u.centre), ("centre_spend_per_100k", u.centre_spend),
-                                  ("observed_activity", u.observed), ("observed_spend_gbp", u.observed_spend)):
+            for column, value in (
+                ("expected_activity", u.expected), ("expected_spend_gbp", u.expected_spend),
+                ("centre_activity_per_100k", u.centre), ("centre_spend_per_100k", u.centre_spend),
+                ("observed_activity", u.observed), ("observed_spend_gbp", u.observed_spend),
+            ):
                 assert math.isclose(float(row[column]), value, rel_tol=1e-12), (name, u.line, u.icb, column)
             if u.reason is None:
                 assert math.isclose(row["z_score"], u.z(), rel_tol=1e-9, abs_tol=1e-12)

@@ -1,21 +1,21 @@
 {#- The estimates of the months a provider has not sent, shared among the ICB's specialised
     service lines: per ICB × service line × financial year, each flow's estimate
     (int_finance__slam_flow_estimates, provider × ICB × funding stream) in proportion to the
-    line's part of the flow's actual (for the run-rate method that is the line's own run rate).
+    line's part of the flow's actual (for the run-rate method that is the line's own run rate;
+    int_finance__icb_line_provider_actuals).
     A step of int_finance__icb_line_rates (completeness, issue 24). -#}
 with
 
-fct_contract_activity as (
+provider_icb_lines as (
     select
         provider_code,
-        attributed_icb_code,
+        icb_code,
         service_line_code,
         funding_stream,
         financial_year,
-        activity,
-        price
-    from {{ ref('fct_contract_activity') }}
-    where record_type = 'Actual' and attributed_icb_code is not null and service_line_code is not null
+        line_actual_gbp,
+        line_actual_activity
+    from {{ ref('int_finance__icb_line_provider_actuals') }}
 ),
 
 flow_estimates as (
@@ -31,11 +31,6 @@ flow_estimates as (
     from {{ ref('int_finance__slam_flow_estimates') }}
 ),
 
-specialised_lines as (
-    select service_line_code
-    from {{ ref('int_reference__specialised_service_lines') }}
-),
-
 -- Each flow's year: its actuals and the estimates of its missing months.
 flow_years as (
     select
@@ -49,26 +44,6 @@ flow_years as (
         sum(estimated_activity) as flow_estimated_activity
     from flow_estimates
     group by provider_code, icb_code, funding_stream, financial_year
-),
-
-provider_icb_lines as (
-    select
-        fct_contract_activity.provider_code,
-        fct_contract_activity.attributed_icb_code as icb_code,
-        fct_contract_activity.service_line_code,
-        fct_contract_activity.funding_stream,
-        fct_contract_activity.financial_year,
-        sum(fct_contract_activity.price) as line_actual_gbp,
-        sum(fct_contract_activity.activity) as line_actual_activity
-    from fct_contract_activity
-    inner join specialised_lines
-        on fct_contract_activity.service_line_code = specialised_lines.service_line_code
-    group by
-        fct_contract_activity.provider_code,
-        fct_contract_activity.attributed_icb_code,
-        fct_contract_activity.service_line_code,
-        fct_contract_activity.funding_stream,
-        fct_contract_activity.financial_year
 ),
 
 -- The flow's estimate shared by the line's part of the flow's actual.
