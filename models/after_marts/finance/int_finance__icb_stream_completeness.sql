@@ -1,16 +1,17 @@
 {#- Whether an ICB's SLAM figures for a funding stream and year are complete: per ICB × funding
-    stream × financial year of int_finance__slam_flow_estimates, the expected provider-months
-    of its flows that were not sent (each carries an estimate). A step of
+    stream × financial year, the expected provider-months of its flows that were not sent (each
+    carries an estimate), the months' (int_finance__icb_slam_completeness) added up. A step of
     int_finance__icb_line_rates. -#}
 with
 
-flow_estimates as (
+completeness as (
     select
         icb_code,
         funding_stream,
         financial_year,
-        is_submitted
-    from {{ ref('int_finance__slam_flow_estimates') }}
+        providers_expected,
+        providers_reported
+    from {{ ref('int_finance__icb_slam_completeness') }}
 ),
 
 final as (
@@ -18,8 +19,8 @@ final as (
         icb_code,
         funding_stream,
         financial_year,
-        count(*) filter (where not is_submitted) as missing_provider_months
-    from flow_estimates
+        cast(sum(providers_expected - providers_reported) as bigint) as missing_provider_months
+    from completeness
     group by icb_code, funding_stream, financial_year
 )
 
