@@ -4,11 +4,13 @@ FunnelPlotR draws them for a standardised ratio (square-root transform, z-scores
 5 comparators, NULL (never a failed night) for a negative rate.
 
 The fixture is the dbt unit test `icb_variation_funnel_known_phi` in
-models/after_marts/finance/_finance__unit_tests.yml: dbt checks the model gives its expected
-rows (it runs with every `dbt build` of the model); this module recomputes those expected rows
-here, independently of the SQL (Python's statistics module: R's type-7 quantiles are
-`statistics.quantiles(method="inclusive")`), so the fixture's figures are not the model's own
-output copied back. Method: docs/marts/icb-variation.md."""
+models/after_marts/finance/_finance__unit_tests.yml with the leaves of its step's test
+`icb_variation_z_scores_known_phi` (the ICBs' rates and the reference rates; the funnel's test
+is given the step's z-scores): dbt checks the models give their expected rows (they run with
+every `dbt build` of the models); this module recomputes the funnel's expected rows and the
+z-scores it is given from the leaves, independently of the SQL (Python's statistics module:
+R's type-7 quantiles are `statistics.quantiles(method="inclusive")`), so the fixture's figures
+are not the model's own output copied back. Method: docs/marts/icb-variation.md."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import duckdb
 import yaml
 
 FINANCE = Path(__file__).resolve().parents[2] / "models" / "after_marts" / "finance"
@@ -50,7 +53,18 @@ def unit_test(name: str) -> dict:
 
 
 def given(test: dict, ref: str) -> list[dict]:
+    """The rows `test` gives for `ref`; a funnel test's leaves are its z-scores step's test's."""
+    if test["model"] == "int_finance__icb_variation_funnel":
+        test = unit_test(test["name"].replace("_funnel_", "_z_scores_"))
     return next(g["rows"] for g in test["given"] if g["input"] == f"ref('{ref}')")
+
+
+def given_z_scores(test: dict) -> dict[tuple[str, str], dict]:
+    """The z-scores step's rows a funnel test is given (SQL), by line and ICB."""
+    sql = next(g["rows"] for g in test["given"] if g["input"] == "ref('int_finance__icb_variation_z_scores')")
+    relation = duckdb.sql(sql)
+    return {(r["service_line_code"], r["icb_code"]): r
+            for r in (dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall())}
 
 
 def reference_rate(rates: list[dict], line: str, year: str, region: str) -> dict | None:
@@ -214,3 +228,28 @@ def test_a_negative_rate_is_not_judged_and_the_night_does_not_fail() -> None:
     assert {r["no_flag_reason"] for r in stated.values()} == {"centre_not_positive"}
     assert {k: r["no_flag_reason"] for k, r in recomputed.items()} == {
         k: r["no_flag_reason"] for k, r in stated.items()}
+
+
+def test_the_funnels_given_z_scores_are_its_leaves_recomputed() -> None:
+    """The funnel's tests are given the z-scores step's rows: they are what the step's tests'
+    leaves give (centre, expected counts, the reason an ICB is not judged, z), so the two
+    fixtures tell one story."""
+    for name in ("icb_variation_funnel_known_phi", "icb_variation_funnel_national_negative_centre"):
+        test = unit_test(name)
+        rows = given_z_scores(test)
+        found = units(test)
+        assert set(rows) == {(u.line, u.icb) for u in found}
+        for u in found:
+            row = rows[(u.line, u.icb)]
+            assert row["unit_reason"] == u.reason, (name, u.line, u.icb)
+            for column, value in (
+                ("expected_activity", u.expected), ("expected_spend_gbp", u.expected_spend),
+                ("centre_activity_per_100k", u.centre), ("centre_spend_per_100k", u.centre_spend),
+                ("observed_activity", u.observed), ("observed_spend_gbp", u.observed_spend),
+            ):
+                assert math.isclose(float(row[column]), value, rel_tol=1e-12), (name, u.line, u.icb, column)
+            if u.reason is None:
+                assert math.isclose(row["z_score"], u.z(), rel_tol=1e-9, abs_tol=1e-12)
+                assert math.isclose(row["spend_z_score"], u.z(spend=True), rel_tol=1e-9, abs_tol=1e-12)
+            else:
+                assert row["z_score"] is None and row["spend_z_score"] is None

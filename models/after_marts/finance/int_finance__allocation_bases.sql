@@ -13,64 +13,24 @@
     failing both, the population basis itself). A successor the reference has no rows for yet
     takes its predecessors' added up, so a merger conserves the footprint's money. ICBs
     outside the footprint (and UNKNOWN) keep their population basis as their needs figure: the
-    warehouse does not see the money it would share among them. docs/marts/allocation-impact.md. -#}
+    warehouse does not see the money it would share among them. docs/marts/allocation-impact.md.
+    Steps: int_finance__slam_spend_by_host, int_finance__allocation_basis_sums. -#}
 with
 
-flows_monthly as (
+basis_sums as (
     select
-        provider_code,
         icb_code,
-        funding_stream,
         financial_year,
-        financial_month,
-        actual_gbp
-    from {{ ref('int_finance__slam_flows_monthly') }}
-),
-
-flow_estimates as (
-    select
-        provider_code,
-        icb_code,
         funding_stream,
-        financial_year,
-        financial_month,
-        estimated_gbp
-    from {{ ref('int_finance__slam_flow_estimates') }}
-    where not is_submitted
-),
-
--- Each flow's Actual pounds by month, and the estimate of each month its provider did not send.
-flow_months as (
-    select
-        provider_code,
-        icb_code,
-        funding_stream,
-        financial_year,
-        financial_month,
-        actual_gbp as spend_gbp,
-        cast(0 as decimal(38, 2)) as estimated_gbp,
-        false as is_estimate
-    from flows_monthly
-    union all
-    select
-        provider_code,
-        icb_code,
-        funding_stream,
-        financial_year,
-        financial_month,
-        estimated_gbp as spend_gbp,
-        estimated_gbp,
-        true as is_estimate
-    from flow_estimates
-),
-
-host_periods as (
-    select
-        provider_code,
-        host_icb_code,
-        valid_from,
-        valid_to
-    from {{ ref('int_provider__host_periods') }}
+        national_total_gbp,
+        host_basis_gbp,
+        population_basis_gbp,
+        national_estimated_gbp,
+        host_estimated_gbp,
+        population_estimated_gbp,
+        host_missing_provider_months,
+        missing_provider_months
+    from {{ ref('int_finance__allocation_basis_sums') }}
 ),
 
 icb_populations as (
@@ -94,14 +54,6 @@ icb_allocations as (
     where allocation_basis in ('needs', 'population')
 ),
 
-footprint_years as (
-    select
-        icb_code,
-        financial_year
-    from {{ ref('int_reference__footprint_years') }}
-    where is_in_footprint
-),
-
 footprint as (
     select
         icb_code,
@@ -109,132 +61,37 @@ footprint as (
     from {{ ref('int_reference__footprint') }}
 ),
 
-spend as (
-    select
-        coalesce(host_periods.host_icb_code, 'UNKNOWN') as host_icb_code,
-        flow_months.icb_code as population_icb_code,
-        flow_months.funding_stream,
-        flow_months.financial_year,
-        flow_months.spend_gbp,
-        flow_months.estimated_gbp,
-        flow_months.is_estimate
-    from flow_months
-    left join host_periods
-        on
-            flow_months.provider_code = host_periods.provider_code
-            and {{ date_of_financial_period('flow_months.financial_year', 'flow_months.financial_month') }}
-            between host_periods.valid_from and host_periods.valid_to
-),
-
-year_streams as (
-    select
-        financial_year,
-        funding_stream,
-        cast(sum(spend_gbp) as decimal(38, 2)) as national_total_gbp,
-        cast(sum(estimated_gbp) as decimal(38, 2)) as national_estimated_gbp
-    from spend
-    group by financial_year, funding_stream
-),
-
-host_basis as (
-    select
-        host_icb_code as icb_code,
-        financial_year,
-        funding_stream,
-        cast(sum(spend_gbp) as decimal(38, 2)) as host_basis_gbp,
-        cast(sum(estimated_gbp) as decimal(38, 2)) as host_estimated_gbp,
-        count(*) filter (where is_estimate) as host_missing_provider_months
-    from spend
-    group by host_icb_code, financial_year, funding_stream
-),
-
-population_basis as (
-    select
-        population_icb_code as icb_code,
-        financial_year,
-        funding_stream,
-        cast(sum(spend_gbp) as decimal(38, 2)) as population_basis_gbp,
-        cast(sum(estimated_gbp) as decimal(38, 2)) as population_estimated_gbp,
-        count(*) filter (where is_estimate) as missing_provider_months
-    from spend
-    group by population_icb_code, financial_year, funding_stream
-),
-
-footprint_rows as (
-    select
-        footprint_years.icb_code,
-        year_streams.financial_year,
-        year_streams.funding_stream
-    from footprint_years
-    inner join year_streams
-        on footprint_years.financial_year = year_streams.financial_year
-),
-
-icb_rows as (
-    select
-        icb_code,
-        financial_year,
-        funding_stream
-    from host_basis
-    union
-    select
-        icb_code,
-        financial_year,
-        funding_stream
-    from population_basis
-    union
-    select
-        icb_code,
-        financial_year,
-        funding_stream
-    from footprint_rows
-),
-
 bases as (
     select
-        icb_rows.icb_code,
-        icb_rows.financial_year,
-        icb_rows.funding_stream,
+        basis_sums.icb_code,
+        basis_sums.financial_year,
+        basis_sums.funding_stream,
         coalesce(footprint.is_in_footprint, false) as is_in_footprint,
-        year_streams.national_total_gbp,
-        coalesce(host_basis.host_basis_gbp, 0) as host_basis_gbp,
-        coalesce(population_basis.population_basis_gbp, 0) as population_basis_gbp,
-        year_streams.national_estimated_gbp,
-        coalesce(host_basis.host_estimated_gbp, 0) as host_estimated_gbp,
-        coalesce(population_basis.population_estimated_gbp, 0) as population_estimated_gbp,
-        coalesce(host_basis.host_missing_provider_months, 0) as host_missing_provider_months,
-        coalesce(population_basis.missing_provider_months, 0) as missing_provider_months,
+        basis_sums.national_total_gbp,
+        basis_sums.host_basis_gbp,
+        basis_sums.population_basis_gbp,
+        basis_sums.national_estimated_gbp,
+        basis_sums.host_estimated_gbp,
+        basis_sums.population_estimated_gbp,
+        basis_sums.host_missing_provider_months,
+        basis_sums.missing_provider_months,
         icb_populations.population_financial_year,
         icb_populations.registered_population,
         icb_populations.needs_index,
         icb_populations.weighted_population,
         icb_allocations.allocation_gbp as published_allocation_gbp
-    from icb_rows
-    inner join year_streams
-        on
-            icb_rows.financial_year = year_streams.financial_year
-            and icb_rows.funding_stream = year_streams.funding_stream
+    from basis_sums
     left join footprint
-        on icb_rows.icb_code = footprint.icb_code
-    left join host_basis
-        on
-            icb_rows.icb_code = host_basis.icb_code
-            and icb_rows.financial_year = host_basis.financial_year
-            and icb_rows.funding_stream = host_basis.funding_stream
-    left join population_basis
-        on
-            icb_rows.icb_code = population_basis.icb_code
-            and icb_rows.financial_year = population_basis.financial_year
-            and icb_rows.funding_stream = population_basis.funding_stream
+        on basis_sums.icb_code = footprint.icb_code
     left join icb_populations
         on
-            icb_rows.icb_code = icb_populations.icb_code
-            and icb_rows.financial_year = icb_populations.financial_year
+            basis_sums.icb_code = icb_populations.icb_code
+            and basis_sums.financial_year = icb_populations.financial_year
     left join icb_allocations
         on
-            icb_rows.icb_code = icb_allocations.icb_code
-            and icb_rows.financial_year = icb_allocations.financial_year
-            and icb_rows.funding_stream = icb_allocations.funding_stream
+            basis_sums.icb_code = icb_allocations.icb_code
+            and basis_sums.financial_year = icb_allocations.financial_year
+            and basis_sums.funding_stream = icb_allocations.funding_stream
 ),
 
 -- Per year and stream, over the footprint's ICBs: the money to share, and which weights share it.

@@ -10,7 +10,7 @@
     to each month: ratio = 1 + z × sqrt((1 − w) ÷ w), never below 0. With fewer than var
     forecast_range_min_errors past errors (the first year of data), a default normal spread
     (var forecast_range_default_sd) stands in: range_method says which. Month 12's range is
-    the outturn itself. -#}
+    the outturn itself. The past errors: int_finance__slam_forecast_errors. -#}
 {%- set coverage = var('forecast_range_coverage', 0.8) | float -%}
 {%- set lower_p = ((1 - coverage) / 2) | round(6) -%}
 {%- set upper_p = 1 - lower_p -%}
@@ -25,22 +25,16 @@
 {%- endif %}
 with
 
-completeness as (
+past_errors as (
     select
-        icb_code,
-        funding_stream,
         financial_year,
-        financial_month,
-        slam_actual_gbp,
-        slam_estimated_gbp
-    from {{ ref('int_finance__icb_slam_completeness') }}
+        standardised_error
+    from {{ ref('int_finance__slam_forecast_errors') }}
 ),
 
-submissions as (
-    select
-        financial_year,
-        latest_month_stated
-    from {{ ref('int_slam__expected_submissions') }}
+completeness as (
+    select financial_year
+    from {{ ref('int_finance__icb_slam_completeness') }}
 ),
 
 cumulative_phasing as (
@@ -48,68 +42,6 @@ cumulative_phasing as (
         financial_month,
         cumulative_weight
     from {{ ref('stg_reference__plan_phasing') }}
-),
-
-years as (
-    select
-        financial_year,
-        max(latest_month_stated) = 12 as is_year_complete
-    from submissions
-    group by financial_year
-),
-
-cells as (
-    select distinct
-        completeness.icb_code,
-        completeness.funding_stream,
-        completeness.financial_year
-    from completeness
-    inner join years
-        on completeness.financial_year = years.financial_year
-    where years.is_year_complete
-),
-
-monthly as (
-    select
-        cells.icb_code,
-        cells.funding_stream,
-        cells.financial_year,
-        cumulative_phasing.financial_month,
-        cumulative_phasing.cumulative_weight,
-        coalesce(completeness.slam_actual_gbp + completeness.slam_estimated_gbp, 0) as with_estimates_gbp
-    from cells
-    cross join cumulative_phasing
-    left join completeness
-        on
-            cells.icb_code = completeness.icb_code
-            and cells.funding_stream = completeness.funding_stream
-            and cells.financial_year = completeness.financial_year
-            and cumulative_phasing.financial_month = completeness.financial_month
-),
-
-year_to_date as (
-    select
-        monthly.*,
-        sum(monthly.with_estimates_gbp) over (
-            partition by monthly.icb_code, monthly.funding_stream, monthly.financial_year
-            order by monthly.financial_month
-            rows between unbounded preceding and current row
-        ) as ytd_gbp,
-        sum(monthly.with_estimates_gbp) over (
-            partition by monthly.icb_code, monthly.funding_stream, monthly.financial_year
-        ) as outturn_gbp
-    from monthly
-),
-
--- one standardised error per ICB × stream × complete year × month 1-11
-past_errors as (
-    select
-        financial_year,
-        cast(outturn_gbp as double) / (cast(ytd_gbp as double) / cumulative_weight) - 1 as forecast_error,
-        (cast(outturn_gbp as double) / (cast(ytd_gbp as double) / cumulative_weight) - 1)
-        / sqrt((1 - cumulative_weight) / cumulative_weight) as standardised_error
-    from year_to_date
-    where financial_month < 12 and ytd_gbp > 0 and outturn_gbp > 0 and cumulative_weight < 1
 ),
 
 target_years as (

@@ -12,7 +12,8 @@
     to the penny. Allocations are on the boundaries in force that year
     (int_reference__icb_allocations_in_force: a successor's own allocation, else its
     predecessors' added up) and phased over the months the ICB is in force only (all twelve
-    but for a merger within the year), so a dissolved ICB has no plan after its valid_to. -#}
+    but for a merger within the year), so a dissolved ICB has no plan after its valid_to. Sources 2 and 3:
+    int_reference__plan_allocations. -#}
 with
 
 budget_lines as (
@@ -28,27 +29,19 @@ budget_lines as (
     from {{ ref('int_budget__lines_in_force') }}
 ),
 
-published_allocations as (
-    select
-        icb_code,
-        financial_year,
-        funding_stream,
-        allocation_basis,
-        allocation_gbp
-    from {{ ref('stg_reference__published_allocations') }}
-),
-
-icb_allocations as (
+-- one annual figure per ICB × year × stream: published first, else illustrative
+allocations as (
     select
         icb_code,
         financial_year,
         funding_stream,
         allocation_basis,
         allocation_gbp,
+        plan_source,
         is_derived_from_predecessors,
         in_force_from_month,
         in_force_to_month
-    from {{ ref('int_reference__icb_allocations_in_force') }}
+    from {{ ref('int_reference__plan_allocations') }}
 ),
 
 cumulative_phasing as (
@@ -83,39 +76,6 @@ budget_months as (
         sum(case when is_beyond_feeds then budget_gbp else 0 end) as plan_not_covered_by_feeds_gbp
     from budget_lines
     group by icb_code, financial_year, funding_stream, financial_month
-),
-
--- one annual figure per ICB × year × stream not budgeted: published first, else illustrative
-allocations as (
-    select
-        icb_code,
-        financial_year,
-        funding_stream,
-        allocation_basis,
-        allocation_gbp,
-        'published_allocation' as plan_source,
-        false as is_derived_from_predecessors,
-        1 as in_force_from_month,
-        12 as in_force_to_month
-    from published_allocations
-    union all
-    select
-        icb_allocations.icb_code,
-        icb_allocations.financial_year,
-        icb_allocations.funding_stream,
-        icb_allocations.allocation_basis,
-        icb_allocations.allocation_gbp,
-        'illustrative' as plan_source,
-        icb_allocations.is_derived_from_predecessors,
-        icb_allocations.in_force_from_month,
-        icb_allocations.in_force_to_month
-    from icb_allocations
-    left join published_allocations
-        on
-            icb_allocations.icb_code = published_allocations.icb_code
-            and icb_allocations.financial_year = published_allocations.financial_year
-            and icb_allocations.funding_stream = published_allocations.funding_stream
-    where published_allocations.icb_code is null
 ),
 
 allocations_not_budgeted as (

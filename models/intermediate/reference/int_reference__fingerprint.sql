@@ -3,7 +3,8 @@
     service-line statuses and categories, PODs, dimension keys, identification rules), of the
     service-line basis (var service_line_basis: which line pays), and of the project's code
     (var code_fingerprint, set by speccomm.dbt_runner).
-    When it changes, those models rebuild every slice. -#}
+    When it changes, those models rebuild every slice. The identification rules' lines:
+    int_reference__ir_fingerprint_lines. -#}
 with
 
 icb_codes as (
@@ -36,23 +37,9 @@ points_of_delivery as (
     from {{ ref('stg_reference__points_of_delivery') }}
 ),
 
-ir_rules as (
-    select
-        concat_ws(
-            ',', rule_id, service_line_code, dataset, code_set_id, age_from, age_to,
-            requires_designation, precedence, valid_from, valid_to
-        ) as fingerprint_line
-    from {{ ref('stg_reference__ir_rules') }}
-),
-
-ir_code_sets as (
-    select concat_ws(',', code_set_id, code_type, match_kind, code_from, code_to) as fingerprint_line
-    from {{ ref('stg_reference__ir_code_sets') }}
-),
-
-ir_designated_providers as (
-    select concat_ws(',', service_line_code, provider_code, valid_from, valid_to) as fingerprint_line
-    from {{ ref('stg_reference__ir_designated_providers') }}
+ir_lines as (
+    select fingerprint_line
+    from {{ ref('int_reference__ir_fingerprint_lines') }}
 ),
 
 all_lines as (
@@ -68,11 +55,7 @@ all_lines as (
     union all
     select fingerprint_line from points_of_delivery
     union all
-    select 'ir_rules,' || fingerprint_line as fingerprint_line from ir_rules
-    union all
-    select 'ir_code_sets,' || fingerprint_line as fingerprint_line from ir_code_sets
-    union all
-    select 'ir_designated_providers,' || fingerprint_line as fingerprint_line from ir_designated_providers
+    select fingerprint_line from ir_lines
 ),
 
 final as (

@@ -6,8 +6,9 @@
     matches no rule.
     A rule applies on the record's activity date (the extract month's first day when the
     activity date is blank or invalid). Rules: docs/identification-rules.md.
-    The codes are matched once per distinct code, then joined back to the records, so the cost
-    is one pass over the slice's records whatever the size of the rule tables.
+    The codes are matched once per distinct code against the rules' code patterns
+    (int_reference__ir_rule_code_patterns), then joined back to the records, so the cost is one
+    pass over the slice's records whatever the size of the rule tables.
     Incremental by slice (dataset × extract month): see macros/incremental/sus_slices.sql. -#}
 {{ config(
     materialized='incremental',
@@ -47,30 +48,23 @@ current_records as (
         and placed.occurrence_in_extract = 1
 ),
 
-ir_rules as (
+rule_patterns as (
     select
         rule_id,
         service_line_code,
         dataset,
-        code_set_id,
         age_from,
         age_to,
         requires_designation,
         precedence,
         valid_from,
-        valid_to
-    from {{ ref('stg_reference__ir_rules') }}
-),
-
-ir_code_sets as (
-    select
-        code_set_id,
+        valid_to,
         code_type,
         match_kind,
         code_from,
         code_to,
         match_length
-    from {{ ref('stg_reference__ir_code_sets') }}
+    from {{ ref('int_reference__ir_rule_code_patterns') }}
 ),
 
 ir_designated_providers as (
@@ -125,18 +119,27 @@ distinct_codes as (
     from record_codes
 ),
 
+-- each distinct code matched once against the rules' patterns: the rules it can fire
 code_matches as (
     select distinct
         distinct_codes.code_type,
         distinct_codes.code,
-        ir_code_sets.code_set_id
+        rule_patterns.rule_id,
+        rule_patterns.service_line_code,
+        rule_patterns.dataset,
+        rule_patterns.age_from,
+        rule_patterns.age_to,
+        rule_patterns.requires_designation,
+        rule_patterns.precedence,
+        rule_patterns.valid_from,
+        rule_patterns.valid_to
     from distinct_codes
-    inner join ir_code_sets
+    inner join rule_patterns
         on
-            distinct_codes.code_type = ir_code_sets.code_type
-            and left(distinct_codes.code, ir_code_sets.match_length)
-            between ir_code_sets.code_from and ir_code_sets.code_to
-            and (ir_code_sets.match_kind <> 'exact' or distinct_codes.code = ir_code_sets.code_from)
+            distinct_codes.code_type = rule_patterns.code_type
+            and left(distinct_codes.code, rule_patterns.match_length)
+            between rule_patterns.code_from and rule_patterns.code_to
+            and (rule_patterns.match_kind <> 'exact' or distinct_codes.code = rule_patterns.code_from)
 ),
 
 -- every rule whose code set holds one of the record's codes, and whether it fires
@@ -144,23 +147,23 @@ candidates as (
     select distinct
         record_codes.file_id,
         record_codes.source_row,
-        ir_rules.rule_id,
-        ir_rules.service_line_code,
-        ir_rules.precedence,
+        code_matches.rule_id,
+        code_matches.service_line_code,
+        code_matches.precedence,
         case
-            when ir_rules.dataset is not null and ir_rules.dataset <> current_records.dataset
+            when code_matches.dataset is not null and code_matches.dataset <> current_records.dataset
                 then 'dataset'
-            when current_records.ir_date not between ir_rules.valid_from and ir_rules.valid_to
+            when current_records.ir_date not between code_matches.valid_from and code_matches.valid_to
                 then 'not in force on the activity date'
             when
-                (ir_rules.age_from is not null or ir_rules.age_to is not null)
+                (code_matches.age_from is not null or code_matches.age_to is not null)
                 and current_records.age_at_activity is null
                 then 'age unknown'
             when
-                current_records.age_at_activity < ir_rules.age_from
-                or current_records.age_at_activity > ir_rules.age_to
+                current_records.age_at_activity < code_matches.age_from
+                or current_records.age_at_activity > code_matches.age_to
                 then 'age outside the band'
-            when ir_rules.requires_designation and designated.provider_code is null
+            when code_matches.requires_designation and designated.provider_code is null
                 then 'provider not designated'
         end as not_fired_reason
     from record_codes
@@ -168,20 +171,19 @@ candidates as (
         on
             record_codes.code_type = code_matches.code_type
             and record_codes.code = code_matches.code
-    inner join ir_rules
-        on code_matches.code_set_id = ir_rules.code_set_id
     inner join current_records
         on
             record_codes.file_id = current_records.file_id
             and record_codes.source_row = current_records.source_row
     left join ir_designated_providers as designated
         on
-            ir_rules.requires_designation
-            and ir_rules.service_line_code = designated.service_line_code
+            code_matches.requires_designation
+            and code_matches.service_line_code = designated.service_line_code
             and current_records.provider_code = designated.provider_code
             and current_records.ir_date between designated.valid_from and designated.valid_to
 ),
 
+-- the rules that fired first (by precedence, then rule id), then the ones that did not fire
 ranked as (
     select
         file_id,
@@ -190,14 +192,17 @@ ranked as (
         service_line_code,
         precedence,
         not_fired_reason,
-        row_number() over (
-            partition by file_id, source_row
-            order by precedence, rule_id
-        ) as fired_rank
+        case
+            when not_fired_reason is null
+                then row_number() over (
+                    partition by file_id, source_row
+                    order by case when not_fired_reason is null then 0 else 1 end, precedence, rule_id
+                )
+        end as fired_rank
     from candidates
-    where not_fired_reason is null
 ),
 
+-- the rule that decided, the fired rules that lost, and the matched rules that did not fire
 decisions as (
     select
         file_id,
@@ -205,22 +210,15 @@ decisions as (
         max(case when fired_rank = 1 then rule_id end) as ir_rule_id,
         max(case when fired_rank = 1 then service_line_code end) as derived_service_line_code,
         max(case when fired_rank = 1 then precedence end) as ir_rule_precedence,
-        count(*) as ir_rules_fired,
+        count(fired_rank) as ir_rules_fired,
         {{ ordered_string_agg(
             "rule_id || ' (' || service_line_code || ', precedence ' || cast(precedence as " ~ type_text() ~ ") || ')'",
             '; ', 'fired_rank', filter='fired_rank > 1'
-        ) }} as ir_rules_lost
+        ) }} as ir_rules_lost,
+        {{ ordered_string_agg(
+            "rule_id || ': ' || not_fired_reason", '; ', 'rule_id', filter='not_fired_reason is not null'
+        ) }} as ir_rules_not_fired
     from ranked
-    group by file_id, source_row
-),
-
-not_fired as (
-    select
-        file_id,
-        source_row,
-        {{ ordered_string_agg("rule_id || ': ' || not_fired_reason", '; ', 'rule_id') }} as ir_rules_not_fired
-    from candidates
-    where not_fired_reason is not null
     group by file_id, source_row
 ),
 
@@ -237,10 +235,10 @@ final as (
         decisions.ir_rule_precedence,
         coalesce(decisions.ir_rules_fired, 0) as ir_rules_fired,
         decisions.ir_rules_lost,
-        not_fired.ir_rules_not_fired,
+        decisions.ir_rules_not_fired,
         case
             when decisions.ir_rule_id is not null then 'rule_fired'
-            when not_fired.ir_rules_not_fired is not null then 'codes_matched_no_rule_fired'
+            when decisions.ir_rules_not_fired is not null then 'codes_matched_no_rule_fired'
             else 'no_rule_matched'
         end as ir_decision,
         current_records.dataset,
@@ -253,10 +251,6 @@ final as (
         on
             current_records.file_id = decisions.file_id
             and current_records.source_row = decisions.source_row
-    left join not_fired
-        on
-            current_records.file_id = not_fired.file_id
-            and current_records.source_row = not_fired.source_row
 )
 
 select * from final

@@ -10,23 +10,42 @@
     plan_not_covered_by_feeds_gbp); no variance is published against an illustrative plan, a
     host-based plan (actuals count the ICB's patients) or no plan (variance_withheld_reason).
     Method and worked example:
-    docs/marts/icb-spend-against-plan.md and docs/marts/completeness.md. -#}
+    docs/marts/icb-spend-against-plan.md and docs/marts/completeness.md. Steps: the months
+    (int_finance__icb_spend_spine) and their figures to date (int_finance__icb_spend_year_to_date). -#}
 with
 
-monthly_plan as (
+year_to_date as (
     select
         icb_code,
         financial_year,
+        financial_month,
         funding_stream,
         allocation_basis,
         plan_source,
         budget_version,
-        financial_month,
+        phase_weight,
+        cumulative_weight,
         annual_plan_gbp,
         annual_plan_not_covered_by_feeds_gbp,
         plan_gbp,
-        plan_not_covered_by_feeds_gbp
-    from {{ ref('int_finance__icb_monthly_plan') }}
+        plan_not_covered_by_feeds_gbp,
+        is_slam_reported,
+        is_ledger_reported,
+        providers_expected,
+        providers_reported,
+        missing_providers,
+        is_complete,
+        slam_actual_gbp,
+        slam_estimated_gbp,
+        ledger_actual_gbp,
+        ledger_feed_providers_gbp,
+        ytd_plan_gbp,
+        ytd_plan_not_covered_by_feeds_gbp,
+        ytd_slam_actual_gbp,
+        ytd_slam_estimated_gbp,
+        ytd_ledger_actual_gbp,
+        ytd_ledger_feed_providers_gbp
+    from {{ ref('int_finance__icb_spend_year_to_date') }}
 ),
 
 forecast_ranges as (
@@ -39,40 +58,6 @@ forecast_ranges as (
     from {{ ref('int_finance__slam_forecast_ranges') }}
 ),
 
-completeness as (
-    select
-        icb_code,
-        funding_stream,
-        financial_year,
-        financial_month,
-        providers_expected,
-        providers_reported,
-        missing_providers,
-        is_complete,
-        slam_actual_gbp,
-        slam_estimated_gbp
-    from {{ ref('int_finance__icb_slam_completeness') }}
-),
-
-ledger_monthly as (
-    select
-        icb_code,
-        financial_year,
-        financial_month,
-        funding_stream,
-        ledger_reported_to_month,
-        ledger_actual_gbp,
-        ledger_feed_providers_gbp
-    from {{ ref('int_finance__icb_ledger_monthly') }}
-),
-
-submissions as (
-    select
-        financial_year,
-        latest_month_stated
-    from {{ ref('int_slam__expected_submissions') }}
-),
-
 footprint as (
     select
         icb_code,
@@ -80,157 +65,6 @@ footprint as (
         current_icb_code,
         is_in_footprint
     from {{ ref('int_reference__footprint') }}
-),
-
-cumulative_phasing as (
-    select
-        financial_month,
-        phase_weight,
-        cumulative_weight
-    from {{ ref('stg_reference__plan_phasing') }}
-),
-
--- The latest month SLAM states in each year (any provider): later months are not yet reported.
-slam_reported_to as (
-    select
-        financial_year,
-        max(latest_month_stated) as slam_reported_to_month
-    from submissions
-    group by financial_year
-),
-
-ledger_reported_to as (
-    select
-        icb_code,
-        financial_year,
-        max(ledger_reported_to_month) as ledger_reported_to_month
-    from ledger_monthly
-    group by icb_code, financial_year
-),
-
-icb_year_streams as (
-    select
-        icb_code,
-        financial_year,
-        funding_stream
-    from monthly_plan
-    union
-    select
-        icb_code,
-        financial_year,
-        funding_stream
-    from completeness
-    union
-    select
-        icb_code,
-        financial_year,
-        funding_stream
-    from ledger_monthly
-),
-
-spine as (
-    select
-        icb_year_streams.icb_code,
-        icb_year_streams.financial_year,
-        cumulative_phasing.financial_month,
-        icb_year_streams.funding_stream,
-        cumulative_phasing.phase_weight,
-        cumulative_phasing.cumulative_weight
-    from icb_year_streams
-    cross join cumulative_phasing
-),
-
--- a month is reported once SLAM (for the year) or the ICB's ledger has reached it: one rule
-spine_reported as (
-    select
-        spine.*,
-        coalesce(spine.financial_month <= slam_reported_to.slam_reported_to_month, false)
-            as is_slam_reported,
-        coalesce(spine.financial_month <= ledger_reported_to.ledger_reported_to_month, false)
-            as is_ledger_reported
-    from spine
-    left join slam_reported_to
-        on spine.financial_year = slam_reported_to.financial_year
-    left join ledger_reported_to
-        on
-            spine.icb_code = ledger_reported_to.icb_code
-            and spine.financial_year = ledger_reported_to.financial_year
-),
-
-monthly as (
-    select
-        spine.icb_code,
-        spine.financial_year,
-        spine.financial_month,
-        spine.funding_stream,
-        monthly_plan.allocation_basis,
-        monthly_plan.plan_source,
-        monthly_plan.budget_version,
-        spine.phase_weight,
-        spine.cumulative_weight,
-        coalesce(monthly_plan.annual_plan_gbp, 0) as annual_plan_gbp,
-        coalesce(monthly_plan.annual_plan_not_covered_by_feeds_gbp, 0) as annual_plan_not_covered_by_feeds_gbp,
-        coalesce(monthly_plan.plan_gbp, 0) as plan_gbp,
-        coalesce(monthly_plan.plan_not_covered_by_feeds_gbp, 0) as plan_not_covered_by_feeds_gbp,
-        spine.is_slam_reported,
-        spine.is_ledger_reported,
-        case when spine.is_slam_reported then coalesce(completeness.providers_expected, 0) end
-            as providers_expected,
-        case when spine.is_slam_reported then coalesce(completeness.providers_reported, 0) end
-            as providers_reported,
-        case when spine.is_slam_reported then coalesce(completeness.missing_providers, '') end
-            as missing_providers,
-        spine.is_slam_reported and coalesce(completeness.is_complete, true) as is_complete,
-        case when spine.is_slam_reported then coalesce(completeness.slam_actual_gbp, 0) end
-            as slam_actual_gbp,
-        case when spine.is_slam_reported then coalesce(completeness.slam_estimated_gbp, 0) end
-            as slam_estimated_gbp,
-        case when spine.is_ledger_reported then coalesce(ledger_monthly.ledger_actual_gbp, 0) end
-            as ledger_actual_gbp,
-        case when spine.is_ledger_reported then coalesce(ledger_monthly.ledger_feed_providers_gbp, 0) end
-            as ledger_feed_providers_gbp
-    from spine_reported as spine
-    left join monthly_plan
-        on
-            spine.icb_code = monthly_plan.icb_code
-            and spine.financial_year = monthly_plan.financial_year
-            and spine.funding_stream = monthly_plan.funding_stream
-            and spine.financial_month = monthly_plan.financial_month
-    left join completeness
-        on
-            spine.icb_code = completeness.icb_code
-            and spine.financial_year = completeness.financial_year
-            and spine.funding_stream = completeness.funding_stream
-            and spine.financial_month = completeness.financial_month
-    left join ledger_monthly
-        on
-            spine.icb_code = ledger_monthly.icb_code
-            and spine.financial_year = ledger_monthly.financial_year
-            and spine.funding_stream = ledger_monthly.funding_stream
-            and spine.financial_month = ledger_monthly.financial_month
-),
-
-year_to_date as (
-    select
-        monthly.*,
-        sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
-        sum(monthly.plan_not_covered_by_feeds_gbp) over year_so_far as ytd_plan_not_covered_by_feeds_gbp,
-        case when monthly.is_slam_reported then sum(monthly.slam_actual_gbp) over year_so_far end
-            as ytd_slam_actual_gbp,
-        case when monthly.is_slam_reported then sum(monthly.slam_estimated_gbp) over year_so_far end
-            as ytd_slam_estimated_gbp,
-        case
-            when monthly.is_ledger_reported then sum(monthly.ledger_actual_gbp) over year_so_far
-        end as ytd_ledger_actual_gbp,
-        case
-            when monthly.is_ledger_reported then sum(monthly.ledger_feed_providers_gbp) over year_so_far
-        end as ytd_ledger_feed_providers_gbp
-    from monthly
-    window year_so_far as (
-        partition by icb_code, financial_year, funding_stream
-        order by financial_month
-        rows between unbounded preceding and current row
-    )
 ),
 
 forecasts as (

@@ -4,24 +4,29 @@
     last build's figure (since the last night), and why it moved: new_month, estimate_replaced,
     restated (a later file), estimate_revised, reference_change (same file, figure changed:
     reference data or rules), new_flow, withdrawn, unchanged, or first_build. Summed by ICB ×
-    stream it explains why fct_icb_spend_monthly's year to date and forecast moved. Stage:
-    int_finance__spend_snapshots. Method: docs/marts/spend-movements.md. -#}
+    stream it explains why fct_icb_spend_monthly's year to date and forecast moved. Stages:
+    int_finance__spend_snapshots, int_finance__spend_snapshot_pairs. Method:
+    docs/marts/spend-movements.md. -#}
 with
 
-snapshots as (
+paired as (
     select
-        snapshot_slot,
-        built_at,
         provider_code,
         icb_code,
         funding_stream,
         financial_year,
         financial_month,
-        is_submitted,
-        actual_gbp,
-        estimated_gbp,
-        winning_file
-    from {{ ref('int_finance__spend_snapshots') }}
+        built_at,
+        current_gbp,
+        is_estimate,
+        source_file,
+        last_build_gbp,
+        was_estimate,
+        last_build_source_file,
+        has_previous_build,
+        last_built_at,
+        reached_month
+    from {{ ref('int_finance__spend_snapshot_pairs') }}
 ),
 
 footprint as (
@@ -40,66 +45,6 @@ dim_provider as (
     where not is_unknown_member
 ),
 
--- a flow-month's figure: its actual, or the estimate of a missing month
-slots as (
-    select
-        snapshots.*,
-        coalesce(snapshots.actual_gbp, 0) + snapshots.estimated_gbp as figure_gbp
-    from snapshots
-),
-
-current_slot as (
-    select slots.* from slots
-    where slots.snapshot_slot = 'current'
-),
-
-previous_slot as (
-    select slots.* from slots
-    where slots.snapshot_slot = 'previous'
-),
-
-has_previous as (
-    select
-        count(*) > 0 as has_previous_build,
-        max(built_at) as last_built_at
-    from previous_slot
-),
-
--- The previous year-month a previous build stated for the provider (any flow): a month it did
--- not reach then is new now, not a new flow.
-previous_reach as (
-    select
-        provider_code,
-        financial_year,
-        max(financial_month) as reached_month
-    from previous_slot
-    group by provider_code, financial_year
-),
-
-paired as (
-    select
-        coalesce(current_slot.provider_code, previous_slot.provider_code) as provider_code,
-        coalesce(current_slot.icb_code, previous_slot.icb_code) as icb_code,
-        coalesce(current_slot.funding_stream, previous_slot.funding_stream) as funding_stream,
-        coalesce(current_slot.financial_year, previous_slot.financial_year) as financial_year,
-        coalesce(current_slot.financial_month, previous_slot.financial_month) as financial_month,
-        current_slot.built_at,
-        current_slot.figure_gbp as current_gbp,
-        not current_slot.is_submitted as is_estimate,
-        current_slot.winning_file as source_file,
-        previous_slot.figure_gbp as last_build_gbp,
-        not previous_slot.is_submitted as was_estimate,
-        previous_slot.winning_file as last_build_source_file
-    from current_slot
-    full outer join previous_slot
-        on
-            current_slot.provider_code = previous_slot.provider_code
-            and current_slot.icb_code = previous_slot.icb_code
-            and current_slot.funding_stream = previous_slot.funding_stream
-            and current_slot.financial_year = previous_slot.financial_year
-            and current_slot.financial_month = previous_slot.financial_month
-),
-
 month_on_month as (
     select
         paired.*,
@@ -115,15 +60,13 @@ month_on_month as (
 classified as (
     select
         month_on_month.*,
-        has_previous.has_previous_build,
-        has_previous.last_built_at,
         case
-            when not has_previous.has_previous_build then 'first_build'
+            when not month_on_month.has_previous_build then 'first_build'
             when month_on_month.current_gbp is null then 'withdrawn'
             when month_on_month.last_build_gbp is null
                 then
                     case
-                        when month_on_month.financial_month > coalesce(previous_reach.reached_month, 0)
+                        when month_on_month.financial_month > coalesce(month_on_month.reached_month, 0)
                             then 'new_month'
                         else 'new_flow'
                     end
@@ -135,11 +78,6 @@ classified as (
             else 'reference_change'
         end as movement
     from month_on_month
-    cross join has_previous
-    left join previous_reach
-        on
-            month_on_month.provider_code = previous_reach.provider_code
-            and month_on_month.financial_year = previous_reach.financial_year
 ),
 
 final as (
