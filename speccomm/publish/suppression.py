@@ -134,7 +134,7 @@ def suppress_table(
     try:
         _add_flags(con, plan)
         if rule.up_to:
-            small = " , ".join(
+            small = ", ".join(
                 f'"{plan.flags[c]}" = case when abs("{c}") > 0 and abs("{c}") <= {rule.up_to}'
                 f" then '{SMALL}' end"
                 for c in declared.counts
