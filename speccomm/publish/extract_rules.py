@@ -23,6 +23,7 @@ metadata, beside its grain and key; docs/architecture.md, "Where does my change 
       provider_columns: [provider_code]               # or a provider a footprint ICB hosts
       counts: {activity: [price_gbp]}                 # suppressed, with what goes with them
       repeats: {price_paying_gbp: [price_gbp]}        # a column repeating one of these in each row
+      derived: {price_gbp: [variance_gbp]}            # a figure: the figures worked out from it
       totals: [[provider_code, financial_year]]       # groups whose total is known: a second cell goes
       year_to_date:                                   # running totals over financial_month
         by: [provider_code, financial_year]
@@ -39,7 +40,13 @@ metadata, beside its grain and key; docs/architecture.md, "Where does my change 
 units of activity, rows of activity): a count of 1 to 7 is withheld with the columns listed
 after it (every figure derived from it: its pounds, unit prices, variances, shares), every
 other count is rounded. `repeats` names a column that, row by row, repeats one of several
-others (the pounds on the basis in force): it is withheld where the one it equals is.
+others (the pounds on the basis in force): in a row where it equals one of them, either
+withheld withholds the other. `derived` names, for a figure that is not a count (pounds), the
+figures of its row worked out from it with others shown (a variance, a like-for-like figure):
+withheld with it whatever withheld it. One rule joins them (speccomm.publish.suppression): a
+cell withheld for any reason — a small count, a complementary cell, a running total, a total
+of another mart's withheld cell — withholds what its `counts`, `derived` and `repeats` tie to
+it, repeated until nothing more is withheld.
 `totals` names the groups of
 rows whose total a reader can find (in the mart, in another mart, by summing): a group where
 only one cell of a count is withheld loses a second one (its smallest other non-zero cell,
@@ -138,7 +145,10 @@ class IcbRows:
 
     `counts`: count columns suppressed in the extract (1-7 withheld, the rest rounded), each
     with the columns withheld along with it when it is (money or shares derived from it).
-    `repeats`: a column repeating one of the listed columns in each row, withheld with it.
+    `repeats`: a column repeating one of the listed columns in each row, withheld with it
+    (and it with the column) where the two are equal.
+    `derived`: a figure (not a count) -> the figures of its row worked out from it, withheld
+    with it whatever withheld it.
     `totals`: groups of rows (column lists) whose totals are known: complementary suppression.
     `year_to_date`: running totals withheld from a withheld month on.
     `totals_of`: this mart's cells totalling another mart's column, withheld where its group
@@ -149,6 +159,7 @@ class IcbRows:
     provider_columns: tuple[str, ...] = ()
     counts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     repeats: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     totals: tuple[tuple[str, ...], ...] = ()
     year_to_date: YearToDate | None = None
     totals_of: tuple[TotalOf, ...] = ()
@@ -158,6 +169,7 @@ class IcbRows:
         linked = tuple(c for values in self.counts.values() for c in values)
         grouped = tuple(c for group in self.totals for c in group)
         grouped += tuple(self.repeats) + tuple(c for values in self.repeats.values() for c in values)
+        grouped += tuple(self.derived) + tuple(c for values in self.derived.values() for c in values)
         running = self.year_to_date.columns_named() if self.year_to_date else ()
         totalled = tuple(
             c
@@ -209,6 +221,7 @@ _ICB_ROWS_FIELDS = {
     "provider_columns",
     "counts",
     "repeats",
+    "derived",
     "totals",
     "year_to_date",
     "totals_of",
@@ -238,22 +251,9 @@ def parse_rule(value: Any, where: str) -> Rule:
     providers = _names(value.get("provider_columns", []), f"{where}: config.meta.extract.provider_columns")
     if not icbs and not providers:
         raise ExtractRuleError(f"{where}: config.meta.extract names no icb_columns or provider_columns")
-    counts = value.get("counts", {})
-    if not isinstance(counts, dict):
-        raise ExtractRuleError(f"{where}: config.meta.extract.counts must map a count column to a list")
-    linked = {
-        str(count): _names(columns, f"{where}: config.meta.extract.counts.{count}")
-        for count, columns in counts.items()
-    }
-    repeats = value.get("repeats", {})
-    if not isinstance(repeats, dict):
-        raise ExtractRuleError(
-            f"{where}: config.meta.extract.repeats must map a column to the columns it repeats"
-        )
-    repeated = {
-        str(column): _names(sources, f"{where}: config.meta.extract.repeats.{column}")
-        for column, sources in repeats.items()
-    }
+    linked = _column_map(value, "counts", "map a count column to a list", where)
+    repeated = _column_map(value, "repeats", "map a column to the columns it repeats", where)
+    worked_out = _column_map(value, "derived", "map a figure to the figures worked out from it", where)
     totals = value.get("totals", [])
     if not isinstance(totals, list):
         raise ExtractRuleError(f"{where}: config.meta.extract.totals must be a list of column lists")
@@ -268,11 +268,23 @@ def parse_rule(value: Any, where: str) -> Rule:
         provider_columns=providers,
         counts=linked,
         repeats=repeated,
+        derived=worked_out,
         totals=groups,
         year_to_date=_year_to_date(value.get("year_to_date"), f"{where}: config.meta.extract.year_to_date"),
         totals_of=_totals_of(value.get("totals_of", []), f"{where}: config.meta.extract.totals_of"),
         row_level=row_level,
     )
+
+
+def _column_map(value: dict[str, Any], name: str, must: str, where: str) -> dict[str, tuple[str, ...]]:
+    """`config.meta.extract.<name>`: a column -> a list of columns (empty when absent)."""
+    found = value.get(name, {})
+    if not isinstance(found, dict):
+        raise ExtractRuleError(f"{where}: config.meta.extract.{name} must {must}")
+    return {
+        str(column): _names(columns, f"{where}: config.meta.extract.{name}.{column}")
+        for column, columns in found.items()
+    }
 
 
 def _year_to_date(value: Any, where: str) -> YearToDate | None:

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.slow
 
 
 # each footprint ICB alone, and the issue's extract of two ICBs
-@pytest.mark.xfail(
-    strict=True,
-    reason="known leak (docs/bi-access.md, 'What suppression does not cover'): after the merge of the"
-    " like-for-like contract actuals (issue 24) with the totals rules (issue 25), one"
-    " rpt_contract_plan_vs_actual.actual_gbp cell withheld as a total is still given by"
-    " like_for_like_actual_gbp in its row (seed 11); a withheld total's repeats are not yet withheld",
-)
 @pytest.mark.parametrize("icbs", [("QKK", "QKS"), ("QKK",), ("QWE",)], ids=["QKK+QKS", "QKK", "QWE"])
 def test_no_small_count_is_shown_or_worked_out(
     demo_warehouse: DemoWarehouse, tmp_path: Path, icbs: tuple[str, ...]

@@ -42,6 +42,8 @@ def test_the_three_kinds_of_rule_parse() -> None:
         ({"icb_columns": ["icb_code"], "totals": ["icb_code"]}, "extract.totals[0] must be a list"),
         ({"icb_columns": ["icb_code"], "totals": "icb_code"}, "extract.totals must be a list"),
         ({"icb_columns": ["icb_code"], "repeats": ["x"]}, "extract.repeats must map"),
+        ({"icb_columns": ["icb_code"], "derived": ["x"]}, "extract.derived must map"),
+        ({"icb_columns": ["icb_code"], "derived": {"x_gbp": "y_gbp"}}, "extract.derived.x_gbp must be"),
         ({"icb_columns": ["icb_code"], "year_to_date": {"by": ["icb_code"]}}, "extract.year_to_date must be"),
         (
             {"icb_columns": ["icb_code"], "year_to_date": {"by": ["icb_code"], "columns": {}}},
@@ -78,6 +80,7 @@ def test_totals_repeats_and_year_to_date_parse_and_name_their_columns() -> None:
             "provider_columns": ["provider_code"],
             "counts": {"activity": ["actual_gbp"]},
             "repeats": {"paying_gbp": ["actual_gbp", "other_gbp"]},
+            "derived": {"actual_gbp": ["variance_gbp"]},
             "totals": [["provider_code", "financial_year"]],
             "year_to_date": {"by": ["provider_code"], "columns": {"actual_gbp": ["ytd_actual_gbp"]}},
         },
@@ -85,8 +88,10 @@ def test_totals_repeats_and_year_to_date_parse_and_name_their_columns() -> None:
     )
     assert isinstance(rule, IcbRows)
     assert rule.totals == (("provider_code", "financial_year"),)
+    assert rule.derived == {"actual_gbp": ("variance_gbp",)}
     assert rule.year_to_date == YearToDate(("provider_code",), {"actual_gbp": ("ytd_actual_gbp",)})
-    assert {"paying_gbp", "other_gbp", "financial_month", "ytd_actual_gbp"} <= set(rule.columns())
+    named = {"paying_gbp", "other_gbp", "financial_month", "ytd_actual_gbp", "variance_gbp"}
+    assert named <= set(rule.columns())
 
 
 def test_totals_of_parses_and_names_its_columns() -> None:

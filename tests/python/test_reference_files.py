@@ -395,6 +395,93 @@ def test_a_column_repeating_a_withheld_one_is_withheld_with_it() -> None:
     assert got == [(None, D("120.00"), None), (D("120.00"), None, D("120.00"))]
 
 
+def _parts(rows: str, withheld: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+    """A published mart `src.marts.parts` (k, provider_code, financial_month, price_gbp) of
+    `rows`, and its extracted copy `marts.parts` with the cells of keys `withheld` emptied."""
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as src")
+    con.execute("create schema src.marts")
+    con.execute(
+        f"create table src.marts.parts as select * from (values {rows})"
+        " v(k, provider_code, financial_month, price_gbp)"
+    )
+    con.execute("create schema marts")
+    create_withheld_cells(con)
+    con.execute(
+        "create table marts.parts as select k, provider_code, financial_month,"
+        " case when list_contains(?, k) then null else price_gbp end as price_gbp from src.marts.parts",
+        [list(withheld)],
+    )
+    return con
+
+
+def test_a_cell_withheld_for_any_reason_withholds_its_repeats_and_derived_figures() -> None:
+    """One rule for every withheld cell (issue 25): a pounds cell withheld with its count takes
+    the like-for-like figure repeating it in that row, and that figure the variance worked out
+    from it; the complementary cell of the month takes the same with it; a like-for-like figure
+    that does not repeat the withheld one (a merger moved it) stays, and so does its variance."""
+    con = duckdb.connect()
+    create_withheld_cells(con)
+    con.execute(
+        "create table main.t as select * from (values"
+        " ('a', 1, 3, 30.00, 30.00, 10.00, 20.00),"
+        " ('b', 1, 20, 200.00, 200.00, 150.00, 50.00),"
+        " ('c', 1, 40, 400.00, 380.00, 300.00, 80.00),"
+        " ('d', 2, 5, 50.00, 45.00, 45.00, 0.00))"
+        " v(k, financial_month, activity, actual_gbp, like_for_like_gbp, plan_gbp, variance_gbp)"
+    )
+    rule = IcbRows(
+        provider_columns=("-",),
+        counts={"activity": ("actual_gbp",)},
+        repeats={"like_for_like_gbp": ("actual_gbp",)},
+        derived={"like_for_like_gbp": ("variance_gbp",), "plan_gbp": ("variance_gbp",)},
+        totals=(("financial_month",),),
+    )
+    suppress_table(con, "main.t", rule, Suppression(7, 5), key=("k",))
+    got = {
+        k: rest
+        for k, *rest in con.execute(
+            "select k, activity, actual_gbp, like_for_like_gbp, plan_gbp, variance_gbp from t"
+        ).fetchall()
+    }
+    assert got["a"] == [None, None, None, D("10.00"), None]  # 30.00 - 10.00 would give 20.00
+    assert got["b"] == [None, None, None, D("150.00"), None]  # the month's second cell, the same way
+    assert got["c"] == [40, D("400.00"), D("380.00"), D("300.00"), D("80.00")]  # nothing to hide
+    assert got["d"] == [None, None, D("45.00"), D("45.00"), D("0.00")]  # 45.00 is not the 50.00 withheld
+    cells = _cells(con)
+    assert cells[("a", "like_for_like_gbp")] == cells[("a", "variance_gbp")] == "derived"
+    assert cells[("b", "activity")] == "complementary" and cells[("b", "variance_gbp")] == "derived"
+    assert ("d", "like_for_like_gbp") not in cells and ("c", "actual_gbp") not in cells
+
+
+def test_a_withheld_total_withholds_what_its_own_mart_derives_from_it_or_repeats() -> None:
+    """A total withheld because its only part is withheld takes the variance worked out from it
+    (`derived`) and the column repeating it (`repeats`) in its row, not only its listed columns."""
+    con = _parts("('a', 'P', 1, 10.00), ('b', 'P', 2, 20.00), ('c', 'P', 2, 30.00)", withheld=("a",))
+    con.execute(
+        "create table marts.totals as select * from (values ('P', 1, 10.00, 4.00, 6.00, 10.00),"
+        " ('P', 2, 50.00, 45.00, 5.00, 50.00))"
+        " v(provider_code, financial_month, slam_gbp, ledger_gbp, variance_gbp, reported_gbp)"
+    )
+    rule = IcbRows(
+        provider_columns=("provider_code",),
+        repeats={"reported_gbp": ("slam_gbp",)},
+        derived={"slam_gbp": ("variance_gbp",)},
+        totals_of=(TotalOf("parts", "price_gbp", ("provider_code", "financial_month"), ("slam_gbp",)),),
+    )
+    withhold_totals(con, "marts.totals", rule, {"parts": ("k",)}, key=("provider_code", "financial_month"))
+    got = con.execute("select * from marts.totals order by financial_month").fetchall()
+    assert got == [
+        ("P", 1, None, D("4.00"), None, None),  # the ledger is not worked out from the total
+        ("P", 2, D("50.00"), D("45.00"), D("5.00"), D("50.00")),
+    ]
+    assert _cells(con) == {
+        ("P|1", "slam_gbp"): "total",
+        ("P|1", "variance_gbp"): "derived",
+        ("P|1", "reported_gbp"): "derived",
+    }
+
+
 def test_a_total_in_another_mart_of_a_lone_withheld_cell_is_withheld_with_its_variance() -> None:
     """A money-only mart's pounds total another mart's rows: where a group holds exactly one
     withheld non-zero cell, total minus the parts shown would give it, so the total goes with
@@ -451,19 +538,7 @@ def test_a_withheld_total_takes_a_second_its_running_totals_and_the_next_months_
     """Provider P's month 2 total is withheld (its only part is): Q's month 2 total goes too
     (the month's total over providers is known elsewhere), and P's and Q's running totals from
     month 2 on and month 3's previous-month figure and movement (which repeat or give it)."""
-    con = duckdb.connect()
-    con.execute("attach ':memory:' as src")
-    con.execute("create schema src.marts")
-    con.execute(
-        "create table src.marts.parts as select * from (values ('a', 'P', 2, 20.00), ('b', 'Q', 2, 30.00),"
-        " ('c', 'R', 2, 90.00)) v(k, provider_code, financial_month, price_gbp)"
-    )
-    con.execute("create schema marts")
-    create_withheld_cells(con)
-    con.execute(
-        "create table marts.parts as select k, provider_code, financial_month,"
-        " case when k = 'a' then null else price_gbp end as price_gbp from src.marts.parts"
-    )
+    con = _parts("('a', 'P', 2, 20.00), ('b', 'Q', 2, 30.00), ('c', 'R', 2, 90.00)", withheld=("a",))
     con.execute(
         "create table marts.totals as select * from (values"
         " ('P', 1, 10.00, 10.00, null, null), ('P', 2, 20.00, 30.00, 10.00, 10.00),"
