@@ -127,7 +127,9 @@ class TotalOf:
     (or are worked out from such a total): withheld in a group where exactly one non-zero
     cell of `of_column` is withheld, so the total minus the parts shown cannot give it;
     `year_to_date` from that month to the year's end and `next_month` in the following
-    month's row (the previous month's figure, the month-on-month movement)."""
+    month's row (the previous month's figure, the month-on-month movement). `where` (column,
+    value) pairs narrow the parts to the rows the total adds up (a green-only total of a mart
+    of every stream): a lone withheld part among them is the total minus the others."""
 
     of_table: str
     of_column: str
@@ -135,6 +137,7 @@ class TotalOf:
     columns: tuple[str, ...]
     year_to_date: tuple[str, ...] = ()  # running totals of columns[0]: from the month withheld on
     next_month: tuple[str, ...] = ()  # the following month's row's columns that give it back
+    where: tuple[tuple[str, str], ...] = ()  # the parts it totals: rows of the mart with these values
 
 
 @dataclass(frozen=True)
@@ -299,7 +302,7 @@ def _year_to_date(value: Any, where: str) -> YearToDate | None:
     return YearToDate(_names(value["by"], f"{where}.by"), running)
 
 
-TOTAL_OF_FIELDS = {"of", "by", "columns", "year_to_date", "next_month"}
+TOTAL_OF_FIELDS = {"of", "by", "columns", "year_to_date", "next_month", "where"}
 
 
 def _totals_of(value: Any, where: str) -> tuple[TotalOf, ...]:
@@ -311,7 +314,7 @@ def _totals_of(value: Any, where: str) -> tuple[TotalOf, ...]:
         if not isinstance(entry, dict) or not {"of", "by", "columns"} <= set(entry) <= TOTAL_OF_FIELDS:
             raise ExtractRuleError(
                 f"{here} must be a mapping of `of`, `by`, `columns` (and optionally `year_to_date`,"
-                " `next_month`)"
+                " `next_month`, `where`)"
             )
         of = entry["of"]
         if not isinstance(of, str) or of.count(".") != 1 or not all(of.split(".")):
@@ -325,8 +328,17 @@ def _totals_of(value: Any, where: str) -> tuple[TotalOf, ...]:
         columns = _names(entry["columns"], f"{here}.columns")
         if not columns:
             raise ExtractRuleError(f"{here}.columns must name at least the total")
-        found.append(TotalOf(table, column, by, columns, running, following))
+        where_parts = _where(entry.get("where", {}), f"{here}.where")
+        found.append(TotalOf(table, column, by, columns, running, following, where_parts))
     return tuple(found)
+
+
+def _where(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str) and v for k, v in value.items()
+    ):
+        raise ExtractRuleError(f"{where} must be a mapping of column names to text values")
+    return tuple(sorted(value.items()))
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:

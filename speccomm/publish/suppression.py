@@ -495,8 +495,9 @@ def _lone_withheld_groups(
     """A temp table of the `by` groups of the mart totalled holding exactly one withheld
     non-zero cell of its column."""
     part = f'marts."{total.of_table}"'
+    filters = tuple(c for c, _ in total.where)
     missing = [
-        c for c in (*total.by, total.of_column, *part_key) if not _has_column(con, part, c)
+        c for c in (*total.by, total.of_column, *part_key, *filters) if not _has_column(con, part, c)
     ]
     if not part_key or missing:
         raise ExtractRuleError(
@@ -507,14 +508,16 @@ def _lone_withheld_groups(
     join = " and ".join(f'shown."{c}" is not distinct from truth."{c}"' for c in part_key)
     by = ", ".join(f'shown."{c}"' for c in total.by)
     column = f'"{total.of_column}"'
+    narrowed = "".join(f' and truth."{c}" = ?' for c in filters)
     con.execute(
         f"""
         create or replace temp table {LONE} as
         select {by} from {part} as shown
         inner join {source}.{part} as truth on {join}
-        where shown.{column} is null and truth.{column} is not null and truth.{column} <> 0
+        where shown.{column} is null and truth.{column} is not null and truth.{column} <> 0{narrowed}
         group by {by} having count(*) = 1
-        """
+        """,
+        [value for _, value in total.where],
     )
 
 

@@ -121,6 +121,16 @@ def test_totals_of_parses_and_names_its_columns() -> None:
     assert {"financial_month", "total_gbp", "ytd_total_gbp", "previous_month_gbp"} <= set(rule.columns())
 
 
+def test_totals_of_narrows_its_parts_by_where_and_refuses_a_where_that_is_not_a_mapping() -> None:
+    entry = {"of": "rpt_parts.actual_gbp", "by": ["icb_code"], "columns": ["slam_gbp"]}
+    green = {**entry, "where": {"funding_stream": "green"}}
+    rule = parse_rule({"icb_columns": ["icb_code"], "totals_of": [green]}, "x")
+    assert isinstance(rule, IcbRows)
+    assert rule.totals_of[0].where == (("funding_stream", "green"),)
+    with pytest.raises(ExtractRuleError, match=r"totals_of\[0\]\.where must be a mapping"):
+        parse_rule({"icb_columns": ["icb_code"], "totals_of": [{**entry, "where": ["funding_stream"]}]}, "x")
+
+
 def test_rules_are_read_from_the_models_yaml_and_a_mart_without_one_has_none(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "_models.yml").write_text(

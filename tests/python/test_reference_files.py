@@ -534,6 +534,39 @@ def test_a_total_in_another_mart_of_a_lone_withheld_cell_is_withheld_with_its_va
     }
 
 
+def test_a_total_of_one_streams_parts_counts_only_that_streams_withheld_cells() -> None:
+    """A green-only total over a mart of every stream: a month with one withheld green line and
+    one withheld red line still gives the green line (the total minus the green lines shown),
+    so the total goes; two withheld green lines keep it."""
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as src")
+    con.execute("create schema src.marts")
+    con.execute(
+        "create table src.marts.parts as select * from (values"
+        " ('a', 'P', 1, 'green', 10.00), ('b', 'P', 1, 'red', 7.00), ('c', 'P', 1, 'green', 3.00),"
+        " ('d', 'P', 2, 'green', 20.00), ('e', 'P', 2, 'green', 4.00), ('f', 'P', 2, 'red', 9.00))"
+        " v(k, provider_code, financial_month, funding_stream, actual_gbp)"
+    )
+    con.execute(
+        "create table src.marts.totals as select * from (values ('P', 1, 13.00), ('P', 2, 24.00))"
+        " v(provider_code, financial_month, slam_gbp)"
+    )
+    con.execute("create schema marts")
+    create_withheld_cells(con)
+    withheld = ("a", "b", "d", "e")  # month 1: one green and one red; month 2: two green
+    con.execute(
+        "create table marts.parts as select k, provider_code, financial_month, funding_stream,"
+        f" case when k in {withheld} then null else actual_gbp end as actual_gbp from src.marts.parts"
+    )
+    con.execute("create table marts.totals as select * from src.marts.totals")
+    by = ("provider_code", "financial_month")
+    green = TotalOf("parts", "actual_gbp", by, ("slam_gbp",), where=(("funding_stream", "green"),))
+    rule = IcbRows(provider_columns=("provider_code",), totals_of=(green,))
+    withhold_totals(con, "marts.totals", rule, {"parts": ("k",)}, key=by)
+    got = con.execute("select financial_month, slam_gbp from marts.totals order by 1").fetchall()
+    assert got == [(1, None), (2, D("24.00"))]
+
+
 def test_a_withheld_total_takes_a_second_its_running_totals_and_the_next_months_repeat() -> None:
     """Provider P's month 2 total is withheld (its only part is): Q's month 2 total goes too
     (the month's total over providers is known elsewhere), and P's and Q's running totals from
