@@ -177,6 +177,34 @@ def _received_month(path: Path) -> str | None:
         return None
 
 
+def partition_files(warehouse: Path) -> dict[str, float]:
+    """Every partition of the partitioned tables under a Spark warehouse folder
+    (`<schema>.db/<table>/<column>=<value>/…`, the incremental models on Spark), as
+    `schema.table/<column>=<value>/…`, with the newest modification time of its Parquet files."""
+    partitions: dict[str, float] = {}
+    for path in warehouse.glob("*.db/*/*=*/**/*.parquet"):
+        relative = path.parent.relative_to(warehouse)
+        schema, table, *parts = relative.parts
+        key = f"{schema.removesuffix('.db')}.{table}/{'/'.join(parts)}"
+        partitions[key] = max(partitions.get(key, 0.0), path.stat().st_mtime)
+    return partitions
+
+
+def rewritten_partitions(
+    before: dict[str, float], after: dict[str, float]
+) -> dict[str, tuple[int, list[str]]]:
+    """Per table: how many partitions it has after a night, and those the night wrote (new, or
+    a file newer than before)."""
+    tables: dict[str, tuple[int, list[str]]] = {}
+    for key in sorted(after):
+        table, partition = key.split("/", 1)
+        count, written = tables.get(table, (0, []))
+        if after[key] > before.get(key, 0.0):
+            written = [*written, partition]
+        tables[table] = (count + 1, written)
+    return tables
+
+
 class PeakMemory:
     """The highest resident memory of the cluster under `root`, sampled every `interval` seconds
     while the block runs (speccomm.spark.cluster.cluster_memory_kib)."""
