@@ -29,11 +29,13 @@ from speccomm.spark.cluster import ClusterError, cluster_memory_kib
 
 COMPARED_SCHEMAS = ("marts", "dq", "ops")
 DOUBLE_DIGITS = 9
-# when, by which run and by which dbt invocation (and when the loader saw a rejected file):
+# when, by which run and by which dbt invocation (and when the loader saw a rejected file, and
+# when the previous build ran: rpt_icb_spend_movements' last_built_at, from a second night on):
 # differ between any two nights
 RUN_COLUMNS = frozenset({
     "built_at", "build_invocation_id", "run_id", "run_at", "validated_run_id", "validated_at",
     "started_at", "ended_at", "published_version", "host", "pid", "step_seconds", "seen_at",
+    "last_built_at",
 })
 # hashes of rows cast to text, which each engine formats its own way (a fingerprint is only
 # ever compared with one made by the same engine), and the build fingerprint (it names the engine)
