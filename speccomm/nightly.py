@@ -337,6 +337,8 @@ class Night:
         try:  # build_warehouse logs to <working copy folder>/logs, i.e. _dbt_log_dir()
             seeds = write_seed_overlay(self.reference, self.layout.seed_overlay_dir)
             self.record.seed_digest = seed_digest(seeds)
+            # --force: an operator asking for a build gets every node built and tested
+            load_seeds = full_refresh or self.options.force or self._seeds_changed()
             if self.options.engine == "spark":
                 from speccomm.spark.night import build_night_on_spark
 
@@ -344,10 +346,9 @@ class Night:
                     self.working_copy, raw_parquet=self.layout.raw_dir,
                     spark_dir=self.layout.work_dir(self.run_id) / "spark", seed_path=seeds,
                     footprint=self.options.footprint, echo=self.options.verbose,
+                    full_refresh=full_refresh, load_seeds=load_seeds,
                 )
             else:
-                # --force: an operator asking for a build gets every node built and tested
-                load_seeds = full_refresh or self.options.force or self._seeds_changed()
                 self._build_on_duckdb(seeds, full_refresh=full_refresh, load_seeds=load_seeds)
         except BuildFailed as exc:
             failure = exc

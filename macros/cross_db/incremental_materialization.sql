@@ -1,15 +1,13 @@
-{#- The materialization of the models that are incremental on DuckDB. Their pre-hooks delete
-    the slices they rebuild, which Spark's Parquet tables cannot do (no DELETE without Delta
-    Lake), so a local Spark build makes them tables, rebuilt whole each night; a cluster
-    uses insert_overwrite by partition instead (docs/scale-out.md). -#}
+{#- The materialization of the models that are incremental on DuckDB: incremental on every
+    engine. On DuckDB their pre-hooks delete the slices they rebuild and the body appends
+    them; on Spark (Parquet: no DELETE without Delta Lake) they are partitioned by their slice
+    and Spark's dynamic partition overwrite replaces exactly the partitions the new rows fall
+    in (incremental_strategy_for, incremental_partition_by; docs/decisions/0036). A local
+    Spark's tables are the night's own, so there every night is their first build. -#}
 {% macro incremental_materialization() -%}
     {{ return(adapter.dispatch('incremental_materialization', 'speccomm')()) }}
 {%- endmacro %}
 
 {% macro default__incremental_materialization() -%}
     {{ return('incremental') }}
-{%- endmacro %}
-
-{% macro spark__incremental_materialization() -%}
-    {{ return('table') }}
 {%- endmacro %}

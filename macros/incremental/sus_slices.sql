@@ -37,7 +37,19 @@
     where built.dataset is null
 {%- endmacro %}
 
+{#- The pre-hook of a model incremental by SUS slice: deletes the slices to rebuild from its
+    table. Not on Spark, where the slices are the table's partitions and insert_overwrite
+    replaces those the body writes (the same slices, the body's filter reading the table
+    as it was: docs/decisions/0036). -#}
 {% macro delete_sus_slices_to_rebuild(month_column) -%}
+    {{ return(adapter.dispatch('delete_sus_slices_to_rebuild', 'speccomm')(month_column)) }}
+{%- endmacro %}
+
+{% macro spark__delete_sus_slices_to_rebuild(month_column) -%}
+    select 1
+{%- endmacro %}
+
+{% macro default__delete_sus_slices_to_rebuild(month_column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as target
         where exists (

@@ -20,13 +20,21 @@ from speccomm.nightly import run_nightly
 from speccomm.spark.cluster import (
     CLUSTER_ENV,
     ClusterError,
+    ClusterState,
     cluster_status,
     read_state,
     running_cluster,
     start_cluster,
     stop_cluster,
 )
-from speccomm.spark.parity import PeakMemory, compare_warehouses, split_newest_month
+from speccomm.spark.parity import (
+    PeakMemory,
+    compare_warehouses,
+    partition_files,
+    rewritten_partitions,
+    split_newest_month,
+)
+from speccomm.spark.partitions import show_partitions
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +94,8 @@ def _parity(nights: list[Path], work: Path) -> int:
     failed_nights = 0
     for number, landing in enumerate(nights, start=1):
         seconds: dict[str, float] = {}
+        cluster = os.environ.get(CLUSTER_ENV)
+        before = partition_files(read_state(Path(cluster)).warehouse) if cluster else {}
         for engine in ("duckdb", "spark"):
             started = time.monotonic()
             code = run_nightly(_paths(landing, work, engine), engine=engine)
@@ -98,6 +108,8 @@ def _parity(nights: list[Path], work: Path) -> int:
                                      _paths(landing, work, "spark").warehouse)
         for result in results:
             print(result.line())
+        if cluster:
+            _print_partitions(read_state(Path(cluster)), before, show=number == len(nights) > 1)
         failed = [result for result in results if not result.matches]
         failed_nights += bool(failed or not results)
         where = "on the cluster" if os.environ.get(CLUSTER_ENV) else "on Spark"
@@ -105,6 +117,17 @@ def _parity(nights: list[Path], work: Path) -> int:
               f"{len(results)} published tables equal (night on DuckDB {seconds['duckdb']:.0f} s, "
               f"night {where} {seconds['spark']:.0f} s)", flush=True)
     return 1 if failed_nights else 0
+
+
+def _print_partitions(state: ClusterState, before: dict[str, float], *, show: bool) -> None:
+    """The partitions of each partitioned table on the cluster and those the Spark night wrote
+    (its Parquet files newer than before the night); with `show`, the metastore's own list
+    (`show partitions`)."""
+    for table, (count, written) in rewritten_partitions(before, partition_files(state.warehouse)).items():
+        print(f"speccomm spark parity: {table}: {count} partitions, {len(written)} written by the night"
+              + (": " + ", ".join(written) if 0 < len(written) < count else ""))
+        if show:
+            print(f"  show partitions {table}: " + ", ".join(show_partitions(state.thrift_port, table)))
 
 
 def _paths(landing: Path, work: Path, engine: str) -> Paths:

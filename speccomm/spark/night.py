@@ -35,6 +35,8 @@ from speccomm.spark.publish import built_tables, copy_spark_tables
 # the check models read every slice and are tables; the runner keeps the changed slices' rows
 SPARK_NIGHT_VARS: dict[str, object] = {"dq_check_scope": "every_slice"}
 DUCKDB_ONLY_TAG = "dq_dqmi"  # dbt_project.yml: models over the runner's tables
+# the table whose 'current' slot names the dbt invocation that built it (cluster_holds_published_build)
+BUILD_MARKER_TABLE = ("intermediate", "int_finance__spend_snapshots")
 
 
 def build_night_on_spark(
@@ -45,18 +47,33 @@ def build_night_on_spark(
     seed_path: Path | None,
     footprint: list[str] | str | None,
     echo: bool,
+    full_refresh: bool = False,
+    load_seeds: bool = True,
 ) -> BuildResult:
     """Build the working copy's raw schema on Spark and copy the result into the working copy.
-    On a local Spark, `spark_dir` (metastore and tables) is the night's own; on the standalone
-    cluster (SPECCOMM_SPARK_CLUSTER, speccomm.spark.cluster) the tables live in the cluster's
-    warehouse folder. Raises BuildFailed as a DuckDB build."""
+    On a local Spark, `spark_dir` (metastore and tables) is the night's own, so every table is
+    built whole and every seed loaded. On the standalone cluster (SPECCOMM_SPARK_CLUSTER,
+    speccomm.spark.cluster) the tables live in the cluster's warehouse folder across nights:
+    when they are the published build's (cluster_holds_published_build), the incremental
+    models rebuild only their changed partitions and, as on DuckDB, `load_seeds` False leaves
+    the seeds and what reads only them as they are (`full_refresh` and `load_seeds` as the
+    night decided them for DuckDB); else everything is built afresh. Raises BuildFailed as a
+    DuckDB build."""
     # the loader wrote the raw layer (speccomm.load.raw_layer): Spark reads the same folder
     engine = spark_engine(spark_dir, raw_parquet)  # SparkUnavailable/BuildFailed before any work
+    if engine.cluster is None:
+        load_seeds = True  # a local Spark starts from an empty folder
+    dbt_vars = dict(SPARK_NIGHT_VARS)
+    if engine.cluster is not None and not cluster_holds_published_build(working_copy, engine.tables):
+        print("      the cluster's tables are not the published build's: full refresh")
+        full_refresh = load_seeds = True
+        dbt_vars["spend_snapshots_restart"] = True  # its previous slot there is another build's
     started = time.time()
     try:
         result = build_warehouse(
             working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
-            extra_env=engine.environment, extra_vars=SPARK_NIGHT_VARS,
+            extra_env=engine.environment, extra_vars=dbt_vars, full_refresh=full_refresh,
+            load_seeds=load_seeds or full_refresh,
         )
     except BuildFailed as exc:
         why = out_of_memory_message(engine.cluster, since=started) if engine.cluster else None
@@ -99,6 +116,28 @@ def spark_engine(spark_dir: Path, raw_parquet: Path) -> SparkEngine:
         raise BuildFailed(str(exc)) from exc
     environment["SPECCOMM_RAW_PARQUET"] = str(raw_parquet.resolve())
     return SparkEngine("spark_cluster", environment, tables, root)
+
+
+def cluster_holds_published_build(working_copy: Path, tables: Path) -> bool:
+    """Whether the cluster's tables under `tables` are those of the build the working copy was
+    copied from, so that a night may build on them incrementally: the build's dbt invocation,
+    which every build writes into the 'current' slot of the spend snapshots
+    (BUILD_MARKER_TABLE), is the same in both. A night that failed after building on the
+    cluster, a rollback, a DuckDB night in between or another cluster all make them differ."""
+    schema, name = BUILD_MARKER_TABLE
+    files = tables / f"{schema}.db" / name / "snapshot_slot=current"
+    if not any(files.glob("*.parquet")):
+        return False
+    query = "select max(invocation_id) from {} where snapshot_slot = 'current'"
+    with duckdb.connect(str(working_copy), read_only=True) as con:
+        try:
+            published = con.execute(query.format(f'"{schema}"."{name}"')).fetchone()
+        except duckdb.CatalogException:
+            return False
+        on_cluster = con.execute(
+            "select max(invocation_id) from read_parquet(?)", [str(files / "*.parquet")]
+        ).fetchone()
+    return published is not None and on_cluster is not None and published[0] == on_cluster[0]
 
 
 def _build_duckdb_only_models(working_copy: Path, spark_dir: Path, echo: bool) -> None:

@@ -29,11 +29,13 @@ from speccomm.spark.cluster import ClusterError, cluster_memory_kib
 
 COMPARED_SCHEMAS = ("marts", "dq", "ops")
 DOUBLE_DIGITS = 9
-# when, by which run and by which dbt invocation (and when the loader saw a rejected file):
+# when, by which run and by which dbt invocation (and when the loader saw a rejected file, and
+# when the previous build ran: rpt_icb_spend_movements' last_built_at, from a second night on):
 # differ between any two nights
 RUN_COLUMNS = frozenset({
     "built_at", "build_invocation_id", "run_id", "run_at", "validated_run_id", "validated_at",
     "started_at", "ended_at", "published_version", "host", "pid", "step_seconds", "seen_at",
+    "last_built_at",
 })
 # hashes of rows cast to text, which each engine formats its own way (a fingerprint is only
 # ever compared with one made by the same engine), and the build fingerprint (it names the engine)
@@ -175,6 +177,34 @@ def _received_month(path: Path) -> str | None:
         return parse_landing_name(path.parent.name, path.name).received_at.strftime("%Y-%m")
     except (BadFileName, KeyError):
         return None
+
+
+def partition_files(warehouse: Path) -> dict[str, float]:
+    """Every partition of the partitioned tables under a Spark warehouse folder
+    (`<schema>.db/<table>/<column>=<value>/…`, the incremental models on Spark), as
+    `schema.table/<column>=<value>/…`, with the newest modification time of its Parquet files."""
+    partitions: dict[str, float] = {}
+    for path in warehouse.glob("*.db/*/*=*/**/*.parquet"):
+        relative = path.parent.relative_to(warehouse)
+        schema, table, *parts = relative.parts
+        key = f"{schema.removesuffix('.db')}.{table}/{'/'.join(parts)}"
+        partitions[key] = max(partitions.get(key, 0.0), path.stat().st_mtime)
+    return partitions
+
+
+def rewritten_partitions(
+    before: dict[str, float], after: dict[str, float]
+) -> dict[str, tuple[int, list[str]]]:
+    """Per table: how many partitions it has after a night, and those the night wrote (new, or
+    a file newer than before)."""
+    tables: dict[str, tuple[int, list[str]]] = {}
+    for key in sorted(after):
+        table, partition = key.split("/", 1)
+        count, written = tables.get(table, (0, []))
+        if after[key] > before.get(key, 0.0):
+            written = [*written, partition]
+        tables[table] = (count + 1, written)
+    return tables
 
 
 class PeakMemory:

@@ -57,29 +57,38 @@ def built_tables(manifest_path: Path, schemas: Collection[str] | None = None) ->
 
 
 def table_files(tables_dir: Path, table: SparkTable) -> str:
-    """The glob of a Spark table's Parquet files."""
-    return str(tables_dir / f"{table.schema}.db" / table.name / "*.parquet")
+    """The glob of a Spark table's Parquet files: the table's folder and, for a table
+    partitioned by its slice (an incremental model on Spark, docs/decisions/0036), the
+    `<column>=<value>` folders below it."""
+    return str(tables_dir / f"{table.schema}.db" / table.name / "**" / "*.parquet")
 
 
 def spark_relation_sql(con: duckdb.DuckDBPyConnection, tables_dir: Path, table: SparkTable) -> str:
     """A select over the Spark table's files, each declared column cast to its declared type.
-    A table Spark created but never wrote a row to (an empty seed) has no file: its declared
-    columns, no rows."""
+    A partitioned table's partition columns are read from its folder names; Spark puts them
+    last, so when the YAML lists every column (a contract) the select puts them in the YAML's
+    order, as DuckDB builds it (else they stay last). A table Spark created but never wrote a
+    row to (an empty seed) has no file: its declared columns, no rows."""
     files = table_files(tables_dir, table)
-    if not any(Path(files).parent.glob("*.parquet")):
+    folder = tables_dir / f"{table.schema}.db" / table.name
+    if not any(folder.rglob("*.parquet")):
         untyped = [name for name in table.columns if name not in table.declared_types]
         if not table.declared_types or untyped:
             raise FileNotFoundError(f"Spark wrote no file for {table.schema}.{table.name} ({files}) "
                                     "and its YAML does not type every column to build it empty from")
         empty = ", ".join(f'cast(null as {kind}) as "{name}"' for name, kind in table.declared_types.items())
         return f"select {empty} where false"
-    columns = con.execute(f"describe select * from read_parquet('{files}')").fetchall()
-    selected = []
+    partitioned = any(path.is_dir() and "=" in path.name for path in folder.iterdir())
+    source = f"read_parquet('{files}', hive_partitioning = {'true' if partitioned else 'false'})"
+    columns = con.execute(f"describe select * from {source}").fetchall()
+    selected = {}
     for name, parquet_type, *_ in columns:
         declared = table.declared_types.get(name)
         kind = "varchar" if declared in ("string", None) and parquet_type == "VARCHAR" else declared
-        selected.append(f'cast("{name}" as {kind}) as "{name}"' if kind else f'"{name}"')
-    return f"select {', '.join(selected)} from read_parquet('{files}')"
+        selected[name] = f'cast("{name}" as {kind}) as "{name}"' if kind else f'"{name}"'
+    listed = partitioned and set(table.columns) >= set(selected)
+    order = [name for name in table.columns if name in selected] if listed else []
+    return f"select {', '.join(selected[name] for name in order or selected)} from {source}"
 
 
 def copy_spark_tables(

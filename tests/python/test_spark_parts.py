@@ -5,6 +5,7 @@ into DuckDB, the engine switch of the night (make spark-parity runs a night on S
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from speccomm.cli import main
 from speccomm.dbt_runner import build_fingerprint
 from speccomm.nightly import EXIT_CODES
 from speccomm.publish.comments import comment_models
-from speccomm.spark.parity import compare_warehouses
+from speccomm.spark.night import BUILD_MARKER_TABLE, cluster_holds_published_build
+from speccomm.spark.parity import compare_warehouses, partition_files, rewritten_partitions
 from speccomm.spark.publish import SparkTable, built_tables, copy_spark_tables, publish_spark_build
 
 
@@ -167,3 +169,86 @@ def test_the_engine_option_accepts_only_known_engines(capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit):
         main(["nightly", "--engine", "postgres"])
     assert "invalid choice: 'postgres'" in capsys.readouterr().err
+
+
+def _partitioned_spark_table(tables: Path) -> None:
+    """'Spark's' fct_s partitioned by dataset and extract_month: the partition columns in the
+    folder names only, as Spark writes them."""
+    with duckdb.connect() as con:
+        slices = (("APC", "2026-03-01", 1), ("APC", "2026-04-01", 2), ("OP", "2026-04-01", 3))
+        for dataset, month, key in slices:
+            folder = tables / "marts.db" / "fct_s" / f"dataset={dataset}" / f"extract_month={month}"
+            folder.mkdir(parents=True)
+            con.execute(f"copy (select {key} as s_key, cast(1.25 as decimal(28, 2)) as tariff_gbp)"
+                        f" to '{folder}/part-0.c000.snappy.parquet' (format parquet)")
+
+
+def test_a_partitioned_spark_table_is_published_with_its_partition_columns_in_the_yaml_order(
+    tmp_path: Path,
+) -> None:
+    tables = tmp_path / "tables"
+    _partitioned_spark_table(tables)
+    declared = {"s_key": "bigint", "dataset": "string", "extract_month": "date",
+                "tariff_gbp": "decimal(18,2)"}
+    with duckdb.connect() as con:
+        copy_spark_tables(con, tables, [SparkTable("marts", "fct_s", declared, tuple(declared))])
+        described = [(name, kind) for name, kind, *_ in con.execute("describe marts.fct_s").fetchall()]
+        rows = con.execute("select s_key, dataset, cast(extract_month as varchar) from marts.fct_s"
+                           " order by s_key").fetchall()
+    assert described == [("s_key", "BIGINT"), ("dataset", "VARCHAR"), ("extract_month", "DATE"),
+                         ("tariff_gbp", "DECIMAL(18,2)")]
+    assert rows == [(1, "APC", "2026-03-01"), (2, "APC", "2026-04-01"), (3, "OP", "2026-04-01")]
+
+
+def test_the_partitions_a_night_wrote_are_those_with_newer_files(tmp_path: Path) -> None:
+    tables = tmp_path / "tables"
+    _partitioned_spark_table(tables)
+    (tables / "marts.db" / "fct_plain").mkdir(parents=True)  # an unpartitioned table: not listed
+    (tables / "marts.db" / "fct_plain" / "part-0.parquet").write_bytes(b"")
+    before = partition_files(tables)
+    rewritten = (tables / "marts.db" / "fct_s" / "dataset=APC" / "extract_month=2026-04-01"
+                 / "part-0.c000.snappy.parquet")
+    os.utime(rewritten, (rewritten.stat().st_atime, rewritten.stat().st_mtime + 60))
+    assert rewritten_partitions(before, partition_files(tables)) == {
+        "marts.fct_s": (3, ["dataset=APC/extract_month=2026-04-01"])}
+    assert rewritten_partitions({}, before) == {"marts.fct_s": (3, sorted(
+        ["dataset=APC/extract_month=2026-03-01", "dataset=APC/extract_month=2026-04-01",
+         "dataset=OP/extract_month=2026-04-01"]))}
+
+
+def test_a_night_builds_on_the_clusters_tables_only_when_they_are_the_published_builds(
+    tmp_path: Path,
+) -> None:
+    """The spend snapshot's 'current' slot names the dbt invocation that built it: the same in
+    the working copy and on the cluster means the cluster holds the published build."""
+    schema, name = BUILD_MARKER_TABLE
+    working_copy, tables = tmp_path / "work.duckdb", tmp_path / "warehouse"
+    assert not cluster_holds_published_build(working_copy, tables)  # nothing on the cluster
+    slot = tables / f"{schema}.db" / name / "snapshot_slot=current"
+    slot.mkdir(parents=True)
+    with duckdb.connect(str(working_copy)) as con:
+        con.execute(f"copy (select 'night-1' as invocation_id) to '{slot}/part-0.parquet' (format parquet)")
+    assert not cluster_holds_published_build(working_copy, tables)  # no snapshot in the working copy
+    with duckdb.connect(str(working_copy)) as con:
+        con.execute(f"create schema {schema}")
+        con.execute(f"create table {schema}.{name} as"
+                    " select 'current' as snapshot_slot, 'night-1' as invocation_id")
+    assert cluster_holds_published_build(working_copy, tables)
+    with duckdb.connect(str(working_copy)) as con:  # e.g. a rollback to an older build
+        con.execute(f"update {schema}.{name} set invocation_id = 'night-0'")
+    assert not cluster_holds_published_build(working_copy, tables)
+
+
+def test_parity_leaves_out_when_the_previous_build_ran(tmp_path: Path) -> None:
+    """rpt_icb_spend_movements' last_built_at is the time of each engine's own previous build:
+    a second night's movements are compared on every other column."""
+    nights = []
+    for engine, built in (("duck", "05:05:59"), ("spark", "05:13:20")):
+        night = tmp_path / f"{engine}.duckdb"
+        with duckdb.connect(str(night)) as con:
+            con.execute("create schema marts")
+            con.execute("create table marts.rpt_icb_spend_movements as select 'QKK' as icb_code,"
+                        f" 'up' as movement, timestamp '2026-12-07 {built}' as last_built_at")
+        nights.append(night)
+    (result,) = compare_warehouses(*nights)
+    assert result.matches, result.line()

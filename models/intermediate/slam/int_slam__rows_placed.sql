@@ -8,7 +8,8 @@
     placed again. -#}
 {{ config(
     materialized=incremental_materialization(),
-    incremental_strategy='append',
+    incremental_strategy=incremental_strategy_for('append'),
+    partition_by=incremental_partition_by(['file_id']),
     on_schema_change='sync_all_columns',
     pre_hook="{{ delete_rows_built_with_other_reference() }}",
     meta={'tests_cover': 'rows_built_in_this_run'},
@@ -29,7 +30,16 @@ contract_lines as (
         from {{ ref('stg_landing__files') }} as new_files
         where
             new_files.feed = 'slam'
-            and new_files.file_id not in (select placed.file_id from {{ this }} as placed)
+            and new_files.file_id not in (
+                -- the files placed with tonight's reference data (on DuckDB the pre-hook has
+                -- deleted the others; Spark, which cannot, overwrites their partitions)
+                select placed.file_id
+                from {{ this }} as placed
+                where placed.reference_fingerprint = (
+                    select fingerprint.reference_fingerprint
+                    from {{ ref('int_reference__fingerprint') }} as fingerprint
+                )
+            )
     )
     {%- endif %}
 ),

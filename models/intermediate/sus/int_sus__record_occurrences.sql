@@ -8,7 +8,8 @@
     Incremental by slice (dataset × extract month): see macros/incremental/sus_slices.sql. -#}
 {{ config(
     materialized=incremental_materialization(),
-    incremental_strategy='append',
+    incremental_strategy=incremental_strategy_for('append'),
+    partition_by=incremental_partition_by(['dataset', 'file_activity_month']),
     on_schema_change='sync_all_columns',
     pre_hook="{{ delete_sus_slices_to_rebuild('file_activity_month') }}",
     meta={'tests_cover': 'rows_built_in_this_run'},

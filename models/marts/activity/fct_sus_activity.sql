@@ -4,7 +4,8 @@
     Incremental by slice: see macros/incremental/sus_slices.sql. -#}
 {{ config(
     materialized=incremental_materialization(),
-    incremental_strategy='append',
+    incremental_strategy=incremental_strategy_for('append'),
+    partition_by=incremental_partition_by(['dataset', 'extract_month']),
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_sus_slices_to_rebuild('extract_month') }}",
     meta={'tests_cover': 'rows_built_in_this_run'},
