@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from speccomm.durable import fsync_dir, fsync_file
 from speccomm.load.columns import COLUMNS_BY_FEED
 
 RAW_FOLDER_NAME = "raw"
@@ -111,7 +112,7 @@ def write_partial(
     try:
         copy = f"copy ({query}) to '{_quoted(partial)}' (format parquet)"
         written = con.execute(copy, parameters).fetchone()
-        _fsync(partial)
+        fsync_file(partial)
     except BaseException:
         discard_partial(target)
         raise
@@ -132,7 +133,7 @@ def sync_folders(folders: set[Path]) -> None:
     """The renames into these folders, and the folders themselves, on disk before the registry
     commits them."""
     for folder in sorted(folders | {folder.parent for folder in folders}):
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def ensure_raw_layer(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
@@ -297,19 +298,3 @@ def write_snapshots(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
 
 def _quoted(text: str | Path) -> str:
     return str(text).replace("'", "''")
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.publish.journal import Journal, fsync_file, link_or_copy
+from speccomm.durable import fsync_file
+from speccomm.publish.journal import Journal, link_or_copy
 from speccomm.publish.storage import write_reader_copy
 from speccomm.state import StateLayout
 

@@ -23,6 +23,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from speccomm.durable import fsync_dir, fsync_file
+
 JOURNAL_NAME = "publishing.json"
 
 
@@ -99,20 +101,3 @@ def link_or_copy(source: Path, destination: Path) -> None:
     except OSError:
         shutil.copyfile(source, destination)
         fsync_file(destination)
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
