@@ -452,7 +452,8 @@ def funnel_section(data: PackData, icbs: Sequence[str]) -> Section:
         .head(FUNNEL_PANELS)
         .index.tolist()
     )
-    comparators = int(rows["comparison_icbs"].max()) if len(rows) and "comparison_icbs" in rows.columns else 0
+    judged = mine["comparators"].dropna() if "comparators" in mine.columns else mine.iloc[:0, 0]
+    comparators = int(judged.max()) if len(judged) else 0  # the ICBs each footprint ICB is judged among
     for line in top:
         section.charts.append(
             _funnel_chart(rows[rows["service_line_code"] == line], line, year, icbs, limits, centre)
@@ -464,7 +465,7 @@ def funnel_section(data: PackData, icbs: Sequence[str]) -> Section:
         )
     if not limits:
         section.intro += " This warehouse's variation mart gives no spend limits: the points are drawn alone."
-    section.tables.append(_variation_table(mine, year, limits, centre))
+    section.tables.append(variation_table(mine, year, limits, centre))
     return section
 
 
@@ -548,7 +549,7 @@ def _where(point: charts.FunnelPoint) -> str:
     return "within the limits" if point.limits else "no limits given"
 
 
-def _variation_table(rows: pd.DataFrame, year: str, limits: list[str], centre: str) -> Table:
+def variation_table(rows: pd.DataFrame, year: str, limits: list[str], centre: str) -> Table:
     ordered = rows.sort_values(["service_line_code", "icb_code"])
     shown, more = _limit(ordered, 200)
     flags = [c for c in ("is_spend_outlier_95", "is_spend_outlier_998") if c in rows.columns]
@@ -569,13 +570,23 @@ def _variation_table(rows: pd.DataFrame, year: str, limits: list[str], centre: s
                 fmt_money(row.spend_gbp),
                 fmt_money(row.spend_per_100k),
                 fmt_money(getattr(row, centre)),
-                *["yes" if getattr(row, c) is True else "" for c in flags],
+                *[_flag_shown(getattr(row, c), getattr(row, "no_flag_reason", None)) for c in flags],
             ]
             for row in shown.itertuples()
         ],
         numeric={2, 3, 4},
         more=more,
     )
+
+
+def _flag_shown(flag: object, reason: object) -> str:
+    """An outlier flag as the table shows it: a flag the mart did not judge (NULL, with its
+    no_flag_reason) says so, never a blank that reads as "no"."""
+    if not _is_missing(flag):
+        return "yes" if bool(flag) else "no"
+    if isinstance(reason, str) and reason:
+        return f"not judged ({reason.replace('_', ' ')})"
+    return "not judged"
 
 
 # --- allocation ------------------------------------------------------------------------------------

@@ -20,11 +20,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from PIL import Image
 from test_nightly import NightEnv, first_night
 
 from speccomm.pack import write_pack
+from speccomm.pack.pages import variation_table
 
 pytest_plugins = ["demo_warehouse"]
 pytestmark = pytest.mark.slow
@@ -147,6 +149,14 @@ def test_every_chart_states_its_finding_and_has_its_figures_as_a_table(pack: Pat
         assert len(figures) == len(page.charts)
         for figure in figures:
             assert "<table>" in figure and "<caption>" in figure, "a chart without its table of figures"
+
+
+def test_a_funnel_of_fewer_than_five_icbs_says_how_few(pack: Path) -> None:
+    """The demo footprint's ICBs are judged among two (rpt_icb_variation.comparators): the
+    variation section says the limits and flags say little, and its table says "not judged"."""
+    html = (pack / "QWE.html").read_text(encoding="utf-8")
+    assert "Only 2 ICBs are compared: with fewer than five" in html
+    assert "not judged (fewer than 5 comparators)" in html
 
 
 def test_nothing_on_a_page_is_fetched_from_elsewhere(pack: Path) -> None:
@@ -331,3 +341,18 @@ def test_a_failed_pack_never_fails_or_unpublishes_the_night(night: NightEnv, tmp
     assert env.query("select count(*) from ops.run_log where run_id = '" + latest["run_id"] + "'") == [(1,)]
     assert not (env.warehouse.parent / "pack" / latest["run_id"]).exists()
     shutil.rmtree(tmp_path / "night", ignore_errors=True)
+
+
+def test_an_outlier_flag_the_mart_did_not_judge_says_so_in_the_table() -> None:
+    """A NULL flag (fewer than five comparators, say) is not a blank that reads as "no"."""
+    rows = pd.DataFrame({
+        "service_line_code": ["L1", "L2", "L3"], "icb_code": ["QKK"] * 3,
+        "spend_gbp": [1.0, 2.0, 3.0], "spend_per_100k": [1.0, 2.0, 3.0], "centre": [1.0] * 3,
+        "is_spend_outlier_95": [True, False, None], "is_spend_outlier_998": [False, False, None],
+        "no_flag_reason": [None, None, "fewer_than_5_comparators"],
+    })
+    table = variation_table(rows, "2025/26", ["95", "998"], "centre")
+    assert [row[-2:] for row in table.rows] == [
+        ["yes", "no"], ["no", "no"],
+        ["not judged (fewer than 5 comparators)", "not judged (fewer than 5 comparators)"],
+    ]
