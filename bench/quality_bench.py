@@ -91,7 +91,7 @@ def measure(mode: str, database: Path, run_id: str, out_dir: Path) -> dict[str, 
             reports = build_provider_reports(con, run_id, out_dir)
             figures: dict[str, object] = {"reports_built": len(reports)}
         else:
-            from speccomm.quality import run_quality_checks
+            from speccomm.quality.runner import run_quality_checks
 
             figures = {"fingerprints_forgotten": _forget_new_month(con)} if mode == "new_month" else {}
             summary = run_quality_checks(con, run_id, datetime.now(), revalidate_all=mode == "full")

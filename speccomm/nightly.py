@@ -390,7 +390,7 @@ class Night:
         return changed
 
     def _quality(self) -> None:
-        from speccomm.quality import run_quality_checks
+        from speccomm.quality.runner import run_quality_checks
 
         with duckdb.connect(str(self.working_copy)) as con:
             # a slice's data-quality fingerprint knows its rows, not the reference data they are

@@ -1,7 +1,7 @@
 {#- Each check's words and numbers, one row per check: the check registry
     (seeds/reference/dq_checks.csv, one row per check x dataset) with its datasets folded into
     one, `cross` when the check runs on more than one. A check states the same words and
-    numbers on each of its rows (speccomm.quality.suites refuses a difference, and the unique
+    numbers on each of its rows (speccomm.quality.registry refuses a difference, and the unique
     test on check_id fails on one). -#}
 {{ config(schema='reference') }}
 

@@ -1,10 +1,7 @@
-"""Data quality of what providers sent: Great Expectations suites run on the changed slices.
+"""Data quality of what providers sent: Great Expectations on the slices whose data changed.
 
-Entry point: `run_quality_checks(con, run_id, run_at, revalidate_all=False)`. The suites are
-built from the check registry (`seeds/reference/dq_checks.csv`); results go to schema `dq`
-(see docs/data-quality.md).
+Start at `speccomm.quality.runner.run_quality_checks`: it reads as the pipeline (registry →
+slices → suites → validate → results → dqmi), one module a step. The checks are defined in the
+check registry (`seeds/reference/dq_checks.csv`); results go to schema `dq`
+(docs/data-quality.md).
 """
-
-from speccomm.quality.runner import QualitySummary, run_quality_checks
-
-__all__ = ["QualitySummary", "run_quality_checks"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from speccomm.config import PROJECT_ROOT
-from speccomm.quality.suites import DATASETS, load_suites, registry_rows
+from speccomm.quality.registry import DATASETS, load_registry, registry_rows
 
 CHECKS_DOC = PROJECT_ROOT / "docs" / "data-quality-checks.md"
 DOCS = (CHECKS_DOC, PROJECT_ROOT / "docs" / "data-quality.md")
@@ -34,7 +34,7 @@ RULES_END = "<!-- END rules table -->"
 
 def render_table() -> str:
     """One row per check (registry order): datasets, how a row fails per dataset, severity, tolerance."""
-    load_suites()  # refuses a registry whose rows disagree or name unknown batches
+    load_registry()  # refuses a registry whose rows disagree or name unknown batches
     checks: dict[str, list[dict[str, str]]] = {}
     for row in registry_rows():
         checks.setdefault(row["check_id"], []).append(row)
@@ -62,15 +62,15 @@ def render_table() -> str:
 def render_rules_table() -> str:
     """One row per check x dataset (registry order): the expectation and its arguments that state
     the rule on the check model's columns, or the flag the model computes and why."""
-    suites = {suite.dataset: suite for suite in load_suites()}
+    datasets = {found.dataset: found for found in load_registry()}
     lines = [
         "| dataset | check | check model | Great Expectations states | or the model's flag, because |",
         "|---|---|---|---|---|",
     ]
     for row in registry_rows():
-        suite = suites[row["dataset"]]
-        check = next(c for c in suite.checks if c.check_id == row["check_id"])
-        model = f"`{suite.batch(check.batch).model}`"
+        dataset = datasets[row["dataset"]]
+        check = next(c for c in dataset.checks if c.check_id == row["check_id"])
+        model = f"`{dataset.batch(check.batch).model}`"
         if check.flag_reason:
             stated = f"`fails_{check.check_id}` in [false]"
             reason = _cell(check.flag_reason)

@@ -1,17 +1,19 @@
-"""DQMI-style scores (NHS England's Data Quality Maturity Index, adapted) for one run.
+"""Step 5 of the runner: hand over to dbt's models — this run's DQMI-style scores.
 
 The formula and the item map are dbt's (models/dq/dqmi/: the item map is read from the check
-registry, the scores are views over the runner's own tables that score every slice current as
-of each run). Here the runner appends this run's rows of the views to dq.dqmi_item_scores and
-dq.dqmi_scores, inside the transaction that wrote the run's results (dq.dq_run_slices), so a
-run that re-validated nothing still has a full set of scores.
+registry; the scores are views over the runner's tables that score every slice current as of
+each run). Here this run's rows of the two views are appended to dq.dqmi_item_scores and
+dq.dqmi_scores, in the runner's transaction, so a run that re-validated nothing still has a
+full set of scores. dbt's report models (models/dq/report/) read the runner's tables the same
+way; speccomm.reports then selects one run's rows of them.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-from speccomm.quality.suites import CHECK_SCHEMA
+from speccomm.quality.registry import CHECK_SCHEMA
+from speccomm.relations import scalar
 
 RUN_ITEM_SCORES = f"{CHECK_SCHEMA}.dq_dqmi_run_item_scores"
 RUN_SCORES = f"{CHECK_SCHEMA}.dq_dqmi_run_scores"
@@ -34,15 +36,9 @@ def write_dqmi_scores(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         f"where run_id = ? order by {SLICE_ORDER}, data_item",
         [run_id],
     )
-    before = _count(con, run_id)
     con.execute(
         f"insert into dq.dqmi_scores select {SCORE_COLUMNS} from {RUN_SCORES} where run_id = ? "
         f"order by {SLICE_ORDER}",
         [run_id],
     )
-    return _count(con, run_id) - before
-
-
-def _count(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    row = con.execute("select count(*) from dq.dqmi_scores where run_id = ?", [run_id]).fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, "select count(*) from dq.dqmi_scores where run_id = ?", [run_id]) or 0)

@@ -1,13 +1,21 @@
-"""The data-quality runner: validate the slices whose data changed, write results and scores.
+"""The data-quality step of the night, top to bottom: `run_quality_checks`.
 
     summary = run_quality_checks(con, run_id, run_at)
 
-1. Fingerprint every slice (dataset x provider x financial year x month) with current data.
-2. Pick the slices whose fingerprint differs from the stored one (all on revalidate_all).
-3. For each batch of the suites, validate those slices' rows with Great Expectations.
-4. In one transaction: append dq_check_results and dq_failed_samples, store the fingerprints,
-   record which run's results are current for every slice (dq_run_slices), and append this
-   run's DQMI-style scores. A failure before the commit leaves the dq tables as they were.
+It reads as the pipeline; each step is one module, called once, in this order, and none calls
+back here (docs/data-quality.md, "Following one check"; decision 0039):
+
+0. `registry`  the checks and batches as the registry states them (seeds/reference/dq_checks.csv);
+1. `slices`    select the slices to validate: those whose fingerprint changed (all on revalidate_all);
+2. `suites`    build the Great Expectations suites from the registry;
+3. `validate`  validate the changed slices' rows of each check model, counting failures per
+               slice and keeping samples;
+4. `results`   write the run's results: statuses, samples, fingerprints, the run's slices;
+5. `dqmi`      hand over to dbt's models: this run's rows of dbt's DQMI views appended.
+
+Steps 4 and 5 are one transaction: a failure before the commit leaves the dq tables as they
+were. The tables written are sources dbt declares (speccomm.quality.tables,
+models/dq/_dq__sources.yml); dbt's report models read them, and speccomm.reports renders those.
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ from datetime import datetime
 
 import duckdb
 
-from speccomm.quality import batches as batch_runner
-from speccomm.quality import results, slices
 from speccomm.quality.dqmi import write_dqmi_scores
-from speccomm.quality.suites import Batch, Suite, load_suites, rules_digest
+from speccomm.quality.registry import load_registry
+from speccomm.quality.results import FAIL, PASS, WARN, write_results
+from speccomm.quality.slices import select_slices
+from speccomm.quality.suites import build_suites
 from speccomm.quality.tables import ensure_tables
-from speccomm.quality.thresholds import Threshold, read_thresholds
-from speccomm.relations import relation_exists
+from speccomm.quality.validate import validate_slices
+from speccomm.relations import scalar
 
 log = logging.getLogger(__name__)
 DEFAULT_SAMPLE_CAP = 20
@@ -58,97 +67,33 @@ def run_quality_checks(
     """Validate the changed slices (every slice with revalidate_all) and write the dq tables."""
     started = time.monotonic()
     ensure_tables(con)
-    _refuse_repeated_run(con, run_id)
-    suites = load_suites()
-    thresholds = read_thresholds(con, suites)
-    available, skipped = _available_batches(con, suites)
-    rules = rules_digest(con, suites) + slices.reference_digest(con)
-    current = slices.build_current_slices(con, [batch for _, batch in available], rules)
-    changed = slices.build_changed_slices(con, revalidate_all)
-    results.create_staging_tables(con)
-    rows_validated = _validate_changed(con, available, thresholds, sample_cap) if changed else 0
-    statuses = results.staged_status_counts(con)
-    samples = _count(con, "dq_new_samples")
-    dqmi_rows = _write(con, run_id, run_at)
-    summary = QualitySummary(
-        run_id=run_id,
-        slices_validated=changed,
-        slices_skipped_unchanged=current - changed,
-        rows_validated=rows_validated,
-        results_written=sum(statuses.values()),
-        checks_passed=statuses.get(results.PASS, 0),
-        checks_failed=statuses.get(results.FAIL, 0),
-        checks_warned=statuses.get(results.WARN, 0),
-        samples_written=samples,
-        dqmi_scores_written=dqmi_rows,
-        batches_skipped=tuple(skipped),
-        seconds=round(time.monotonic() - started, 2),
-    )
-    log.info("data quality: %s", summary)
-    return summary
-
-
-def _refuse_repeated_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    found = con.execute("select count(*) from dq.dq_run_slices where run_id = ?", [run_id]).fetchone()
-    if found and found[0]:
+    if scalar(con, "select count(*) from dq.dq_run_slices where run_id = ?", [run_id]):
         raise ValueError(f"data-quality results for run {run_id} already exist: use a new run id")
-
-
-def _available_batches(
-    con: duckdb.DuckDBPyConnection, suites: list[Suite]
-) -> tuple[list[tuple[Suite, Batch]], list[str]]:
-    available: list[tuple[Suite, Batch]] = []
-    skipped: list[str] = []
-    for suite in suites:
-        for batch in suite.batches:
-            if batch.requires and not relation_exists(con, batch.requires):
-                log.warning("data quality: %s skipped, %s does not exist yet", batch.key, batch.requires)
-                skipped.append(batch.key)
-                continue
-            for relation in (batch.relation, batch.fingerprint_relation):
-                if not relation_exists(con, relation):
-                    raise RuntimeError(
-                        f"data quality: check model {relation} (models/dq/checks/) is not in the "
-                        "warehouse: run dbt build first"
-                    )
-            available.append((suite, batch))
-    return available, skipped
-
-
-def _validate_changed(
-    con: duckdb.DuckDBPyConnection,
-    available: list[tuple[Suite, Batch]],
-    thresholds: dict[str, Threshold],
-    sample_cap: int,
-) -> int:
-    from speccomm.quality.validate import GxValidator  # imports Great Expectations: seconds
-
-    validator = GxValidator(thresholds)
-    rows = 0
-    for suite, batch in available:
-        checks = suite.checks_of(batch)
-        if not checks:
-            continue
-        counts = batch_runner.validate_batch(con, validator, batch, checks, sample_cap)
-        results.stage_results(con, counts, thresholds)
-        rows += counts.rows_validated
-    return rows
-
-
-def _write(con: duckdb.DuckDBPyConnection, run_id: str, run_at: datetime) -> int:
+    registry = load_registry()
+    selection = select_slices(con, registry, revalidate_all)
+    suites = build_suites(selection.batches)
+    found = validate_slices(con, suites, sample_cap)
     con.execute("begin transaction")
     try:
-        results.write_results(con, run_id, run_at)
-        slices.record_fingerprints(con, run_id, run_at)
-        slices.record_run_slices(con, run_id, run_at)
-        dqmi_rows = write_dqmi_scores(con, run_id)
+        written = write_results(con, run_id, run_at, found)
+        scores = write_dqmi_scores(con, run_id)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return dqmi_rows
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"select count(*) from {table}").fetchone()
-    return int(row[0]) if row else 0
+    summary = QualitySummary(
+        run_id=run_id,
+        slices_validated=selection.changed,
+        slices_skipped_unchanged=selection.current - selection.changed,
+        rows_validated=found.rows_validated,
+        results_written=sum(written.statuses.values()),
+        checks_passed=written.statuses[PASS],
+        checks_failed=written.statuses[FAIL],
+        checks_warned=written.statuses[WARN],
+        samples_written=written.samples,
+        dqmi_scores_written=scores,
+        batches_skipped=selection.skipped,
+        seconds=round(time.monotonic() - started, 2),
+    )
+    log.info("data quality: %s", summary)
+    return summary

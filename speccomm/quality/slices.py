@@ -1,21 +1,33 @@
-"""Slices (dataset x provider x financial year x month) and their fingerprints.
+"""Step 1 of the runner: select the slices to validate.
 
-A slice's fingerprint is a hash of cheap facts about its current data — the ids and row counts
-of the files its rows come from, or the content of the small marts the cross-dataset checks
-read — plus a hash of the check definitions and the reference data the checks use. A slice is
-validated again only when its fingerprint differs from the one stored when it was last
-validated (or on `revalidate_all`).
+A slice is one dataset x provider x financial year x month. Its fingerprint is a hash of cheap
+facts about its current data — the ids and row counts of the files its rows come from, or the
+content of the small marts the cross-dataset checks read (each batch's fingerprint model in
+`models/dq/checks/`) — plus a hash of the check definitions (the registry, its batches and the
+check views as dbt built them) and of the reference data the checks use. A slice is validated
+again only when its fingerprint differs from the one stored when it was last validated
+(dq.dq_slice_fingerprints), or on `revalidate_all`.
 
-The runner keeps two temporary tables on the connection:
+The selection is kept on the connection in three temporary tables, read by the later steps:
+- `dq_slice_parts`: each fingerprint model's rows (with the rows a batch will read);
 - `dq_current_slices`: every slice with current data and its fingerprint;
 - `dq_changed_slices`: the slices to validate this run, numbered (`slice_no`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
 import duckdb
 
-from speccomm.quality.suites import Batch
+from speccomm.config import SEEDS_DIR
+from speccomm.quality.registry import BATCHES, CHECK_SCHEMA, REGISTRY, Batch, Check, DatasetChecks
+from speccomm.relations import relation_exists, scalar
+
+log = logging.getLogger(__name__)
 
 # Reference tables whose content decides pass or fail (validity of codes, thresholds).
 REFERENCE_TABLES = (
@@ -29,7 +41,76 @@ REFERENCE_TABLES = (
 )
 
 
-def reference_digest(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = REFERENCE_TABLES) -> str:
+@dataclass(frozen=True)
+class Selection:
+    """What this run validates: the batches whose check models exist, each with its checks,
+    and how many slices have current data and how many of them changed."""
+
+    batches: tuple[tuple[Batch, tuple[Check, ...]], ...]
+    skipped: tuple[str, ...]  # batches whose source relation does not exist yet
+    current: int
+    changed: int
+
+
+def select_slices(
+    con: duckdb.DuckDBPyConnection, registry: list[DatasetChecks], revalidate_all: bool
+) -> Selection:
+    """The batches that can run, every current slice's fingerprint, and the changed slices."""
+    batches, skipped = _available_batches(con, registry)
+    rules = _rules_digest(con, [batch for batch, _ in batches]) + _reference_digest(con)
+    current = _build_current_slices(con, [batch for batch, _ in batches], rules)
+    changed = _build_changed_slices(con, revalidate_all)
+    return Selection(tuple(batches), tuple(skipped), current, changed)
+
+
+def _available_batches(
+    con: duckdb.DuckDBPyConnection, registry: list[DatasetChecks]
+) -> tuple[list[tuple[Batch, tuple[Check, ...]]], list[str]]:
+    available: list[tuple[Batch, tuple[Check, ...]]] = []
+    skipped: list[str] = []
+    for dataset in registry:
+        for batch in dataset.batches:
+            if batch.requires and not relation_exists(con, batch.requires):
+                log.warning("data quality: %s skipped, %s does not exist yet", batch.key, batch.requires)
+                skipped.append(batch.key)
+                continue
+            for relation in (batch.relation, batch.fingerprint_relation):
+                if not relation_exists(con, relation):
+                    raise RuntimeError(
+                        f"data quality: check model {relation} (models/dq/checks/) is not in the "
+                        "warehouse: run dbt build first"
+                    )
+            available.append((batch, tuple(dataset.checks_of(batch))))
+    return available, skipped
+
+
+def _rules_digest(con: duckdb.DuckDBPyConnection, batches: list[Batch], seeds: Path = SEEDS_DIR) -> str:
+    """A hash of the registry, its batches and the check views as dbt built them (macros
+    included, the database's own name left out): when a definition changes, every slice is
+    re-validated."""
+    digest = hashlib.sha256()
+    for file in (seeds / REGISTRY, seeds / BATCHES):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    views = sorted({name for batch in batches for name in (batch.model, batch.fingerprint_model)})
+    for name, sql in con.execute(
+        """
+        select view_name, replace(sql, '"' || database_name || '".', '')
+        from duckdb_views()
+        where
+            database_name = current_database()
+            and schema_name = $schema
+            and list_contains($views, view_name)
+        order by view_name
+        """,
+        {"schema": CHECK_SCHEMA, "views": views},
+    ).fetchall():
+        digest.update(name.encode())
+        digest.update(sql.encode())
+    return digest.hexdigest()
+
+
+def _reference_digest(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = REFERENCE_TABLES) -> str:
     """One hash of the reference rows the checks depend on."""
     parts = []
     for table in tables:
@@ -42,7 +123,7 @@ def reference_digest(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...] = R
     return str(found[0]) if found else ""
 
 
-def build_current_slices(con: duckdb.DuckDBPyConnection, batches: list[Batch], rules: str) -> int:
+def _build_current_slices(con: duckdb.DuckDBPyConnection, batches: list[Batch], rules: str) -> int:
     """Create `dq_slice_parts` and `dq_current_slices`; returns how many slices have current data.
 
     Each fingerprint model returns provider_code, financial_year, financial_month, part (text that
@@ -85,10 +166,10 @@ def build_current_slices(con: duckdb.DuckDBPyConnection, batches: list[Batch], r
         """,
         {"rules": rules},
     )
-    return _count(con, "dq_current_slices")
+    return int(scalar(con, "select count(*) from dq_current_slices") or 0)
 
 
-def build_changed_slices(con: duckdb.DuckDBPyConnection, revalidate_all: bool) -> int:
+def _build_changed_slices(con: duckdb.DuckDBPyConnection, revalidate_all: bool) -> int:
     """Create `dq_changed_slices` (slices whose fingerprint changed, numbered); returns the count."""
     con.execute(
         """
@@ -114,62 +195,4 @@ def build_changed_slices(con: duckdb.DuckDBPyConnection, revalidate_all: bool) -
         """,
         {"revalidate_all": revalidate_all},
     )
-    return _count(con, "dq_changed_slices")
-
-
-def record_fingerprints(con: duckdb.DuckDBPyConnection, run_id: str, run_at: object) -> None:
-    """Store the validated slices' fingerprints; forget slices that no longer have data."""
-    con.execute(
-        """
-        delete from dq.dq_slice_fingerprints as stored
-        where not exists (
-            select 1 from dq_current_slices as current_slices
-            where
-                current_slices.dataset = stored.dataset
-                and current_slices.provider_code = stored.provider_code
-                and current_slices.financial_year = stored.financial_year
-                and current_slices.financial_month = stored.financial_month
-        )
-        or exists (
-            select 1 from dq_changed_slices as changed
-            where
-                changed.dataset = stored.dataset
-                and changed.provider_code = stored.provider_code
-                and changed.financial_year = stored.financial_year
-                and changed.financial_month = stored.financial_month
-        )
-        """
-    )
-    con.execute(
-        """
-        insert into dq.dq_slice_fingerprints
-        select dataset, provider_code, financial_year, financial_month, fingerprint, $run_id, $run_at
-        from dq_changed_slices
-        """,
-        {"run_id": run_id, "run_at": run_at},
-    )
-
-
-def record_run_slices(con: duckdb.DuckDBPyConnection, run_id: str, run_at: object) -> None:
-    """For this run, which run's results are current for every slice with data."""
-    con.execute(
-        """
-        insert into dq.dq_run_slices
-        select
-            $run_id,
-            $run_at,
-            stored.dataset,
-            stored.provider_code,
-            stored.financial_year,
-            stored.financial_month,
-            stored.validated_run_id,
-            stored.validated_run_id = $run_id
-        from dq.dq_slice_fingerprints as stored
-        """,
-        {"run_id": run_id, "run_at": run_at},
-    )
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"select count(*) from {table}").fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, "select count(*) from dq_changed_slices") or 0)

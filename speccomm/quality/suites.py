@@ -1,293 +1,87 @@
-"""The check registry (seeds/reference/dq_checks.csv) and its batches (dq_check_batches.csv).
+"""Step 2 of the runner: build the Great Expectations suites from the registry.
 
-A *batch* is a dbt model in `models/dq/checks/` (a view in schema `dq_checks`) returning one
-row per record with the slice columns, the context columns, the raw values and, per check, the
-column(s) its expectation reads (a value such as price, two columns to compare, or a boolean
-`fails_<check_id>` flag where GX cannot state the rule: the registry's `flag_reason` says why),
-for the slices in `dq_checks.dq_check_scope`; it is
-fingerprinted by another check model. A *check* is one row of the registry: id, dataset, batch,
-words and numbers (title, severity, tolerance, meaning, fix), how a row fails, the raw column
-shown in samples, the DQMI item it measures and the GX expectation that states its rule (or
-why it cannot). Both
-seeds are read here from the project's files and built by dbt (reference.dq_checks,
-reference.dq_check_batches), so the runner, the generator, the docs tables, the DQMI item map
-and the reports read the same rows. The Great Expectations suites are built from them in
-memory (speccomm.quality.validate).
+One ephemeral GX context with a pandas datasource (GX's SQL datasource does not work on DuckDB:
+the rows are given to GX as pandas frames, speccomm.quality.validate); per batch a dataframe
+asset and one ExpectationSuite, one expectation per check: the rule
+itself where the registry states it on real columns of the check model (not null, between, in
+a set, a pattern, a pair of columns equal, uniqueness), else the model's flag
+(`expect_column_values_to_be_in_set(fails_<id>, [false])`, where the registry's flag_reason says
+why GX cannot state the rule), with `mostly = 1 - max_failure_rate`, the check's id and
+severity in its meta and the registry's `fails_when` as its description. Nothing here reads
+the warehouse: the suites are the registry's rows in GX's terms.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-import duckdb
-import yaml
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.core.batch_definition import BatchDefinition
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.row_conditions import deserialize_row_condition
 
-from speccomm.config import SEEDS_DIR
-
-DATASETS = ("slam", "sus", "ledger")
-CHECK_SCHEMA = "dq_checks"  # models/dq/checks/ (dbt_project.yml)
-SCOPE_RELATION = f"{CHECK_SCHEMA}.dq_check_scope"  # a source the runner writes (models/dq/_dq__sources.yml)
-REGISTRY = "dq_checks.csv"
-BATCHES = "dq_check_batches.csv"
-SLICE_COLUMNS = ("provider_code", "financial_year", "financial_month")
-CONTEXT_COLUMNS = ("source_file", "source_row", "record_ref", "service_line_code", "pod_code", "context")
-DQMI_ROLES = ("incomplete", "invalid", "default")
-# The expectations a registry row may state its rule with: GX's row-level (map) expectations on
-# one column, a pair of columns or a compound key, where each failing row is one 'unexpected'
-# row, so failures are counted per slice and their context returned (GX's result format).
-# Aggregate expectations (a mean, a row count) have no failing rows to count or show.
-RULE_EXPECTATIONS = frozenset({
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_column_values_to_be_unique",
-    "expect_column_pair_values_to_be_equal",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-    "expect_compound_columns_to_be_unique",
-})
-FLAG_EXPECTATION = "expect_column_values_to_be_in_set"
-# The kwargs naming the column(s) an expectation reads (one column, a pair, a compound key).
-COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
-# Set by the runner for every expectation, never by a registry row.
-RUNNER_KWARGS = ("mostly", "result_format", "meta", "description")
+from speccomm.quality.registry import Batch, Check
 
 
 @dataclass(frozen=True)
-class Batch:
-    """One set of rows validated together: a check model and how its slices are fingerprinted."""
+class BatchSuite:
+    """A batch, its checks, the GX suite stating them and the whole-dataframe batch definition
+    its rows are given to GX through (a pandas asset named after the batch)."""
 
-    dataset: str
-    name: str
-    description: str
-    model: str  # a view in schema dq_checks (models/dq/checks/<model>.sql)
-    fingerprint_model: str  # likewise: provider_code, financial_year, financial_month, part, row_count
-    requires: str | None  # a relation that may not exist yet: then the batch is skipped
-    primary: bool  # the dataset's main rows: a slice with rows here counts as submitted
-
-    @property
-    def key(self) -> str:
-        return f"{self.dataset}.{self.name}"
-
-    @property
-    def relation(self) -> str:
-        return f"{CHECK_SCHEMA}.{self.model}"
-
-    @property
-    def fingerprint_relation(self) -> str:
-        return f"{CHECK_SCHEMA}.{self.fingerprint_model}"
-
-    @property
-    def fingerprint_key(self) -> str:
-        return f"{self.dataset}.{self.fingerprint_model}"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check id on one dataset: a row of the registry."""
-
-    check_id: str
-    dataset: str
-    batch: str
-    fails_when: str
-    columns: tuple[str, ...]  # the check model's columns the expectation reads
-    raw_value: str
-    dqmi_item: str | None
-    dqmi_role: str | None  # incomplete, invalid or default
-    # The rule as GX states it: the registry's expectation on real columns of the check model,
-    # or, where GX cannot state it (flag_reason: a join to reference data by date, other rows, a
-    # mart), the model's flag: expect_column_values_to_be_in_set(fails_<check_id>, [false]).
-    expectation: str = FLAG_EXPECTATION
-    kwargs: dict[str, object] = field(default_factory=dict)
-    flag_reason: str | None = None
-
-    @property
-    def is_flag(self) -> bool:
-        return self.columns == (f"fails_{self.check_id}",)
-
-
-@dataclass(frozen=True)
-class Suite:
-    dataset: str
-    batches: tuple[Batch, ...]
+    batch: Batch
     checks: tuple[Check, ...]
-
-    def checks_of(self, batch: Batch) -> list[Check]:
-        return [check for check in self.checks if check.batch == batch.name]
-
-    def batch(self, name: str) -> Batch:
-        return next(batch for batch in self.batches if batch.name == name)
+    suite: gx.ExpectationSuite
+    definition: BatchDefinition
 
 
-def load_suites(seeds: Path = SEEDS_DIR) -> list[Suite]:
-    """The three datasets' batches and checks (slam, sus, ledger), validated for consistency."""
-    batches = _read(seeds / BATCHES)
-    checks = _read(seeds / REGISTRY)
-    _validate_words(checks)
-    return [_suite(dataset, batches, checks) for dataset in DATASETS]
+@dataclass(frozen=True)
+class Suites:
+    """The GX context the suites live in, and one suite per batch that has checks."""
+
+    context: AbstractDataContext
+    batches: tuple[BatchSuite, ...]
 
 
-def check_ids(dataset: str, batch: str | None = None, seeds: Path = SEEDS_DIR) -> tuple[str, ...]:
-    """The ids of a dataset's checks (of one batch), in the registry's order."""
-    suite = next(s for s in load_suites(seeds) if s.dataset == dataset)
-    return tuple(c.check_id for c in suite.checks if batch is None or c.batch == batch)
+def build_suites(batches: tuple[tuple[Batch, tuple[Check, ...]], ...]) -> Suites:
+    """A GX suite for each batch with checks, in the registry's order."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    datasource = context.data_sources.add_pandas(name="speccomm_dq")
+    built = []
+    for batch, checks in batches:
+        if not checks:
+            continue
+        asset = datasource.add_dataframe_asset(name=batch.key)
+        definition = asset.add_batch_definition_whole_dataframe(f"{batch.key}.changed_slices")
+        built.append(BatchSuite(batch, checks, context.suites.add(_suite(batch, checks)), definition))
+    return Suites(context, tuple(built))
 
 
-def registry_rows(seeds: Path = SEEDS_DIR) -> list[dict[str, str]]:
-    """The registry's rows as written (one per check x dataset), in file order."""
-    return _read(seeds / REGISTRY)
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
-
-
-def _suite(dataset: str, batch_rows: list[dict[str, str]], check_rows: list[dict[str, str]]) -> Suite:
-    batches = tuple(
-        Batch(
-            dataset=dataset,
-            name=row["batch"],
-            description=row["description"],
-            model=row["model"],
-            fingerprint_model=row["fingerprint_model"],
-            requires=row["requires"] or None,
-            primary=row["is_primary"] == "true",
+def _suite(batch: Batch, checks: tuple[Check, ...]) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=batch.key, meta={"description": batch.description})
+    for check in checks:
+        expectation_class = getattr(gxe, _class_name(check.expectation))
+        suite.add_expectation(
+            expectation_class(
+                **_gx_kwargs(check),
+                mostly=1.0 - check.max_failure_rate,
+                meta={"check_id": check.check_id, "severity": check.severity},
+                description=check.fails_when,
+            )
         )
-        for row in batch_rows
-        if row["dataset"] == dataset
-    )
-    checks = tuple(_check(row) for row in check_rows if row["dataset"] == dataset)
-    _validate(dataset, batches, checks)
-    return Suite(dataset=dataset, batches=batches, checks=checks)
+    return suite
 
 
-def _check(row: dict[str, str]) -> Check:
-    where = f"{REGISTRY}: check {row['check_id']} ({row['dataset']})"
-    flag = f"fails_{row['check_id']}"
-    expectation = row.get("expectation") or FLAG_EXPECTATION
-    kwargs = _kwargs(row) if row.get("expectation") else {"column": flag, "value_set": [False]}
-    if expectation not in RULE_EXPECTATIONS:
-        raise ValueError(
-            f"{where} states expectation {expectation}, not one of {sorted(RULE_EXPECTATIONS)}"
-        )
-    reason = row.get("flag_reason") or None
-    if row.get("expectation") and reason:
-        raise ValueError(
-            f"{where} states both an expectation and a flag_reason: GX states the rule, or says why not"
-        )
-    if not row.get("expectation") and not reason:
-        raise ValueError(
-            f"{where} has no expectation: state the rule in GX, or say in flag_reason why GX cannot "
-            f"(its check model then computes {flag})"
-        )
-    return Check(
-        check_id=row["check_id"],
-        dataset=row["dataset"],
-        batch=row["batch"],
-        fails_when=" ".join(row["fails_when"].split()),
-        columns=_columns(kwargs),
-        expectation=expectation,
-        kwargs=kwargs,
-        flag_reason=reason,
-        raw_value=row["raw_column"],
-        dqmi_item=row["dqmi_item"] or None,
-        dqmi_role=row["dqmi_role"] or None,
-    )
-
-
-def _kwargs(row: dict[str, str]) -> dict[str, object]:
-    where = f"{REGISTRY}: check {row['check_id']} ({row['dataset']}) expectation_kwargs"
-    try:
-        kwargs = yaml.safe_load(row.get("expectation_kwargs") or "")
-    except yaml.YAMLError as error:
-        raise ValueError(f"{where} is not a YAML mapping: {error}") from None
-    if not isinstance(kwargs, dict) or not _columns(kwargs):
-        raise ValueError(
-            f"{where} must be a YAML mapping naming the column(s), e.g. {{column: price}} or "
-            "{column_A: a, column_B: b}"
-        )
-    if "mostly" in kwargs:
-        raise ValueError(f"{where} states mostly: it is 1 - max_failure_rate")
-    runner_set = [name for name in RUNNER_KWARGS if name in kwargs and name != "mostly"]
-    if runner_set:
-        raise ValueError(f"{where} states {', '.join(runner_set)}: the runner sets it for every check")
+def _gx_kwargs(check: Check) -> dict[str, object]:
+    """The registry's kwargs, a row_condition given as a mapping made GX's Condition object."""
+    kwargs = dict(check.kwargs)
+    if isinstance(kwargs.get("row_condition"), dict):
+        kwargs["row_condition"] = deserialize_row_condition(kwargs["row_condition"])
     return kwargs
 
 
-def _columns(kwargs: dict[str, object]) -> tuple[str, ...]:
-    """The columns named by an expectation's kwargs (column, column_A and column_B, column_list)."""
-    named: list[str] = []
-    for key in COLUMN_KWARGS:
-        value = kwargs.get(key)
-        if isinstance(value, str):
-            named.append(value)
-        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-            named.extend(value)
-    return tuple(dict.fromkeys(named))
-
-
-def _validate(dataset: str, batches: tuple[Batch, ...], checks: tuple[Check, ...]) -> None:
-    where = f"{REGISTRY} ({dataset})"
-    names = {batch.name for batch in batches}
-    for check in checks:
-        if check.batch not in names:
-            raise ValueError(f"{where}: check {check.check_id} names unknown batch {check.batch}")
-        if check.dqmi_role not in (None, *DQMI_ROLES):
-            raise ValueError(f"{where}: check {check.check_id} has unknown DQMI role {check.dqmi_role}")
-        if (check.dqmi_item is None) != (check.dqmi_role is None):
-            raise ValueError(
-                f"{where}: check {check.check_id} needs both dqmi_item and dqmi_role, or neither"
-            )
-    if sum(batch.primary for batch in batches) != 1:
-        raise ValueError(f"{BATCHES} ({dataset}): exactly one batch must be primary")
-    ids = [check.check_id for check in checks]
-    if len(ids) != len(set(ids)):
-        raise ValueError(f"{where}: a check id is listed twice")
-
-
-WORDS_AND_NUMBERS = ("title", "severity", "max_failure_rate", "default_threshold", "meaning", "how_to_fix")
-
-
-def _validate_words(rows: list[dict[str, str]]) -> None:
-    """A check on several datasets states the same words and numbers on each of its rows."""
-    first: dict[str, dict[str, str]] = {}
-    for number, row in enumerate(rows, start=2):
-        seen = first.setdefault(row["check_id"], row)
-        differ = [name for name in WORDS_AND_NUMBERS if row[name] != seen[name]]
-        if differ:
-            raise ValueError(
-                f"{REGISTRY} line {number}: check {row['check_id']} ({row['dataset']}) states "
-                f"{', '.join(differ)} differently from its {seen['dataset']} row"
-            )
-
-
-def rules_digest(con: duckdb.DuckDBPyConnection, suites: list[Suite], seeds: Path = SEEDS_DIR) -> str:
-    """A hash of the registry, its batches and the check views as dbt built them (macros
-    included, the database's own name left out): when a definition changes, every slice is
-    re-validated."""
-    digest = hashlib.sha256()
-    for file in (seeds / REGISTRY, seeds / BATCHES):
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
-    views = sorted({name for s in suites for b in s.batches for name in (b.model, b.fingerprint_model)})
-    for name, sql in con.execute(
-        """
-        select view_name, replace(sql, '"' || database_name || '".', '')
-        from duckdb_views()
-        where
-            database_name = current_database()
-            and schema_name = $schema
-            and list_contains($views, view_name)
-        order by view_name
-        """,
-        {"schema": CHECK_SCHEMA, "views": views},
-    ).fetchall():
-        digest.update(name.encode())
-        digest.update(sql.encode())
-    return digest.hexdigest()
+def _class_name(expectation: str) -> str:
+    """expect_column_pair_values_a_to_be_greater_than_b -> ExpectColumnPairValuesAToBeGreaterThanB."""
+    return "".join(part.capitalize() for part in expectation.split("_"))

@@ -1,33 +1,35 @@
-"""Great Expectations on pandas batches read from DuckDB.
+"""Step 3 of the runner: validate the changed slices' rows with the GX suites.
 
-GX's SQL datasource does not work on DuckDB, so each batch of rows is read into a pandas
-DataFrame (the slice number, the row id, the context columns, the raw values and the columns the
-checks' expectations read) and validated against an ExpectationSuite built from the check
-registry: one expectation per check, the rule itself where the registry states it on real
-columns of the check model (not null, between, in a set, a pattern, a pair of columns equal,
-uniqueness), else the model's flag (`expect_column_values_to_be_in_set(fails_<id>, [false])`,
-where the registry's flag_reason says why GX cannot state the rule), with
-`mostly = 1 - max_failure_rate`. GX's result format names the failing rows by their index
-columns — slice number, row id, the context columns and the raw values the registry names —
-so the runner counts failures per slice and keeps samples from GX's answer alone: nothing
-re-checks it and nothing joins back to find a failing row's context.
-Importing Great Expectations takes seconds, so the runner imports this module only when
-some slice has changed.
+Batch by batch (a check model each), the batch's changed slices are taken in groups of about
+GROUP_ROWS rows (sizes from the fingerprints, in period order, so a group reads neighbouring
+data). A group's slices are put in the table `dq_checks.dq_check_scope` (a source dbt declares:
+the check model reads only the periods listed there) and its rows materialised in the
+temporary table `dq_batch_rows` (not sorted; rows are named by rowid); chunks of whole slices
+(at most CHUNK_ROWS rows) are read into pandas — the slice number, the row id, the context
+columns, the raw values and the columns the checks' expectations read — and validated against
+the batch's suite. Memory stays bounded at any scale.
+
+GX's result format names each failing row by its index columns (slice number, row id, context
+columns and the raw values the registry names), so the failures are counted per slice and
+check, and the first `sample_cap` failing rows per slice and check (in file and row order) kept
+in the temporary table `dq_new_samples`, from GX's answer alone: nothing re-checks it and
+nothing joins back to find a failing row's context.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
+import duckdb
+import numpy as np
 import pandas as pd
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.row_conditions import deserialize_row_condition
 
-from speccomm.quality.suites import CONTEXT_COLUMNS, Batch, Check
-from speccomm.quality.thresholds import Threshold
+from speccomm.quality.registry import CONTEXT_COLUMNS, SCOPE_RELATION, Batch, Check
+from speccomm.quality.suites import BatchSuite, Suites
 
+GROUP_ROWS = 2_000_000
+CHUNK_ROWS = 500_000
 # The columns naming a failing row in GX's answer: where it is (slice, row) and what a provider
 # is shown about it (the context columns, the raw values of the batch's checks). They are also
 # the frame's index levels, under INDEX_PREFIX: GX then reads a failing row's names from its
@@ -37,81 +39,206 @@ INDEX_COLUMNS = ("slice_no", "row_id", *CONTEXT_COLUMNS)
 INDEX_PREFIX = "index."
 
 
-def index_columns(checks: list[Check]) -> list[str]:
+@dataclass
+class Findings:
+    """What GX found: rows checked and failed per (slice_no, check_id), the checks by id, and
+    how many rows were validated. The samples are in the temporary table dq_new_samples."""
+
+    checks: dict[str, Check] = field(default_factory=dict)
+    checked: dict[tuple[int, str], int] = field(default_factory=dict)
+    failed: dict[tuple[int, str], int] = field(default_factory=dict)
+    rows_validated: int = 0
+
+    def add(self, check: Check, checked: np.ndarray, failed: np.ndarray) -> None:
+        self.checks[check.check_id] = check
+        for slice_no in np.flatnonzero(checked):
+            key = (int(slice_no), check.check_id)
+            self.checked[key] = self.checked.get(key, 0) + int(checked[slice_no])
+            self.failed[key] = self.failed.get(key, 0) + int(failed[slice_no])
+
+
+@dataclass(frozen=True)
+class FrameOutcome:
+    """What GX found in one pandas frame: per check, its failing rows (the index columns)."""
+
+    unexpected_rows: dict[str, pd.DataFrame]
+
+
+def validate_slices(con: duckdb.DuckDBPyConnection, suites: Suites, sample_cap: int) -> Findings:
+    """Validate every changed slice (dq_changed_slices) of every batch with its suite."""
+    con.execute(
+        """
+        create or replace temp table dq_new_samples (
+            check_id varchar, slice_no bigint, sample_no integer, source_file varchar,
+            source_row bigint, record_ref varchar, service_line_code varchar, pod_code varchar,
+            context varchar, raw_column varchar, raw_value varchar
+        )
+        """
+    )
+    found = Findings()
+    for batch_suite in suites.batches:
+        try:
+            for group in _groups(con, batch_suite.batch):
+                _materialise(con, batch_suite.batch, group)
+                for first, last in _chunks(con):
+                    _validate_chunk(con, batch_suite, sample_cap, found, first, last)
+        finally:
+            con.execute(f"delete from {SCOPE_RELATION}")
+            con.execute("drop table if exists dq_batch_rows")
+    return found
+
+
+def validate_frame(batch_suite: BatchSuite, frame: pd.DataFrame) -> FrameOutcome:
+    """Validate `frame` (the index columns and every column the checks' expectations read)
+    against the batch's suite; GX names each check's failing rows by the index columns."""
+    names = index_columns(batch_suite.checks)
+    indexed = frame.set_index([frame[name].rename(INDEX_PREFIX + name) for name in names])
+    gx_batch = batch_suite.definition.get_batch(batch_parameters={"dataframe": indexed})
+    result = gx_batch.validate(batch_suite.suite, result_format=_result_format(names))
+    unexpected: dict[str, pd.DataFrame] = {}
+    for expectation_result in result.results:
+        config = expectation_result.expectation_config
+        if config is None:
+            raise RuntimeError(f"GX answered for {batch_suite.batch.key} without naming the expectation")
+        check_id = config.meta["check_id"]
+        if expectation_result.exception_info.get("raised_exception"):
+            message = expectation_result.exception_info.get("exception_message")
+            raise RuntimeError(f"GX could not evaluate {batch_suite.batch.key} {check_id}: {message}")
+        unexpected[check_id] = _failing_rows(expectation_result.result.get("unexpected_index_list"), names)
+    return FrameOutcome(unexpected)
+
+
+def index_columns(checks: tuple[Check, ...]) -> list[str]:
     """INDEX_COLUMNS and the raw-value columns the registry names for the checks (once each)."""
     return list(dict.fromkeys([*INDEX_COLUMNS, *(check.raw_value for check in checks)]))
 
 
-@dataclass(frozen=True)
-class BatchOutcome:
-    """What GX found in one pandas batch: per check, its failing rows (GX's index columns)."""
-
-    element_count: int
-    unexpected_rows: dict[str, pd.DataFrame]
-    success: dict[str, bool]
-
-
-class GxValidator:
-    """One ephemeral GX context with a pandas datasource; one suite and asset per batch."""
-
-    def __init__(self, thresholds: dict[str, Threshold]) -> None:
-        self._thresholds = thresholds
-        self._context = gx.get_context(mode="ephemeral")
-        self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self._datasource = self._context.data_sources.add_pandas(name="speccomm_dq")
-        self._prepared: dict[str, tuple[object, object]] = {}
-
-    def validate(self, batch: Batch, checks: list[Check], frame: pd.DataFrame) -> BatchOutcome:
-        """Validate `frame`: the index columns (index_columns) and every column the checks'
-        expectations read."""
-        definition, suite = self._prepare(batch, checks)
-        names = index_columns(checks)
-        indexed = frame.set_index([frame[name].rename(INDEX_PREFIX + name) for name in names])
-        gx_batch = definition.get_batch(batch_parameters={"dataframe": indexed})  # type: ignore[attr-defined]
-        result_format = _result_format([INDEX_PREFIX + name for name in names])
-        result = gx_batch.validate(suite, result_format=result_format)
-        unexpected: dict[str, pd.DataFrame] = {}
-        success: dict[str, bool] = {}
-        for expectation_result in result.results:
-            check_id = expectation_result.expectation_config.meta["check_id"]
-            if expectation_result.exception_info.get("raised_exception"):
-                message = expectation_result.exception_info.get("exception_message")
-                raise RuntimeError(f"GX could not evaluate {batch.key} {check_id}: {message}")
-            found = expectation_result.result.get("unexpected_index_list")
-            unexpected[check_id] = _failing_rows(found, names)
-            success[check_id] = bool(expectation_result.success)
-        return BatchOutcome(len(frame), unexpected, success)
-
-    def _prepare(self, batch: Batch, checks: list[Check]) -> tuple[object, object]:
-        if batch.key not in self._prepared:
-            asset = self._datasource.add_dataframe_asset(name=batch.key)
-            definition = asset.add_batch_definition_whole_dataframe(f"{batch.key}.changed_slices")
-            suite = self._context.suites.add(self._suite(batch, checks))
-            self._prepared[batch.key] = (definition, suite)
-        return self._prepared[batch.key]
-
-    def _suite(self, batch: Batch, checks: list[Check]) -> gx.ExpectationSuite:
-        suite = gx.ExpectationSuite(name=batch.key, meta={"description": batch.description})
-        for check in checks:
-            threshold = self._thresholds[check.check_id]
-            expectation_class = getattr(gxe, _class_name(check.expectation))
-            suite.add_expectation(
-                expectation_class(
-                    **_gx_kwargs(check),
-                    mostly=1.0 - threshold.max_failure_rate,
-                    meta={"check_id": check.check_id, "severity": threshold.severity},
-                    description=check.fails_when,
-                )
-            )
-        return suite
+def _groups(con: duckdb.DuckDBPyConnection, batch: Batch) -> Iterator[list[int]]:
+    """The batch's changed slices in period order, cut into groups of about GROUP_ROWS rows."""
+    sizes = con.execute(
+        """
+        select changed.slice_no, coalesce(sum(parts.row_count), 0)
+        from dq_changed_slices as changed
+        left join dq_slice_parts as parts
+            on
+                parts.fingerprint_key = $fingerprint_key
+                and changed.provider_code = parts.provider_code
+                and changed.financial_year = parts.financial_year
+                and changed.financial_month = parts.financial_month
+        where changed.dataset = $dataset
+        group by changed.slice_no, changed.financial_year, changed.financial_month, changed.provider_code
+        order by changed.financial_year, changed.financial_month, changed.provider_code
+        """,
+        {"fingerprint_key": batch.fingerprint_key, "dataset": batch.dataset},
+    ).fetchall()
+    group: list[int] = []
+    rows = 0
+    for slice_no, size in sizes:
+        if group and rows + size > GROUP_ROWS:
+            yield group
+            group, rows = [], 0
+        group.append(int(slice_no))
+        rows += int(size)
+    if group:
+        yield group
 
 
-def _gx_kwargs(check: Check) -> dict[str, object]:
-    """The registry's kwargs, a row_condition given as a mapping made GX's Condition object."""
-    kwargs = dict(check.kwargs)
-    if isinstance(kwargs.get("row_condition"), dict):
-        kwargs["row_condition"] = deserialize_row_condition(kwargs["row_condition"])
-    return kwargs
+def _materialise(con: duckdb.DuckDBPyConnection, batch: Batch, group: list[int]) -> None:
+    """The scope = the group's slices (the check model reads only their periods), then its rows."""
+    con.execute(f"delete from {SCOPE_RELATION}")
+    con.execute(
+        f"""
+        insert into {SCOPE_RELATION} (slice_no, provider_code, financial_year, financial_month)
+        select slice_no, provider_code, financial_year, financial_month
+        from dq_changed_slices
+        where dataset = $dataset and slice_no in (select unnest($group))
+        """,
+        {"dataset": batch.dataset, "group": group},
+    )
+    con.execute(
+        f"""
+        create or replace temp table dq_batch_rows as
+        select
+            dq_scope.slice_no,
+            batch_rows.*
+        from {batch.relation} as batch_rows
+        inner join {SCOPE_RELATION} as dq_scope
+            on
+                batch_rows.provider_code = dq_scope.provider_code
+                and batch_rows.financial_year = dq_scope.financial_year
+                and batch_rows.financial_month = dq_scope.financial_month
+        """
+    )
+
+
+def _chunks(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of slice numbers holding at most CHUNK_ROWS rows (or one big slice)."""
+    sizes = con.execute(
+        "select slice_no, count(*) from dq_batch_rows group by slice_no order by slice_no"
+    ).fetchall()
+    first: int | None = None
+    last = 0
+    rows = 0
+    for slice_no, size in sizes:
+        if first is not None and rows + size > CHUNK_ROWS:
+            yield first, last
+            first, rows = None, 0
+        if first is None:
+            first = slice_no
+        last, rows = slice_no, rows + size
+    if first is not None:
+        yield first, last
+
+
+def _validate_chunk(
+    con: duckdb.DuckDBPyConnection,
+    batch_suite: BatchSuite,
+    sample_cap: int,
+    found: Findings,
+    first: int,
+    last: int,
+) -> None:
+    frame = _read_chunk(con, batch_suite.checks, first, last)
+    outcome = validate_frame(batch_suite, frame)
+    slice_nos = frame["slice_no"].to_numpy()
+    size = int(slice_nos.max()) + 1
+    per_slice = np.bincount(slice_nos, minlength=size)
+    found.rows_validated += len(frame)
+    failing = []
+    for check in batch_suite.checks:
+        rows = outcome.unexpected_rows[check.check_id]
+        failed = np.bincount(rows["slice_no"].to_numpy(dtype=np.int64), minlength=size)
+        found.add(check, per_slice, failed)
+        if len(rows):
+            failing.append(_sample_rows(check, rows))
+    if failing and sample_cap > 0:
+        _keep_samples(con, pd.concat(failing, ignore_index=True), sample_cap)
+
+
+def _read_chunk(
+    con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], first: int, last: int
+) -> pd.DataFrame:
+    """The chunk's rows: slice number, row id, the context columns, the checks' raw values and
+    each column an expectation reads (once each)."""
+    named = [
+        *CONTEXT_COLUMNS,
+        *(check.raw_value for check in checks),
+        *(column for check in checks for column in check.columns),
+    ]
+    columns = ", ".join(f'"{column}"' for column in dict.fromkeys(named))
+    frame = con.execute(
+        f"""
+        select slice_no, rowid as row_id, {columns}
+        from dq_batch_rows
+        where slice_no between ? and ?
+        """,
+        [first, last],
+    ).df()
+    flags = [check.columns[0] for check in checks if check.is_flag]
+    missing = [column for column in flags if frame[column].isna().any()]
+    if missing:
+        raise ValueError(f"a fails_ flag is NULL in batch rows (a bug in the check model): {missing}")
+    return frame.astype({column: bool for column in flags})
 
 
 def _result_format(index_names: list[str]) -> dict[str, object]:
@@ -119,7 +246,7 @@ def _result_format(index_names: list[str]) -> dict[str, object]:
     of the failing values of its own, no query to find them again)."""
     return {
         "result_format": "COMPLETE",
-        "unexpected_index_column_names": index_names,
+        "unexpected_index_column_names": [INDEX_PREFIX + name for name in index_names],
         "exclude_unexpected_values": True,
         "return_unexpected_index_query": False,
     }
@@ -135,6 +262,57 @@ def _failing_rows(found: object, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame({name: found[0][INDEX_PREFIX + name] for name in names})
 
 
-def _class_name(expectation: str) -> str:
-    """expect_column_pair_values_a_to_be_greater_than_b -> ExpectColumnPairValuesAToBeGreaterThanB."""
-    return "".join(part.capitalize() for part in expectation.split("_"))
+def _sample_rows(check: Check, rows: pd.DataFrame) -> pd.DataFrame:
+    """A check's failing rows as GX named them, in dq_new_samples' terms (the raw value as text,
+    a missing value as NULL, not NaN)."""
+    sample = pd.DataFrame({"check_id": check.check_id, "slice_no": rows["slice_no"].astype("int64")})
+    for column in CONTEXT_COLUMNS:
+        sample[column] = _text(rows[column])
+    sample["source_row"] = pd.to_numeric(rows["source_row"]).astype("Int64")
+    sample["raw_column"] = check.raw_value
+    sample["raw_value"] = _text(rows[check.raw_value])
+    return sample
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text with missing values as None (GX gives NaN for a NULL)."""
+    present = values.astype(object).where(values.notna(), None)
+    return present.map(lambda value: value if value is None else str(value))
+
+
+def _keep_samples(con: duckdb.DuckDBPyConnection, failing: pd.DataFrame, cap: int) -> None:
+    """Of the failing rows GX named, the first `cap` per check and slice in file and row order,
+    with their context and raw value, into dq_new_samples (one statement a chunk)."""
+    con.register("dq_failing_rows", failing)
+    try:
+        con.execute(
+            """
+            insert into dq_new_samples
+            with ranked as (
+                select
+                    check_id,
+                    cast(slice_no as integer) as slice_no,
+                    row_number() over (
+                        partition by check_id, slice_no
+                        order by source_file, source_row, service_line_code, pod_code, context
+                    ) as sample_no,
+                    cast(source_file as varchar) as source_file,
+                    cast(source_row as bigint) as source_row,
+                    cast(record_ref as varchar) as record_ref,
+                    cast(service_line_code as varchar) as service_line_code,
+                    cast(pod_code as varchar) as pod_code,
+                    cast(context as varchar) as context,
+                    raw_column,
+                    cast(raw_value as varchar) as raw_value
+                from dq_failing_rows
+            )
+            select
+                check_id, slice_no, sample_no, source_file, source_row, record_ref, service_line_code,
+                pod_code, context, raw_column, raw_value
+            from ranked
+            where sample_no <= $cap
+            """,
+            {"cap": cap},
+        )
+    finally:
+        con.unregister("dq_failing_rows")

@@ -18,7 +18,7 @@ import duckdb
 import yaml
 
 from speccomm.config import PROJECT_ROOT
-from speccomm.quality.suites import CHECK_SCHEMA
+from speccomm.quality.registry import CHECK_SCHEMA
 
 REPORT_DATASETS = ("slam", "sus")  # ledger results belong to ICBs, not providers
 

@@ -23,7 +23,7 @@ import pytest
 from shared_build import build_once
 from speccomm.dbt_runner import run_dbt
 from speccomm.load import load_landing
-from speccomm.quality import QualitySummary, run_quality_checks
+from speccomm.quality.runner import QualitySummary, run_quality_checks
 from speccomm.reports import build_provider_reports
 from speccomm_testkit.generate import generate
 

@@ -18,12 +18,14 @@ import pytest
 import yaml
 
 from speccomm.config import PROJECT_ROOT, SEEDS_DIR
-from speccomm.quality import run_quality_checks
-from speccomm.quality import suites as suites_module
+from speccomm.quality import catalogue
+from speccomm.quality import registry as registry_module
+from speccomm.quality import validate as validate_module
+from speccomm.quality.registry import Batch, Check, load_registry
 from speccomm.quality.results import status_of
-from speccomm.quality.suites import load_suites
-from speccomm.quality.thresholds import Threshold
-from speccomm.quality.validate import GxValidator
+from speccomm.quality.runner import run_quality_checks
+from speccomm.quality.suites import build_suites
+from speccomm.quality.validate import validate_frame
 
 if TYPE_CHECKING:
     from demo_warehouse import CheckedDemo, DemoWarehouse
@@ -122,11 +124,10 @@ def test_statuses_follow_thresholds(checked_demo: CheckedDemo) -> None:
 
 
 def test_status_rule_edges() -> None:
-    warn, error = Threshold("warn", 0.05, None), Threshold("error", 0.0, None)
-    assert status_of(100, 5, warn) == "pass"  # equal to the tolerance passes
-    assert status_of(100, 6, warn) == "warn"
-    assert status_of(10, 0, error) == "pass"
-    assert status_of(10, 1, error) == "fail"
+    assert status_of(100, 5, "warn", 0.05) == "pass"  # equal to the tolerance passes
+    assert status_of(100, 6, "warn", 0.05) == "warn"
+    assert status_of(10, 0, "error", 0.0) == "pass"
+    assert status_of(10, 1, "error", 0.0) == "fail"
 
 
 # --- samples ----------------------------------------------------------------------------------
@@ -260,10 +261,8 @@ def test_small_groups_and_chunks_give_the_same_counts(
     checked_demo: CheckedDemo, demo_warehouse: DemoWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bounded-memory path (many groups, many pandas chunks) counts exactly like one batch."""
-    from speccomm.quality import batches
-
-    monkeypatch.setattr(batches, "GROUP_ROWS", 60_000)
-    monkeypatch.setattr(batches, "CHUNK_ROWS", 25_000)
+    monkeypatch.setattr(validate_module, "GROUP_ROWS", 60_000)
+    monkeypatch.setattr(validate_module, "CHUNK_ROWS", 25_000)
     database = demo_warehouse.copy_to(tmp_path)
     with duckdb.connect(str(database)) as con:
         run_quality_checks(con, "small", datetime(2026, 5, 1))
@@ -324,10 +323,8 @@ def test_an_item_score_by_hand(checked_demo: CheckedDemo) -> None:
 def test_the_registry_is_the_one_home_of_each_check() -> None:
     """The suites hold exactly the registry's check x dataset rows; the docs tables are the
     ones generated from it."""
-    from speccomm.quality import catalogue
-
-    rows = suites_module.registry_rows()
-    suites = load_suites()
+    rows = registry_module.registry_rows()
+    suites = load_registry()
     listed = {(s.dataset, c.check_id) for s in suites for c in s.checks}
     assert listed == {(row["dataset"], row["check_id"]) for row in rows}
     assert len(listed) == len(rows)
@@ -338,9 +335,9 @@ def test_the_registry_is_the_one_home_of_each_check() -> None:
 def _registry_copy(tmp_path: Path, edit: tuple[str, str]) -> Path:
     """The registry and batches in tmp_path, the registry with one edit (none for ("", ""))."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    for name in (suites_module.REGISTRY, suites_module.BATCHES):
+    for name in (registry_module.REGISTRY, registry_module.BATCHES):
         text = (SEEDS_DIR / name).read_text(encoding="utf-8")
-        if name == suites_module.REGISTRY and edit[0]:
+        if name == registry_module.REGISTRY and edit[0]:
             edited = text.replace(*edit, 1)
             assert edited != text
             text = edited
@@ -354,7 +351,7 @@ def test_a_check_stating_other_words_on_another_dataset_is_refused(tmp_path: Pat
                                       "price_invalid,ledger,ledger_file_rows,Price not valid,error,0.1,"))
     with pytest.raises(ValueError, match=r"dq_checks\.csv line \d+: check price_invalid \(ledger\) states "
                                          r"max_failure_rate differently"):
-        load_suites(seeds)
+        load_registry(seeds)
 
 
 def test_a_check_naming_an_unknown_batch_is_refused(tmp_path: Path) -> None:
@@ -362,7 +359,7 @@ def test_a_check_naming_an_unknown_batch_is_refused(tmp_path: Path) -> None:
         tmp_path, ("price_invalid,ledger,ledger_file_rows,", "price_invalid,ledger,ledger_rows,")
     )
     with pytest.raises(ValueError, match=r"check price_invalid names unknown batch ledger_rows"):
-        load_suites(seeds)
+        load_registry(seeds)
 
 
 def test_a_check_stating_an_unknown_expectation_is_refused(tmp_path: Path) -> None:
@@ -370,7 +367,7 @@ def test_a_check_stating_an_unknown_expectation_is_refused(tmp_path: Path) -> No
         tmp_path, ("expect_column_values_to_be_between,", "expect_column_mean_to_be_between,")
     )
     with pytest.raises(ValueError, match=r"activity_negative \(slam\) states expectation expect_column_mean"):
-        load_suites(seeds)
+        load_registry(seeds)
 
 
 def _gx_frame(checks: list, **columns: list) -> pd.DataFrame:
@@ -378,7 +375,7 @@ def _gx_frame(checks: list, **columns: list) -> pd.DataFrame:
     raw values (text) and the given columns."""
     size = len(next(iter(columns.values())))
     frame = pd.DataFrame({"slice_no": [0] * size, "row_id": list(range(10, 10 + size))})
-    for name in suites_module.CONTEXT_COLUMNS:
+    for name in registry_module.CONTEXT_COLUMNS:
         text = [f"{name} {i}" for i in range(size)]
         frame[name] = list(range(1, size + 1)) if name == "source_row" else text
     for check in checks:
@@ -389,10 +386,15 @@ def _gx_frame(checks: list, **columns: list) -> pd.DataFrame:
     return frame
 
 
-def _failing_row_ids(batch, checks: list, frame: pd.DataFrame) -> dict[str, list[int]]:
-    thresholds = {c.check_id: Threshold("warn", 0.0, None) for c in checks}
-    outcome = GxValidator(thresholds).validate(batch, checks, frame)
-    return {check_id: sorted(rows["row_id"]) for check_id, rows in outcome.unexpected_rows.items()}
+def _validated(batch: Batch, checks: list[Check], frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each check's failing rows as GX names them, the batch's suite built from the registry."""
+    suites = build_suites(((batch, tuple(checks)),))
+    return validate_frame(suites.batches[0], frame).unexpected_rows
+
+
+def _failing_row_ids(batch: Batch, checks: list[Check], frame: pd.DataFrame) -> dict[str, list[int]]:
+    outcome = _validated(batch, checks, frame)
+    return {check_id: sorted(rows["row_id"]) for check_id, rows in outcome.items()}
 
 
 def test_expectations_state_the_rule_or_validate_the_flag() -> None:
@@ -400,7 +402,7 @@ def test_expectations_state_the_rule_or_validate_the_flag() -> None:
     (activity_invalid: not null; activity_negative: between 0 and no maximum, a NULL is not
     negative), on a pair of columns (provider_code_mismatch) or, where GX cannot state the rule
     (flag_reason), the model's flag."""
-    suite = next(s for s in load_suites() if s.dataset == "slam")
+    suite = next(s for s in load_registry() if s.dataset == "slam")
     batch = suite.batch("slam_current_rows")
     checks = [c for c in suite.checks_of(batch)
               if c.check_id in ("activity_invalid", "activity_negative", "pod_unknown")]
@@ -431,7 +433,7 @@ def test_sus_rules_say_what_a_null_is() -> None:
     """The SUS rules GX states give the flags' answers on their edge rows: a blank NHS number
     status is not 01; a blank tariff price is not invalid (the row_condition), an unreadable one
     is; copy 0 is a blank id and copies 2+ are duplicates; two NULL service lines agree."""
-    suite = next(s for s in load_suites() if s.dataset == "sus")
+    suite = next(s for s in load_registry() if s.dataset == "sus")
     batch = suite.batch("sus_extract_rows")
     wanted = ("nhs_number_not_verified", "price_invalid", "sus_record_duplicate", "sus_record_id_missing")
     checks = [c for c in suite.checks_of(batch) if c.check_id in wanted]
@@ -458,12 +460,11 @@ def test_sus_rules_say_what_a_null_is() -> None:
 def test_gx_names_the_failing_rows_with_their_context() -> None:
     """GX's result format gives each failing row's slice, context columns and the raw value the
     registry names: what the samples are made of."""
-    suite = next(s for s in load_suites() if s.dataset == "ledger")
+    suite = next(s for s in load_registry() if s.dataset == "ledger")
     batch = suite.batch("ledger_file_rows")
     checks = [c for c in suite.checks_of(batch) if c.check_id == "price_invalid"]
     frame = _gx_frame(checks, amount=[10.0, None], amount_raw=["10.00", "ten"])
-    thresholds = {c.check_id: Threshold("error", 0.0, None) for c in checks}
-    rows = GxValidator(thresholds).validate(batch, checks, frame).unexpected_rows["price_invalid"]
+    rows = _validated(batch, checks, frame)["price_invalid"]
     assert rows.to_dict("records") == [{
         "slice_no": 0, "row_id": 11, "source_file": "source_file 1", "source_row": 2,
         "record_ref": "record_ref 1", "service_line_code": "service_line_code 1",
@@ -474,23 +475,23 @@ def test_gx_names_the_failing_rows_with_their_context() -> None:
 def test_every_flag_says_why_gx_cannot_state_its_rule(tmp_path: Path) -> None:
     """A check without an expectation names its reason; a row with both, or one setting what
     the runner sets (result_format), is refused."""
-    flags = [c for s in load_suites() for c in s.checks if c.is_flag]
+    flags = [c for s in load_registry() for c in s.checks if c.is_flag]
     assert flags and all(c.flag_reason for c in flags)
-    assert all(not c.flag_reason for s in load_suites() for c in s.checks if not c.is_flag)
+    assert all(not c.flag_reason for s in load_registry() for c in s.checks if not c.is_flag)
     no_reason = _registry_copy(tmp_path / "a", (
         ",Triangulation: the cell is judged in marts.rpt_triangulation_activity from two datasets' "
         "aggregates (is_flagged); the check validates the mart's verdict.", ","))
     with pytest.raises(ValueError, match=r"slam_sus_activity_variance \(slam\) has no expectation: state the "
                                          r"rule in GX, or say in flag_reason why GX cannot"):
-        load_suites(no_reason)
+        load_registry(no_reason)
     both = _registry_copy(tmp_path / "b", ("{column: record_type},", "{column: record_type},why not"))
     with pytest.raises(ValueError, match=r"record_type_invalid \(slam\) states both an expectation and a "):
-        load_suites(both)
+        load_registry(both)
     runner_set = _registry_copy(
         tmp_path / "c", ("{column: record_type}", '"{column: record_type, result_format: BOOLEAN_ONLY}"')
     )
     with pytest.raises(ValueError, match=r"states result_format: the runner sets it"):
-        load_suites(runner_set)
+        load_registry(runner_set)
 
 
 def test_a_new_check_stated_in_gx_needs_only_its_registry_row(tmp_path: Path) -> None:
@@ -499,7 +500,7 @@ def test_a_new_check_stated_in_gx_needs_only_its_registry_row(tmp_path: Path) ->
     new column or a flag — its check model. The suites, GX and the docs tables take it from the
     registry alone."""
     seeds = _registry_copy(tmp_path, ("", ""))
-    registry = seeds / suites_module.REGISTRY
+    registry = seeds / registry_module.REGISTRY
     with registry.open("a", encoding="utf-8") as handle:
         handle.write(
             "activity_implausible,slam,slam_current_rows,Activity implausibly large,warn,0.01,,"
@@ -507,7 +508,7 @@ def test_a_new_check_stated_in_gx_needs_only_its_registry_row(tmp_path: Path) ->
             "Check the row's unit of activity.,activity_raw,,,expect_column_values_to_be_between,"
             "\"{column: activity, max_value: 10000}\",\n"
         )
-    suite = next(s for s in load_suites(seeds) if s.dataset == "slam")
+    suite = next(s for s in load_registry(seeds) if s.dataset == "slam")
     batch = suite.batch("slam_current_rows")
     checks = [c for c in suite.checks_of(batch) if c.check_id == "activity_implausible"]
     assert [c.columns for c in checks] == [("activity",)]
@@ -541,13 +542,13 @@ def test_check_ids_named_in_python_are_in_the_registry() -> None:
     """Any id the package still names is a registered one (how a report shows a check is the
     registry's: test_report_sql_policy.py holds the product to naming none)."""
     named = _check_ids_named_in_python()
-    registered = {row["check_id"] for row in suites_module.registry_rows()}
+    registered = {row["check_id"] for row in registry_module.registry_rows()}
     unknown = {check_id: sorted(files) for check_id, files in named.items() if check_id not in registered}
     assert not unknown, f"check ids named in Python but not in seeds/reference/dq_checks.csv: {unknown}"
 
 
 def test_each_dataset_has_one_primary_batch() -> None:
-    for suite in load_suites():
+    for suite in load_registry():
         assert sum(batch.primary for batch in suite.batches) == 1, suite.dataset
 
 
@@ -568,7 +569,7 @@ def test_check_sql_lives_in_dbt_and_the_exposure_lists_it() -> None:
     names exactly them."""
     root = PROJECT_ROOT
     assert not sorted((root / "speccomm").rglob("*.sql")), "the DQMI SQL belongs in models/dq/dqmi/"
-    batches = [batch for suite in load_suites() for batch in suite.batches]
+    batches = [batch for suite in load_registry() for batch in suite.batches]
     named = {name for batch in batches for name in (batch.model, batch.fingerprint_model)}
     models = {path.stem for path in (root / "models" / "dq" / "checks").glob("*.sql")}
     assert named == models

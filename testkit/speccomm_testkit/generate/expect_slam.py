@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from speccomm.quality.suites import check_ids
+from speccomm.quality.registry import check_ids
 from speccomm_testkit.generate import rules
 from speccomm_testkit.generate.reference import Reference
 from speccomm_testkit.generate.tallies import DqTally, FactTotals, InvalidValues

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from speccomm.quality.suites import check_ids
+from speccomm.quality.registry import check_ids
 from speccomm_testkit.generate import rules
 from speccomm_testkit.generate.erf import ErfTally
 from speccomm_testkit.generate.periods import Month
