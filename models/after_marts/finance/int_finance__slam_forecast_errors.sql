@@ -3,10 +3,10 @@
     year to date with estimates ÷ the phasing's cumulative weight w) set against the year's
     outturn (the year to date with estimates at month 12), as the error
     outturn ÷ forecast − 1 and standardised by the share of the year still to come,
-    z = error ÷ sqrt((1 − w) ÷ w). One row per such ICB × stream × year × month (with a positive
-    year to date and outturn). The year to date with estimates is the ICB spend mart's own
-    (int_finance__icb_spend_year_to_date), so the errors judge the figure the forecast divides.
-    A step of int_finance__slam_forecast_ranges. -#}
+    z = error ÷ sqrt((1 − w) ÷ w) (forecast_error_scale). One row per such ICB × stream ×
+    year × month (with a positive year to date and outturn). The year to date with estimates
+    is the ICB spend mart's own (int_finance__icb_spend_year_to_date), so the errors judge the
+    figure the forecast divides. A step of int_finance__slam_forecast_ranges. -#}
 with
 
 year_to_date as (
@@ -46,7 +46,7 @@ final as (
             cast(outturns.outturn_gbp as double)
             / (cast(year_to_date.ytd_slam_with_estimates_gbp as double) / year_to_date.cumulative_weight) - 1
         )
-        / sqrt((1 - year_to_date.cumulative_weight) / year_to_date.cumulative_weight) as standardised_error
+        / {{ forecast_error_scale('year_to_date.cumulative_weight') }} as standardised_error
     from year_to_date
     inner join outturns
         on
