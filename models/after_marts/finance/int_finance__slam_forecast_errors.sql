@@ -32,21 +32,17 @@ outturns as (
     where financial_month = 12 and is_slam_reported
 ),
 
--- one standardised error per ICB × stream × complete year × month 1-11
-final as (
+-- the error of each month 1-11's forecast (year to date ÷ w) against the outturn
+errors as (
     select
         year_to_date.icb_code,
         year_to_date.funding_stream,
         year_to_date.financial_year,
         year_to_date.financial_month,
+        year_to_date.cumulative_weight,
         cast(outturns.outturn_gbp as double)
         / (cast(year_to_date.ytd_slam_with_estimates_gbp as double) / year_to_date.cumulative_weight) - 1
-            as forecast_error,
-        (
-            cast(outturns.outturn_gbp as double)
-            / (cast(year_to_date.ytd_slam_with_estimates_gbp as double) / year_to_date.cumulative_weight) - 1
-        )
-        / {{ forecast_error_scale('year_to_date.cumulative_weight') }} as standardised_error
+            as forecast_error
     from year_to_date
     inner join outturns
         on
@@ -58,6 +54,18 @@ final as (
         and year_to_date.ytd_slam_with_estimates_gbp > 0
         and outturns.outturn_gbp > 0
         and year_to_date.cumulative_weight < 1
+),
+
+-- one standardised error per ICB × stream × complete year × month 1-11
+final as (
+    select
+        icb_code,
+        funding_stream,
+        financial_year,
+        financial_month,
+        forecast_error,
+        forecast_error / {{ forecast_error_scale('cumulative_weight') }} as standardised_error
+    from errors
 )
 
 select * from final
