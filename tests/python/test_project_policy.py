@@ -125,6 +125,89 @@ def test_the_bare_round_policy_sees_a_bare_round() -> None:
     assert not _bare_rounds("{%- set p = (x / 2) | round(6) -%}")
 
 
+# A running sum or count: sum( / count( over a window that orders its rows and frames them from
+# the partition's start to the current row (the frame written out, or an order by alone, whose
+# default frame is that). The financial year to date has one home, macros/finance/year_to_date.sql.
+RUNNING_AGGREGATE = re.compile(r"\b(?:sum|count)\s*\(", flags=re.I)
+RUNNING_FRAME = re.compile(r"\bunbounded\s+preceding\s+and\s+current\s+row\b", flags=re.I)
+
+
+def _closing(sql: str, opening: int) -> int:
+    """The index just past the parenthesis that closes the one at `opening`."""
+    depth = 0
+    for index in range(opening, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(sql)
+
+
+def _named_windows(sql: str) -> dict[str, str]:
+    """`window a as (...), b as (...)`: each name's specification."""
+    windows: dict[str, str] = {}
+    for clause in re.finditer(r"\bwindow\b", sql, flags=re.I):
+        at = clause.end()
+        while named := re.match(r"\s*,?\s*(\w+)\s+as\s*\(", sql[at:], flags=re.I):
+            opening = at + named.end() - 1
+            at = _closing(sql, opening)
+            windows[named.group(1).lower()] = sql[opening:at]
+    return windows
+
+
+def _is_running(spec: str) -> bool:
+    if not re.search(r"\border\s+by\b", spec, flags=re.I):
+        return False
+    has_frame = re.search(r"\b(?:rows|range|groups)\s+between\b", spec, flags=re.I)
+    return not has_frame or bool(RUNNING_FRAME.search(spec))
+
+
+def _running_sums(sql: str) -> list[str]:
+    """The running sums and counts written by hand in `sql` (comments aside)."""
+    sql = re.sub(r"\{#.*?#\}|--[^\n]*", "", sql, flags=re.S)
+    windows = _named_windows(sql)
+    found = []
+    for aggregate in RUNNING_AGGREGATE.finditer(sql):
+        at = _closing(sql, aggregate.end() - 1)
+        if aggregate_filter := re.match(r"\s*filter\s*\(", sql[at:], flags=re.I):
+            at = _closing(sql, at + aggregate_filter.end() - 1)
+        over = re.match(r"\s*over\s*(?:(\()|(\w+))", sql[at:], flags=re.I)
+        if over is None:
+            continue
+        spec = (sql[at + over.start(1):_closing(sql, at + over.start(1))] if over.group(1)
+                else windows.get(over.group(2).lower(), ""))
+        if _is_running(spec):
+            found.append(" ".join(sql[aggregate.start():at + over.end()].split()))
+    return found
+
+
+@pytest.mark.parametrize("path", _model_files(), ids=lambda p: p.stem)
+def test_the_year_to_date_is_summed_through_its_macro(path: Path) -> None:
+    """One home for the financial year to date: the year_to_date macro (macros/finance/), not a
+    running window written again in a model."""
+    found = _running_sums(path.read_text())
+    where = path.relative_to(ROOT)
+    assert not found, f"{where}: use {{{{ year_to_date(...) }}}}, not a running window: {found}"
+
+
+def test_the_year_to_date_policy_sees_a_running_window() -> None:
+    framed = "sum(x) over (partition by a order by m rows between unbounded preceding and current row)"
+    assert _running_sums(f"select {framed} as y")
+    assert _running_sums("select sum(x) over (order by m) as y")  # the default frame runs too
+    assert _running_sums("select count(*) over (\n  partition by a\n  order by m\n  rows between"
+                         " unbounded preceding and current row\n) as y")
+    assert _running_sums("select sum(x) over w as y from t window w as (partition by a order by m)")
+    assert _running_sums("select sum(x) filter (where f) over w as y from t\n"
+                         "window v as (partition by a), w as (partition by a order by m)")
+    assert not _running_sums("select sum(x) over (partition by a) as total")
+    assert not _running_sums("select sum(x) over w as t from t window w as (partition by a)")
+    assert not _running_sums("select lag(x) over w as p, row_number() over (order by m) as n"
+                             " from t window w as (partition by a order by m)")
+    assert not _running_sums("select sum(x) over (order by m rows between unbounded preceding"
+                             " and 1 preceding) as before")
+    assert not _running_sums("select {{ year_to_date('x', ['a']) }} as y -- sum(x) over (order by m)")
+    assert not _running_sums("select sum(x) as total from t group by a order by a")
+
+
 REF = re.compile(r"\bref\(\s*'([a-z0-9_]+)'\s*\)")
 # the tiers, lowest first: a model reads its own tier or a lower one (dbt's guide: intermediate
 # models sit below the marts; a stage that needs a mart is in the tier after the marts)

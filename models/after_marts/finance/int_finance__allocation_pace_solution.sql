@@ -6,6 +6,7 @@
     scale_factor NULL when no factor can (the mart then relaxes the limit, as documented in
     docs/marts/allocation-impact.md). -#}
 {%- set pace_limit = var('pace_of_change_limit', none) -%}
+{%- set limit_sql = pace_limit if pace_limit is not none else 'null' -%}
 with
 
 allocation_bases as (
@@ -27,10 +28,8 @@ paced_bounds as (
         funding_stream,
         cast(footprint_total_gbp as double) as footprint_total,
         needs_target_exact,
-        greatest(cast(population_basis_gbp as double) * (1 - {{ pace_limit if pace_limit is not none else 'null' }}), 0)
-            as lower_bound,
-        cast(population_basis_gbp as double) * (1 + {{ pace_limit if pace_limit is not none else 'null' }})
-            as upper_bound
+        {{ pace_lower_bound('population_basis_gbp', limit_sql) }} as lower_bound,
+        {{ pace_upper_bound('population_basis_gbp', limit_sql) }} as upper_bound
     from allocation_bases
     where {{ 'true' if pace_limit is not none else 'false' }}
 ),
@@ -63,10 +62,10 @@ held_totals as (
         breakpoints.funding_stream,
         breakpoints.scale_factor,
         sum(
-            least(
-                greatest(breakpoints.scale_factor * paced_bounds.needs_target_exact, paced_bounds.lower_bound),
-                paced_bounds.upper_bound
-            )
+            {{ held_within_pace(
+                'breakpoints.scale_factor * paced_bounds.needs_target_exact',
+                'paced_bounds.lower_bound', 'paced_bounds.upper_bound'
+            ) }}
         ) as held_total,
         max(paced_bounds.footprint_total) as footprint_total
     from breakpoints

@@ -3,7 +3,10 @@
     (int_finance__icb_monthly_plan), the SLAM figures and their completeness
     (int_finance__icb_slam_completeness) once SLAM reports the month, the ledger's
     (int_finance__icb_ledger_monthly) once the ICB's ledger does, and each summed from April to
-    the month. A step of fct_icb_spend_monthly. -#}
+    the month (year_to_date), SLAM's with its estimates too: the one year to date with estimates
+    that the forecast and its past errors (int_finance__slam_forecast_errors) read. A step of
+    fct_icb_spend_monthly. -#}
+{%- set per_icb_stream = ['icb_code', 'funding_stream'] -%}
 with
 
 spine as (
@@ -117,24 +120,25 @@ monthly as (
 final as (
     select
         monthly.*,
-        sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
-        sum(monthly.plan_not_covered_by_feeds_gbp) over year_so_far as ytd_plan_not_covered_by_feeds_gbp,
-        case when monthly.is_slam_reported then sum(monthly.slam_actual_gbp) over year_so_far end
+        {{ year_to_date('monthly.plan_gbp', per_icb_stream) }} as ytd_plan_gbp,
+        {{ year_to_date('monthly.plan_not_covered_by_feeds_gbp', per_icb_stream) }}
+            as ytd_plan_not_covered_by_feeds_gbp,
+        case when monthly.is_slam_reported then {{ year_to_date('monthly.slam_actual_gbp', per_icb_stream) }} end
             as ytd_slam_actual_gbp,
-        case when monthly.is_slam_reported then sum(monthly.slam_estimated_gbp) over year_so_far end
+        case when monthly.is_slam_reported then {{ year_to_date('monthly.slam_estimated_gbp', per_icb_stream) }} end
             as ytd_slam_estimated_gbp,
         case
-            when monthly.is_ledger_reported then sum(monthly.ledger_actual_gbp) over year_so_far
+            when monthly.is_slam_reported
+                then {{ year_to_date('monthly.slam_actual_gbp + monthly.slam_estimated_gbp', per_icb_stream) }}
+        end as ytd_slam_with_estimates_gbp,
+        case
+            when monthly.is_ledger_reported then {{ year_to_date('monthly.ledger_actual_gbp', per_icb_stream) }}
         end as ytd_ledger_actual_gbp,
         case
-            when monthly.is_ledger_reported then sum(monthly.ledger_feed_providers_gbp) over year_so_far
+            when monthly.is_ledger_reported
+                then {{ year_to_date('monthly.ledger_feed_providers_gbp', per_icb_stream) }}
         end as ytd_ledger_feed_providers_gbp
     from monthly
-    window year_so_far as (
-        partition by icb_code, financial_year, funding_stream
-        order by financial_month
-        rows between unbounded preceding and current row
-    )
 )
 
 select * from final

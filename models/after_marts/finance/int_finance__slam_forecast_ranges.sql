@@ -102,7 +102,7 @@ error_scales as (
         financial_month,
         case
             when financial_month = 12 then cast(0 as double)
-            else sqrt(greatest(1 - cumulative_weight, 0) / cumulative_weight)
+            else {{ forecast_error_scale('cumulative_weight') }}
         end as error_scale
     from cumulative_phasing
 ),

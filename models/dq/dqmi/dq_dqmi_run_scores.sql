@@ -48,11 +48,9 @@ with_coverage as (
         excess_defaults,
         mean_item_score,
         item_scores,
-        cast(count(*) over (
-            partition by run_id, dataset, provider_code, financial_year
-            order by financial_month
-            rows between unbounded preceding and current row
-        ) as double) / financial_month as coverage
+        -- the months with a slice from April to the month, over the months so far
+        cast({{ year_to_date('1', ['run_id', 'dataset', 'provider_code']) }} as double) / financial_month
+            as coverage
     from slices
 ),
 

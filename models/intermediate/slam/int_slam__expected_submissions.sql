@@ -92,15 +92,22 @@ with_periods as (
     from expected
 ),
 
+-- the last day a first statement of the month is on time: the 20th of the month after the period
+with_due_dates as (
+    select
+        with_periods.*,
+        cast(with_periods.period_start_date + interval 1 month + interval 19 day as date) as submission_due_date
+    from with_periods
+),
+
 final as (
     select
-        with_periods.provider_code,
-        with_periods.financial_year,
-        with_periods.financial_month,
-        with_periods.period_start_date,
-        cast(with_periods.period_start_date + interval 1 month + interval 19 day as date)
-            as submission_due_date,
-        with_periods.latest_month_stated,
+        with_due_dates.provider_code,
+        with_due_dates.financial_year,
+        with_due_dates.financial_month,
+        with_due_dates.period_start_date,
+        with_due_dates.submission_due_date,
+        with_due_dates.latest_month_stated,
         first_received.first_received_at,
         slice_winners.winning_received_at as latest_received_at,
         slice_winners.winning_file,
@@ -108,21 +115,19 @@ final as (
         slice_winners.winning_file is null as is_missing,
         case
             when slice_winners.winning_file is not null
-                then
-                    cast(first_received.first_received_at as date)
-                    > cast(with_periods.period_start_date + interval 1 month + interval 19 day as date)
+                then cast(first_received.first_received_at as date) > with_due_dates.submission_due_date
         end as is_late
-    from with_periods
+    from with_due_dates
     left join slice_winners
         on
-            with_periods.provider_code = slice_winners.provider_code
-            and with_periods.financial_year = slice_winners.financial_year
-            and with_periods.financial_month = slice_winners.financial_month
+            with_due_dates.provider_code = slice_winners.provider_code
+            and with_due_dates.financial_year = slice_winners.financial_year
+            and with_due_dates.financial_month = slice_winners.financial_month
     left join first_received
         on
-            with_periods.provider_code = first_received.provider_code
-            and with_periods.financial_year = first_received.financial_year
-            and with_periods.financial_month = first_received.financial_month
+            with_due_dates.provider_code = first_received.provider_code
+            and with_due_dates.financial_year = first_received.financial_year
+            and with_due_dates.financial_month = first_received.financial_month
 )
 
 select * from final

@@ -43,6 +43,7 @@ year_to_date as (
         ytd_plan_not_covered_by_feeds_gbp,
         ytd_slam_actual_gbp,
         ytd_slam_estimated_gbp,
+        ytd_slam_with_estimates_gbp,
         ytd_ledger_actual_gbp,
         ytd_ledger_feed_providers_gbp
     from {{ ref('int_finance__icb_spend_year_to_date') }}
@@ -70,15 +71,11 @@ footprint as (
 forecasts as (
     select
         year_to_date.*,
-        year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp as ytd_slam_with_estimates_gbp,
         {{ round_quotient('year_to_date.ytd_slam_actual_gbp * 12', 'year_to_date.financial_month') }}
             as slam_forecast_run_rate_gbp,
         {{ round_quotient('year_to_date.ytd_slam_actual_gbp', 'year_to_date.cumulative_weight') }}
             as slam_forecast_phased_gbp,
-        {{ round_quotient(
-            'year_to_date.ytd_slam_actual_gbp + year_to_date.ytd_slam_estimated_gbp',
-            'year_to_date.cumulative_weight'
-        ) }}
+        {{ round_quotient('year_to_date.ytd_slam_with_estimates_gbp', 'year_to_date.cumulative_weight') }}
             as slam_forecast_outturn_gbp,
         {{ round_quotient('year_to_date.ytd_ledger_actual_gbp * 12', 'year_to_date.financial_month') }}
             as ledger_forecast_run_rate_gbp,

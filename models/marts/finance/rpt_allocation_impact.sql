@@ -62,10 +62,9 @@ paced_raw as (
             and pace_solution.scale_factor is null,
             false
         ) as is_pace_limit_relaxed,
-        greatest(
-            cast(allocation_bases.population_basis_gbp as double) * (1 - pace_solution.pace_of_change_limit), 0
-        ) as lower_bound,
-        cast(allocation_bases.population_basis_gbp as double) * (1 + pace_solution.pace_of_change_limit)
+        {{ pace_lower_bound('allocation_bases.population_basis_gbp', 'pace_solution.pace_of_change_limit') }}
+            as lower_bound,
+        {{ pace_upper_bound('allocation_bases.population_basis_gbp', 'pace_solution.pace_of_change_limit') }}
             as upper_bound,
         pace_solution.scale_factor
     from allocation_bases
@@ -87,16 +86,19 @@ paced_exact as (
                 then paced_raw.needs_target_exact
             when not paced_raw.is_pace_limit_relaxed
                 then
-                    least(
-                        greatest(paced_raw.scale_factor * paced_raw.needs_target_exact, paced_raw.lower_bound),
-                        paced_raw.upper_bound
-                    )
+                    {{ held_within_pace(
+                        'paced_raw.scale_factor * paced_raw.needs_target_exact',
+                        'paced_raw.lower_bound', 'paced_raw.upper_bound'
+                    ) }}
             else
-                least(greatest(paced_raw.needs_target_exact, paced_raw.lower_bound), paced_raw.upper_bound)
+                {{ held_within_pace('paced_raw.needs_target_exact', 'paced_raw.lower_bound', 'paced_raw.upper_bound') }}
                 + (
                     cast(paced_raw.footprint_total_gbp as double)
-                    - sum(least(greatest(paced_raw.needs_target_exact, paced_raw.lower_bound), paced_raw.upper_bound))
-                        over footprint_year_stream
+                    - sum(
+                        {{ held_within_pace(
+                            'paced_raw.needs_target_exact', 'paced_raw.lower_bound', 'paced_raw.upper_bound'
+                        ) }}
+                    ) over footprint_year_stream
                 )
                 * paced_raw.needs_target_exact / nullif(sum(paced_raw.needs_target_exact) over footprint_year_stream, 0)
         end as needs_basis_exact

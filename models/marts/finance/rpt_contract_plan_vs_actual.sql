@@ -5,6 +5,7 @@
     and whether the provider states a plan (and any actual) for that ICB's line at all: a plan
     with no actual and an actual with no plan both show. Method:
     docs/marts/contract-plan-vs-actual.md. -#}
+{%- set per_line = ['provider_code', 'icb_code', 'service_line_code'] -%}
 with
 
 contract_lines as (
@@ -116,17 +117,12 @@ monthly as (
 year_to_date as (
     select
         monthly.*,
-        sum(monthly.plan_activity) over year_so_far as ytd_plan_activity,
-        sum(monthly.actual_activity) over year_so_far as ytd_actual_activity,
-        sum(monthly.plan_gbp) over year_so_far as ytd_plan_gbp,
-        sum(monthly.actual_gbp) over year_so_far as ytd_actual_gbp,
-        sum(monthly.like_for_like_actual_gbp) over year_so_far as ytd_like_for_like_actual_gbp
+        {{ year_to_date('monthly.plan_activity', per_line) }} as ytd_plan_activity,
+        {{ year_to_date('monthly.actual_activity', per_line) }} as ytd_actual_activity,
+        {{ year_to_date('monthly.plan_gbp', per_line) }} as ytd_plan_gbp,
+        {{ year_to_date('monthly.actual_gbp', per_line) }} as ytd_actual_gbp,
+        {{ year_to_date('monthly.like_for_like_actual_gbp', per_line) }} as ytd_like_for_like_actual_gbp
     from monthly
-    window year_so_far as (
-        partition by provider_code, icb_code, service_line_code, financial_year
-        order by financial_month
-        rows between unbounded preceding and current row
-    )
 ),
 
 final as (

@@ -7,6 +7,7 @@
     the month. A baseline with no activity reads 0; activity with no baseline has no ratio
     (NULL). Method: docs/marts/erf-performance.md. The baselines on the ICB in force:
     int_reference__erf_baselines_in_force. -#}
+{%- set per_flow = ['provider_code', 'icb_code'] -%}
 with
 
 erf_activity as (
@@ -109,17 +110,13 @@ monthly as (
 year_to_date as (
     select
         monthly.*,
-        sum(monthly.elective_records) over year_so_far as ytd_elective_records,
-        sum(monthly.elective_value_gbp) over year_so_far as ytd_elective_value_gbp,
-        sum(case when monthly.baseline_value_gbp is not null then monthly.elective_value_gbp end)
-            over year_so_far as ytd_baselined_value_gbp,
-        sum(monthly.baseline_value_gbp) over year_so_far as ytd_baseline_value_gbp
+        {{ year_to_date('monthly.elective_records', per_flow) }} as ytd_elective_records,
+        {{ year_to_date('monthly.elective_value_gbp', per_flow) }} as ytd_elective_value_gbp,
+        {{ year_to_date(
+            'case when monthly.baseline_value_gbp is not null then monthly.elective_value_gbp end', per_flow
+        ) }} as ytd_baselined_value_gbp,
+        {{ year_to_date('monthly.baseline_value_gbp', per_flow) }} as ytd_baseline_value_gbp
     from monthly
-    window year_so_far as (
-        partition by monthly.provider_code, monthly.icb_code, monthly.financial_year
-        order by monthly.financial_month
-        rows between unbounded preceding and current row
-    )
 ),
 
 final as (

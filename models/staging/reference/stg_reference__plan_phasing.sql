@@ -15,13 +15,8 @@ final as (
     select
         financial_month,
         phase_weight,
-        sum(phase_weight) over (order by financial_month) as cumulative_weight,
-        coalesce(
-            sum(phase_weight) over (
-                order by financial_month rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as previous_cumulative_weight
+        {{ year_to_date('phase_weight', financial_year=none) }} as cumulative_weight,
+        {{ year_to_date('phase_weight', financial_year=none) }} - phase_weight as previous_cumulative_weight
     from plan_phasing
 )
 
