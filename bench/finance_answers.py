@@ -465,7 +465,9 @@ def plan_variances(report: Report, label: str, query: Query, codes: Sequence[str
     for icb, stream, source, plan, covered, outturn, variance, reason in query(
         PLAN_VARIANCES.format(latest=LATEST_MONTH, year=year, footprint=in_footprint(codes, "s.icb_code"))
     ):
-        shown = _text(variance) if variance is not None else f"withheld: {reason}"
+        shown = (
+            f"withheld: {reason}" if variance is None else f"{_text(variance)} ({_share(variance, covered)})"
+        )
         report.say(
             f"  {icb} {stream:<8} {source or '-':<21} {_text(plan):>16} {_text(covered):>16}"
             f" {_text(outturn):>16}  {shown}"
@@ -504,12 +506,19 @@ def _first(row: Sequence[Value] | None) -> Value:
 
 
 def _variance_pct(row: Sequence[Value] | None) -> str:
+    """(actual − plan) ÷ plan of a (plan, actual) row."""
     if not row:
         return "no plan"
     plan, actual = _number(row[0]), _number(row[1])
-    if not plan or actual is None:
+    return "NULL" if actual is None or plan is None else _share(actual - plan, plan)
+
+
+def _share(part: Value, whole: Value) -> str:
+    """part ÷ whole in per cent with its sign; NULL when either is missing or the whole is 0."""
+    numerator, base = _number(part), _number(whole)
+    if numerator is None or not base:
         return "NULL"
-    return f"{(actual - plan) / plan * 100:+.1f} %"
+    return f"{numerator / base * 100:+.1f} %"
 
 
 # the latest run's results that are not a pass (every slice is checked again after a reference change)
