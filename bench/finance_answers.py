@@ -523,7 +523,8 @@ def _share(part: Value, whole: Value) -> str:
 
 # the latest run's results that are not a pass (every slice is checked again after a reference change)
 PROVIDER_DQ = (
-    "select check_id, status, count(*), count(distinct provider_code) from dq.dq_check_results"
+    "select check_id, status, count(*), count(distinct provider_code), sum(rows_failed), sum(rows_checked)"
+    " from dq.dq_check_results"
     " where status != 'pass' and dataset {ledger} 'ledger'"
     " and run_at = (select max(run_at) from dq.dq_check_results) group by all order by all"
 )
@@ -538,7 +539,7 @@ def data_quality(report: Report, a: Query, b: Query | None) -> None:
     for ledger, who in (("!=", "providers' data"), ("=", "ICBs' ledgers")):
         report.say(
             f"\n## data quality, the latest run's results that are not a pass, {who}:"
-            " check, status, slices, providers" + (" (A | B)" if b else "")
+            " check, status, slices / providers / rows failed / rows checked" + (" (A | B)" if b else "")
         )
         counts_a = {row[:2]: row[2:] for row in a(PROVIDER_DQ.format(ledger=ledger))}
         counts_b = {row[:2]: row[2:] for row in b(PROVIDER_DQ.format(ledger=ledger))} if b else {}

@@ -195,10 +195,21 @@ def warehouse(
             con,
             "dq.dq_check_results",
             "check_id varchar, status varchar, dataset varchar, provider_code varchar,"
-            " financial_year varchar, financial_month int, run_at timestamp",
+            " financial_year varchar, financial_month int, run_at timestamp, rows_failed bigint,"
+            " rows_checked bigint",
             [
-                ("slam_ledger_spend_variance", "warn", "slam", "RJ1", YEAR, 3, "2026-12-07 02:00:00"),
-                ("ledger_dup", "fail", "ledger", None, YEAR, 3, "2026-12-07 02:00:00"),
+                (
+                    "slam_ledger_spend_variance",
+                    "warn",
+                    "slam",
+                    "RJ1",
+                    YEAR,
+                    3,
+                    "2026-12-07 02:00:00",
+                    1,
+                    len(money),
+                ),
+                ("ledger_dup", "fail", "ledger", None, YEAR, 3, "2026-12-07 02:00:00", 2, 9),
             ],
         )
         if edit:
@@ -223,6 +234,8 @@ def test_a_merger_that_keeps_every_figure_passes(tmp_path: Path, capsys: pytest.
     # the footprint's plan per year, A | B | B - A, and RJ1's like-for-like variance on both
     assert "2025/26 plan_gbp" in out and "300.00 |               300.00 |           0.00" in out
     assert "RJ1  plan" in out and "-33.3 % |   -33.3 %" in out
+    # the provider's warning stays; its records checked fall with two ICBs' cells made one
+    assert "slam_ledger_spend_variance               warn   1 / 1 / 1 / 3 | 1 / 1 / 1 / 2" in out
     assert "every invariant holds" in out
 
 
@@ -257,7 +270,7 @@ def _forecast_without_range(con: duckdb.DuckDBPyConnection) -> None:
 def _provider_blamed(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "insert into dq.dq_check_results values"
-        " ('slam_ledger_spend_variance', 'warn', 'slam', 'RJ7', '2025/26', 4, '2026-12-07 02:00:00')"
+        " ('slam_ledger_spend_variance', 'warn', 'slam', 'RJ7', '2025/26', 4, '2026-12-07 02:00:00', 1, 2)"
     )
 
 
