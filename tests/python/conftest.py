@@ -30,22 +30,23 @@ from speccomm.load import load_landing
 if os.environ.get("PYTEST_XDIST_WORKER"):
     sys.modules.setdefault("pyspark.sql.connect", None)
 
-# The slowest test modules, slowest first (from whole runs on a clean clone, 2026-12-07: about
-# 370 s down to about 50 s, after decision 0037's savings). `make test` hands whole modules to
-# the two workers in this order (--dist loadfile --no-loadscope-reorder): longest first, so no
-# long module is left running alone at the end; xdist's own order (most tests first) put the
-# slowest last. Then the other modules with a test marked slow (a build, a night or a server),
-# then the quick ones: the last modules handed out take seconds, so both workers finish within
-# seconds of each other. The session's demo warehouse, checked demo and first night are built
-# once for both workers (shared_build.build_once): the first module to ask builds one while the
-# other worker waits for it, so two modules needing the same build should not be the first two
-# of this list (test_incremental builds its own; test_nightly, the first night; the
-# identification rules, the demo).
+# The slowest test modules, slowest first (from a whole run on a clean clone and module runs,
+# 2026-12-07: about 370 s down to about 50 s, after decision 0037's savings). `make test` hands
+# whole modules to the two workers in this order (--dist loadfile --no-loadscope-reorder):
+# longest first, so no long module is left running alone at the end; xdist's own order (most
+# tests first) put the slowest last. Then the other modules with a test marked slow (a build, a
+# night or a server), then the quick ones: the last modules handed out take seconds, so both
+# workers finish within seconds of each other. The session's demo warehouse, checked demo and
+# first night are built once for both workers (shared_build.build_once): the first module to
+# ask builds one while the other worker waits for it, so two modules needing the same build
+# should not be the first two of this list (test_incremental builds its own; test_nightly, the
+# first night; the identification rules, the demo).
 SLOWEST_MODULES = (
     "test_incremental.py",  # a core night, a month night on a copy, a full build to compare
     "test_nightly.py",  # the shared first night, then nights on copies of it
     "test_identification_rules.py",  # the shared demo, two builds switching the basis
     "test_lint.py",  # make lint's ruff, mypy and sqlfluff (about 3 min)
+    "test_dbt_habits.py",  # a fresh build of +fct_contract_activity, comments, freshness, selectors
     "test_analytic_marts.py",
     "test_nightly_month.py",  # three core nightlies: two split by month, one whole
     "test_reference_updates.py",  # three core nightlies
@@ -54,7 +55,7 @@ SLOWEST_MODULES = (
     "test_reference_truth_night.py",
     "test_mart_edge_values.py",
     "test_poison_inputs.py",
-    "test_dbt_habits.py",
+    "test_quality.py",  # the checked demo and data-quality runs on copies of the demo
     "test_docs_examples.py",
     "test_warehouse_core.py",
     "test_pack.py",
