@@ -30,41 +30,58 @@ from speccomm.load import load_landing
 if os.environ.get("PYTEST_XDIST_WORKER"):
     sys.modules.setdefault("pyspark.sql.connect", None)
 
-# The slowest test modules, slowest first (durations of a whole run, 2026-12-02: from about
-# 400 s down to about 50 s). `make test` hands whole modules to the two workers in collection
-# order (--dist loadfile --no-loadscope-reorder), so these start first and no long module is
-# left running alone at the end; xdist's own order (most tests first) put the slowest last.
-# The session's demo warehouse, checked demo and first night are built once for both workers
-# (shared_build.build_once): the first module to ask builds one while the other worker waits
-# for it, so two modules needing the same build should not be the first two of this list.
+# The slowest test modules, slowest first (from a whole run on a clean clone and module runs,
+# 2026-12-07: about 370 s down to about 50 s, after decision 0037's savings). `make test` hands
+# whole modules to the two workers in this order (--dist loadfile --no-loadscope-reorder):
+# longest first, so no long module is left running alone at the end; xdist's own order (most
+# tests first) put the slowest last. Then the other modules with a test marked slow (a build, a
+# night or a server), then the quick ones: the last modules handed out take seconds, so both
+# workers finish within seconds of each other. The session's demo warehouse, checked demo and
+# first night are built once for both workers (shared_build.build_once): the first module to
+# ask builds one while the other worker waits for it, so two modules needing the same build
+# should not be the first two of this list (test_incremental builds its own; test_nightly, the
+# first night; the identification rules, the demo).
 SLOWEST_MODULES = (
-    "test_identification_rules.py",
-    "test_incremental.py",
+    "test_incremental.py",  # a core night, a month night on a copy, a full build to compare
+    "test_nightly.py",  # the shared first night, then nights on copies of it
+    "test_identification_rules.py",  # the shared demo, two builds switching the basis
+    "test_lint.py",  # make lint's ruff, mypy and sqlfluff (about 3 min)
+    "test_dbt_habits.py",  # a fresh build of +fct_contract_activity, comments, freshness, selectors
     "test_analytic_marts.py",
-    "test_nightly.py",
+    "test_nightly_month.py",  # three core nightlies: two split by month, one whole
+    "test_reference_updates.py",  # three core nightlies
+    "test_merger.py",  # two demo nightlies
     "test_nightly_faults.py",
-    "test_merger.py",  # two demo nightlies (added 2026-12-06, not yet timed in a whole run)
-    "test_nightly_month.py",  # three demo nightlies: two split by month, one whole (2026-12-07)
-    "test_reference_updates.py",
     "test_reference_truth_night.py",
     "test_mart_edge_values.py",
-    "test_lint.py",  # make lint's ruff, mypy and sqlfluff (added 2026-12-07: about 3 min)
+    "test_poison_inputs.py",
+    "test_quality.py",  # the checked demo and data-quality runs on copies of the demo
     "test_docs_examples.py",
     "test_warehouse_core.py",
-    "test_exports.py",
-    "test_dbt_habits.py",
-    "test_delivery.py",
-    "test_poison_inputs.py",
-    "test_footprint.py",
+    "test_pack.py",
     "test_contracted_providers.py",
+    "test_published_policy.py",
+    "test_exports.py",
+    "test_clients.py",
+    "test_budget.py",  # a dbt build, not marked slow
+    "test_delivery.py",
+    "test_footprint.py",
     "test_report_layout.py",
+    "test_generate.py",  # generates the demo landing, not marked slow
 )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slowest modules first, each module's tests in their own order (a stable sort)."""
+    """SLOWEST_MODULES first, then the other modules with a test marked slow, then the rest;
+    each module's tests stay together in their own order (a stable sort)."""
     rank = {name: position for position, name in enumerate(SLOWEST_MODULES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    with_slow = {item.path.name for item in items if item.get_closest_marker("slow")}
+
+    def place(item: pytest.Item) -> int:
+        name = item.path.name
+        return rank.get(name, len(rank) + (0 if name in with_slow else 1))
+
+    items.sort(key=place)
 
 
 # A service line that is Amber in 2024/25 and Green in 2025/26 in the reference data.

@@ -72,19 +72,21 @@ def _new_month_files(landing: Path) -> None:
 
 @pytest.fixture(scope="module")
 def core_night(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One night on the core landing folder, shared: tests that change it work on a copy."""
+    """One night on the core landing folder (with OP June), shared: tests that change it work
+    on a copy. Its folder holds the landing folder, the warehouse and its raw layer."""
     root = tmp_path_factory.mktemp("core-night")
     write_core_landing(root / "landing")
+    _first_night_extra(root / "landing")
     _night(root / "landing", root / "warehouse.duckdb")
     return root / "warehouse.duckdb"
 
 
-def test_one_new_month_incrementally_equals_a_full_build(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    write_core_landing(landing)
-    _first_night_extra(landing)
-    incremental = tmp_path / "incremental.duckdb"
-    _night(landing, incremental)
+def test_one_new_month_incrementally_equals_a_full_build(core_night: Path, tmp_path: Path) -> None:
+    # the first night is the module's core night, copied whole (landing folder, warehouse and
+    # the raw layer's folder beside it) so this test's second night changes none of it
+    shutil.copytree(core_night.parent, tmp_path / "night", symlinks=True)
+    landing = tmp_path / "night" / "landing"
+    incremental = tmp_path / "night" / core_night.name
     before = _rows(incremental, "marts.fct_sus_activity")
 
     _new_month_files(landing)
