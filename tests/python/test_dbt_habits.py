@@ -131,7 +131,8 @@ def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> N
     assert not seeds_loaded & listed_unit_tests(tmp_path)
     # a month night leaves the views as published but runs every test of those below a source
     # (docs/decisions/0041): no view in it, and the tests of the views all in it
-    views_below_a_source = listed_by(["--select", "source:*+,config.materialized:view"], tmp_path)
+    views_below_a_source = listed_by(["--select", "source:*+,config.materialized:view", "--resource-type",
+                                      "model"], tmp_path)
     tests_of_those = listed_by(["--select", "source:*+,config.materialized:view", "--indirect-selection",
                                 "eager", "--resource-type", "test"], tmp_path)
     assert {"stg_sus__records", "int_sus__records_placed"} <= views_below_a_source
