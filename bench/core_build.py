@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from bench.landing_view import link_file
-from speccomm.dbt_runner import KeptParse, build_warehouse
+from speccomm.dbt_runner import KeptParse, build_warehouse, dbt_target_path
 from speccomm.load import load_landing
 from speccomm.load.csvfile import sniff, utf8_copy
 
@@ -95,7 +95,17 @@ def timed_night(landing: Path, database: Path, kept_parse: KeptParse, *, month: 
         load_landing(con, landing)
     loaded = time.perf_counter()
     build_warehouse(database, echo=False, kept_parse=kept_parse, load_seeds=not month)
-    return loaded - started, time.perf_counter() - loaded
+    built = time.perf_counter()
+    keep_run_results(database, database.parent / ("month-target" if month else "full-target"))
+    return loaded - started, built - loaded
+
+
+def keep_run_results(database: Path, kept: Path) -> None:
+    """dbt's run_results.json and manifest.json of the build just done, kept for the node
+    timings (bench.month_night's cost table): the next build writes over them."""
+    kept.mkdir(parents=True, exist_ok=True)
+    for name in ("run_results.json", "manifest.json"):
+        shutil.copyfile(dbt_target_path(database) / name, kept / name)
 
 
 def peak_rss_gib() -> float:

@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.landing_view import link_file
@@ -45,6 +46,9 @@ def main() -> None:
     parser.add_argument("--landing", type=Path)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/speccomm-bench-nightly"))
     parser.add_argument("--measure-night", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--night1-only", action="store_true",
+                        help="stop after night 1, the new month linked into the landing folder "
+                             "(a snapshot for bench.month_night)")
     args = parser.parse_args()
     if args.measure_night:
         measure_one_night(args.workdir)
@@ -83,6 +87,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, object]:
 
     for path in landing_files(new):  # the new month arrives beside the old files
         link_file(path, old / path.parent.name / path.name)
+    if args.night1_only:
+        return figures
     measured = subprocess.run(
         [sys.executable, "-m", "bench.nightly_bench", "--measure-night", "--workdir", str(work)],
         stdout=subprocess.PIPE, text=True, env=_clean_env(),  # stderr: the console, as it happens
@@ -132,11 +138,21 @@ def measure_one_night(work: Path) -> None:
     sampler = MemorySampler()
     original_step = Night._step
 
-    def tagged_step(self: Night, number: int, name: str, title: str) -> None:
+    original_pack = Night._pack
+    pack_seconds: list[float] = []
+
+    def tagged_step(self: Night, number: int, name: str, title: str, action: Callable[[], None]) -> None:
         sampler.step = name
-        original_step(self, number, name, title)
+        original_step(self, number, name, title, action)
+
+    def timed_pack(self: Night) -> None:  # after publishing: not one of the run log's steps
+        sampler.step = "pack"
+        started = time.perf_counter()
+        original_pack(self)
+        pack_seconds.append(round(time.perf_counter() - started, 1))
 
     Night._step = tagged_step  # type: ignore[method-assign]
+    Night._pack = timed_pack  # type: ignore[method-assign]
     landing, warehouse, outbox = (work / "landing", work / "wh" / "speccomm.duckdb", work / "outbox")
     paths = resolve_paths(landing=landing, warehouse=warehouse, outbox=outbox)
     started = time.perf_counter()
@@ -150,7 +166,7 @@ def measure_one_night(work: Path) -> None:
         "exit": code,
         "status": record.status,
         "wall_s": round(wall, 1),
-        "step_s": record.step_seconds,
+        "step_s": {**record.step_seconds, **({"pack": pack_seconds[0]} if pack_seconds else {})},
         "step_peak_rss_mib": {step: round(peak / 2**20) for step, peak in sampler.peaks.items()},
         "peak_rss_self_mib": round(own / 1024),
         "peak_rss_children_mib": round(children / 1024),

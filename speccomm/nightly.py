@@ -339,6 +339,8 @@ class Night:
             self.record.seed_digest = seed_digest(seeds)
             # --force: an operator asking for a build gets every node built and tested
             load_seeds = full_refresh or self.options.force or self._seeds_changed()
+            if not load_seeds:  # selectors.yml nightly_seeds_loaded (decision 0041)
+                print("      views: left as the published build defined them (their data tests run)")
             if self.options.engine == "spark":
                 from speccomm.spark.night import build_night_on_spark
 

@@ -127,7 +127,25 @@ def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> N
     build = (PROJECT_ROOT / "speccomm" / "dbt_runner" / "__init__.py").read_text(encoding="utf-8")
     # the night builds the nightly selection, or its seeds-loaded twin when the seeds are unchanged
     assert '"--selector", selector' in build and '"nightly" if load_seeds' in build
-    assert not listed("nightly_seeds_loaded") & listed_unit_tests(tmp_path)
+    seeds_loaded = listed("nightly_seeds_loaded")
+    assert not seeds_loaded & listed_unit_tests(tmp_path)
+    # a month night leaves the views as published but runs every test of those below a source
+    # (docs/decisions/0041): no view in it, and the tests of the views all in it
+    views_below_a_source = listed_by(["--select", "source:*+,config.materialized:view", "--resource-type",
+                                      "model"], tmp_path)
+    tests_of_those = listed_by(["--select", "source:*+,config.materialized:view", "--indirect-selection",
+                                "eager", "--resource-type", "test"], tmp_path)
+    assert {"stg_sus__records", "int_sus__records_placed"} <= views_below_a_source
+    assert not views_below_a_source & seeds_loaded, "a month night builds no view"
+    assert tests_of_those and tests_of_those <= seeds_loaded, sorted(tests_of_those - seeds_loaded)[:10]
+
+
+def listed_by(arguments: list[str], tmp_path: Path) -> set[str]:
+    """The names `dbt ls` lists for these selection arguments."""
+    result = dbt(["ls", *arguments, "--output", "name", "--quiet"], tmp_path / "speccomm.duckdb",
+                 tmp_path / "target")
+    assert result.returncode == 0, result.stdout[-2000:]
+    return set(result.stdout.split())
 
 
 def listed_unit_tests(tmp_path: Path) -> set[str]:

@@ -1,9 +1,9 @@
 """A month night publishes what a full build of the same landing folder publishes.
 
 A night that follows a published one reuses what that night left (the kept dbt parse, the
-seeds already loaded, the incremental models' untouched slices, the data tests of what it
-did not rebuild: docs/performance.md, "A month night"). None of that may change an answer:
-the published file of two nights (the first night's files, then a new month) must hold
+seeds already loaded, the views it defined, the incremental models' untouched slices, the
+data tests of what it did not rebuild: docs/performance.md, "A month night"). None of that
+may change an answer: the published file of two nights (the first night's files, then a new month) must hold
 exactly the rows of one night that loads everything at once. Every table of every reader
 schema is compared, row for row (`except all` both ways), but for the columns that name the
 run itself and the tables that are histories of runs.
@@ -98,6 +98,7 @@ def test_two_nights_publish_exactly_what_one_night_of_the_same_files_publishes(t
     # the second night took the month night's shortcuts (else this test proves nothing of them)
     assert "dbt reused the kept parse" in second.stdout, second.stdout
     assert "seeds: the files the published build loaded, not loaded again" in second.stdout
+    assert "views: left as the published build defined them" in second.stdout
     assert "dbt parsed the whole project" in only.stdout
     assert published_differences(two.warehouse, one.warehouse) == {}
     with duckdb.connect(str(two.warehouse), read_only=True) as con:

@@ -380,6 +380,77 @@ def test_models_of_seeds_only_are_functions_of_the_seeds_and_the_code() -> None:
     assert not offending, f"models of seeds only that read the clock, the run or the environment: {offending}"
 
 
+# What makes a view's SQL differ between two compiles of the same code (dbt renders it when it
+# compiles; the clock *inside* the SQL is read when the view is queried, so it is no reason).
+NOT_A_FUNCTION_OF_THE_CODE = re.compile(
+    r"\b(run_started_at|invocation_id|env_var|run_query|statement\s*\(|modules\s*\.\s*datetime)",
+    re.IGNORECASE,
+)
+MACRO_DEFINITION = re.compile(r"{%-?\s*macro\s+(\w+)\s*\(")
+
+
+@cache
+def _macros() -> dict[str, str]:
+    """macro name -> its file's text (a file holding several macros counts for each: stricter)."""
+    return {
+        name: text
+        for path in (ROOT / "macros").rglob("*.sql")
+        for text in [path.read_text()]
+        for name in MACRO_DEFINITION.findall(text)
+    }
+
+
+def _with_macros_called(text: str) -> str:
+    """`text` and the text of every project macro it calls, directly or through another."""
+    macros, seen, queue, parts = _macros(), set(), [text], []
+    names = set(macros)
+    while queue:
+        current = queue.pop()
+        parts.append(current)
+        for name in set(re.findall(r"\b(\w+)\s*\(", current)) & names - seen:
+            seen.add(name)
+            queue.append(macros[name])
+    return "\n".join(parts)
+
+
+def _materialized(path: Path) -> str:
+    """The model's materialization as the project sets it: its own config (SQL or YAML), else
+    the deepest folder's in dbt_project.yml (a Jinja setting is returned as written)."""
+    own = re.search(r"materialized\s*=\s*['\"](\w+)['\"]", path.read_text())
+    config = (_model_entries().get(path.stem) or {}).get("config") or {}
+    if own or config.get("materialized"):
+        return own.group(1) if own else str(config["materialized"])
+    folders = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["models"]["speccomm"]
+    found = "view"  # dbt's default
+    for part in path.relative_to(MODELS).parts[:-1]:
+        folders = folders.get(part) or {}
+        found = str(folders.get("+materialized", found))
+    return found
+
+
+def _views() -> list[Path]:
+    return [p for p in _model_files() if "view" in _materialized(p) and not _is_ephemeral(p)]
+
+
+def test_views_are_functions_of_the_code() -> None:
+    """A month night leaves every view as the published build defined it (selectors.yml
+    `nightly_seeds_loaded`, docs/decisions/0041): a view holds no rows, so that is right only
+    when the same code compiles it to the same SQL. None may render the run, the moment of the
+    build, the environment or the result of a query (run_query, statement) into its SQL, nor
+    call a project macro that does. (Vars are part of the build fingerprint: a change of one
+    rebuilds every view.)"""
+    views = _views()
+    names = {p.stem for p in views}
+    assert {"stg_sus__records", "int_sus__records_placed", "dq_check_slam_file_rows"} <= names
+    assert "fct_sus_activity" not in names and "int_slam__rows_placed" not in names  # tables
+    offending = {
+        path.stem: sorted(set(found))
+        for path in views
+        if (found := NOT_A_FUNCTION_OF_THE_CODE.findall(_with_macros_called(path.read_text())))
+    }
+    assert not offending, f"views whose SQL is not a function of the code: {offending}"
+
+
 DATED_NAME = re.compile(r"(?:^|_)(?:new|old|latest|tmp|v\d+|\d{4,8})(?:_|$)")
 
 
