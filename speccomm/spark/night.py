@@ -55,6 +55,9 @@ SPARK_NIGHT_VARS: dict[str, object] = {"dq_check_scope": "every_slice"}
 DUCKDB_ONLY_TAG = "dq_dqmi"  # dbt_project.yml: models over the runner's tables
 # the table whose 'current' slot names the dbt invocation that built it (cluster_holds_published_build)
 BUILD_MARKER_TABLE = ("intermediate", "int_finance__spend_snapshots")
+# "0": a night on the cluster runs its data tests in its dbt build, one statement each (as a
+# local Spark does), not batched after it (docs/decisions/0038): to compare the two ways
+BATCH_TESTS_ENV = "SPECCOMM_SPARK_BATCH_TESTS"
 
 
 def build_night_on_spark(
@@ -89,14 +92,16 @@ def build_night_on_spark(
         full_refresh = load_seeds = True
         dbt_vars["spend_snapshots_restart"] = True  # its previous slot there is another build's
     started = time.time()
-    batched = engine.cluster is not None
+    batched = engine.cluster is not None and os.environ.get(BATCH_TESTS_ENV, "1") != "0"
     try:
         result = build_warehouse(
             working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
             extra_env=engine.environment, extra_vars=dbt_vars, full_refresh=full_refresh,
             load_seeds=load_seeds or full_refresh, data_tests=not batched,
         )
-        if batched:
+        if not batched:
+            _print_test_time(dbt_target_path(working_copy) / "run_results.json")
+        else:
             run_data_tests_batched(
                 working_copy, engine, seed_path=seed_path, echo=echo,
                 selector=nightly_selector(load_seeds=load_seeds, full_refresh=full_refresh),
@@ -153,6 +158,16 @@ def run_data_tests_batched(
           f"{counts['warn']} warned, {counts['fail'] + counts['error']} failed)", flush=True)
     if run.failed:
         raise BuildFailed(failure_summary(run))
+
+
+def _print_test_time(run_results: Path) -> None:
+    """How many data tests the dbt build ran, one statement each, and their time (dbt's
+    execution times added up: with two threads, up to twice the wall time)."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    seconds = sum(float(r.get("execution_time") or 0) for r in tests)
+    print(f"      data tests in the dbt build: {len(tests)} statements, {seconds:.0f} s of dbt's "
+          "execution time", flush=True)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from speccomm.dbt_runner import run_dbt
 from speccomm.spark.data_tests import (
     ROWS_BUILT_BY_ENV,
     DataTest,
+    Execute,
     add_to_run_results,
     batch_query,
     batches,
@@ -32,7 +33,7 @@ def _test(name: str, sql: str, model: str = "model.p.m", **config: object) -> Da
     return DataTest(unique_id=f"test.p.{name}", model=model, sql=sql, **config)  # type: ignore[arg-type]
 
 
-def _duckdb(con: duckdb.DuckDBPyConnection, log: list[str] | None = None):  # noqa: ANN202
+def _duckdb(con: duckdb.DuckDBPyConnection, log: list[str] | None = None) -> Execute:
     def execute(sql: str) -> list[tuple[object, ...]]:
         if log is not None:
             log.append(sql)
@@ -64,7 +65,7 @@ def test_each_test_keeps_its_own_threshold_limit_and_fail_calc_in_one_query() ->
         queries: list[str] = []
         run = run_batched(tests, _duckdb(con, queries))
     assert len(queries) == 1
-    by_id = {outcome.unique_id.removeprefix("test.p."): (outcome.status, outcome.failures) for outcome in run.outcomes}
+    by_id = {o.unique_id.removeprefix("test.p."): (o.status, o.failures) for o in run.outcomes}
     assert by_id == {
         "none": ("pass", 0), "three": ("fail", 3), "tolerated": ("warn", 3), "warned": ("warn", 10),
         "limited": ("fail", 2), "summed": ("fail", 55),
@@ -140,7 +141,8 @@ def test_batched_gives_dbts_status_for_every_test_of_a_build(copied: tuple[Path,
         run = run_batched(tests, _duckdb(con, queries))
     dbt_says = _statuses(built)
     assert len(run.outcomes) == len(tests) > 300
-    assert {o.unique_id: o.status for o in run.outcomes} == {t.unique_id: dbt_says[t.unique_id] for t in tests}
+    assert {o.unique_id: o.status for o in run.outcomes} == {t.unique_id: dbt_says[t.unique_id]
+                                                             for t in tests}
     assert len(queries) < len(tests) / 3
 
 
@@ -158,7 +160,8 @@ def test_a_planted_defect_fails_the_same_tests_both_ways(copied: tuple[Path, Pat
                       target="test", echo=False, log_dir=database.parent / "logs-defect",
                       extra_env={"DBT_TARGET_PATH": str(database.parent / "target-dbt")})
     assert dbt_run.returncode != 0
-    dbt_failed = {t for t, s in _statuses(database.parent / "target-dbt" / "run_results.json").items() if s == "fail"}
+    dbt_says = _statuses(database.parent / "target-dbt" / "run_results.json")
+    dbt_failed = {test for test, status in dbt_says.items() if status == "fail"}
     with duckdb.connect(str(database), read_only=True) as con:
         run = run_batched([t for t in tests if t.model == model_id], _duckdb(con))
     assert dbt_failed and {o.unique_id for o in run.failed} == dbt_failed
