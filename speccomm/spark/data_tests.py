@@ -7,7 +7,7 @@ data. A night on the cluster therefore builds without its data tests (`--exclude
 test`), has dbt compile them (`dbt compile --selector <selection>_data_tests`, the same
 selection, vars and tests as a `dbt build` would run, each test's SQL dbt's own), and runs the
 compiled SQL here, the tests of one model (dbt's `attached_node`) as one query: a `union all`
-of dbt's own test query per test (speccomm.spark.data_tests.test_query: `fail_calc`,
+of dbt's own test query per test (speccomm.spark.data_tests.dbt_test_sql: `fail_calc`,
 `warn_if`, `error_if` and `limit` as the test's config sets them), each branch labelled with
 its test's unique id. Each test is judged as dbt judges it (judge: severity, thresholds), its
 result is added to the build's run_results.json in dbt's shape (so the night counts and names
@@ -103,7 +103,7 @@ def _data_test(node: dict) -> DataTest:
     )
 
 
-def test_query(test: DataTest) -> str:
+def dbt_test_sql(test: DataTest) -> str:
     """dbt's own query of one data test (its `get_test_sql`): the failures by `fail_calc` over
     the failing rows (at most `limit`), and whether they pass `warn_if` and `error_if`; labelled
     with the test's unique id."""
@@ -118,8 +118,8 @@ def test_query(test: DataTest) -> str:
 
 
 def batch_query(tests: list[DataTest]) -> str:
-    """One query of every test in `tests`: one row per test (union all of test_query)."""
-    branches = (f"select * from (\n{test_query(test)}\n) t{i}" for i, test in enumerate(tests))
+    """One query of every test in `tests`: one row per test (union all of dbt_test_sql)."""
+    branches = (f"select * from (\n{dbt_test_sql(test)}\n) t{i}" for i, test in enumerate(tests))
     return "\nunion all\n".join(branches)
 
 
@@ -199,7 +199,7 @@ def _outcomes(batch: list[DataTest], rows: list[tuple[object, ...]], share: floa
 def _run_alone(test: DataTest, execute: Execute) -> TestOutcome:
     started = time.monotonic()
     try:
-        rows = execute(test_query(test))
+        rows = execute(dbt_test_sql(test))
     except Exception as exc:  # reported as the test's error, as dbt does
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return TestOutcome(test.unique_id, "error", None, first_line[:500], time.monotonic() - started)
