@@ -5,12 +5,16 @@
     collide across slices, so the rows of untouched slices, tested when they were built, need
     no second pass every night; a full build writes, and so tests, every row. A `dbt test` run
     on its own writes nothing, so it would test nothing of them: give it
-    `--vars '{test_every_row: true}'` (an audit of every row). -#}
+    `--vars '{test_every_row: true}'` (an audit of every row). A run that compiles the tests
+    of another invocation's build (a Spark night on the cluster compiles its data tests after
+    its build and runs them batched, speccomm.spark.data_tests) names that build's invocation
+    in env var SPECCOMM_ROWS_BUILT_BY. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if execute and not var('test_every_row', false)
         and relation.identifier in models_tested_on_rows_built_in_this_run() -%}
-        {%- set built = "build_invocation_id = '" ~ invocation_id ~ "'" -%}
+        {%- set built_by = env_var('SPECCOMM_ROWS_BUILT_BY', '') or invocation_id -%}
+        {%- set built = "build_invocation_id = '" ~ built_by ~ "'" -%}
         {%- set where = built ~ (" and (" ~ where ~ ")" if where else "") -%}
     {%- endif -%}
     {%- if where -%}

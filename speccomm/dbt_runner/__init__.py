@@ -222,7 +222,7 @@ def build_warehouse(
     database: Path, *, echo: bool = True, full_refresh: bool = False, seed_path: Path | None = None,
     footprint: list[str] | str | None = None, target: str = "dev", extra_env: dict[str, str] | None = None,
     extra_vars: dict[str, object] | None = None, kept_parse: KeptParse | None = None,
-    load_seeds: bool = True,
+    load_seeds: bool = True, data_tests: bool = True,
 ) -> BuildResult:
     """`dbt build`: seeds, models and their data tests, in dependency order. The dbt unit
     tests are left out: they test the SQL with fixed inputs, not the night's data, so they
@@ -236,11 +236,29 @@ def build_warehouse(
     `kept_parse` keeps dbt's parse between builds of one warehouse (KeptParse). `load_seeds`
     False leaves the seed tables (and their own tests) as the database holds them: only when
     they were loaded from these very files (seed_digest) by this code (selectors.yml,
-    `nightly_seeds_loaded`)."""
+    `nightly_seeds_loaded`). `data_tests` False builds without the data tests (a Spark night on
+    the cluster runs them batched afterwards, speccomm.spark.data_tests)."""
     try:
         validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
     except RuleFileInvalid as exc:
         raise BuildFailed(str(exc)) from exc
+    dbt_vars = nightly_vars(footprint, extra_vars)
+    selector = nightly_selector(load_seeds=load_seeds, full_refresh=full_refresh)
+    args = ["build", "--selector", selector, "--vars", json.dumps(dbt_vars)]
+    args = [*args, "--full-refresh"] if full_refresh else args
+    args = args if data_tests else [*args, "--exclude-resource-type", "test"]
+    result = run_dbt(args, database, echo=echo, seed_path=seed_path, target=target, extra_env=extra_env,
+                     kept_parse=kept_parse)
+    if result.returncode != 0:
+        engine = "" if target == "dev" else f" on the {target} target"
+        raise BuildFailed(f"dbt build{engine} failed (exit {result.returncode}); see {result.log_path}")
+    return result
+
+
+def nightly_vars(footprint: list[str] | str | None = None,
+                 extra_vars: dict[str, object] | None = None) -> dict[str, object]:
+    """The dbt vars of a night's build (build_warehouse): the code fingerprint, the service-line
+    basis, the footprint when set, and an engine's own (`extra_vars`)."""
     dbt_vars: dict[str, object] = {
         "code_fingerprint": code_fingerprint(),
         "service_line_basis": service_line_basis(),
@@ -248,15 +266,13 @@ def build_warehouse(
     if footprint is not None:
         dbt_vars["footprint"] = footprint
     dbt_vars.update(extra_vars or {})
-    selector = "nightly" if load_seeds or full_refresh else "nightly_seeds_loaded"  # selectors.yml
-    args = ["build", "--selector", selector, "--vars", json.dumps(dbt_vars)]
-    args = [*args, "--full-refresh"] if full_refresh else args
-    result = run_dbt(args, database, echo=echo, seed_path=seed_path, target=target, extra_env=extra_env,
-                     kept_parse=kept_parse)
-    if result.returncode != 0:
-        engine = "" if target == "dev" else f" on the {target} target"
-        raise BuildFailed(f"dbt build{engine} failed (exit {result.returncode}); see {result.log_path}")
-    return result
+    return dbt_vars
+
+
+def nightly_selector(*, load_seeds: bool, full_refresh: bool) -> str:
+    """The selector (selectors.yml) of a night's build: everything, or what the landing's data
+    can change when the seeds are the published build's (docs/decisions/0026)."""
+    return "nightly" if load_seeds or full_refresh else "nightly_seeds_loaded"
 
 
 def dbt_target_path(database: Path) -> Path:

@@ -13,14 +13,24 @@ publish) then read the working copy exactly as after a DuckDB build.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from speccomm.dbt_runner import BuildFailed, BuildResult, build_warehouse, dbt_target_path, run_dbt
+from speccomm.dbt_runner import (
+    BuildFailed,
+    BuildResult,
+    build_warehouse,
+    dbt_target_path,
+    nightly_selector,
+    nightly_vars,
+    run_dbt,
+)
 from speccomm.publish.comments import comment_models
 from speccomm.spark.cluster import (
     CLUSTER_ENV,
@@ -29,14 +39,25 @@ from speccomm.spark.cluster import (
     out_of_memory_message,
     read_state,
 )
+from speccomm.spark.data_tests import (
+    ROWS_BUILT_BY_ENV,
+    add_to_run_results,
+    compiled_tests,
+    failure_summary,
+    run_batched,
+)
 from speccomm.spark.environment import spark_environment
 from speccomm.spark.publish import built_tables, copy_spark_tables
+from speccomm.spark.thrift import thrift_statements
 
 # the check models read every slice and are tables; the runner keeps the changed slices' rows
 SPARK_NIGHT_VARS: dict[str, object] = {"dq_check_scope": "every_slice"}
 DUCKDB_ONLY_TAG = "dq_dqmi"  # dbt_project.yml: models over the runner's tables
 # the table whose 'current' slot names the dbt invocation that built it (cluster_holds_published_build)
 BUILD_MARKER_TABLE = ("intermediate", "int_finance__spend_snapshots")
+# "0": a night on the cluster runs its data tests in its dbt build, one statement each (as a
+# local Spark does), not batched after it (docs/decisions/0038): to compare the two ways
+BATCH_TESTS_ENV = "SPECCOMM_SPARK_BATCH_TESTS"
 
 
 def build_night_on_spark(
@@ -57,8 +78,10 @@ def build_night_on_spark(
     when they are the published build's (cluster_holds_published_build), the incremental
     models rebuild only their changed partitions and, as on DuckDB, `load_seeds` False leaves
     the seeds and what reads only them as they are (`full_refresh` and `load_seeds` as the
-    night decided them for DuckDB); else everything is built afresh. Raises BuildFailed as a
-    DuckDB build."""
+    night decided them for DuckDB); else everything is built afresh. On the cluster the data
+    tests run after the build, batched (run_data_tests_batched, docs/decisions/0038); a local
+    Spark runs them in its dbt build, one statement each. Raises BuildFailed as a DuckDB
+    build, naming the failed tests."""
     # the loader wrote the raw layer (speccomm.load.raw_layer): Spark reads the same folder
     engine = spark_engine(spark_dir, raw_parquet)  # SparkUnavailable/BuildFailed before any work
     if engine.cluster is None:
@@ -69,12 +92,21 @@ def build_night_on_spark(
         full_refresh = load_seeds = True
         dbt_vars["spend_snapshots_restart"] = True  # its previous slot there is another build's
     started = time.time()
+    batched = engine.cluster is not None and os.environ.get(BATCH_TESTS_ENV, "1") != "0"
     try:
         result = build_warehouse(
             working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
             extra_env=engine.environment, extra_vars=dbt_vars, full_refresh=full_refresh,
-            load_seeds=load_seeds or full_refresh,
+            load_seeds=load_seeds or full_refresh, data_tests=not batched,
         )
+        if not batched:
+            _print_test_time(dbt_target_path(working_copy) / "run_results.json")
+        else:
+            run_data_tests_batched(
+                working_copy, engine, seed_path=seed_path, echo=echo,
+                selector=nightly_selector(load_seeds=load_seeds, full_refresh=full_refresh),
+                dbt_vars=nightly_vars(footprint, dbt_vars),
+            )
     except BuildFailed as exc:
         why = out_of_memory_message(engine.cluster, since=started) if engine.cluster else None
         if why is None:
@@ -87,6 +119,55 @@ def build_night_on_spark(
         comment_models(con, manifest, {(table.schema, table.name) for table in tables})
     _build_duckdb_only_models(working_copy, spark_dir, echo)
     return result
+
+
+def run_data_tests_batched(
+    working_copy: Path, engine: SparkEngine, *, selector: str, dbt_vars: dict[str, object],
+    seed_path: Path | None, echo: bool,
+) -> None:
+    """The build's data tests on the cluster, batched (speccomm.spark.data_tests): dbt compiles
+    the selection's tests (`<selector>_data_tests`, the build's vars and seeds, so its parse is
+    reused; the build's invocation id for the tests of rows built in this run), then each
+    model's tests run as one query through the Thrift server. Their results join the build's
+    run_results.json; a failed test of severity error raises BuildFailed naming it."""
+    assert engine.cluster is not None
+    target = dbt_target_path(working_copy)
+    build_results = target / "build_run_results.json"
+    shutil.copyfile(target / "run_results.json", build_results)
+    invocation = json.loads(build_results.read_text(encoding="utf-8"))["metadata"]["invocation_id"]
+    started = time.monotonic()
+    compile_args = ["compile", "--selector", f"{selector}_data_tests", "--vars", json.dumps(dbt_vars)]
+    compiled = run_dbt(
+        [*compile_args, "--no-populate-cache"], working_copy, target=engine.target, echo=echo,
+        seed_path=seed_path, log_dir=working_copy.parent / "logs-data-tests",
+        extra_env={**engine.environment, ROWS_BUILT_BY_ENV: invocation},
+    )
+    if compiled.returncode != 0:
+        shutil.copyfile(build_results, target / "run_results.json")
+        raise BuildFailed(
+            f"dbt compile of the data tests failed (exit {compiled.returncode}); see {compiled.log_path}"
+        )
+    tests = compiled_tests(target / "manifest.json", target / "run_results.json")
+    compile_seconds = time.monotonic() - started
+    with thrift_statements(read_state(engine.cluster).thrift_port) as execute:
+        run = run_batched(tests, execute)
+    add_to_run_results(target / "run_results.json", build_results, run)
+    counts = run.counts()
+    print(f"      data tests batched: {len(tests)} tests in {run.queries} queries, compiled in "
+          f"{compile_seconds:.0f} s, run in {run.seconds:.0f} s ({counts['pass']} passed, "
+          f"{counts['warn']} warned, {counts['fail'] + counts['error']} failed)", flush=True)
+    if run.failed:
+        raise BuildFailed(failure_summary(run))
+
+
+def _print_test_time(run_results: Path) -> None:
+    """How many data tests the dbt build ran, one statement each, and their time (dbt's
+    execution times added up: with two threads, up to twice the wall time)."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    tests = [r for r in results if r["unique_id"].startswith("test.")]
+    seconds = sum(float(r.get("execution_time") or 0) for r in tests)
+    print(f"      data tests in the dbt build: {len(tests)} statements, {seconds:.0f} s of dbt's "
+          "execution time", flush=True)
 
 
 @dataclass(frozen=True)

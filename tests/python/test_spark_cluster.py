@@ -6,7 +6,8 @@ start a real cluster (master, two workers, Thrift server: about 2 minutes on a l
 machine, bounded to 1 GiB a worker and 2 GiB for the driver) and are run by `make spark-faults`
 (SPECCOMM_SPARK_CLUSTER_TESTS=1), which .ci/run runs after `make spark-parity`: a worker killed
 in the middle of a job (Spark runs its tasks again on the other worker, the answer is right),
-an executor out of memory (the error says so), and every process gone after stop.
+an executor out of memory (the error says so), data tests batched in one query judged as
+each run alone (decision 0038), and every process gone after stop.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from speccomm.spark.cluster import (
     start_cluster,
     stop_cluster,
 )
+from speccomm.spark.data_tests import DataTest, dbt_test_sql, judge, run_batched
 from speccomm.spark.parity import split_newest_month
+from speccomm.spark.thrift import thrift_statements
 
 RUN_CLUSTER = os.environ.get("SPECCOMM_SPARK_CLUSTER_TESTS") == "1"
 needs_cluster = pytest.mark.skipif(not RUN_CLUSTER, reason="starts a Spark cluster: make spark-faults")
@@ -169,6 +172,32 @@ def test_an_executor_out_of_memory_fails_the_query_and_is_named(cluster: Cluster
     assert "failed" in str(failure.value)
     message = out_of_memory_message(Path(cluster.root), since=started)
     assert message is not None and "OutOfMemoryError" in message, str(failure.value)[:2000]
+
+
+@pytest.mark.slow
+@needs_cluster
+def test_data_tests_batched_on_the_cluster_fail_the_tests_run_one_by_one_fail(cluster: ClusterState) -> None:
+    """decision 0038 on Spark: a table with planted defects (a null key, a duplicate key, a
+    value outside its list), tests in dbt's compiled shape for Spark; each test run alone (one
+    statement, as dbt runs it) and all of them batched in one query give the same statuses."""
+    _query(cluster, "create table default.planted using parquet as select * from values "
+                    "(1, 'APC'), (2, 'OP'), (2, 'OP'), (cast(null as int), 'XX') as t(id, dataset)")
+    tests = [
+        DataTest("test.p.not_null_id", "model.p.planted", "select id from default.planted where id is null"),
+        DataTest("test.p.unique_id", "model.p.planted", "select id as unique_field, count(*) as n_records "
+                 "from default.planted where id is not null group by id having count(*) > 1"),
+        DataTest("test.p.accepted_dataset", "model.p.planted", "with all_values as (select dataset as "
+                 "value_field, count(*) as n_records from default.planted group by dataset) select * "
+                 "from all_values where value_field not in ('APC','OP')", severity="warn"),
+        DataTest("test.p.positive_id", "model.p.planted", "select * from default.planted where id < 0"),
+    ]
+    with thrift_statements(cluster.thrift_port) as execute:
+        alone = {test.unique_id: judge(test, *execute(dbt_test_sql(test))[0][1:4]).status for test in tests}
+        statements: list[str] = []
+        batched = run_batched(tests, lambda sql: statements.append(sql) or execute(sql))
+    assert alone == {"test.p.not_null_id": "fail", "test.p.unique_id": "fail",
+                     "test.p.accepted_dataset": "warn", "test.p.positive_id": "pass"}
+    assert {o.unique_id: o.status for o in batched.outcomes} == alone and len(statements) == 1
 
 
 def _tasks_started(root: Path, worker: str) -> int:
