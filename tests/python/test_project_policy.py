@@ -208,6 +208,32 @@ def test_the_year_to_date_policy_sees_a_running_window() -> None:
     assert not _running_sums("select sum(x) as total from t group by a order by a")
 
 
+# The unknown member's code, 'UNKNOWN' as SQL text, outside comments: one home,
+# macros/keys/unknown_code.sql.
+UNKNOWN_LITERAL = re.compile(r"'UNKNOWN'")
+
+
+def _unknown_literals(sql: str) -> list[str]:
+    sql = re.sub(r"\{#.*?#\}|--[^\n]*", "", sql, flags=re.S)
+    return [line.strip() for line in sql.splitlines() if UNKNOWN_LITERAL.search(line)]
+
+
+def test_the_unknown_members_code_is_written_through_its_macro() -> None:
+    """One home for the unknown member's code: models write {{ unknown_code() }}, so the dimensions'
+    unknown rows, the facts' failed lookups and the reports' groups cannot drift apart."""
+    found = {}
+    for path in _model_files():
+        if lines := _unknown_literals(path.read_text()):
+            found[str(path.relative_to(ROOT))] = lines
+    assert not found, f"use {{{{ unknown_code() }}}}, not the literal: {found}"
+
+
+def test_the_unknown_code_policy_sees_the_literal() -> None:
+    assert _unknown_literals("select coalesce(icb_code, 'UNKNOWN') as icb_code")
+    assert not _unknown_literals("select coalesce(icb_code, {{ unknown_code() }}) as icb_code")
+    assert not _unknown_literals("select 1 -- coalesce(icb_code, 'UNKNOWN')")
+
+
 REF = re.compile(r"\bref\(\s*'([a-z0-9_]+)'\s*\)")
 # the tiers, lowest first: a model reads its own tier or a lower one (dbt's guide: intermediate
 # models sit below the marts; a stage that needs a mart is in the tier after the marts)

@@ -49,7 +49,7 @@ dim_funding_stream as (
 slam_cells as (
     select
         fct_contract_activity.provider_code,
-        coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN') as icb_code,
+        coalesce(fct_contract_activity.attributed_icb_code, {{ unknown_code() }}) as icb_code,
         fct_contract_activity.financial_year,
         fct_contract_activity.financial_month,
         cast(coalesce(sum(fct_contract_activity.price), 0) as decimal(38, 2)) as slam_gbp
@@ -59,7 +59,7 @@ slam_cells as (
     where dim_funding_stream.is_delegated
     group by
         fct_contract_activity.provider_code,
-        coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN'),
+        coalesce(fct_contract_activity.attributed_icb_code, {{ unknown_code() }}),
         fct_contract_activity.financial_year,
         fct_contract_activity.financial_month
 ),
@@ -67,7 +67,7 @@ slam_cells as (
 -- Delegated specialised payments: a delegated cost centre and a delegated analysis code.
 ledger_cells as (
     select
-        coalesce(fct_ledger_posting.supplier_code, 'UNKNOWN') as provider_code,
+        coalesce(fct_ledger_posting.supplier_code, {{ unknown_code() }}) as provider_code,
         fct_ledger_posting.entity_code as icb_code,
         fct_ledger_posting.financial_year,
         fct_ledger_posting.financial_month,
@@ -79,7 +79,7 @@ ledger_cells as (
         on fct_ledger_posting.analysis_code = ledger_analysis_codes.analysis_code
     where dim_funding_stream.is_delegated and ledger_analysis_codes.is_delegated_specialised
     group by
-        coalesce(fct_ledger_posting.supplier_code, 'UNKNOWN'),
+        coalesce(fct_ledger_posting.supplier_code, {{ unknown_code() }}),
         fct_ledger_posting.entity_code,
         fct_ledger_posting.financial_year,
         fct_ledger_posting.financial_month

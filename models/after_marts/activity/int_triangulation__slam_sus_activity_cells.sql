@@ -34,8 +34,8 @@ fct_sus_activity as (
 slam_cells as (
     select
         provider_code,
-        coalesce(service_line_code, 'UNKNOWN') as service_line_code,
-        coalesce(pod_code, 'UNKNOWN') as pod_code,
+        coalesce(service_line_code, {{ unknown_code() }}) as service_line_code,
+        coalesce(pod_code, {{ unknown_code() }}) as pod_code,
         financial_year,
         financial_month,
         coalesce(sum(activity), 0) as slam_activity,
@@ -44,8 +44,8 @@ slam_cells as (
     from fct_contract_activity
     group by
         provider_code,
-        coalesce(service_line_code, 'UNKNOWN'),
-        coalesce(pod_code, 'UNKNOWN'),
+        coalesce(service_line_code, {{ unknown_code() }}),
+        coalesce(pod_code, {{ unknown_code() }}),
         financial_year,
         financial_month
 ),
@@ -55,7 +55,7 @@ sus_cells as (
     select
         provider_code,
         service_line_code,
-        coalesce(pod_code, 'UNKNOWN') as pod_code,
+        coalesce(pod_code, {{ unknown_code() }}) as pod_code,
         financial_year,
         financial_month,
         count(*) as sus_activity,
@@ -66,7 +66,7 @@ sus_cells as (
     group by
         provider_code,
         service_line_code,
-        coalesce(pod_code, 'UNKNOWN'),
+        coalesce(pod_code, {{ unknown_code() }}),
         financial_year,
         financial_month
 ),

@@ -72,8 +72,8 @@ placed as (
         fct_contract_activity.price,
         case
             when fct_contract_activity.record_type = 'Plan'
-                then coalesce(commissioner.icb_code, fct_contract_activity.attributed_icb_code, 'UNKNOWN')
-            else coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN')
+                then coalesce(commissioner.icb_code, fct_contract_activity.attributed_icb_code, {{ unknown_code() }})
+            else coalesce(fct_contract_activity.attributed_icb_code, {{ unknown_code() }})
         end as icb_code,
         case
             when fct_contract_activity.record_type != 'Plan' then 'attributed_icb'
@@ -116,7 +116,7 @@ plan_icbs as (
     select distinct
         provider_code,
         icb_code,
-        coalesce(service_line_code, 'UNKNOWN') as service_line_code,
+        coalesce(service_line_code, {{ unknown_code() }}) as service_line_code,
         financial_year,
         coalesce(stated_icb_code, icb_code) as stated_icb_code
     from placed
@@ -145,13 +145,13 @@ compared as (
         on
             placed.provider_code = plan_icb_lists.provider_code
             and placed.icb_code = plan_icb_lists.icb_code
-            and coalesce(placed.service_line_code, 'UNKNOWN') = plan_icb_lists.service_line_code
+            and coalesce(placed.service_line_code, {{ unknown_code() }}) = plan_icb_lists.service_line_code
             and placed.financial_year = plan_icb_lists.financial_year
     left join plan_icbs
         on
             placed.provider_code = plan_icbs.provider_code
             and placed.icb_code = plan_icbs.icb_code
-            and coalesce(placed.service_line_code, 'UNKNOWN') = plan_icbs.service_line_code
+            and coalesce(placed.service_line_code, {{ unknown_code() }}) = plan_icbs.service_line_code
             and placed.financial_year = plan_icbs.financial_year
             and coalesce(placed.stated_icb_code, placed.icb_code) = plan_icbs.stated_icb_code
 ),
@@ -160,7 +160,7 @@ final as (
     select
         provider_code,
         icb_code,
-        coalesce(service_line_code, 'UNKNOWN') as service_line_code,
+        coalesce(service_line_code, {{ unknown_code() }}) as service_line_code,
         financial_year,
         financial_month,
         max(funding_stream) as funding_stream,
@@ -179,7 +179,7 @@ final as (
     group by
         provider_code,
         icb_code,
-        coalesce(service_line_code, 'UNKNOWN'),
+        coalesce(service_line_code, {{ unknown_code() }}),
         financial_year,
         financial_month
 )

@@ -33,7 +33,7 @@ service_lines as (
 in_scope as (
     select
         fct_sus_activity.provider_code,
-        coalesce(fct_sus_activity.attributed_icb_code, 'UNKNOWN') as icb_code,
+        coalesce(fct_sus_activity.attributed_icb_code, {{ unknown_code() }}) as icb_code,
         fct_sus_activity.financial_year,
         fct_sus_activity.financial_month,
         fct_sus_activity.tariff_price,

@@ -19,7 +19,7 @@ fct_contract_activity as (
 final as (
     select
         provider_code,
-        coalesce(attributed_icb_code, 'UNKNOWN') as icb_code,
+        coalesce(attributed_icb_code, {{ unknown_code() }}) as icb_code,
         funding_stream,
         financial_year,
         financial_month,
@@ -29,7 +29,7 @@ final as (
     from fct_contract_activity
     group by
         provider_code,
-        coalesce(attributed_icb_code, 'UNKNOWN'),
+        coalesce(attributed_icb_code, {{ unknown_code() }}),
         funding_stream,
         financial_year,
         financial_month

@@ -67,7 +67,7 @@ host_periods as (
 final as (
     select
         flow_months.provider_code,
-        coalesce(host_periods.host_icb_code, 'UNKNOWN') as host_icb_code,
+        coalesce(host_periods.host_icb_code, {{ unknown_code() }}) as host_icb_code,
         flow_months.icb_code as population_icb_code,
         flow_months.funding_stream,
         flow_months.financial_year,

@@ -61,7 +61,7 @@ records_placed as (
 
 final as (
     select
-        coalesce(records_placed.provider_code_resolved, 'UNKNOWN') as provider_code,
+        coalesce(records_placed.provider_code_resolved, {{ unknown_code() }}) as provider_code,
         records_placed.financial_year,
         records_placed.financial_month,
         records_placed.source_file,

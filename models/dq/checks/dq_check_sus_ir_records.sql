@@ -27,7 +27,7 @@ records as (
 
 final as (
     select
-        coalesce(provider_code, 'UNKNOWN') as provider_code,
+        coalesce(provider_code, {{ unknown_code() }}) as provider_code,
         financial_year,
         financial_month,
         source_file,

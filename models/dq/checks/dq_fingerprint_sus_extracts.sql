@@ -31,7 +31,7 @@ staged as (
 
 resolved as (
     select
-        coalesce({{ resolved_provider_code('staged.provider_code', 'row') }}, 'UNKNOWN') as provider_code,
+        coalesce({{ resolved_provider_code('staged.provider_code', 'row') }}, {{ unknown_code() }}) as provider_code,
         current_files.financial_year,
         current_files.financial_month,
         staged.file_id

@@ -6,7 +6,7 @@ with
 
 final as (
     select
-        coalesce(provider_code, 'UNKNOWN') as provider_code,
+        coalesce(provider_code, {{ unknown_code() }}) as provider_code,
         financial_year,
         financial_month,
         'ir ' || dataset || ' ' || extract_month || ' file ' || slice_file_watermark || ' ref '
@@ -14,7 +14,7 @@ final as (
         count(*) as row_count
     from {{ ref('fct_sus_activity') }}
     group by
-        coalesce(provider_code, 'UNKNOWN'),
+        coalesce(provider_code, {{ unknown_code() }}),
         financial_year,
         financial_month,
         dataset,

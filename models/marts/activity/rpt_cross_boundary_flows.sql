@@ -30,8 +30,8 @@ dim_icb as (
 
 flows as (
     select
-        coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN') as patient_icb_code,
-        coalesce(fct_contract_activity.provider_host_icb_code, 'UNKNOWN') as provider_host_icb_code,
+        coalesce(fct_contract_activity.attributed_icb_code, {{ unknown_code() }}) as patient_icb_code,
+        coalesce(fct_contract_activity.provider_host_icb_code, {{ unknown_code() }}) as provider_host_icb_code,
         fct_contract_activity.financial_year,
         fct_contract_activity.funding_stream,
         count(distinct fct_contract_activity.provider_code) as providers,
@@ -53,8 +53,8 @@ flows as (
         ) as host_fallback_gbp
     from fct_contract_activity
     group by
-        coalesce(fct_contract_activity.attributed_icb_code, 'UNKNOWN'),
-        coalesce(fct_contract_activity.provider_host_icb_code, 'UNKNOWN'),
+        coalesce(fct_contract_activity.attributed_icb_code, {{ unknown_code() }}),
+        coalesce(fct_contract_activity.provider_host_icb_code, {{ unknown_code() }}),
         fct_contract_activity.financial_year,
         fct_contract_activity.funding_stream
 ),
@@ -86,12 +86,12 @@ final as (
         flows.financial_year,
         flows.funding_stream,
         flows.patient_icb_code != flows.provider_host_icb_code
-        and flows.patient_icb_code != 'UNKNOWN'
-        and flows.provider_host_icb_code != 'UNKNOWN' as is_cross_boundary,
+        and flows.patient_icb_code != {{ unknown_code() }}
+        and flows.provider_host_icb_code != {{ unknown_code() }} as is_cross_boundary,
         coalesce(patient_icb.current_icb_code, flows.patient_icb_code)
         != coalesce(host_icb.current_icb_code, flows.provider_host_icb_code)
-        and flows.patient_icb_code != 'UNKNOWN'
-        and flows.provider_host_icb_code != 'UNKNOWN' as is_cross_boundary_current,
+        and flows.patient_icb_code != {{ unknown_code() }}
+        and flows.provider_host_icb_code != {{ unknown_code() }} as is_cross_boundary_current,
         flows.providers,
         cast(flows.activity as decimal(38, 3)) as activity,
         flows.price_gbp,

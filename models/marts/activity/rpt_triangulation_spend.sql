@@ -41,7 +41,7 @@ comparability as (
     select
         periods.*,
         case
-            when periods.icb_code = 'UNKNOWN' then 'icb_unattributed'
+            when periods.icb_code = {{ unknown_code() }} then 'icb_unattributed'
             when not periods.is_ledger_period_covered then 'ledger_period_missing'
             when not periods.is_slam_submitted then 'slam_month_not_submitted'
         end as not_compared_reason

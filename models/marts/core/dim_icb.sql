@@ -47,14 +47,14 @@ known_icbs as (
 unknown_member as (
     select
         {{ unknown_key() }} as icb_key,
-        'UNKNOWN' as icb_code,
+        {{ unknown_code() }} as icb_code,
         'Unattributed / unknown ICB' as icb_name,
         cast(null as {{ type_text() }}) as region_code,
         cast(null as {{ type_text() }}) as region_name,
         cast(null as date) as valid_from,
         cast(null as date) as valid_to,
         cast(null as {{ type_text() }}) as successor_icb_code,
-        'UNKNOWN' as current_icb_code,
+        {{ unknown_code() }} as current_icb_code,
         true as is_unknown_member
 ),
 

@@ -25,7 +25,7 @@ known_pods as (
 unknown_member as (
     select
         {{ unknown_key() }} as pod_key,
-        'UNKNOWN' as pod_code,
+        {{ unknown_code() }} as pod_code,
         'Unknown point of delivery' as pod_name,
         cast(null as {{ type_text() }}) as unit_of_activity,
         'unknown' as setting,

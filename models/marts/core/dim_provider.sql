@@ -39,7 +39,7 @@ known_providers as (
 unknown_member as (
     select
         {{ unknown_key() }} as provider_key,
-        'UNKNOWN' as provider_code,
+        {{ unknown_code() }} as provider_code,
         'Unknown provider' as provider_name,
         'unknown' as provider_type,
         false as is_nhs_trust,

@@ -58,7 +58,7 @@ known_lines as (
 unknown_member as (
     select
         {{ unknown_key() }} as service_line_key,
-        'UNKNOWN' as service_line_code,
+        {{ unknown_code() }} as service_line_code,
         'unknown' as funding_stream,
         cast(null as date) as valid_from,
         cast(null as date) as valid_to,

@@ -17,7 +17,7 @@ flow_estimates as (
         actual_gbp,
         actual_activity
     from {{ ref('int_finance__slam_flow_estimates') }}
-    where icb_code != 'UNKNOWN'
+    where icb_code != {{ unknown_code() }}
 ),
 
 thresholds as (

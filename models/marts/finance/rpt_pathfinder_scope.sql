@@ -66,7 +66,7 @@ pathfinder_current_icbs as (
 grouped as (
     select
         provider_code,
-        coalesce(attributed_icb_code, 'UNKNOWN') as icb_code,
+        coalesce(attributed_icb_code, {{ unknown_code() }}) as icb_code,
         attribution_method,
         financial_year,
         financial_month,
@@ -76,7 +76,7 @@ grouped as (
     from fct_contract_activity
     group by
         provider_code,
-        coalesce(attributed_icb_code, 'UNKNOWN'),
+        coalesce(attributed_icb_code, {{ unknown_code() }}),
         attribution_method,
         financial_year,
         financial_month,
