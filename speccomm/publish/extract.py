@@ -233,7 +233,7 @@ def _footprint(con: duckdb.DuckDBPyConnection, icbs: list[str], footprint: str |
 
 
 def _published_icbs(con: duckdb.DuckDBPyConnection) -> set[str]:
-    found = con.execute("select icb_code from src.marts.dim_icb where icb_code <> 'UNKNOWN'").fetchall()
+    found = con.execute("select icb_code from src.marts.dim_icb where not is_unknown_member").fetchall()
     return {code for (code,) in found}
 
 
