@@ -16,6 +16,7 @@ from pathlib import Path
 from speccomm.children import die_with_parent
 from speccomm.config import PROJECT_ROOT, SEEDS_DIR, service_line_basis
 from speccomm.dbt_runner.ir_rules import RuleFileInvalid, validate_rule_seeds
+from speccomm.memory_limit import MEMORY_LIMIT_ENV, duckdb_memory_limit
 
 
 class BuildFailed(RuntimeError):
@@ -126,6 +127,7 @@ def run_dbt(
         "DBT_LOG_PATH": str(log_dir),
         "DBT_TARGET_PATH": str(dbt_target_path(database)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        MEMORY_LIMIT_ENV: duckdb_memory_limit(),
         **(extra_env or {}),
     }
     if kept_parse is not None:

@@ -24,12 +24,13 @@ from pathlib import Path
 
 import duckdb
 
+from speccomm.memory_limit import duckdb_memory_limit
+
 # What `duckdb.connect(config=...)` takes.
 DuckDBConfig = dict[str, str | bool | int | float | list[str]]
 
 STORAGE_VERSION_ENV = "SPECCOMM_STORAGE_VERSION"
 DEFAULT_STORAGE_VERSION = "v1.0.0"
-MEMORY_LIMIT_ENV = "SPECCOMM_DUCKDB_MEMORY_LIMIT"  # the same limit as the dbt build (profiles.yml)
 _VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
 # The schemas of the published file: what BI readers may see (contract, "What the published
 # file holds"). Everything else of a build stays in the build file.
@@ -59,7 +60,7 @@ def rewrite_database(source: Path, target: Path, *, version: str | None = None) 
     """Write every schema, table, view and comment of the closed file `source` into the new
     file `target` (which must not exist) in the configured storage version, checkpointed."""
     version = storage_version(version)
-    config: DuckDBConfig = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "6GB")}
+    config: DuckDBConfig = {"memory_limit": duckdb_memory_limit()}
     with duckdb.connect(config=config) as con:
         con.execute(f"set temp_directory = {_literal(str(source.parent / 'duckdb-tmp'))}")
         # The source keeps its own name: views name their tables relative to it.
@@ -85,7 +86,7 @@ def write_reader_copy(source: Path, target: Path, *, version: str | None = None)
     schema.name. A view of a reader schema that reads a relation outside them fails the copy
     (ReaderCopyFailed): it would be published broken, or publish what readers may not see."""
     version = storage_version(version)
-    config: DuckDBConfig = {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "6GB")}
+    config: DuckDBConfig = {"memory_limit": duckdb_memory_limit()}
     source_db, copy_db = _identifier(SOURCE), _identifier(COPY)
     with duckdb.connect(config=config) as con:
         con.execute(f"set temp_directory = {_literal(str(source.parent / 'duckdb-tmp'))}")
