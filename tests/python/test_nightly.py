@@ -553,8 +553,8 @@ def _assert_no_foreign_rows(con: duckdb.DuckDBPyConnection, table: str, icb: str
 def _synthetic_warehouse(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.dim_icb as select * from (values ('QKK', 'QKK'), ('QWE', 'QWE'))"
-                    " t(icb_code, current_icb_code)")
+        con.execute("create table marts.dim_icb as select * from (values ('QKK', 'QKK', false),"
+                    " ('QWE', 'QWE', false)) t(icb_code, current_icb_code, is_unknown_member)")
         con.execute("create table marts.dim_provider as select * from (values ('RJ1', 'QKK'), ('RAX', 'QWE'))"
                     " t(provider_code, host_icb_code)")
         con.execute("create table marts.fct_contract_activity as select * from (values"

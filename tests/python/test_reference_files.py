@@ -629,8 +629,9 @@ def _warehouse(path: Path, *, agreement: bool) -> Path:
         for schema in ("marts", "dq", "reference", "ops"):
             con.execute(f"create schema {schema}")
         con.execute(
-            "create table marts.dim_icb as select * from (values ('QKK', 'QKK'), ('QWE', 'QWE'),"
-            " ('QKS', 'QKS'), ('UNKNOWN', 'UNKNOWN')) t(icb_code, current_icb_code)"
+            "create table marts.dim_icb as select * from (values ('QKK', 'QKK', false),"
+            " ('QWE', 'QWE', false), ('QKS', 'QKS', false), ('UNKNOWN', 'UNKNOWN', true))"
+            " t(icb_code, current_icb_code, is_unknown_member)"
         )
         con.execute(
             "create table marts.dim_provider as select * from (values ('RJ1', 'QKK'), ('RJ7', 'QWE'),"
