@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +14,8 @@ from pathlib import Path
 from speccomm.children import die_with_parent
 from speccomm.config import PROJECT_ROOT, SEEDS_DIR, service_line_basis
 from speccomm.dbt_runner.ir_rules import RuleFileInvalid, validate_rule_seeds
+from speccomm.dbt_runner.kept_parse import KeptParse
+from speccomm.dbt_runner.shared_parse import shared_parse
 from speccomm.memory_limit import MEMORY_LIMIT_ENV, duckdb_memory_limit
 
 
@@ -34,75 +34,6 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-@dataclass(frozen=True)
-class KeptParse:
-    """A folder that keeps dbt's parse between builds of one warehouse (the nightly's
-    `state/dbt-parse/`, speccomm.state.StateLayout.dbt_parse_dir): `partial_parse.msgpack`, and
-    the stable name by which dbt opens each night's working copy.
-
-    dbt re-reads a kept parse only when nothing it was parsed with has changed: the dbt
-    version, the `--vars` (which carry code_fingerprint: any change of a model, macro, seed or
-    dbt_project.yml parses afresh), the target, the env vars dbt_project.yml reads
-    (SPECCOMM_SEED_PATH: the seed overlay is kept at a stable path for that reason) and the
-    profile's connection settings, the database path among them. The working copy's path
-    names the night (`work/<run id>/`), so dbt is given a symbolic link of a fixed name to it
-    instead (docs/decisions/0026). Otherwise dbt reparses only the files whose checksums
-    changed; a parse that cannot be trusted costs a full parse, never a wrong build."""
-
-    folder: Path
-
-    @property
-    def parse_file(self) -> Path:
-        return self.folder / "partial_parse.msgpack"
-
-    def link(self, database: Path) -> Path:
-        """`folder/<database's name>` pointing at `database` (the catalog is named after the
-        file's stem, so the name is kept). A WAL left beside the link by a killed dbt belongs
-        to another night's copy: it is removed, never replayed into this one."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        link = self.folder / database.name
-        for stale in (link, link.with_name(link.name + ".wal")):
-            stale.unlink(missing_ok=True)
-        shutil.rmtree(link.with_name(link.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
-        link.symlink_to(database.resolve())
-        return link
-
-    def unlink(self, database: Path) -> None:
-        (self.folder / database.name).unlink(missing_ok=True)
-
-    def how_parsed(self, console_log: Path, *, had_parse: bool) -> str:
-        """One line on what dbt did with the kept parse, from its console log: reused, or why
-        it parsed the whole project ("Unable to do partial parsing because …"); "" when dbt
-        did not run (no console log)."""
-        try:
-            text = console_log.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        if not had_parse:
-            return "dbt parsed the whole project (no parse kept yet)"
-        found = re.search(r"Unable to do partial parsing because ([^\n\x1b]+)", text)
-        if found:
-            return f"dbt parsed the whole project: {found.group(1).strip()}"
-        return "dbt reused the kept parse (only changed files parsed)"
-
-    def lend(self, target: Path) -> None:
-        """Put the kept parse where dbt reads it, in the run's target folder."""
-        if self.parse_file.exists():
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.parse_file, target / self.parse_file.name)
-
-    def keep(self, target: Path) -> None:
-        """Keep the parse dbt wrote into the run's target folder (renamed into place, so a
-        killed copy leaves the previous one). A failed build's parse is as good as any: a
-        parse depends on the project, never on the data."""
-        written = target / self.parse_file.name
-        if written.exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            partial = self.parse_file.with_suffix(".tmp")
-            shutil.copyfile(written, partial)
-            os.replace(partial, self.parse_file)
-
-
 def run_dbt(
     args: list[str],
     database: Path,
@@ -118,27 +49,24 @@ def run_dbt(
     `seed_path` replaces the project's `seeds/` folder (tonight's reference updates,
     speccomm.load.reference.write_seed_overlay). `extra_env` adds variables (the Spark
     target's, speccomm.spark.environment). `kept_parse` keeps dbt's parse between runs
-    (KeptParse); the target folder (run_results.json, manifest.json) stays beside `database`."""
+    (KeptParse); SPECCOMM_DBT_PARSE_CACHE, when set, shares one instead (shared_parse). The
+    target folder (run_results.json, manifest.json) stays beside `database`."""
     log_dir = log_dir or database.parent / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "SPECCOMM_DBT_DATABASE": str(kept_parse.link(database) if kept_parse else database),
+    added = {
         "DBT_LOG_PATH": str(log_dir),
         "DBT_TARGET_PATH": str(dbt_target_path(database)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         MEMORY_LIMIT_ENV: duckdb_memory_limit(),
         **(extra_env or {}),
     }
-    if kept_parse is not None:
-        kept_parse.lend(dbt_target_path(database))
     if seed_path is not None:
         # relative to the project: dbt writes the compiled SQL of a seed's tests under
         # <target>/compiled/<project>/<seed path>/…, which for an absolute path would be the
         # seeds' YAML file itself
-        env["SPECCOMM_SEED_PATH"] = os.path.relpath(seed_path, PROJECT_ROOT)
-    else:
-        env.pop("SPECCOMM_SEED_PATH", None)
+        added["SPECCOMM_SEED_PATH"] = os.path.relpath(seed_path, PROJECT_ROOT)
+    env = {key: value for key, value in os.environ.items() if key != "SPECCOMM_SEED_PATH"} | added
+    target_dir = PROJECT_ROOT / env["DBT_TARGET_PATH"]  # an absolute path stays as it is
     command = [
         dbt_executable(),
         *args,
@@ -150,12 +78,17 @@ def run_dbt(
         target,
     ]
     log_path = log_dir / "dbt-console.log"
-    try:
-        returncode = _stream(command, env, log_path, echo=echo)
-    finally:
-        if kept_parse is not None:
-            kept_parse.unlink(database)
-            kept_parse.keep(dbt_target_path(database))
+    with shared_parse(args, database, target, added) as shared:
+        parse = shared or kept_parse
+        env["SPECCOMM_DBT_DATABASE"] = str(parse.link(database) if parse else database)
+        if parse is not None:
+            parse.lend(target_dir)
+        try:
+            returncode = _stream(command, env, log_path, echo=echo)
+        finally:
+            if parse is not None:
+                parse.unlink(database)
+                parse.keep(target_dir)
     return BuildResult(returncode, log_path)
 
 

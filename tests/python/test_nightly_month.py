@@ -19,6 +19,7 @@ import pytest
 from test_nightly import NightEnv, add_second_month
 
 from conftest import write_core_landing
+from speccomm.dbt_runner.shared_parse import PARSE_CACHE_ENV
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +83,10 @@ def published_differences(two_nights: Path, one_night: Path) -> dict[str, str]:
     return differences
 
 
-def test_two_nights_publish_exactly_what_one_night_of_the_same_files_publishes(tmp_path: Path) -> None:
+def test_two_nights_publish_exactly_what_one_night_of_the_same_files_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(PARSE_CACHE_ENV)  # the nightly's own kept parse, not the suite's shared one
     two = NightEnv(tmp_path / "two")  # its own first night: the kept parse names this folder
     write_core_landing(two.landing)
     first = two.run("nightly")
