@@ -78,7 +78,7 @@ def run_dbt(
         target,
     ]
     log_path = log_dir / "dbt-console.log"
-    with shared_parse(args, database, target, added) as shared:
+    with shared_parse(args, database, target, env) as shared:
         parse = shared or kept_parse
         env["SPECCOMM_DBT_DATABASE"] = str(parse.link(database) if parse else database)
         if parse is not None:

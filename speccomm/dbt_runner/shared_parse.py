@@ -9,8 +9,9 @@ cache, each run of dbt opens its warehouse through a link of a fixed name inside
 parse.
 
 An entry is keyed by what the parse depends on besides the project's files (which dbt checks
-itself): the warehouse file's name (the catalog), the target, the `--vars`, the seed folder and
-the environment run_dbt adds. The key is for speed only: were it incomplete, dbt would see the
+itself): the warehouse file's name (the catalog), the target, the `--vars` and the `SPECCOMM_*`
+and `DBT_*` variables dbt is run with (the seed folder, the memory limit, an engine's settings),
+less those that name the run's own files. The key is for speed only: were it incomplete, dbt would see the
 difference and parse afresh, never build from a wrong parse. An entry is used by one dbt at a
 time (an exclusive file lock); a run that finds it taken parses on its own, as without the
 cache. Never set in production: the nightly keeps its own parse (state/dbt-parse/).
@@ -30,28 +31,31 @@ from speccomm.dbt_runner.kept_parse import KeptParse
 
 PARSE_CACHE_ENV = "SPECCOMM_DBT_PARSE_CACHE"
 
-# run_dbt's variables that name this run's own files, not a setting dbt parses with
-_PER_RUN_ENV = ("SPECCOMM_DBT_DATABASE", "DBT_LOG_PATH", "DBT_TARGET_PATH")
+# variables that name this run's own files (or the cache itself), not a setting dbt parses with
+_PER_RUN_ENV = ("SPECCOMM_DBT_DATABASE", "DBT_LOG_PATH", "DBT_TARGET_PATH", PARSE_CACHE_ENV)
 
 
-def entry_key(args: list[str], database: Path, target: str, added_env: dict[str, str]) -> str:
+def entry_key(args: list[str], database: Path, target: str, env: dict[str, str]) -> str:
     """A cache entry's name: what a parse depends on besides the project's files."""
     dbt_vars = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--vars"]
-    settings = {key: value for key, value in added_env.items() if key not in _PER_RUN_ENV}
+    settings = {
+        key: value for key, value in env.items()
+        if key.startswith(("SPECCOMM_", "DBT_")) and key not in _PER_RUN_ENV
+    }
     described = json.dumps([database.name, target, dbt_vars, sorted(settings.items())])
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
 @contextmanager
 def shared_parse(args: list[str], database: Path, target: str,
-                 added_env: dict[str, str]) -> Iterator[KeptParse | None]:
-    """The cache entry for this run of dbt, held for the run; None when no cache is set or
-    another dbt holds the entry."""
+                 env: dict[str, str]) -> Iterator[KeptParse | None]:
+    """The cache entry for this run of dbt (`env`: the environment dbt is run with), held for
+    the run; None when no cache is set or another dbt holds the entry."""
     cache = os.environ.get(PARSE_CACHE_ENV)
     if not cache:
         yield None
         return
-    folder = Path(cache) / entry_key(args, database, target, added_env)
+    folder = Path(cache) / entry_key(args, database, target, env)
     folder.mkdir(parents=True, exist_ok=True)
     with (folder.with_name(folder.name + ".lock")).open("w") as lock:
         try:

@@ -24,6 +24,10 @@ def test_an_entry_is_keyed_by_the_settings_not_by_the_files_folder() -> None:
     assert key != entry_key(["build", "--vars", '{"a": 1}'], Path("/one/speccomm.duckdb"), "dev", {})
     assert key != entry_key(["build", "--vars", '{"a": 1}'], Path("/one/speccomm.duckdb"), "test",
                             {"SPECCOMM_SEED_PATH": "seeds-tonight"})
+    assert key != entry_key(["build", "--vars", '{"a": 1}'], Path("/one/speccomm.duckdb"), "test",
+                            {"SPECCOMM_DUCKDB_MEMORY_LIMIT": "8GB"})
+    assert key == entry_key(["build", "--vars", '{"a": 1}'], Path("/one/speccomm.duckdb"), "test",
+                            {"PYTEST_CURRENT_TEST": "another test", "SPECCOMM_DBT_DATABASE": "/x.duckdb"})
 
 
 def test_an_entry_in_use_is_not_lent_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
