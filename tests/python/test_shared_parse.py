@@ -27,7 +27,8 @@ def test_an_entry_is_keyed_by_the_settings_not_by_the_files_folder() -> None:
     assert key != entry_key(["build", "--vars", '{"a": 1}'], Path("/one/speccomm.duckdb"), "test",
                             {"SPECCOMM_DUCKDB_MEMORY_LIMIT": "8GB"})
     assert key == entry_key(["build", "--vars", '{"a": 1}'], Path("/one/speccomm.duckdb"), "test",
-                            {"PYTEST_CURRENT_TEST": "another test", "SPECCOMM_DBT_DATABASE": "/x.duckdb"})
+                            {"PYTEST_CURRENT_TEST": "another test", "SPECCOMM_DBT_DATABASE": "/x.duckdb",
+                             "SPECCOMM_SMTP_PASSWORD": "hunter2", "DBT_ENV_SECRET_TOKEN": "t0ken"})
 
 
 def test_an_entry_in_use_is_not_lent_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
