@@ -366,7 +366,14 @@ def _plan_chart(
     finding = f"{name}, {year}, {who}: {money(actual[last] or 0.0)} actual to M{last + 1}" + (
         f" plus {money(estimate)} estimated for missing submissions" if estimate > 0.5 else ""
     )
-    if forecast is not None:
+    one_figure = low is not None and high is not None and money(low) == money(high)
+    if forecast is not None and last == 11 and one_figure:
+        # the range is of the months still to come: with none left it would be one figure and
+        # read as certainty, although the estimates for missing submissions are in the outturn
+        finding += f"; outturn {money(forecast)} (all 12 months in" + (
+            "; the estimates for missing submissions carry no range)" if estimate > 0.5 else ")"
+        )
+    elif forecast is not None:
         finding += f"; forecast outturn {money(forecast)} (an estimate"
         finding += f", range {money(low)} to {money(high)})" if low is not None and high is not None else ")"
     notes = []
