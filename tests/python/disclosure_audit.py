@@ -330,42 +330,44 @@ def total_minus_parts(frames: dict[str, Frames]) -> list[Finding]:
         common = [c for c in b.grain if c in a.shown.columns]
         if len(common) != len(b.grain):
             continue
-        for part in a.numbers:
-            hidden = _withheld(a, part)
-            if not hidden.any():
-                continue
-            found += _sums(part_table, a, part, hidden, total_table, b, common)
+        parts = [c for c in a.numbers if not _rounded(a.shown, c) and _withheld(a, c).any()]
+        totals = [c for c in b.numbers if not _rounded(b.shown, c)]
+        if not parts or not totals:
+            continue
+        keys = a.shown[common].astype(str)
+        # B's candidate totals by its grain (unique: it is B's grain), matched once to A's groups
+        by_grain = b.shown[common].astype(str).assign(**{c: _values(b.shown, c) for c in totals})
+        by_grain = by_grain.set_index(common)
+        for part in parts:
+            found += _sums(part_table, a, part, keys, total_table, by_grain, common)
     return found
 
 
 def _sums(
-    table: str, a: Frames, part: str, hidden: np.ndarray, total_table: str, b: Frames, common: list[str]
+    table: str, a: Frames, part: str, keys: pd.DataFrame, total_table: str, totals: pd.DataFrame,
+    common: list[str],
 ) -> list[Finding]:
-    parts = a.shown[common].astype(str).copy()
-    parts["value"] = _values(a.shown, part)
-    parts["true"] = _values(a.truth, part)
-    parts["hidden"] = hidden
-    parts["missing"] = np.isnan(parts["value"])
+    """Column `part` of A's rows summed by `common` (A's `keys`), against each column of
+    `totals` (B's candidate totals indexed by the same columns)."""
+    hidden = _withheld(a, part)
+    value = _values(a.shown, part)
+    parts = keys.assign(value=value, true=_values(a.truth, part), hidden=hidden, missing=np.isnan(value))
+    # a sum skips the empty cells (0 for a group of empty cells only), as an intruder's would
     groups = parts.groupby(common, dropna=False).agg(
-        shown_sum=("value", lambda v: np.nansum(v)),
-        missing=("missing", "sum"),
-        hidden=("hidden", "sum"),
+        shown_sum=("value", "sum"), missing=("missing", "sum"), hidden=("hidden", "sum")
     )
     hidden_true = parts[parts["hidden"]].groupby(common, dropna=False)["true"].sum()
-    totals = b.shown[common].astype(str).copy()
+    joined_all = groups.join(totals, how="inner")
     found = []
-    if _rounded(a.shown, part):
-        return []
-    for total in [c for c in b.numbers if not _rounded(b.shown, c)]:
-        totals["total"] = _values(b.shown, total)
-        joined = groups.join(totals.set_index(common)["total"], how="inner")
-        complete = joined[(joined["missing"] == 0) & joined["total"].notna()]
-        if not _holds(complete["total"].to_numpy(float), complete["shown_sum"].to_numpy(float)):
+    for total in totals.columns:
+        joined = joined_all[joined_all[total].notna()]
+        complete = joined[joined["missing"] == 0]
+        if not _holds(complete[total].to_numpy(float), complete["shown_sum"].to_numpy(float)):
             continue
-        single = joined[(joined["hidden"] == 1) & (joined["missing"] == 1) & joined["total"].notna()]
+        single = joined[(joined["hidden"] == 1) & (joined["missing"] == 1)]
         if single.empty:
             continue
-        guess = single["total"] - single["shown_sum"]
+        guess = single[total] - single["shown_sum"]
         truth = hidden_true.reindex(single.index)
         hits = int((np.abs(guess - truth) <= CENT).sum())
         if hits:

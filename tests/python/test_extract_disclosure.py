@@ -5,27 +5,46 @@ date, total minus parts), checked against the unsuppressed warehouse."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 from demo_warehouse import DemoWarehouse
-from disclosure_audit import audit, small_counts
+from disclosure_audit import Finding, audit, small_counts
 
 from speccomm.publish.extract import write_footprint_extract
 
 pytest_plugins = ["demo_warehouse"]
 pytestmark = pytest.mark.slow
 
+Audited = tuple[Path, list[Finding]]
+
+
+@pytest.fixture(scope="module")
+def audited(
+    demo_warehouse: DemoWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[tuple[str, ...]], Audited]:
+    """The extract of these ICBs and its audit's findings, each written and audited once for
+    the module (the QWE extract serves two tests)."""
+    done: dict[tuple[str, ...], Audited] = {}
+
+    def extract(icbs: tuple[str, ...]) -> Audited:
+        if icbs not in done:
+            out = tmp_path_factory.mktemp("extract") / "extract.duckdb"
+            write_footprint_extract(demo_warehouse.database, list(icbs), out)
+            done[icbs] = (out, audit(out, demo_warehouse.database))
+        return done[icbs]
+
+    return extract
+
 
 # each footprint ICB alone, and the issue's extract of two ICBs
 @pytest.mark.parametrize("icbs", [("QKK", "QKS"), ("QKK",), ("QWE",)], ids=["QKK+QKS", "QKK", "QWE"])
 def test_no_small_count_is_shown_or_worked_out(
-    demo_warehouse: DemoWarehouse, tmp_path: Path, icbs: tuple[str, ...]
+    audited: Callable[[tuple[str, ...]], Audited], icbs: tuple[str, ...]
 ) -> None:
-    out = tmp_path / "extract.duckdb"
-    write_footprint_extract(demo_warehouse.database, list(icbs), out)
-    findings = audit(out, demo_warehouse.database)
+    out, findings = audited(icbs)
     assert not findings, "\n".join(f"{f.table}.{f.column}: {f.cells} cells, {f.method}" for f in findings)
     with duckdb.connect(str(out), read_only=True) as con:
         withheld = con.execute(
@@ -36,16 +55,15 @@ def test_no_small_count_is_shown_or_worked_out(
 
 
 def test_no_pounds_are_worked_out_from_money_only_marts(
-    demo_warehouse: DemoWarehouse, tmp_path: Path
+    demo_warehouse: DemoWarehouse, audited: Callable[[tuple[str, ...]], Audited]
 ) -> None:
     """A withheld pounds cell of rpt_pathfinder_scope alone in its provider x ICB x month was
     rpt_triangulation_spend.slam_gbp (197 cells of the QWE extract): that total is withheld
     now (reason `total`), and so is the variance that gives it back with the ledger."""
-    out = tmp_path / "extract.duckdb"
-    write_footprint_extract(demo_warehouse.database, ["QWE"], out)
+    out, findings = audited(("QWE",))
     money_only = {"rpt_triangulation_spend", "fct_icb_spend_monthly", "rpt_icb_spend_movements",
                   "rpt_allocation_impact"}
-    found = [f for f in audit(out, demo_warehouse.database) if any(m in f.method for m in money_only)]
+    found = [f for f in findings if any(m in f.method for m in money_only)]
     assert found == []
     with duckdb.connect(str(out), read_only=True) as con:
         con.execute(f"attach '{demo_warehouse.database}' as truth (read_only)")
