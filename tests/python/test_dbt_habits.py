@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,16 +111,54 @@ def test_the_declared_dq_tables_are_those_the_runner_creates(
     assert by_runner and by_dbt == by_runner
 
 
-def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> None:
-    def listed(selector: str) -> set[str]:
-        result = dbt(["ls", "--selector", selector, "--output", "name", "--quiet"],
-                     tmp_path / "speccomm.duckdb", tmp_path / "target")
-        assert result.returncode == 0, result.stdout[-2000:]
-        return set(result.stdout.split())
+# One dbt process lists every selection: it parses once and hands the parsed project to each
+# `dbt ls` (dbt's programmatic runner), where eight `dbt ls` commands took 9 s each under load,
+# most of it starting dbt and reading the parse again. The names are what `dbt ls --output name`
+# prints.
+_LIST_SELECTIONS = """
+import json, sys
+from dbt.cli.main import dbtRunner
+selections, out = json.loads(sys.argv[1]), sys.argv[2]
+parsed = dbtRunner().invoke(["parse", "--quiet"])
+if not parsed.success:
+    raise SystemExit(f"dbt parse failed: {parsed.exception}")
+runner, listed = dbtRunner(manifest=parsed.result), {}
+for name, arguments in selections.items():
+    result = runner.invoke(["ls", *arguments, "--output", "name", "--quiet"])
+    if not result.success:
+        raise SystemExit(f"dbt ls {arguments} failed: {result.exception}")
+    listed[name] = sorted(result.result)
+with open(out, "w", encoding="utf-8") as handle:
+    json.dump(listed, handle)
+"""
 
-    nightly, marts, dq = listed("nightly"), listed("marts"), listed("dq")
+
+def listed_by(selections: dict[str, list[str]], tmp_path: Path) -> dict[str, set[str]]:
+    """The names `dbt ls <arguments> --output name` lists, for each named selection."""
+    out = tmp_path / "listed.json"
+    env = {**os.environ, "SPECCOMM_DBT_DATABASE": str(tmp_path / "speccomm.duckdb"),
+           "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "target" / "logs")}
+    result = subprocess.run([sys.executable, "-c", _LIST_SELECTIONS, json.dumps(selections), str(out)],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return {name: set(names) for name, names in json.loads(out.read_text(encoding="utf-8")).items()}
+
+
+def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> None:
+    views = ["--select", "source:*+,config.materialized:view"]
+    listed = listed_by({
+        "nightly": ["--selector", "nightly"], "marts": ["--selector", "marts"], "dq": ["--selector", "dq"],
+        "seeds_loaded": ["--selector", "nightly_seeds_loaded"],
+        "unit_tests": ["--select", "test_type:unit"],
+        # a month night leaves the views as published but runs every test of those below a
+        # source (docs/decisions/0041)
+        "views_below_a_source": [*views, "--resource-type", "model"],
+        "tests_of_those": [*views, "--indirect-selection", "eager", "--resource-type", "test"],
+    }, tmp_path)
+    nightly, marts, dq, seeds_loaded = (listed[name] for name in ("nightly", "marts", "dq", "seeds_loaded"))
+    assert listed["unit_tests"], "the project has unit tests"
     assert {"fct_contract_activity", "dim_icb", "rejected_files", "icbs"} <= nightly
-    assert not nightly & listed_unit_tests(tmp_path), "the nightly leaves the unit tests out"
+    assert not nightly & listed["unit_tests"], "the nightly leaves the unit tests out"
     assert "fct_contract_activity" in marts and "stg_slam__contract_lines" in marts
     assert {"rejected_files", "dq_check_slam_current_rows"} <= dq, "the dq models and their check models"
     assert "fct_contract_activity" in dq, "with the marts the checks read"
@@ -127,32 +166,12 @@ def test_selectors_name_the_nightly_marts_and_dq_selections(tmp_path: Path) -> N
     build = (PROJECT_ROOT / "speccomm" / "dbt_runner" / "__init__.py").read_text(encoding="utf-8")
     # the night builds the nightly selection, or its seeds-loaded twin when the seeds are unchanged
     assert '"--selector", selector' in build and '"nightly" if load_seeds' in build
-    seeds_loaded = listed("nightly_seeds_loaded")
-    assert not seeds_loaded & listed_unit_tests(tmp_path)
-    # a month night leaves the views as published but runs every test of those below a source
-    # (docs/decisions/0041): no view in it, and the tests of the views all in it
-    views_below_a_source = listed_by(["--select", "source:*+,config.materialized:view", "--resource-type",
-                                      "model"], tmp_path)
-    tests_of_those = listed_by(["--select", "source:*+,config.materialized:view", "--indirect-selection",
-                                "eager", "--resource-type", "test"], tmp_path)
+    assert not seeds_loaded & listed["unit_tests"]
+    # a month night builds no view, and the tests of the views below a source all run in it
+    views_below_a_source, tests_of_those = listed["views_below_a_source"], listed["tests_of_those"]
     assert {"stg_sus__records", "int_sus__records_placed"} <= views_below_a_source
     assert not views_below_a_source & seeds_loaded, "a month night builds no view"
     assert tests_of_those and tests_of_those <= seeds_loaded, sorted(tests_of_those - seeds_loaded)[:10]
-
-
-def listed_by(arguments: list[str], tmp_path: Path) -> set[str]:
-    """The names `dbt ls` lists for these selection arguments."""
-    result = dbt(["ls", *arguments, "--output", "name", "--quiet"], tmp_path / "speccomm.duckdb",
-                 tmp_path / "target")
-    assert result.returncode == 0, result.stdout[-2000:]
-    return set(result.stdout.split())
-
-
-def listed_unit_tests(tmp_path: Path) -> set[str]:
-    result = dbt(["ls", "--select", "test_type:unit", "--output", "name", "--quiet"],
-                 tmp_path / "speccomm.duckdb", tmp_path / "target")
-    assert result.returncode == 0 and result.stdout.split(), result.stdout[-2000:]
-    return set(result.stdout.split())
 
 
 def test_source_freshness_warns_for_a_provider_late_against_the_timetable(
