@@ -94,6 +94,16 @@ def shared_dbt_parse(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ[PARSE_CACHE_ENV] = str(shared_base(tmp_path_factory.getbasetemp()) / "dbt-parse-cache")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_file_log_at_info() -> None:
+    """dbt's own log file (`dbt.log`) at info, not dbt's default debug, for every dbt the suite
+    runs: at debug dbt writes each statement it sends, and on the suite's small builds that
+    writing was about a tenth of dbt's CPU (docs/performance.md, "Fourth round"). No test reads
+    the debug lines; the console log and the info lines (parse reused or not) are unchanged. The
+    nightly run by an operator keeps dbt's default."""
+    os.environ["DBT_LOG_LEVEL_FILE"] = "info"
+
+
 # A service line that is Amber in 2024/25 and Green in 2025/26 in the reference data.
 AMBER_THEN_GREEN = "NCBPS01H"
 
