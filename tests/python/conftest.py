@@ -47,7 +47,6 @@ SLOWEST_MODULES = (
     "test_incremental.py",  # a core night, a month night on a copy, a full build to compare
     "test_nightly.py",  # the shared first night, then nights on copies of it
     "test_identification_rules.py",  # the shared demo, two builds switching the basis
-    "test_lint.py",  # make lint's ruff, mypy and sqlfluff (about 3 min)
     "test_dbt_habits.py",  # a fresh build of +fct_contract_activity, comments, freshness, selectors
     "test_analytic_marts.py",
     "test_nightly_month.py",  # three core nightlies: two split by month, one whole
