@@ -45,8 +45,8 @@ dev:
 		cp $$src warehouse/dev/speccomm.duckdb && \
 		echo "dbt's development database: warehouse/dev/speccomm.duckdb (a copy of $$src)"
 
-## test: the whole pytest suite, the linters of `make lint` included (tests/python/test_lint.py;
-## fails if no test ran), on TEST_WORKERS processes (default 2, the machine's cores; each takes
+## test: the whole pytest suite, ruff and mypy included (tests/python/test_lint.py; sqlfluff runs
+## in `make lint`, which .ci/run runs after it: docs/decisions/0044; fails if no test ran), on TEST_WORKERS processes (default 2, the machine's cores; each takes
 ## whole test modules, the slowest first, and the session's demo warehouse and first night are
 ## built once for both: tests/python/conftest.py, tests/python/shared_build.py)
 test: $(STAMP) system-deps

@@ -36,4 +36,3 @@ def test_ruff_finds_nothing() -> None:
 
 def test_mypy_finds_nothing() -> None:
     _lint(["mypy"])  # the files and settings of pyproject.toml's [tool.mypy]
-
