@@ -39,7 +39,16 @@ from speccomm.dbt_runner import (
     build_warehouse,
     dbt_target_path,
     dbt_test_counts,
+    nightly_selector,
+    nightly_vars,
     seed_digest,
+)
+from speccomm.dbt_runner.data_tests import (
+    DUCKDB_TESTS_PER_QUERY,
+    DataTestsFailed,
+    batched_data_tests,
+    duckdb_statements,
+    run_data_tests_batched,
 )
 from speccomm.footprint import footprint_notes
 from speccomm.load import load_landing
@@ -363,23 +372,36 @@ class Night:
             for node in failures[:10]:
                 print(f"      FAILED {node}")
         if failure is not None:
-            if not self.options.verbose:
+            # a failed data test is named above, with what it found; dbt's build log would
+            # only show the build that succeeded before the tests ran
+            if not self.options.verbose and not isinstance(failure, DataTestsFailed):
                 _print_log_tail(self._dbt_log_dir() / "dbt-console.log")
             raise failure
 
     def _build_on_duckdb(self, seeds: Path | None, *, full_refresh: bool, load_seeds: bool) -> None:
         """`dbt build` with the parse kept between nights (speccomm.dbt_runner.KeptParse); says
-        whether dbt reused it."""
+        whether dbt reused it. The data tests run after the build, compiled by dbt and run here
+        one query each (speccomm.dbt_runner.data_tests, docs/decisions/0045), unless
+        SPECCOMM_BATCH_DATA_TESTS=0 keeps them in dbt's build."""
         kept = KeptParse(self.layout.dbt_parse_dir)
         had_parse = kept.parse_file.exists()
+        batched = batched_data_tests()
         try:
             build_warehouse(
                 self.working_copy, echo=self.options.verbose, full_refresh=full_refresh, seed_path=seeds,
                 footprint=self.options.footprint, kept_parse=kept, load_seeds=load_seeds,
+                data_tests=not batched,
             )
         finally:
             if parsed := kept.how_parsed(self._dbt_log_dir() / "dbt-console.log", had_parse=had_parse):
                 print(f"      {parsed}")
+        if batched:
+            run_data_tests_batched(
+                self.working_copy, lambda: duckdb_statements(self.working_copy), seed_path=seeds,
+                echo=self.options.verbose, kept_parse=kept, per_query=DUCKDB_TESTS_PER_QUERY,
+                selector=nightly_selector(load_seeds=load_seeds, full_refresh=full_refresh),
+                dbt_vars=nightly_vars(self.options.footprint),
+            )
 
     def _seeds_changed(self) -> bool:
         """Whether tonight's seed files differ from those the published build loaded (then

@@ -172,7 +172,7 @@ def build_warehouse(
     False leaves the seed tables (and their own tests) as the database holds them: only when
     they were loaded from these very files (seed_digest) by this code (selectors.yml,
     `nightly_seeds_loaded`). `data_tests` False builds without the data tests (a Spark night on
-    the cluster runs them batched afterwards, speccomm.spark.data_tests)."""
+    the night runs them batched afterwards, speccomm.dbt_runner.data_tests)."""
     try:
         validate_rule_seeds(seed_path / SEEDS_DIR.name if seed_path else SEEDS_DIR)
     except RuleFileInvalid as exc:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from speccomm.dbt_runner import (
     nightly_vars,
     run_dbt,
 )
+from speccomm.dbt_runner.data_tests import batched_data_tests, run_data_tests_batched
 from speccomm.publish.comments import comment_models
 from speccomm.spark.cluster import (
     CLUSTER_ENV,
@@ -38,13 +38,6 @@ from speccomm.spark.cluster import (
     cluster_environment,
     out_of_memory_message,
     read_state,
-)
-from speccomm.spark.data_tests import (
-    ROWS_BUILT_BY_ENV,
-    add_to_run_results,
-    compiled_tests,
-    failure_summary,
-    run_batched,
 )
 from speccomm.spark.environment import spark_environment
 from speccomm.spark.publish import built_tables, copy_spark_tables
@@ -55,9 +48,6 @@ SPARK_NIGHT_VARS: dict[str, object] = {"dq_check_scope": "every_slice"}
 DUCKDB_ONLY_TAG = "dq_dqmi"  # dbt_project.yml: models over the runner's tables
 # the table whose 'current' slot names the dbt invocation that built it (cluster_holds_published_build)
 BUILD_MARKER_TABLE = ("intermediate", "int_finance__spend_snapshots")
-# "0": a night on the cluster runs its data tests in its dbt build, one statement each (as a
-# local Spark does), not batched after it (docs/decisions/0038): to compare the two ways
-BATCH_TESTS_ENV = "SPECCOMM_SPARK_BATCH_TESTS"
 
 
 def build_night_on_spark(
@@ -92,7 +82,8 @@ def build_night_on_spark(
         full_refresh = load_seeds = True
         dbt_vars["spend_snapshots_restart"] = True  # its previous slot there is another build's
     started = time.time()
-    batched = engine.cluster is not None and os.environ.get(BATCH_TESTS_ENV, "1") != "0"
+    # a local Spark runs in dbt's own process: no connection to batch its tests through
+    batched = engine.cluster is not None and batched_data_tests()
     try:
         result = build_warehouse(
             working_copy, echo=echo, seed_path=seed_path, footprint=footprint, target=engine.target,
@@ -102,10 +93,13 @@ def build_night_on_spark(
         if not batched:
             _print_test_time(dbt_target_path(working_copy) / "run_results.json")
         else:
+            assert engine.cluster is not None
+            thrift_port = read_state(engine.cluster).thrift_port
             run_data_tests_batched(
-                working_copy, engine, seed_path=seed_path, echo=echo,
+                working_copy, lambda: thrift_statements(thrift_port), seed_path=seed_path, echo=echo,
                 selector=nightly_selector(load_seeds=load_seeds, full_refresh=full_refresh),
-                dbt_vars=nightly_vars(footprint, dbt_vars),
+                dbt_vars=nightly_vars(footprint, dbt_vars), target=engine.target,
+                extra_env=engine.environment,
             )
     except BuildFailed as exc:
         why = out_of_memory_message(engine.cluster, since=started) if engine.cluster else None
@@ -119,45 +113,6 @@ def build_night_on_spark(
         comment_models(con, manifest, {(table.schema, table.name) for table in tables})
     _build_duckdb_only_models(working_copy, spark_dir, echo)
     return result
-
-
-def run_data_tests_batched(
-    working_copy: Path, engine: SparkEngine, *, selector: str, dbt_vars: dict[str, object],
-    seed_path: Path | None, echo: bool,
-) -> None:
-    """The build's data tests on the cluster, batched (speccomm.spark.data_tests): dbt compiles
-    the selection's tests (`<selector>_data_tests`, the build's vars and seeds, so its parse is
-    reused; the build's invocation id for the tests of rows built in this run), then each
-    model's tests run as one query through the Thrift server. Their results join the build's
-    run_results.json; a failed test of severity error raises BuildFailed naming it."""
-    assert engine.cluster is not None
-    target = dbt_target_path(working_copy)
-    build_results = target / "build_run_results.json"
-    shutil.copyfile(target / "run_results.json", build_results)
-    invocation = json.loads(build_results.read_text(encoding="utf-8"))["metadata"]["invocation_id"]
-    started = time.monotonic()
-    compile_args = ["compile", "--selector", f"{selector}_data_tests", "--vars", json.dumps(dbt_vars)]
-    compiled = run_dbt(
-        [*compile_args, "--no-populate-cache"], working_copy, target=engine.target, echo=echo,
-        seed_path=seed_path, log_dir=working_copy.parent / "logs-data-tests",
-        extra_env={**engine.environment, ROWS_BUILT_BY_ENV: invocation},
-    )
-    if compiled.returncode != 0:
-        shutil.copyfile(build_results, target / "run_results.json")
-        raise BuildFailed(
-            f"dbt compile of the data tests failed (exit {compiled.returncode}); see {compiled.log_path}"
-        )
-    tests = compiled_tests(target / "manifest.json", target / "run_results.json")
-    compile_seconds = time.monotonic() - started
-    with thrift_statements(read_state(engine.cluster).thrift_port) as execute:
-        run = run_batched(tests, execute)
-    add_to_run_results(target / "run_results.json", build_results, run)
-    counts = run.counts()
-    print(f"      data tests batched: {len(tests)} tests in {run.queries} queries, compiled in "
-          f"{compile_seconds:.0f} s, run in {run.seconds:.0f} s ({counts['pass']} passed, "
-          f"{counts['warn']} warned, {counts['fail'] + counts['error']} failed)", flush=True)
-    if run.failed:
-        raise BuildFailed(failure_summary(run))
 
 
 def _print_test_time(run_results: Path) -> None:

@@ -8,8 +8,8 @@ import contextlib
 import importlib
 from collections.abc import Iterator
 
+from speccomm.dbt_runner.data_tests import Execute
 from speccomm.spark.cluster import LOOPBACK
-from speccomm.spark.data_tests import Execute
 
 
 @contextlib.contextmanager

@@ -251,6 +251,32 @@ def test_a_killed_holder_releases_the_lock(tmp_path: Path) -> None:
     RunLock(lock_path).acquire().release()
 
 
+def test_a_failed_data_test_fails_the_night_naming_it_and_publishes_nothing(
+    first: NightEnv, tmp_path: Path
+) -> None:
+    """The night's data tests run after its build, outside dbt (decision 0045): one that fails
+    fails the build step, named with what it found, and nothing is published. The fault: the
+    new month's days deleted from the build file's date dimension by hand, which a month night
+    keeps (it reads only seeds), so the new month's activity points at no date."""
+    env = first.copy(tmp_path / "env")
+    before = env.sha()
+    with duckdb.connect(str(env.build)) as con:
+        con.execute("delete from marts.dim_date where date_key >= date '2025-06-01'")
+    add_second_month(env)
+    result = env.run("nightly")
+    assert result.returncode == 12, result.stdout + result.stderr
+    assert "FAILED at step 'build' (exit 12)" in result.stderr
+    assert "data tests after the build:" in result.stdout
+    assert "FAILED test.speccomm.relationships_" in result.stdout
+    assert "data test(s) failed: test.speccomm.relationships_" in result.stderr
+    assert "configured to fail if != 0" in result.stderr
+    assert "dbt's last lines" not in result.stdout  # the build's log shows only its success
+    assert env.sha() == before
+    last = env.runs()[-1]
+    assert (last["status"], last["failed_step"]) == ("failed", "build")
+    assert last["dbt_tests_failed"] >= 1 and last["dbt_tests_passed"] > 0
+
+
 def test_a_failed_build_exits_naming_the_step_and_publishes_nothing(first: NightEnv, tmp_path: Path) -> None:
     env = first.copy(tmp_path / "env")
     before = env.sha()

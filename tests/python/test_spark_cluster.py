@@ -25,6 +25,7 @@ import pytest
 
 from landing_files import SLAM_HEADER, slam_row, write_csv
 from speccomm.cli import main
+from speccomm.dbt_runner.data_tests import DataTest, dbt_test_sql, judge, run_batched
 from speccomm.nightly import EXIT_CODES
 from speccomm.spark.cluster import (
     CLUSTER_ENV,
@@ -38,7 +39,6 @@ from speccomm.spark.cluster import (
     start_cluster,
     stop_cluster,
 )
-from speccomm.spark.data_tests import DataTest, dbt_test_sql, judge, run_batched
 from speccomm.spark.parity import split_newest_month
 from speccomm.spark.thrift import thrift_statements
 

@@ -1,31 +1,36 @@
-"""Data tests run batched (speccomm.spark.data_tests, docs/decisions/0038): what a Spark night
-on the cluster runs after its build, one query per model's tests. The batching is SQL over
-dbt's compiled tests, so it is checked here on DuckDB, against dbt's own run of each test one by
-one: the same status for every test of a build, and the same failed tests after a defect is
-planted. (`make spark-parity` runs it on the cluster.)"""
+"""Data tests run batched (speccomm.dbt_runner.data_tests, docs/decisions/0038 and 0045): what a
+night runs after its build, one query per model's tests, on DuckDB and on the Spark cluster. The
+batching is SQL over dbt's compiled tests, checked here on DuckDB against dbt's own run of each
+test one by one: the same status for every test of a build, and the same failed tests after a
+defect is planted, through the night's own function (run_data_tests_batched), whose results the
+night counts from run_results.json. (`make spark-parity` runs it on the cluster.)"""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import BuiltWarehouse
-from speccomm.dbt_runner import run_dbt
-from speccomm.spark.data_tests import (
+from speccomm.dbt_runner import dbt_test_counts, run_dbt
+from speccomm.dbt_runner.data_tests import (
     ROWS_BUILT_BY_ENV,
     DataTest,
+    DataTestsFailed,
     Execute,
     add_to_run_results,
     batch_query,
     batches,
     compiled_tests,
+    duckdb_statements,
     failure_summary,
     judge,
     run_batched,
+    run_data_tests_batched,
 )
 
 
@@ -146,13 +151,14 @@ def test_batched_gives_dbts_status_for_every_test_of_a_build(copied: tuple[Path,
     assert len(queries) < len(tests) / 3
 
 
-def test_a_planted_defect_fails_the_same_tests_both_ways(copied: tuple[Path, Path]) -> None:
-    database, _ = copied
-    target = database.parent / "target-defect"
-    tests = _compile_tests(database, target, "no build")
-    manifest = json.loads((target / "manifest.json").read_text())["nodes"]
-    model_id, column = _not_null_column_of_a_table(manifest)
-    model = manifest[model_id]
+def test_a_planted_defect_fails_the_same_tests_both_ways(
+    copied: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The night's own function (compile, batch, judge, run_results.json) against `dbt test`."""
+    database, built = copied
+    nodes = json.loads((database.parent / "target" / "manifest.json").read_text())["nodes"]
+    model_id, column = _not_null_column_of_a_table(nodes)
+    model = nodes[model_id]
     with duckdb.connect(str(database)) as con:  # one row's key lost
         con.execute(f'update "{model["schema"]}"."{model["alias"]}" set "{column}" = null '
                     f'where rowid = (select min(rowid) from "{model["schema"]}"."{model["alias"]}")')
@@ -162,11 +168,24 @@ def test_a_planted_defect_fails_the_same_tests_both_ways(copied: tuple[Path, Pat
     assert dbt_run.returncode != 0
     dbt_says = _statuses(database.parent / "target-dbt" / "run_results.json")
     dbt_failed = {test for test, status in dbt_says.items() if status == "fail"}
-    with duckdb.connect(str(database), read_only=True) as con:
-        run = run_batched([t for t in tests if t.model == model_id], _duckdb(con))
-    assert dbt_failed and {o.unique_id for o in run.failed} == dbt_failed
     assert any(f"not_null_{model['name']}_{column}" in test for test in dbt_failed)
-    assert f"{len(dbt_failed)} data test(s) failed" in failure_summary(run)
+
+    night_target = database.parent / "target-night"  # as a night's build without its tests left it
+    night_target.mkdir()
+    build = json.loads(built.read_text())
+    build["results"] = [r for r in build["results"] if r["unique_id"].startswith(("model.", "seed."))]
+    (night_target / "run_results.json").write_text(json.dumps(build))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(night_target))
+    started = time.time()
+    with pytest.raises(DataTestsFailed, match=f"{len(dbt_failed)} data test\\(s\\) failed") as failed:
+        run_data_tests_batched(database, lambda: duckdb_statements(database), selector="nightly",
+                               dbt_vars={}, seed_path=None, echo=False, target="test")
+    assert all(test in str(failed.value) for test in dbt_failed)
+    counts = dbt_test_counts(night_target, since=started)
+    assert counts is not None
+    passed, failed_count, warned, failing = counts
+    assert failed_count == len(dbt_failed) and {f.split(" (")[0] for f in failing} == dbt_failed
+    assert passed + failed_count + warned == len(_statuses(built)) > 300  # every data test judged
 
 
 def _not_null_column_of_a_table(nodes: dict) -> tuple[str, str]:

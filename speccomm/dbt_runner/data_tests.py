@@ -1,37 +1,50 @@
 """A night's data tests run batched: one query for all the tests of a model, not one per test
-(docs/decisions/0038).
+(docs/decisions/0038 on the Spark cluster, 0045 on DuckDB).
 
-On the Spark cluster each dbt data test is a statement of its own through the Thrift server,
-about 0.8 s of fixed cost whatever it reads, so a month night's 359 tests cost more than its
-data. A night on the cluster therefore builds without its data tests (`--exclude-resource-type
-test`), has dbt compile them (`dbt compile --selector <selection>_data_tests`, the same
-selection, vars and tests as a `dbt build` would run, each test's SQL dbt's own), and runs the
-compiled SQL here, the tests of one model (dbt's `attached_node`) as one query: a `union all`
-of dbt's own test query per test (speccomm.spark.data_tests.dbt_test_sql: `fail_calc`,
-`warn_if`, `error_if` and `limit` as the test's config sets them), each branch labelled with
-its test's unique id. Each test is judged as dbt judges it (judge: severity, thresholds), its
-result is added to the build's run_results.json in dbt's shape (so the night counts and names
-it as any dbt test), and a test of severity error that fails fails the night, named. A batch
-whose query fails (an error in one test's SQL) is run again one test at a time, so the error
-is the test's, named, and the others still count.
+Run by `dbt build`, each data test is a node of its own: dbt renders it, opens a transaction,
+sends one statement and logs it, about 50 ms of dbt's CPU on DuckDB and 0.8 s of fixed cost
+through the cluster's Thrift server, whatever the test reads. So a night builds without its
+data tests (`--exclude-resource-type test`), has dbt compile them (`dbt compile --selector
+<selection>_data_tests`, the same selection, vars and tests as a `dbt build` would run, each
+test's SQL dbt's own), and runs the compiled SQL here (run_data_tests_batched), the tests of
+one model (dbt's `attached_node`) as one query: a `union all` of dbt's own test query per test
+(dbt_test_sql: `fail_calc`, `warn_if`, `error_if` and `limit` as the test's config sets them),
+each branch labelled with its test's unique id. Each test is judged as dbt judges it (judge:
+severity, thresholds), its result is added to the build's run_results.json in dbt's shape (so
+the night counts and names it as any dbt test), and a test of severity error that fails fails
+the night, named. A batch whose query fails (an error in one test's SQL) is run again one test
+at a time, so the error is the test's, named, and the others still count.
 
 The rows a test reads are those dbt compiled it for: the incremental models' tests read the
 rows the build wrote (macros/tests/where_subquery.sql), so the compile is told the build's
-invocation id (SPECCOMM_ROWS_BUILT_BY)."""
+invocation id (SPECCOMM_ROWS_BUILT_BY). On DuckDB the saving is dbt's node around each test,
+not the statement: there each test is a query of its own (DUCKDB_TESTS_PER_QUERY).
+`SPECCOMM_BATCH_DATA_TESTS=0` runs the tests in dbt's build instead (batched_data_tests), to
+compare the two ways."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from speccomm.dbt_runner import BuildFailed
+import duckdb
+
+from speccomm.dbt_runner import BuildFailed, dbt_target_path, run_dbt
+from speccomm.dbt_runner.kept_parse import KeptParse
+from speccomm.memory_limit import duckdb_memory_limit
 
 Execute = Callable[[str], list[tuple[object, ...]]]  # one SQL statement -> its rows
 
 ROWS_BUILT_BY_ENV = "SPECCOMM_ROWS_BUILT_BY"  # macros/tests/where_subquery.sql
+# "0": a night runs its data tests in its dbt build, one statement each, not batched after it:
+# to compare the two ways, or to run a test the batch cannot (store_failures)
+BATCH_ENV = "SPECCOMM_BATCH_DATA_TESTS"
 TESTS_PER_QUERY = 40  # a model with more tests is split into queries of this many
 
 
@@ -223,3 +236,68 @@ def failure_summary(run: BatchedRun, limit: int = 10) -> str:
     named = "; ".join(f"{o.unique_id} ({o.status}: {o.message})" for o in failed[:limit])
     more = f"; and {len(failed) - limit} more" if len(failed) > limit else ""
     return f"{len(failed)} data test(s) failed: {named}{more}"
+
+
+def batched_data_tests() -> bool:
+    """Whether a night runs its data tests batched after its build (else in dbt's build)."""
+    return os.environ.get(BATCH_ENV, "1") != "0"
+
+
+# On DuckDB a query from this process costs about 2 ms whatever it reads (the 653 tests of the
+# demo build: 1.7-2.0 s one query each, 1.5-1.7 s in 122 batches), so each test is its own
+# query there: it holds only its own hash table, as under dbt, where a batch of a large
+# table's tests would hold all of theirs at once.
+DUCKDB_TESTS_PER_QUERY = 1
+
+
+@contextlib.contextmanager
+def duckdb_statements(database: Path) -> Iterator[Execute]:
+    """A function that runs one statement on the DuckDB file `database` (opened under the name
+    dbt's compiled SQL gives its catalog: the file's stem) and returns its rows, with the
+    build's memory limit, over one connection closed at the end."""
+    with duckdb.connect(
+        str(database), config={"memory_limit": duckdb_memory_limit(), "preserve_insertion_order": False}
+    ) as con:
+        yield lambda sql: con.execute(sql).fetchall()
+
+
+def run_data_tests_batched(
+    database: Path, statements: Callable[[], contextlib.AbstractContextManager[Execute]], *, selector: str,
+    dbt_vars: dict[str, object], seed_path: Path | None, echo: bool, target: str = "dev",
+    extra_env: dict[str, str] | None = None, kept_parse: KeptParse | None = None,
+    per_query: int = TESTS_PER_QUERY,
+) -> BatchedRun:
+    """The data tests of the build just run on `database` (a `dbt build --selector <selector>`
+    without its tests), run here: dbt compiles the selection's tests (`<selector>_data_tests`,
+    with the build's vars, seeds, target and parse, and the build's invocation id for the tests
+    of rows built in that run), then they run through `statements()` (the engine's connection),
+    up to `per_query` of one model's tests in one query (batches). Their results join the
+    build's run_results.json; a failed test of severity error raises DataTestsFailed naming it."""
+    target_dir = dbt_target_path(database)
+    build_results = target_dir / "build_run_results.json"
+    shutil.copyfile(target_dir / "run_results.json", build_results)
+    invocation = json.loads(build_results.read_text(encoding="utf-8"))["metadata"]["invocation_id"]
+    started = time.monotonic()
+    compile_args = ["compile", "--selector", f"{selector}_data_tests", "--vars", json.dumps(dbt_vars)]
+    compiled = run_dbt(
+        [*compile_args, "--no-populate-cache"], database, target=target, echo=echo,
+        seed_path=seed_path, log_dir=database.parent / "logs-data-tests",
+        extra_env={**(extra_env or {}), ROWS_BUILT_BY_ENV: invocation}, kept_parse=kept_parse,
+    )
+    if compiled.returncode != 0:
+        shutil.copyfile(build_results, target_dir / "run_results.json")
+        raise DataTestsFailed(
+            f"dbt compile of the data tests failed (exit {compiled.returncode}); see {compiled.log_path}"
+        )
+    tests = compiled_tests(target_dir / "manifest.json", target_dir / "run_results.json")
+    compile_seconds = time.monotonic() - started
+    with statements() as execute:
+        run = run_batched(tests, execute, size=per_query)
+    add_to_run_results(target_dir / "run_results.json", build_results, run)
+    counts = run.counts()
+    print(f"      data tests after the build: {len(tests)} compiled by dbt in {compile_seconds:.0f} s, "
+          f"run in {run.queries} queries in {run.seconds:.0f} s ({counts['pass']} passed, "
+          f"{counts['warn']} warned, {counts['fail'] + counts['error']} failed)", flush=True)
+    if run.failed:
+        raise DataTestsFailed(failure_summary(run))
+    return run
