@@ -8,6 +8,7 @@ night counts from run_results.json. (`make spark-parity` runs it on the cluster.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -146,6 +147,12 @@ def test_batched_gives_dbts_status_for_every_test_of_a_build(copied: tuple[Path,
         run = run_batched(tests, _duckdb(con, queries))
     dbt_says = _statuses(built)
     assert len(run.outcomes) == len(tests) > 300
+    # a test of the rows built in this run reads the build's rows, not the compile's (none):
+    # the generic tests' where_subquery and the singular conservation test alike
+    named = {found for test in tests for found in re.findall(r"build_invocation_id = '([^']*)'", test.sql)}
+    assert named == {build_invocation}
+    assert any("assert_sus_and_ledger_extracts_conserved" in test.unique_id and build_invocation in test.sql
+               for test in tests)
     assert {o.unique_id: o.status for o in run.outcomes} == {t.unique_id: dbt_says[t.unique_id]
                                                              for t in tests}
     assert len(queries) < len(tests) / 3
