@@ -1,9 +1,10 @@
-"""Data tests run batched (speccomm.dbt_runner.data_tests, docs/decisions/0038 and 0045): what a
-night runs after its build, one query per model's tests, on DuckDB and on the Spark cluster. The
-batching is SQL over dbt's compiled tests, checked here on DuckDB against dbt's own run of each
-test one by one: the same status for every test of a build, and the same failed tests after a
-defect is planted, through the night's own function (run_data_tests_batched), whose results the
-night counts from run_results.json. (`make spark-parity` runs it on the cluster.)"""
+"""Data tests run outside dbt's build (speccomm.dbt_runner.data_tests, docs/decisions/0038 and
+0045): what a night runs after its build, one query per test on DuckDB and one per model's tests
+on the Spark cluster. It is SQL over dbt's compiled tests, checked here on DuckDB against dbt's
+own run of each test: the same status for every test of a build (batched by model), and the same
+failed tests after a defect is planted, through the night's own function and setting
+(run_data_tests_batched, one query a test), whose results the night counts from
+run_results.json. (`make spark-parity` runs the batches on the cluster.)"""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 from conftest import BuiltWarehouse
 from speccomm.dbt_runner import dbt_test_counts, run_dbt
 from speccomm.dbt_runner.data_tests import (
+    DUCKDB_TESTS_PER_QUERY,
     ROWS_BUILT_BY_ENV,
     DataTest,
     DataTestsFailed,
@@ -186,7 +188,8 @@ def test_a_planted_defect_fails_the_same_tests_both_ways(
     started = time.time()
     with pytest.raises(DataTestsFailed, match=f"{len(dbt_failed)} data test\\(s\\) failed") as failed:
         run_data_tests_batched(database, lambda: duckdb_statements(database), selector="nightly",
-                               dbt_vars={}, seed_path=None, echo=False, target="test")
+                               dbt_vars={}, seed_path=None, echo=False, target="test",
+                               per_query=DUCKDB_TESTS_PER_QUERY)
     assert all(test in str(failed.value) for test in dbt_failed)
     counts = dbt_test_counts(night_target, since=started)
     assert counts is not None
