@@ -24,7 +24,7 @@
 
 with
 
-current_records as (
+current_records as {{ streamed_cte() }} (
     select
         placed.file_id,
         placed.source_row,
