@@ -47,8 +47,8 @@ dev:
 
 ## test: the whole pytest suite, ruff and mypy included (tests/python/test_lint.py; sqlfluff runs
 ## in `make lint`, which .ci/run runs after it: docs/decisions/0044; fails if no test ran), on TEST_WORKERS processes (default 2, the machine's cores; each takes
-## whole test modules, the slowest first, and the session's demo warehouse and first night are
-## built once for both: tests/python/conftest.py, tests/python/shared_build.py)
+## whole test modules, the slowest first, and the session's demo and core warehouses and first
+## night are built once for both: tests/python/conftest.py, tests/python/shared_build.py)
 test: $(STAMP) system-deps
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 

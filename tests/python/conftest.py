@@ -20,8 +20,8 @@ from landing_files import (
     sus_row,
     write_csv,
 )
-from shared_build import shared_base
-from speccomm.dbt_runner import run_dbt
+from shared_build import build_once, shared_base
+from speccomm.dbt_runner import dbt_target_path, run_dbt
 from speccomm.dbt_runner.shared_parse import PARSE_CACHE_ENV
 from speccomm.load import load_landing
 
@@ -38,11 +38,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # longest first, so no long module is left running alone at the end; xdist's own order (most
 # tests first) put the slowest last. Then the other modules with a test marked slow (a build, a
 # night or a server), then the quick ones: the last modules handed out take seconds, so both
-# workers finish within seconds of each other. The session's demo warehouse, checked demo and
-# first night are built once for both workers (shared_build.build_once): the first module to
-# ask builds one while the other worker waits for it, so two modules needing the same build
-# should not be the first two of this list (test_incremental builds its own; test_nightly, the
-# first night; the identification rules, the demo).
+# workers finish within seconds of each other. The session's demo warehouse, checked demo,
+# first night and core warehouse are built once for both workers (shared_build.build_once):
+# the first module to ask builds one while the other worker waits for it, so two modules
+# needing the same build should not be the first two of this list (test_incremental builds
+# its own; test_nightly, the first night; the identification rules, the demo).
 SLOWEST_MODULES = (
     "test_incremental.py",  # a core night, a month night on a copy, a full build to compare
     "test_nightly.py",  # the shared first night, then nights on copies of it
@@ -235,13 +235,21 @@ def write_core_landing(landing: Path) -> None:
 
 @pytest.fixture(scope="session")
 def core_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    root = tmp_path_factory.mktemp("core")
+    """The core landing loaded and built by `dbt build` (its unit tests included), once for
+    both workers (shared_build.build_once); each worker reads its own copy. The build's exit
+    code is kept, not raised, so that the test of the build names what failed; its log is
+    run_dbt's, beside the warehouse."""
+    root = build_once(tmp_path_factory.getbasetemp(), "core", _build_core)
+    returncode = int((root / "dbt-returncode").read_text(encoding="utf-8"))
+    return BuiltWarehouse(root / "warehouse.duckdb", returncode, root / "logs" / "dbt-console.log")
+
+
+def _build_core(root: Path) -> None:
     landing = root / "landing"
     write_core_landing(landing)
     database = root / "warehouse.duckdb"
     with duckdb.connect(str(database)) as con:
         load_landing(con, landing)
     result = run_dbt(["build"], database, target="test", echo=False)  # unit tests included
-    target = Path(os.environ.get("DBT_TARGET_PATH", root / "dbt-target"))
-    shutil.copyfile(target / "run_results.json", root / "run_results.json")
-    return BuiltWarehouse(database, result.returncode, result.log_path)
+    shutil.copyfile(dbt_target_path(database) / "run_results.json", root / "run_results.json")
+    (root / "dbt-returncode").write_text(f"{result.returncode}\n", encoding="utf-8")

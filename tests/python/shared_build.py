@@ -1,10 +1,11 @@
 """Expensive test fixtures built once per test session, shared by every pytest-xdist worker.
 
 `make test` runs two workers, each with its own base temp folder (`<basetemp>/popen-gwN`), so a
-session fixture used to be built once per *worker*: the demo warehouse, the first night and the
-checked demo were each built twice. `build_once` builds a folder once for the whole session, in
-the folder the workers share (the parent of their base temp folders), under an exclusive file
-lock: the first worker to ask builds it, the other waits and then finds it done (`built.ok`).
+session fixture used to be built once per *worker*: the demo warehouse, the first night, the
+checked demo and the core warehouse were built twice whenever modules on both workers used
+them. `build_once` builds a folder once for the whole session, in the folder the workers
+share (the parent of their base temp folders), under an exclusive file lock: the first worker
+to ask builds it, the other waits and then finds it done (`built.ok`).
 A failed build leaves no `built.ok`, so the next caller builds it again and reports its own
 failure.
 
