@@ -61,6 +61,7 @@ from speccomm.load.reference import (
     record_reference_folder,
     write_seed_overlay,
 )
+from speccomm.memory_limit import duckdb_config
 from speccomm.pack.night import write_night_pack
 from speccomm.pending import built_by_other_code, published_state, why_build
 from speccomm.progress import Ticker, dbt_progress, format_seconds, strip_ansi
@@ -301,7 +302,7 @@ class Night:
         source = self.layout.state_source()  # the build file (before the first night: none)
         if source is not None:
             shutil.copyfile(source, self.working_copy)
-        with duckdb.connect(str(self.working_copy)) as con:
+        with duckdb.connect(str(self.working_copy), config=duckdb_config()) as con:
             rejected_before = _rejected_files(con)
             summary = load_landing(con, self.paths.landing, self.layout.raw_dir)
             ensure_dq_tables(con)  # with their keys, before dbt's DQMI views are bound to them
@@ -416,7 +417,7 @@ class Night:
     def _quality(self) -> None:
         from speccomm.quality.runner import run_quality_checks
 
-        with duckdb.connect(str(self.working_copy)) as con:
+        with duckdb.connect(str(self.working_copy), config=duckdb_config()) as con:
             # a slice's data-quality fingerprint knows its rows, not the reference data they are
             # checked against: after a reference change every slice is checked again
             revalidate_all = self.options.revalidate_all or self.reference_changed
@@ -439,7 +440,7 @@ class Night:
         from speccomm.reports import build_provider_reports
 
         out_dir = self.layout.reports_root / self.run_id
-        with duckdb.connect(str(self.working_copy)) as con:
+        with duckdb.connect(str(self.working_copy), config=duckdb_config()) as con:
             self.reports = build_provider_reports(con, self.run_id, out_dir)
         self.record.reports_built = len(self.reports)
         print(f"      {len(self.reports)} provider report(s) in {out_dir}")
@@ -487,7 +488,7 @@ class Night:
     def _publish(self) -> None:
         self.record.published_version = f"{self.run_id}{self.paths.warehouse.suffix}"
         self.record.finish(SUCCEEDED)  # as the published copy of the log will say
-        with duckdb.connect(str(self.working_copy)) as con:
+        with duckdb.connect(str(self.working_copy), config=duckdb_config()) as con:
             self.runlog.copy_into(con, self.record)
             comment_sources(con, dbt_target_path(self.working_copy) / "manifest.json")
         published = publish_database(

@@ -37,7 +37,7 @@ import duckdb
 
 from speccomm.dbt_runner import BuildFailed, dbt_target_path, run_dbt
 from speccomm.dbt_runner.kept_parse import KeptParse
-from speccomm.memory_limit import duckdb_memory_limit
+from speccomm.memory_limit import duckdb_config
 
 Execute = Callable[[str], list[tuple[object, ...]]]  # one SQL statement -> its rows
 
@@ -256,7 +256,7 @@ def duckdb_statements(database: Path) -> Iterator[Execute]:
     dbt's compiled SQL gives its catalog: the file's stem) and returns its rows, with the
     build's memory limit, over one connection closed at the end."""
     with duckdb.connect(
-        str(database), config={"memory_limit": duckdb_memory_limit(), "preserve_insertion_order": False}
+        str(database), config=duckdb_config(preserve_insertion_order=False)
     ) as con:
         yield lambda sql: con.execute(sql).fetchall()
 

@@ -24,10 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from speccomm.memory_limit import duckdb_memory_limit
-
-# What `duckdb.connect(config=...)` takes.
-DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+from speccomm.memory_limit import DuckDBConfig, duckdb_config
 
 STORAGE_VERSION_ENV = "SPECCOMM_STORAGE_VERSION"
 DEFAULT_STORAGE_VERSION = "v1.0.0"
@@ -60,8 +57,7 @@ def rewrite_database(source: Path, target: Path, *, version: str | None = None) 
     """Write every schema, table, view and comment of the closed file `source` into the new
     file `target` (which must not exist) in the configured storage version, checkpointed."""
     version = storage_version(version)
-    config: DuckDBConfig = {"memory_limit": duckdb_memory_limit()}
-    with duckdb.connect(config=config) as con:
+    with duckdb.connect(config=duckdb_config()) as con:
         con.execute(f"set temp_directory = {_literal(str(source.parent / 'duckdb-tmp'))}")
         # The source keeps its own name: views name their tables relative to it.
         con.execute(f"attach {_literal(str(source))} as {_identifier(source.stem)} (read_only)")
@@ -86,9 +82,8 @@ def write_reader_copy(source: Path, target: Path, *, version: str | None = None)
     schema.name. A view of a reader schema that reads a relation outside them fails the copy
     (ReaderCopyFailed): it would be published broken, or publish what readers may not see."""
     version = storage_version(version)
-    config: DuckDBConfig = {"memory_limit": duckdb_memory_limit()}
     source_db, copy_db = _identifier(SOURCE), _identifier(COPY)
-    with duckdb.connect(config=config) as con:
+    with duckdb.connect(config=duckdb_config()) as con:
         con.execute(f"set temp_directory = {_literal(str(source.parent / 'duckdb-tmp'))}")
         con.execute(f"attach {_literal(str(source))} as {source_db} (read_only)")
         try:
