@@ -497,6 +497,7 @@ class Night:
         self.notes.append(f"published {published.path} (version {published.version.name}; "
                           f"{len(published.pruned)} old version(s) pruned); the build in "
                           f"{self.layout.build_file.name} beside it")
+        self.notes.append(f"publish: {published.copy.describe()}")
         self._remove_unheld_raw_files()
         self.notes += self.footprint_notes
         keep_accepted(self.reference, self.layout.kept_reference_dir)

@@ -30,7 +30,7 @@ import duckdb
 
 from speccomm.durable import fsync_file
 from speccomm.publish.journal import Journal, link_or_copy
-from speccomm.publish.storage import write_reader_copy
+from speccomm.publish.storage import ReaderCopy, write_reader_copy
 from speccomm.state import StateLayout
 
 ROLLED_BACK = "rolled-back"
@@ -45,6 +45,7 @@ class Published:
     path: Path
     version: Path
     pruned: tuple[Path, ...]
+    copy: ReaderCopy
 
 
 def checkpoint(database: Path) -> None:
@@ -62,7 +63,8 @@ def publish_database(
     working: Path, layout: StateLayout, *, version_name: str, keep: int, storage_version: str | None = None,
 ) -> Published:
     """Publish a closed working copy: its reader schemas written in the configured storage
-    version under a temporary name beside the published file; then, together
+    version under a temporary name beside the published file (starting from a copy of the
+    published file when it may: speccomm.publish.storage.write_reader_copy); then, together
     (speccomm.publish.journal), that copy renamed to the published file and the working copy
     itself to the build file, and both kept as this version."""
     published = layout.warehouse
@@ -70,7 +72,7 @@ def publish_database(
     fsync_file(working)  # durable before the journal names it
     published.parent.mkdir(parents=True, exist_ok=True)
     layout.versions_dir.mkdir(parents=True, exist_ok=True)
-    staged = _reader_copy_beside(working, published, storage_version)
+    staged, copy = _reader_copy_beside(working, published, storage_version, previous=published)
     name = f"{version_name}{published.suffix}"
     version = layout.versions_dir / name
     journal = Journal(
@@ -80,7 +82,7 @@ def publish_database(
         published_version=name,
     )
     _commit(journal, [staged])
-    return Published(published, version, tuple(prune_versions(layout, keep)))
+    return Published(published, version, tuple(prune_versions(layout, keep)), copy)
 
 
 def _commit(journal: Journal, staged: list[Path]) -> None:
@@ -158,7 +160,7 @@ def rollback_published(layout: StateLayout) -> tuple[Path, Path]:
         if target_build.exists():
             staged.append(_stage_beside(target, published))
         else:
-            staged.append(_reader_copy_beside(target, published, None))
+            staged.append(_reader_copy_beside(target, published, None)[0])
             target_build = target
         staged.append(_stage_beside(target_build, layout.build_file))
     except BaseException:
@@ -205,22 +207,25 @@ def _stage_beside(source: Path, published: Path) -> Path:
     return staged
 
 
-def _reader_copy_beside(source: Path, published: Path, storage_version: str | None) -> Path:
+def _reader_copy_beside(
+    source: Path, published: Path, storage_version: str | None, *, previous: Path | None = None,
+) -> tuple[Path, ReaderCopy]:
     """A durable copy of `source`'s reader schemas in the configured storage version, in the
-    published file's folder under a temporary name (removed again if anything fails)."""
+    published file's folder under a temporary name (removed again if anything fails), started
+    from `previous` when it may."""
     fd, name = tempfile.mkstemp(dir=published.parent, prefix=f".{published.name}.", suffix=".publishing")
     os.close(fd)
     staged = Path(name)
     staged.unlink()  # DuckDB creates the file itself
     try:
-        write_reader_copy(source, staged, version=storage_version)
+        copy = write_reader_copy(source, staged, version=storage_version, previous=previous)
         fsync_file(staged)
         _match_mode(staged, published)
     except BaseException:
         staged.unlink(missing_ok=True)
         staged.with_name(staged.name + ".wal").unlink(missing_ok=True)
         raise
-    return staged
+    return staged, copy
 
 
 def _match_mode(staged: Path, published: Path) -> None:

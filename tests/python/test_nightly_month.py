@@ -12,15 +12,19 @@ run itself and the tables that are histories of runs.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from test_clients import cli
 from test_nightly import NightEnv, add_second_month
+from test_reader_copy import reader_content
 
 from conftest import write_core_landing
 from speccomm.dbt_runner.shared_parse import PARSE_CACHE_ENV
+from speccomm.publish.storage import write_reader_copy
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +110,18 @@ def test_two_nights_publish_exactly_what_one_night_of_the_same_files_publishes(
     assert "seeds: the files the published build loaded, not loaded again" in second.stdout
     assert "views: left as the published build defined them" in second.stdout
     assert "dbt parsed the whole project" in only.stdout
+    # and its published file started from the first night's, the fact keeping its rows
+    assert re.search(r"publish: started from \S+\.duckdb: marts\.fct_sus_activity \+[1-9][\d,]*/-0 rows",
+                     second.stdout), second.stdout
+    assert re.search(r"publish: \d+ relations written whole \(no published file before it\)", first.stdout)
     assert published_differences(two.warehouse, one.warehouse) == {}
+    whole = tmp_path / "whole.duckdb"  # what the publish step wrote before it started from the last file
+    write_reader_copy(two.build, whole)
+    assert reader_content(two.warehouse) == reader_content(whole)  # every row, statement and comment
+    opened = cli("-readonly", "-csv", "-noheader", str(two.warehouse),
+                 "-c", "select count(*) from marts.fct_sus_activity;")
+    assert opened.returncode == 0, opened.stderr  # the copy brought up to date opens in DuckDB 1.x
+    assert int(opened.stdout) == len(reader_content(whole)["rows"]["marts.fct_sus_activity"])  # type: ignore[index]
     with duckdb.connect(str(two.warehouse), read_only=True) as con:
         compared = published_tables(con, two.warehouse.stem)
     assert len(compared) > 50  # every mart, dq table and seed, not a handful
