@@ -228,7 +228,8 @@ def _kwargs(row: dict[str, str]) -> dict[str, object]:
 
 
 def _columns(kwargs: dict[str, object]) -> tuple[str, ...]:
-    """The columns named by an expectation's kwargs (column, column_A and column_B, column_list)."""
+    """The columns named by an expectation's kwargs (column, column_A and column_B, column_list),
+    then those its row_condition reads (GX's serialised Condition: `column: {name: …}`)."""
     named: list[str] = []
     for key in COLUMN_KWARGS:
         value = kwargs.get(key)
@@ -236,7 +237,19 @@ def _columns(kwargs: dict[str, object]) -> tuple[str, ...]:
             named.append(value)
         elif isinstance(value, list) and all(isinstance(item, str) for item in value):
             named.extend(value)
+    named.extend(_condition_columns(kwargs.get("row_condition")))
     return tuple(dict.fromkeys(named))
+
+
+def _condition_columns(condition: object) -> list[str]:
+    """The column names a serialised GX Condition reads, in order."""
+    if isinstance(condition, list):
+        return [name for item in condition for name in _condition_columns(item)]
+    if not isinstance(condition, dict):
+        return []
+    column = condition.get("column")
+    own = [column["name"]] if isinstance(column, dict) and isinstance(column.get("name"), str) else []
+    return own + _condition_columns(condition.get("conditions"))
 
 
 def _validate(dataset: str, batches: tuple[Batch, ...], checks: tuple[Check, ...]) -> None:

@@ -5,15 +5,16 @@ GROUP_ROWS rows (sizes from the fingerprints, in period order, so a group reads 
 data). A group's slices are put in the table `dq_checks.dq_check_scope` (a source dbt declares:
 the check model reads only the periods listed there) and its rows materialised in the
 temporary table `dq_batch_rows` (not sorted; rows are named by rowid); chunks of whole slices
-(at most CHUNK_ROWS rows) are read into pandas — the slice number, the row id, the context
-columns, the raw values and the columns the checks' expectations read — and validated against
-the batch's suite. Memory stays bounded at any scale.
+(at most CHUNK_ROWS rows) are read into pandas — the slice number, the row id and the columns
+the checks' expectations read — and validated against the batch's suite. Memory stays bounded
+at any scale.
 
-GX's result format names each failing row by its index columns (slice number, row id, context
-columns and the raw values the registry names), so the failures are counted per slice and
-check, and the first `sample_cap` failing rows per slice and check (in file and row order) kept
-in the temporary table `dq_new_samples`, from GX's answer alone: nothing re-checks it and
-nothing joins back to find a failing row's context.
+GX's result format names each failing row by the frame's index (its slice number and row id),
+so the failures are counted per slice and check from GX's answer alone. The first
+`sample_cap` failing rows per slice and check (in file and row order) are kept in the temporary
+table `dq_new_samples` with what a provider is shown about them — the context columns and the
+raw value the registry names — read from `dq_batch_rows` by the row ids GX named: nothing
+re-checks a row (docs/decisions/0034, as amended).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from speccomm.quality.suites import BatchSuite, Suites
 
 GROUP_ROWS = 2_000_000
 CHUNK_ROWS = 500_000
-# The columns naming a failing row in GX's answer: where it is (slice, row) and what a provider
-# is shown about it (the context columns, the raw values of the batch's checks). They are also
-# the frame's index levels, under INDEX_PREFIX: GX then reads a failing row's names from its
-# index tuple (its named-column path reads every value with .at, cell by cell: 5 times slower
-# on the demo) and returns them as one list per column.
-INDEX_COLUMNS = ("slice_no", "row_id", *CONTEXT_COLUMNS)
+# The columns naming a failing row in GX's answer: its slice and its row in dq_batch_rows. They
+# are the frame's index levels, under INDEX_PREFIX: GX then reads a failing row's names from
+# its index tuple (its named-column path reads every value with .at, cell by cell: 5 times
+# slower on the demo) and returns them as one list per level. Two integers: every string index
+# level GX's per-expectation filtering, batch fingerprint and index lists also copy, hash and
+# turn into tuples for every row cost the national quality step about a third of its time.
+INDEX_COLUMNS = ("slice_no", "row_id")
 INDEX_PREFIX = "index."
 
 
@@ -59,22 +61,14 @@ class Findings:
 
 @dataclass(frozen=True)
 class FrameOutcome:
-    """What GX found in one pandas frame: per check, its failing rows (the index columns)."""
+    """What GX found in one pandas frame: per check, its failing rows (slice_no and row_id)."""
 
     unexpected_rows: dict[str, pd.DataFrame]
 
 
 def validate_slices(con: duckdb.DuckDBPyConnection, suites: Suites, sample_cap: int) -> Findings:
     """Validate every changed slice (dq_changed_slices) of every batch with its suite."""
-    con.execute(
-        """
-        create or replace temp table dq_new_samples (
-            check_id varchar, slice_no bigint, sample_no integer, source_file varchar,
-            source_row bigint, record_ref varchar, service_line_code varchar, pod_code varchar,
-            context varchar, raw_column varchar, raw_value varchar
-        )
-        """
-    )
+    new_samples_table(con)
     found = Findings()
     for batch_suite in suites.batches:
         try:
@@ -88,10 +82,23 @@ def validate_slices(con: duckdb.DuckDBPyConnection, suites: Suites, sample_cap: 
     return found
 
 
+def new_samples_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The temporary table dq_new_samples, empty: the samples of this run's failing rows."""
+    con.execute(
+        """
+        create or replace temp table dq_new_samples (
+            check_id varchar, slice_no bigint, sample_no integer, source_file varchar,
+            source_row bigint, record_ref varchar, service_line_code varchar, pod_code varchar,
+            context varchar, raw_column varchar, raw_value varchar
+        )
+        """
+    )
+
+
 def validate_frame(batch_suite: BatchSuite, frame: pd.DataFrame) -> FrameOutcome:
     """Validate `frame` (the index columns and every column the checks' expectations read)
     against the batch's suite; GX names each check's failing rows by the index columns."""
-    names = index_columns(batch_suite.checks)
+    names = list(INDEX_COLUMNS)
     indexed = frame.set_index([frame[name].rename(INDEX_PREFIX + name) for name in names])
     gx_batch = batch_suite.definition.get_batch(batch_parameters={"dataframe": indexed})
     result = gx_batch.validate(batch_suite.suite, result_format=_result_format(names))
@@ -106,11 +113,6 @@ def validate_frame(batch_suite: BatchSuite, frame: pd.DataFrame) -> FrameOutcome
             raise RuntimeError(f"GX could not evaluate {batch_suite.batch.key} {check_id}: {message}")
         unexpected[check_id] = _failing_rows(expectation_result.result.get("unexpected_index_list"), names)
     return FrameOutcome(unexpected)
-
-
-def index_columns(checks: tuple[Check, ...]) -> list[str]:
-    """INDEX_COLUMNS and the raw-value columns the registry names for the checks (once each)."""
-    return list(dict.fromkeys([*INDEX_COLUMNS, *(check.raw_value for check in checks)]))
 
 
 def _groups(con: duckdb.DuckDBPyConnection, batch: Batch) -> Iterator[list[int]]:
@@ -210,22 +212,17 @@ def _validate_chunk(
         failed = np.bincount(rows["slice_no"].to_numpy(dtype=np.int64), minlength=size)
         found.add(check, per_slice, failed)
         if len(rows):
-            failing.append(_sample_rows(check, rows))
+            failing.append(rows.assign(check_id=check.check_id, raw_column=check.raw_value))
     if failing and sample_cap > 0:
-        _keep_samples(con, pd.concat(failing, ignore_index=True), sample_cap)
+        keep_samples(con, pd.concat(failing, ignore_index=True), sample_cap, first, last)
 
 
 def _read_chunk(
     con: duckdb.DuckDBPyConnection, checks: tuple[Check, ...], first: int, last: int
 ) -> pd.DataFrame:
-    """The chunk's rows: slice number, row id, the context columns, the checks' raw values and
-    each column an expectation reads (once each)."""
-    named = [
-        *CONTEXT_COLUMNS,
-        *(check.raw_value for check in checks),
-        *(column for check in checks for column in check.columns),
-    ]
-    columns = ", ".join(f'"{column}"' for column in dict.fromkeys(named))
+    """The chunk's rows: slice number, row id and each column an expectation reads (once each)."""
+    named = dict.fromkeys(column for check in checks for column in check.columns)
+    columns = ", ".join(f'"{column}"' for column in named)
     frame = con.execute(
         f"""
         select slice_no, rowid as row_id, {columns}
@@ -256,63 +253,50 @@ def _failing_rows(found: object, names: list[str]) -> pd.DataFrame:
     """GX's unexpected_index_list ([{index level: [values]}], or [] when no row fails) as a frame
     of the index columns."""
     if not found:
-        return pd.DataFrame({name: [] for name in names})
+        return pd.DataFrame({name: pd.Series([], dtype="int64") for name in names})
     if not (isinstance(found, list) and len(found) == 1 and isinstance(found[0], dict)):
         raise RuntimeError(f"GX named the failing rows in an unexpected shape: {str(found)[:200]}")
     return pd.DataFrame({name: found[0][INDEX_PREFIX + name] for name in names})
 
 
-def _sample_rows(check: Check, rows: pd.DataFrame) -> pd.DataFrame:
-    """A check's failing rows as GX named them, in dq_new_samples' terms (the raw value as text,
-    a missing value as NULL, not NaN)."""
-    sample = pd.DataFrame({"check_id": check.check_id, "slice_no": rows["slice_no"].astype("int64")})
-    for column in CONTEXT_COLUMNS:
-        sample[column] = _text(rows[column])
-    sample["source_row"] = pd.to_numeric(rows["source_row"]).astype("Int64")
-    sample["raw_column"] = check.raw_value
-    sample["raw_value"] = _text(rows[check.raw_value])
-    return sample
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Text with missing values as None (GX gives NaN for a NULL)."""
-    present = values.astype(object).where(values.notna(), None)
-    return present.map(lambda value: value if value is None else str(value))
-
-
-def _keep_samples(con: duckdb.DuckDBPyConnection, failing: pd.DataFrame, cap: int) -> None:
-    """Of the failing rows GX named, the first `cap` per check and slice in file and row order,
-    with their context and raw value, into dq_new_samples (one statement a chunk)."""
-    con.register("dq_failing_rows", failing)
+def keep_samples(
+    con: duckdb.DuckDBPyConnection, failing: pd.DataFrame, cap: int, first: int, last: int
+) -> None:
+    """Of the failing rows GX named (check_id, raw_column, slice_no, row_id: rows of
+    dq_batch_rows in slices first to last), the first `cap` per check and slice in file and
+    row order, with the context columns and the raw value read from dq_batch_rows, into
+    dq_new_samples (one statement a chunk)."""
+    raw_columns = sorted(set(failing["raw_column"]))
+    raw_value = " ".join(f'when {number} then cast(batch_rows."{column}" as varchar)'
+                         for number, column in enumerate(raw_columns, start=1))
+    context = ", ".join(f"batch_rows.{column}" for column in CONTEXT_COLUMNS)
+    con.register("dq_failing_rows", failing[["check_id", "raw_column", "slice_no", "row_id"]])
     try:
         con.execute(
-            """
-            insert into dq_new_samples
-            with ranked as (
+            f"""
+            insert into dq_new_samples by name
+            select * exclude (sample_no), sample_no
+            from (
                 select
-                    check_id,
-                    cast(slice_no as integer) as slice_no,
+                    failing.check_id,
+                    failing.slice_no,
+                    {context},
+                    failing.raw_column,
+                    case list_position($raw_columns, failing.raw_column) {raw_value} end as raw_value,
                     row_number() over (
-                        partition by check_id, slice_no
-                        order by source_file, source_row, service_line_code, pod_code, context
-                    ) as sample_no,
-                    cast(source_file as varchar) as source_file,
-                    cast(source_row as bigint) as source_row,
-                    cast(record_ref as varchar) as record_ref,
-                    cast(service_line_code as varchar) as service_line_code,
-                    cast(pod_code as varchar) as pod_code,
-                    cast(context as varchar) as context,
-                    raw_column,
-                    cast(raw_value as varchar) as raw_value
-                from dq_failing_rows
+                        partition by failing.check_id, failing.slice_no
+                        order by
+                            batch_rows.source_file, batch_rows.source_row, batch_rows.service_line_code,
+                            batch_rows.pod_code, batch_rows.context
+                    ) as sample_no
+                from dq_failing_rows as failing
+                inner join dq_batch_rows as batch_rows
+                    on batch_rows.rowid = failing.row_id
+                where batch_rows.slice_no between $first and $last
             )
-            select
-                check_id, slice_no, sample_no, source_file, source_row, record_ref, service_line_code,
-                pod_code, context, raw_column, raw_value
-            from ranked
             where sample_no <= $cap
             """,
-            {"cap": cap},
+            {"cap": cap, "first": first, "last": last, "raw_columns": raw_columns},
         )
     finally:
         con.unregister("dq_failing_rows")

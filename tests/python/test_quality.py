@@ -25,7 +25,7 @@ from speccomm.quality.registry import Batch, Check, load_registry
 from speccomm.quality.results import status_of
 from speccomm.quality.runner import run_quality_checks
 from speccomm.quality.suites import build_suites
-from speccomm.quality.validate import validate_frame
+from speccomm.quality.validate import keep_samples, new_samples_table, validate_frame
 
 if TYPE_CHECKING:
     from demo_warehouse import CheckedDemo, DemoWarehouse
@@ -370,20 +370,10 @@ def test_a_check_stating_an_unknown_expectation_is_refused(tmp_path: Path) -> No
         load_registry(seeds)
 
 
-def _gx_frame(checks: list, **columns: list) -> pd.DataFrame:
-    """A batch frame as the runner reads it: slice and row id, the context columns, the checks'
-    raw values (text) and the given columns."""
+def _gx_frame(**columns: list) -> pd.DataFrame:
+    """A batch frame as the runner reads it: slice and row id, and the given columns."""
     size = len(next(iter(columns.values())))
-    frame = pd.DataFrame({"slice_no": [0] * size, "row_id": list(range(10, 10 + size))})
-    for name in registry_module.CONTEXT_COLUMNS:
-        text = [f"{name} {i}" for i in range(size)]
-        frame[name] = list(range(1, size + 1)) if name == "source_row" else text
-    for check in checks:
-        if check.raw_value not in columns:
-            frame[check.raw_value] = [f"raw {i}" for i in range(size)]
-    for name, values in columns.items():
-        frame[name] = values
-    return frame
+    return pd.DataFrame({"slice_no": [0] * size, "row_id": list(range(10, 10 + size)), **columns})
 
 
 def _validated(batch: Batch, checks: list[Check], frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -413,7 +403,6 @@ def test_expectations_state_the_rule_or_validate_the_flag() -> None:
     }
     assert next(c for c in checks if c.check_id == "pod_unknown").flag_reason
     frame = _gx_frame(
-        checks,
         activity=[1.0, -2.0, None, 0.0, -0.5],
         fails_pod_unknown=[False, False, True, False, False],
     )
@@ -425,7 +414,7 @@ def test_expectations_state_the_rule_or_validate_the_flag() -> None:
     files = suite.batch("slam_file_rows")
     pair = [c for c in suite.checks_of(files) if c.check_id == "provider_code_mismatch"]
     assert pair[0].expectation == "expect_column_pair_values_to_be_equal"
-    frame = _gx_frame(pair, provider_code=["RGT"] * 3, provider_code_resolved=["RGT", "RM1", None])
+    frame = _gx_frame(provider_code=["RGT"] * 3, provider_code_resolved=["RGT", "RM1", None])
     assert _failing_row_ids(files, pair, frame) == {"provider_code_mismatch": [11, 12]}
 
 
@@ -437,8 +426,9 @@ def test_sus_rules_say_what_a_null_is() -> None:
     batch = suite.batch("sus_extract_rows")
     wanted = ("nhs_number_not_verified", "price_invalid", "sus_record_duplicate", "sus_record_id_missing")
     checks = [c for c in suite.checks_of(batch) if c.check_id in wanted]
+    price = next(c for c in checks if c.check_id == "price_invalid")
+    assert price.columns == ("tariff_price", "tariff_price_raw")  # what its row_condition reads too
     frame = _gx_frame(
-        checks,
         nhs_number_status_or_blank=["01", "", "02", "01"],
         tariff_price_raw=["12.50", None, "twelve", ""],
         tariff_price=[12.5, None, None, None],
@@ -452,24 +442,45 @@ def test_sus_rules_say_what_a_null_is() -> None:
     }
     records = suite.batch("sus_ir_records")
     mismatch = suite.checks_of(records)
-    frame = _gx_frame(mismatch, supplied_line=["NCBPS01A", None, None, "NCBPS01A"],
+    frame = _gx_frame(supplied_line=["NCBPS01A", None, None, "NCBPS01A"],
                       derived_line=["NCBPS01A", None, "NCBPS02B", "NCBPS02B"])
     assert _failing_row_ids(records, mismatch, frame) == {"service_line_ir_mismatch": [12, 13]}
 
 
-def test_gx_names_the_failing_rows_with_their_context() -> None:
-    """GX's result format gives each failing row's slice, context columns and the raw value the
-    registry names: what the samples are made of."""
+def test_gx_names_the_failing_rows_and_the_samples_show_their_context() -> None:
+    """GX's result format names each failing row by its slice and row id; the samples read the
+    context columns and the raw value the registry names from those rows of the batch, the
+    first `cap` per check and slice in file and row order."""
     suite = next(s for s in load_registry() if s.dataset == "ledger")
     batch = suite.batch("ledger_file_rows")
     checks = [c for c in suite.checks_of(batch) if c.check_id == "price_invalid"]
-    frame = _gx_frame(checks, amount=[10.0, None], amount_raw=["10.00", "ten"])
-    rows = _validated(batch, checks, frame)["price_invalid"]
-    assert rows.to_dict("records") == [{
-        "slice_no": 0, "row_id": 11, "source_file": "source_file 1", "source_row": 2,
-        "record_ref": "record_ref 1", "service_line_code": "service_line_code 1",
-        "pod_code": "pod_code 1", "context": "context 1", "amount_raw": "ten",
-    }]
+    assert checks[0].raw_value == "amount_raw"
+    with duckdb.connect() as con:
+        con.execute(
+            """
+            create temp table dq_batch_rows as
+            select * from (values
+                (0, 'GL_2.csv', 7, 'ref a', 'NCBPS01A', 'OPFA', 'cc 1', null, 'ten'),
+                (0, 'GL_1.csv', 9, 'ref b', 'NCBPS01A', 'OPFA', 'cc 1', null, ''),
+                (0, 'GL_1.csv', 3, 'ref c', null, null, null, 12.5, '12.50'),
+                (0, 'GL_1.csv', 8, 'ref d', 'NCBPS02B', 'APC', 'cc 2', null, 'n/a'),
+                (1, 'GL_3.csv', 1, 'ref e', null, null, null, null, 'x')
+            ) as t(slice_no, source_file, source_row, record_ref, service_line_code, pod_code,
+                   context, amount, amount_raw)
+            """
+        )
+        frame = con.execute("select slice_no, rowid as row_id, amount from dq_batch_rows").df()
+        rows = _validated(batch, checks, frame)["price_invalid"]
+        assert sorted(rows.itertuples(index=False)) == [(0, 0), (0, 1), (0, 3), (1, 4)]
+        assert list(rows.columns) == ["slice_no", "row_id"]
+        new_samples_table(con)
+        keep_samples(con, rows.assign(check_id="price_invalid", raw_column="amount_raw"), 2, 0, 1)
+        samples = con.execute("select * from dq_new_samples order by slice_no, sample_no").fetchall()
+    assert samples == [
+        ("price_invalid", 0, 1, "GL_1.csv", 8, "ref d", "NCBPS02B", "APC", "cc 2", "amount_raw", "n/a"),
+        ("price_invalid", 0, 2, "GL_1.csv", 9, "ref b", "NCBPS01A", "OPFA", "cc 1", "amount_raw", ""),
+        ("price_invalid", 1, 1, "GL_3.csv", 1, "ref e", None, None, None, "amount_raw", "x"),
+    ]
 
 
 def test_every_flag_says_why_gx_cannot_state_its_rule(tmp_path: Path) -> None:
@@ -512,7 +523,7 @@ def test_a_new_check_stated_in_gx_needs_only_its_registry_row(tmp_path: Path) ->
     batch = suite.batch("slam_current_rows")
     checks = [c for c in suite.checks_of(batch) if c.check_id == "activity_implausible"]
     assert [c.columns for c in checks] == [("activity",)]
-    frame = _gx_frame(checks, activity=[1.0, 20000.0, None])
+    frame = _gx_frame(activity=[1.0, 20000.0, None])
     assert _failing_row_ids(batch, checks, frame) == {"activity_implausible": [11]}
 
 
