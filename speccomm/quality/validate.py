@@ -275,7 +275,7 @@ def keep_samples(
         con.execute(
             f"""
             insert into dq_new_samples by name
-            select * exclude (sample_no), sample_no
+            select *
             from (
                 select
                     failing.check_id,
